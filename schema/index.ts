@@ -1,0 +1,19 @@
+// The numbered SQL migrations, imported as text so `bun build --compile` embeds them in the
+// executable. Append a new file here when you add one; a test checks that this list matches the
+// files on disk.
+import b0001 from "./building/0001_core.sql" with { type: "text" };
+import b0002 from "./building/0002_additive.sql" with { type: "text" };
+import s0001 from "./state/0001_state.sql" with { type: "text" };
+
+export interface Migration {
+  /** `NNNN_short_description`, the file name without `.sql`. */
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const buildingMigrations: readonly Migration[] = [
+  { name: "0001_core", sql: b0001 },
+  { name: "0002_additive", sql: b0002 },
+];
+
+export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];

@@ -1,0 +1,78 @@
+// createApp(deps): the Hono root. Mounts operations routes (health, metrics) and, as later parts
+// land, the REST API, the Haystack API, pages, SSE and static assets. Importable by tests: it
+// opens nothing itself; everything concrete comes in through deps.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Config } from "./config.ts";
+import type { HealthChecker } from "./db/health.ts";
+import type { Databases } from "./db/index.ts";
+import { AppError } from "./errors.ts";
+import { errorResponse } from "./http/errors.ts";
+import type { Logger } from "./log.ts";
+import type { AppMetrics } from "./metrics.ts";
+
+export interface AppDeps {
+  config: Config;
+  dbs: Databases;
+  log: Logger;
+  metrics: AppMetrics;
+  health: HealthChecker;
+  version: string;
+}
+
+export type AppEnv = { Variables: { requestId: string; log: Logger } };
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { log, metrics } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("log", log.child({ requestId }));
+    const start = performance.now();
+    await next();
+    const seconds = (performance.now() - start) / 1000;
+    c.res.headers.set("x-request-id", requestId);
+    c.res.headers.set("dq-request-id", requestId);
+    const route = c.req.routePath || "unmatched";
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    if (route !== "/health")
+      log.debug("request", {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+      });
+  });
+
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError("too_large", `request body exceeds ${deps.config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.get("/health/databases", async (c) => {
+    const report = await deps.health.check();
+    return c.json(report);
+  });
+
+  app.get("/metrics", async (c) => {
+    const body = await deps.metrics.registry.render();
+    return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+
+  app.notFound((c) => c.json({ detail: "not found" }, 404));
+  app.onError((err, c) => errorResponse(err, c, log));
+  return app;
+}

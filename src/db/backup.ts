@@ -1,0 +1,83 @@
+// Backup and restore of embedded (PGlite) databases. A backup file holds every embedded database
+// of the configuration (primary and state) in one file: a header line, a JSON index line, then
+// the gzip'd data-directory dumps back to back.
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import type { DatabaseTarget } from "../config.ts";
+import { openDatabase } from "./connect.ts";
+import { lockDirectory } from "./lock.ts";
+
+const MAGIC = "HAYSTACK-SIM-BACKUP 1\n";
+
+export interface BackupPart {
+  key: string;
+  bytes: number;
+}
+
+const embeddedDir = (t: DatabaseTarget) =>
+  t.url.startsWith("pglite://") ? t.url.slice("pglite://".length) : undefined;
+
+/**
+ * Writes a backup of every embedded target to `file`.
+ * @throws when no target is embedded, or a directory is held by a running server.
+ */
+export async function backupEmbedded(
+  targets: readonly DatabaseTarget[],
+  file: string,
+): Promise<BackupPart[]> {
+  const embedded = targets.filter((t) => embeddedDir(t));
+  if (embedded.length === 0)
+    throw new Error("no embedded database is configured; back up PostgreSQL servers with pg_dump");
+  const parts: { key: string; data: Uint8Array }[] = [];
+  for (const t of embedded) {
+    const db = await openDatabase({ key: t.key, url: t.url });
+    try {
+      const dump = await db.dumpDataDir!();
+      parts.push({ key: t.key, data: new Uint8Array(await dump.arrayBuffer()) });
+    } finally {
+      await db.close();
+    }
+  }
+  const index = JSON.stringify(parts.map((p) => ({ key: p.key, bytes: p.data.byteLength })));
+  await Bun.write(file, new Blob([MAGIC, `${index}\n`, ...parts.map((p) => p.data)]));
+  return parts.map((p) => ({ key: p.key, bytes: p.data.byteLength }));
+}
+
+/**
+ * Restores every part of a backup into the embedded directory of the target with the same key.
+ * The current directory, if any, is kept beside it as `<dir>.before-restore-<time>`.
+ * @throws on a malformed file, a key with no embedded target, or a directory in use.
+ */
+export async function restoreEmbedded(
+  targets: readonly DatabaseTarget[],
+  file: string,
+): Promise<BackupPart[]> {
+  const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+  const text = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024)));
+  if (!text.startsWith(MAGIC)) throw new Error(`${file} is not a haystack-sim backup`);
+  const nl = text.indexOf("\n", MAGIC.length);
+  const index = JSON.parse(text.slice(MAGIC.length, nl)) as BackupPart[];
+  let offset = new TextEncoder().encode(text.slice(0, nl + 1)).byteLength;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  for (const part of index) {
+    const target = targets.find((t) => t.key === part.key);
+    const dir = target && embeddedDir(target);
+    if (!dir) throw new Error(`the backup holds "${part.key}", which is not an embedded database here`);
+    const data = bytes.subarray(offset, offset + part.bytes);
+    offset += part.bytes;
+    const lock = lockDirectory(dir);
+    try {
+      const tmp = `${dir}.restoring`;
+      rmSync(tmp, { recursive: true, force: true });
+      const restored = await openDatabase({ key: part.key, url: `pglite://${tmp}`, seed: new Blob([data]) });
+      await restored.query("SELECT 1");
+      await restored.close();
+      rmSync(`${tmp}.lock`, { force: true });
+      if (existsSync(dir) && readdirSync(dir).length > 0) renameSync(dir, `${dir}.before-restore-${stamp}`);
+      else rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } finally {
+      lock.release();
+    }
+  }
+  return index;
+}

@@ -1,0 +1,188 @@
+// Connections: one interface over a PostgreSQL server (postgres.js pool) and an embedded PGlite
+// directory, with drizzle on both. Sessions run in UTC; `timestamp` columns hold UTC wall time and
+// come back as Dates; numeric and bigint come back as JS numbers.
+import { PGlite } from "@electric-sql/pglite";
+import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
+import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
+import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { type DirLock, lockDirectory } from "./lock.ts";
+import * as schema from "./schema.ts";
+
+export type Engine = "postgresql" | "timescaledb" | "pglite";
+export type Row = Record<string, unknown>;
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Something that runs SQL: a database or an open transaction. */
+export interface Sql {
+  /** One statement with `$1…` parameters; returns its rows. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements without parameters (migrations, DDL). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database extends Sql {
+  readonly key: string;
+  readonly kind: "postgres" | "pglite";
+  /** The embedded data directory, for pglite. */
+  readonly dir: string | undefined;
+  readonly orm: Orm;
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** `timescaledb` when the extension is installed in this database. */
+  engine(): Promise<Engine>;
+  /** Round trip in milliseconds; throws when unreachable. */
+  ping(timeoutMs?: number): Promise<number>;
+  close(): Promise<void>;
+  /** Embedded only: a gzip'd tarball of the data directory (for backups and test snapshots). */
+  dumpDataDir?(): Promise<Blob>;
+}
+
+const parseTimestamp = (s: string) => new Date(`${s.replace(" ", "T")}Z`);
+const parseNumber = (s: string) => Number(s);
+
+export interface OpenOptions {
+  key: string;
+  url: string;
+  /** Pool size for servers. */
+  max?: number;
+  /** A dump produced by `dumpDataDir` to initialise an empty embedded directory from. */
+  seed?: Blob;
+}
+
+/** Opens a database by URL: `postgres://…` or `pglite://<dir>` (`pglite://memory` for in-memory). */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.url.startsWith("pglite://"))
+    return openPglite(opts.key, opts.url.slice("pglite://".length), opts.seed);
+  return openPostgres(opts.key, opts.url, opts.max ?? 10);
+}
+
+function openPostgres(key: string, url: string, max: number): Database {
+  const common = {
+    max,
+    idle_timeout: 60,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { TimeZone: "UTC", application_name: "haystack-sim" },
+  } as const;
+  const raw = postgres(url, {
+    ...common,
+    types: {
+      timestamp: {
+        to: 1114,
+        from: [1114],
+        serialize: (d: Date | string) => (d instanceof Date ? d.toISOString() : d),
+        parse: parseTimestamp,
+      },
+      numeric: { to: 1700, from: [1700, 20], serialize: (n: number) => String(n), parse: parseNumber },
+    },
+  });
+  const ormClient = postgres(url, { ...common, max: Math.max(2, Math.ceil(max / 2)) });
+  const orm = drizzlePostgres({ client: ormClient, schema }) as unknown as Orm;
+  const wrap = (s: postgres.Sql | postgres.TransactionSql): Sql => ({
+    query: async <T>(text: string, params: readonly unknown[] = []) =>
+      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+    exec: async (text: string) => {
+      await s.unsafe(text);
+    },
+  });
+  const base = wrap(raw);
+  return {
+    key,
+    kind: "postgres",
+    dir: undefined,
+    orm,
+    ...base,
+    transaction: async <T>(fn: (tx: Sql) => Promise<T>) =>
+      (await raw.begin((tx) => fn(wrap(tx)) as Promise<unknown>)) as T,
+    engine: async () => {
+      const rows = await raw`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`;
+      return rows.length > 0 ? "timescaledb" : "postgresql";
+    },
+    ping: (timeoutMs = 3000) => timed(() => raw`SELECT 1`, timeoutMs),
+    close: async () => {
+      await Promise.all([raw.end({ timeout: 5 }), ormClient.end({ timeout: 5 })]);
+    },
+  };
+}
+
+async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<number> {
+  const start = performance.now();
+  let timer: Timer | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timed out")), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return performance.now() - start;
+}
+
+let artifacts: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module }> | undefined;
+/** PGlite's wasm and data, embedded in the executable by the `with { type: "file" }` imports. */
+function pgliteArtifacts() {
+  artifacts ??= (async () => ({
+    pglite: await WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
+    initdb: await WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
+  }))();
+  return artifacts;
+}
+
+async function openPglite(key: string, dir: string, seed?: Blob): Promise<Database> {
+  const memory = dir === "memory" || dir === "";
+  let lock: DirLock | undefined;
+  if (!memory) lock = lockDirectory(dir);
+  let pg: PGlite;
+  try {
+    const { pglite, initdb } = await pgliteArtifacts();
+    const empty = memory || !(await Bun.file(`${dir}/PG_VERSION`).exists());
+    pg = await PGlite.create(memory ? undefined : dir, {
+      pgliteWasmModule: pglite,
+      initdbWasmModule: initdb,
+      fsBundle: Bun.file(pgliteDataPath),
+      loadDataDir: empty ? seed : undefined,
+      parsers: { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber },
+    });
+    await pg.exec("SET TimeZone = 'UTC'");
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  const orm = drizzlePglite({ client: pg, schema }) as unknown as Orm;
+  type Tx = Pick<PGlite, "query" | "exec">;
+  const wrap = (s: Tx): Sql => ({
+    query: async <T>(text: string, params: readonly unknown[] = []) =>
+      (await s.query<T>(text, params as unknown[])).rows,
+    exec: async (text: string) => {
+      await s.exec(text);
+    },
+  });
+  let closed = false;
+  return {
+    key,
+    kind: "pglite",
+    dir: memory ? undefined : dir,
+    orm,
+    ...wrap(pg),
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(wrap(tx))),
+    engine: async () => "pglite",
+    dumpDataDir: () => pg.dumpDataDir("gzip"),
+    ping: (timeoutMs = 3000) => timed(() => pg.query("SELECT 1"), timeoutMs),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await pg.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Health of every database: reachability, latency, engine and (for secondaries) outbox backlog.
+// Reports keys and roles only, never URLs, hosts or users.
+
+import type { Database, Engine } from "./connect.ts";
+import type { Databases } from "./index.ts";
+
+export type Role = "primary" | "secondary" | "state";
+
+export interface DatabaseHealth {
+  key: string;
+  is_primary: boolean;
+  role: Role;
+  status: "healthy" | "unhealthy";
+  latency_ms: number | null;
+  engine: Engine;
+  backlog: number;
+}
+
+export interface HealthReport {
+  overall_status: "healthy" | "degraded" | "critical";
+  databases: DatabaseHealth[];
+  total_databases: number;
+  healthy_databases: number;
+}
+
+/** Supplies the number of outbox batches a secondary still needs (0 when there is no outbox). */
+export type BacklogOf = (key: string) => Promise<number> | number;
+
+export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () => 0) {
+  const engines = new Map<string, Engine>();
+  const engineOf = async (db: Database): Promise<Engine> => {
+    const known = engines.get(db.key);
+    if (known) return known;
+    const e = await db.engine();
+    engines.set(db.key, e);
+    return e;
+  };
+  const roleOf = (db: Database): Role =>
+    db === dbs.primary ? "primary" : dbs.secondaries.includes(db) ? "secondary" : "state";
+
+  /** Pings every database concurrently (each bounded by `timeoutMs`). */
+  async function check(timeoutMs = 2000): Promise<HealthReport> {
+    const databases = await Promise.all(
+      dbs.all().map(async (db): Promise<DatabaseHealth> => {
+        const role = roleOf(db);
+        let latency: number | null = null;
+        let engine: Engine = db.kind === "pglite" ? "pglite" : "postgresql";
+        try {
+          latency = Math.round((await db.ping(timeoutMs)) * 100) / 100;
+          engine = await engineOf(db);
+        } catch {
+          latency = null;
+        }
+        let backlog = 0;
+        if (role === "secondary") {
+          try {
+            backlog = await backlogOf(db.key);
+          } catch {
+            backlog = 0;
+          }
+        }
+        return {
+          key: db.key,
+          is_primary: role === "primary",
+          role,
+          status: latency === null ? "unhealthy" : "healthy",
+          latency_ms: latency,
+          engine,
+          backlog,
+        };
+      }),
+    );
+    const healthy = databases.filter((d) => d.status === "healthy").length;
+    const primaryDown = databases.some((d) => d.role === "primary" && d.status === "unhealthy");
+    const stateDown = databases.some((d) => d.role === "state" && d.status === "unhealthy");
+    return {
+      overall_status:
+        primaryDown || stateDown ? "critical" : healthy < databases.length ? "degraded" : "healthy",
+      databases,
+      total_databases: databases.length,
+      healthy_databases: healthy,
+    };
+  }
+  return { check };
+}
+export type HealthChecker = ReturnType<typeof createHealthChecker>;

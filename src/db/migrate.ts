@@ -1,0 +1,69 @@
+// Applies the embedded, numbered SQL migrations of one scope (building or state) to a database:
+// all pending ones in one transaction under an advisory lock, each recorded in core.hs_migration.
+// Idempotent; a failure rolls everything back and changes nothing.
+import { buildingMigrations, type Migration, stateMigrations } from "../../schema/index.ts";
+import type { Database } from "./connect.ts";
+
+export type Scope = "building" | "state";
+
+// Arbitrary constant shared by every haystack-sim process: serialises concurrent migrators.
+const LOCK_KEY = 7_362_114_901;
+
+export interface MigrationResult {
+  readonly scope: Scope;
+  readonly applied: readonly string[];
+}
+
+function checksum(sql: string): string {
+  return new Bun.CryptoHasher("sha256").update(sql).digest("hex");
+}
+
+export function migrationsOf(scope: Scope): readonly Migration[] {
+  return scope === "building" ? buildingMigrations : stateMigrations;
+}
+
+/**
+ * Applies the pending migrations of `scope`. Returns the names applied (empty when up to date).
+ * @throws the database error of the first failing migration (with its name), after rolling back.
+ */
+export async function migrate(db: Database, scope: Scope): Promise<MigrationResult> {
+  const all = migrationsOf(scope);
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS core;
+      CREATE TABLE IF NOT EXISTS core.hs_migration (
+        scope text NOT NULL, name text NOT NULL, checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, name))`);
+    const done = new Set(
+      (await tx.query<{ name: string }>("SELECT name FROM core.hs_migration WHERE scope = $1", [scope])).map(
+        (r) => r.name,
+      ),
+    );
+    const applied: string[] = [];
+    for (const m of all) {
+      if (done.has(m.name)) continue;
+      try {
+        await tx.exec(m.sql);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new Error(`migration ${scope}/${m.name} failed: ${msg}`);
+      }
+      await tx.query("INSERT INTO core.hs_migration (scope, name, checksum) VALUES ($1, $2, $3)", [
+        scope,
+        m.name,
+        checksum(m.sql),
+      ]);
+      applied.push(m.name);
+    }
+    return { scope, applied };
+  });
+}
+
+/** Names of the migrations recorded as applied in `db` for `scope`. */
+export async function appliedMigrations(db: Database, scope: Scope): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    "SELECT name FROM core.hs_migration WHERE scope = $1 ORDER BY name",
+    [scope],
+  );
+  return rows.map((r) => r.name);
+}

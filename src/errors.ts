@@ -1,0 +1,45 @@
+// Coded, user-safe errors. Services throw AppError; the HTTP edge maps the code to a status and a
+// body (JSON `{"detail": …}`, an error page, or an htmx fragment).
+
+export type ErrorCode =
+  | "invalid"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  invalid: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  /**
+   * @param code what kind of failure; decides the HTTP status.
+   * @param message safe to show to the caller.
+   * @param detail optional structured detail sent instead of the message (e.g. 422 field lists).
+   * @param status overrides the code's default status (e.g. 400 for a filter syntax error).
+   */
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: unknown,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

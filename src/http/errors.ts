@@ -1,0 +1,29 @@
+// The one error edge: maps AppError codes (and Hono's HTTPException) to a status and a
+// `{"detail": …}` body. Anything unexpected is logged with the request id and answered with a
+// generic message, never the exception text.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, STATUS_OF } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+export function errorResponse(err: unknown, c: Context, log: Logger): Response {
+  const requestId = c.get("requestId") as string | undefined;
+  if (err instanceof AppError) {
+    const status = err.status ?? STATUS_OF[err.code];
+    if (status >= 500) log.warn("request failed", { requestId, code: err.code, error: err.message });
+    return c.json({ detail: err.detail ?? err.message }, status as 500);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const res = err.getResponse();
+    if (res.headers.get("content-type")?.includes("json")) return res;
+    return c.json({ detail: err.message || res.statusText || "request failed" }, status);
+  }
+  log.error("unhandled error", {
+    requestId,
+    method: c.req.method,
+    path: c.req.path,
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  });
+  return c.json({ detail: "internal server error" }, 500);
+}

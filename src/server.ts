@@ -1,0 +1,88 @@
+// Wires one running server: opens the databases, migrates them, builds the app, serves it, then
+// starts background work. `stop()` is the graceful path used on SIGTERM/SIGINT and by tests.
+import type { Server } from "bun";
+import { type AppDeps, createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { createHealthChecker } from "./db/health.ts";
+import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
+import type { Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+import { VERSION } from "./version.ts";
+
+export interface RunningServer {
+  readonly server: Server<unknown>;
+  readonly url: string;
+  readonly deps: AppDeps;
+  /** Stops accepting requests, lets in-flight ones finish, stops background work, closes databases. */
+  stop(): Promise<void>;
+}
+
+/** Background work started after the server listens, stopped (awaited) before databases close. */
+export interface BackgroundService {
+  readonly name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const dbs: Databases = await openDatabases(config);
+  try {
+    const results = await migrateAll(dbs, (key, error) =>
+      log.warn("secondary database not migrated (unreachable); it will be retried", { key, error }),
+    );
+    for (const r of results)
+      if (r.applied.length) log.info("migrated", { scope: r.scope, applied: r.applied });
+  } catch (e) {
+    await dbs.close();
+    throw e;
+  }
+
+  const metrics = createMetrics();
+  metrics.processStart.set({}, Math.floor(Date.now() / 1000));
+  metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));
+  const health = createHealthChecker(dbs);
+  metrics.registry.onCollect(async () => {
+    const report = await health.check(1000);
+    for (const d of report.databases) {
+      metrics.dbUp.set({ database: d.key, role: d.role }, d.status === "healthy" ? 1 : 0);
+      if (d.latency_ms !== null)
+        metrics.dbLatency.set({ database: d.key, role: d.role }, d.latency_ms / 1000);
+      if (d.role === "secondary") metrics.dbBacklog.set({ database: d.key }, d.backlog);
+    }
+  });
+
+  const deps: AppDeps = { config, dbs, log, metrics, health, version: VERSION };
+  const app = createApp(deps);
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    maxRequestBodySize: config.bodyLimitBytes + 1024 * 1024,
+    fetch: (req, srv) => app.fetch(req, { server: srv }),
+  });
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  log.info("listening", { url: `http://${config.host}:${server.port}`, version: VERSION });
+
+  const background: BackgroundService[] = [];
+  for (const s of background) await s.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info("shutting down");
+      const serverStopped = server.stop(false);
+      for (const s of [...background].reverse()) {
+        try {
+          await s.stop();
+        } catch (e) {
+          log.error("background service did not stop cleanly", { service: s.name, error: e });
+        }
+      }
+      await Promise.race([serverStopped, Bun.sleep(10_000)]);
+      await server.stop(true);
+      await dbs.close();
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+  return { server, url, deps, stop };
+}
