@@ -28,6 +28,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { log, metrics } = deps;
   const app = new Hono<AppEnv>();
 
+  metrics.processStart.set({}, Math.floor(Date.now() / 1000));
+  metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));
+  metrics.registry.onCollect(async () => {
+    const report = await deps.health.check(1000);
+    for (const d of report.databases) {
+      metrics.dbUp.set({ database: d.key, role: d.role }, d.status === "healthy" ? 1 : 0);
+      if (d.latency_ms !== null)
+        metrics.dbLatency.set({ database: d.key, role: d.role }, d.latency_ms / 1000);
+      if (d.role === "secondary") metrics.dbBacklog.set({ database: d.key }, d.backlog);
+    }
+  });
+
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();

@@ -38,19 +38,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
 
   const metrics = createMetrics();
-  metrics.processStart.set({}, Math.floor(Date.now() / 1000));
-  metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));
   const health = createHealthChecker(dbs);
-  metrics.registry.onCollect(async () => {
-    const report = await health.check(1000);
-    for (const d of report.databases) {
-      metrics.dbUp.set({ database: d.key, role: d.role }, d.status === "healthy" ? 1 : 0);
-      if (d.latency_ms !== null)
-        metrics.dbLatency.set({ database: d.key, role: d.role }, d.latency_ms / 1000);
-      if (d.role === "secondary") metrics.dbBacklog.set({ database: d.key }, d.backlog);
-    }
-  });
-
   const deps: AppDeps = { config, dbs, log, metrics, health, version: VERSION };
   const app = createApp(deps);
   const server = Bun.serve({
