@@ -1,0 +1,15 @@
+/**
+ * The Haystack filter language: one parser, an in-memory evaluator and a SQL compiler that agree.
+ */
+
+export {
+  type CmpOp,
+  type FilterLiteral,
+  type FilterNode,
+  type FilterPath,
+  filterToString,
+  literalToString,
+} from "./ast.ts";
+export { compareCodePoints, compareToLiteral, matches, type RefResolver, resolvePath } from "./eval.ts";
+export { FilterSyntaxError, parseFilter } from "./parser.ts";
+export { type CompiledFilter, type CompileOptions, compileFilter } from "./sql.ts";

@@ -1,0 +1,249 @@
+/**
+ * How a Haystack tag value is stored in a `core.entity_tag` row, and back; shared by the storage
+ * code and the filter's SQL compiler so they agree on one mapping.
+ *
+ * | kind                 | columns                                                          |
+ * |----------------------|------------------------------------------------------------------|
+ * | Marker               | every value column null                                          |
+ * | Bool                 | `value_b`                                                        |
+ * | Number               | `value_n` (decimal text; `NaN`, `Infinity`, `-Infinity`), `value_unit` |
+ * | Str, Uri, Symbol     | `value_s` (Uri/Symbol without their quote/sigil)                 |
+ * | Time                 | `value_s` as `HH:MM:SS` or `HH:MM:SS.mmm`                        |
+ * | Ref                  | `value_ref` = the TARGET entity's integer id; when the target is |
+ * |                      | unknown, or for an entity's own `id` tag, `value_s` = the id string |
+ * | Date                 | `value_ts` = midnight UTC of the date                            |
+ * | DateTime             | `value_ts` = the instant in UTC (the zone is not kept)           |
+ * | Dict, Coord, XStr    | `value_dict` = Haystack 4 JSON                                   |
+ * | List                 | `value_list` = the Zinc encoding of each element; Ref elements as `@id` (no dis) |
+ * `value_kind` holds the kind name. Rows written before `value_kind` existed have it NULL; their kind
+ * is inferred (`inferKind`): `value_ref` → Ref; `value_s` on a tag named `id` or ending in `Ref` →
+ * Ref; `value_n` → Number; `value_b` true → Marker (markers were stored that way), false → Bool;
+ * `value_s` → Str; `value_ts` → DateTime; `value_dict` → Dict; `value_list` → List; nothing → Marker.
+ */
+
+import { fromJson, type Json, toJson } from "./json.ts";
+import { HDate, HDateTime, HNum, HSymbol, HTime, type HVal, kindOf, MARKER, Ref, Uri } from "./kinds.ts";
+import { readZincValue, writeZincValue } from "./zinc.ts";
+
+/** The kinds a tag row can hold. */
+export type StoredKind =
+  | "Marker"
+  | "Bool"
+  | "Number"
+  | "Str"
+  | "Uri"
+  | "Ref"
+  | "Symbol"
+  | "Date"
+  | "Time"
+  | "DateTime"
+  | "Coord"
+  | "XStr"
+  | "Dict"
+  | "List";
+
+/** The value columns of one `core.entity_tag` row, as parameters for an INSERT. */
+export interface TagColumns {
+  value_n: string | null;
+  value_b: boolean | null;
+  value_s: string | null;
+  /** UTC timestamp text `YYYY-MM-DD HH:MM:SS.mmm` (for a `timestamp` column). */
+  value_ts: string | null;
+  value_list: string[] | null;
+  value_dict: Json | null;
+  value_ref: number | null;
+  value_unit: string | null;
+  value_kind: StoredKind;
+}
+
+/** A row as read back (drivers return numeric as text, timestamp as `Date` or text). */
+export interface TagRow {
+  value_n: string | number | null;
+  value_b: boolean | null;
+  value_s: string | null;
+  value_ts: Date | string | null;
+  value_list: string[] | null;
+  value_dict: unknown;
+  value_ref: number | null;
+  value_unit: string | null;
+  value_kind: string | null;
+}
+
+const EMPTY: Omit<TagColumns, "value_kind"> = {
+  value_n: null,
+  value_b: null,
+  value_s: null,
+  value_ts: null,
+  value_list: null,
+  value_dict: null,
+  value_ref: null,
+  value_unit: null,
+};
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` of an instant, in UTC. */
+export function utcTimestampText(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** Decimal text for a `numeric` column (`NaN`, `Infinity`, `-Infinity` for the specials). */
+export function numericText(n: number): string {
+  if (Number.isNaN(n)) return "NaN";
+  if (n === Number.POSITIVE_INFINITY) return "Infinity";
+  if (n === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return String(n);
+}
+
+/** True for the tag names whose string value is read as a Ref id in rows without `value_kind`. */
+export function isRefTagName(name: string): boolean {
+  return name === "id" || name.endsWith("Ref");
+}
+
+/**
+ * The columns that store `value` for tag `name`. `entityIdOf` maps a Ref to its target's integer
+ * id (return `undefined` when unknown: the id string is then kept in `value_s`). The `id` tag is
+ * always stored as its string. Throws `TypeError` for NA, Remove or Grid, which are not stored.
+ */
+export function tagColumnsFor(
+  name: string,
+  value: HVal,
+  entityIdOf: (ref: Ref) => number | undefined,
+): TagColumns {
+  const kind = kindOf(value);
+  switch (kind) {
+    case "Marker":
+      return { ...EMPTY, value_kind: "Marker" };
+    case "Bool":
+      return { ...EMPTY, value_b: value as boolean, value_kind: "Bool" };
+    case "Number": {
+      const n = value as HNum;
+      return { ...EMPTY, value_n: numericText(n.val), value_unit: n.unit ?? null, value_kind: "Number" };
+    }
+    case "Str":
+      return { ...EMPTY, value_s: value as string, value_kind: "Str" };
+    case "Uri":
+      return { ...EMPTY, value_s: (value as Uri).val, value_kind: "Uri" };
+    case "Symbol":
+      return { ...EMPTY, value_s: (value as HSymbol).val, value_kind: "Symbol" };
+    case "Time":
+      return { ...EMPTY, value_s: (value as HTime).toString(), value_kind: "Time" };
+    case "Ref": {
+      const r = value as Ref;
+      const target = name === "id" ? undefined : entityIdOf(r);
+      return target === undefined
+        ? { ...EMPTY, value_s: r.id, value_kind: "Ref" }
+        : { ...EMPTY, value_ref: target, value_kind: "Ref" };
+    }
+    case "Date":
+      return { ...EMPTY, value_ts: utcTimestampText((value as HDate).toUtcMs()), value_kind: "Date" };
+    case "DateTime":
+      return { ...EMPTY, value_ts: utcTimestampText((value as HDateTime).epochMs), value_kind: "DateTime" };
+    case "Coord":
+    case "XStr":
+    case "Dict":
+      return { ...EMPTY, value_dict: toJson(value), value_kind: kind };
+    case "List":
+      return {
+        ...EMPTY,
+        value_list: (value as (HVal | null)[]).map((e) =>
+          e instanceof Ref ? `@${e.id}` : writeZincValue(e),
+        ),
+        value_kind: "List",
+      };
+    default:
+      throw new TypeError(`a ${kind} is not stored as a tag value`);
+  }
+}
+
+/** The kind of a stored row: `value_kind`, or the inference described in the module comment. */
+export function inferKind(row: TagRow, name: string): StoredKind {
+  if (row.value_kind) return row.value_kind as StoredKind;
+  if (row.value_ref !== null) return "Ref";
+  if (row.value_s !== null && isRefTagName(name)) return "Ref";
+  if (row.value_n !== null) return "Number";
+  if (row.value_b !== null) return row.value_b ? "Marker" : "Bool";
+  if (row.value_s !== null) return "Str";
+  if (row.value_ts !== null) return "DateTime";
+  if (row.value_dict !== null && row.value_dict !== undefined) return "Dict";
+  if (row.value_list !== null) return "List";
+  return "Marker";
+}
+
+/**
+ * SQL expression for the kind of row `alias` of tag `name` (same rules as `inferKind`). `name` is
+ * only used to decide, in JS, whether the Ref-by-string rule applies; it is never put in the SQL.
+ */
+export function kindSql(alias: string, name: string): string {
+  const a = alias;
+  const refByString = isRefTagName(name) ? `WHEN ${a}.value_s IS NOT NULL THEN 'Ref' ` : "";
+  return (
+    `COALESCE(${a}.value_kind, CASE WHEN ${a}.value_ref IS NOT NULL THEN 'Ref' ${refByString}` +
+    `WHEN ${a}.value_n IS NOT NULL THEN 'Number' WHEN ${a}.value_b THEN 'Marker' ` +
+    `WHEN ${a}.value_b IS NOT NULL THEN 'Bool' WHEN ${a}.value_s IS NOT NULL THEN 'Str' ` +
+    `WHEN ${a}.value_ts IS NOT NULL THEN 'DateTime' WHEN ${a}.value_dict IS NOT NULL THEN 'Dict' ` +
+    `WHEN ${a}.value_list IS NOT NULL THEN 'List' ELSE 'Marker' END)`
+  );
+}
+
+function tsMs(ts: Date | string): number {
+  if (ts instanceof Date) return ts.getTime();
+  const iso = ts.includes("T") ? ts : ts.replace(" ", "T");
+  return Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(iso) ? iso : `${iso}Z`);
+}
+
+function parseNumeric(v: string | number): number {
+  if (typeof v === "number") return v;
+  if (v === "Infinity") return Number.POSITIVE_INFINITY;
+  if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return Number(v);
+}
+
+/**
+ * The Haystack value of a stored row of tag `name`. `idOf` maps an entity's integer id to its `id`
+ * tag string (for `value_ref`); a `Date` from the driver is taken as the UTC instant. DateTimes come
+ * back in `UTC`. Throws `TypeError` when a Ref target has no id.
+ */
+export function tagValueFromRow(
+  row: TagRow,
+  name: string,
+  idOf: (entityId: number) => string | undefined,
+): HVal {
+  switch (inferKind(row, name)) {
+    case "Marker":
+      return MARKER;
+    case "Bool":
+      return row.value_b === true;
+    case "Number":
+      return new HNum(parseNumeric(row.value_n ?? Number.NaN), row.value_unit);
+    case "Str":
+      return row.value_s ?? "";
+    case "Uri":
+      return new Uri(row.value_s ?? "");
+    case "Symbol":
+      return new HSymbol(row.value_s ?? "");
+    case "Time":
+      return HTime.parse(row.value_s ?? "");
+    case "Ref": {
+      if (row.value_ref !== null) {
+        const id = idOf(row.value_ref);
+        if (id === undefined) throw new TypeError(`entity ${row.value_ref} has no id`);
+        return new Ref(id);
+      }
+      return new Ref(row.value_s ?? "");
+    }
+    case "Date": {
+      const d = new Date(tsMs(row.value_ts ?? ""));
+      return new HDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+    }
+    case "DateTime":
+      return new HDateTime(tsMs(row.value_ts ?? ""), 0, "UTC");
+    case "Coord":
+    case "XStr":
+    case "Dict": {
+      const v = fromJson(row.value_dict as Json);
+      if (v === null) throw new TypeError("null value_dict");
+      return v;
+    }
+    case "List":
+      return (row.value_list ?? []).map((s) => readZincValue(s));
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Haystack time-zone names (the city part of the zoneinfo name: `New_York`, `London`, `UTC`,
+ * `GMT+5`) to IANA names (`America/New_York`, `Europe/London`, `UTC`, `Etc/GMT+5`) and back, plus
+ * offset and local-time arithmetic. Everything goes through `Intl`, so the zone rules are the
+ * runtime's ICU data.
+ */
+
+const REGIONS = [
+  "America",
+  "Europe",
+  "Asia",
+  "Africa",
+  "Australia",
+  "Pacific",
+  "Atlantic",
+  "Indian",
+  "Antarctica",
+  "America/Indiana",
+  "America/Kentucky",
+  "America/North_Dakota",
+  "America/Argentina",
+  "Arctic",
+];
+
+let cityIndex: Map<string, string> | undefined;
+const resolved = new Map<string, string>();
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function isIanaZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function index(): Map<string, string> {
+  if (!cityIndex) {
+    cityIndex = new Map();
+    for (const z of Intl.supportedValuesOf("timeZone")) {
+      const city = z.slice(z.lastIndexOf("/") + 1);
+      if (!cityIndex.has(city)) cityIndex.set(city, z);
+    }
+  }
+  return cityIndex;
+}
+
+/**
+ * The IANA name for a Haystack zone name. Accepts an IANA name unchanged. `UTC`, `GMT`, `GMT+5`,
+ * `GMT-3` map to `UTC`, `Etc/GMT`, `Etc/GMT+5`, `Etc/GMT-3`. Throws `RangeError` for an unknown name.
+ */
+export function tzToIana(name: string): string {
+  const hit = resolved.get(name);
+  if (hit) return hit;
+  let out: string | undefined;
+  if (name === "UTC" || name === "Etc/UTC") out = "UTC";
+  else if (/^GMT([+-]\d{1,2})?$/.test(name)) out = `Etc/${name}`;
+  else if (name.includes("/")) out = isIanaZone(name) ? name : undefined;
+  else {
+    out = index().get(name);
+    if (!out) {
+      const candidate = REGIONS.map((r) => `${r}/${name}`).find(isIanaZone);
+      out = candidate;
+    }
+  }
+  if (!out || !isIanaZone(out)) throw new RangeError(`unknown time zone: ${name}`);
+  resolved.set(name, out);
+  return out;
+}
+
+/** True when `name` is a Haystack (or IANA) zone name this runtime knows. */
+export function isKnownTz(name: string): boolean {
+  try {
+    tzToIana(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Haystack name for an IANA zone: `Etc/GMT+5` → `GMT+5`, `UTC`/`Etc/UTC`/`Etc/Universal`/`Etc/Zulu`
+ * → `UTC`, otherwise the last path segment (`America/Indiana/Indianapolis` → `Indianapolis`).
+ */
+export function tzFromIana(iana: string): string {
+  if (
+    iana === "UTC" ||
+    iana === "Etc/UTC" ||
+    iana === "Etc/Universal" ||
+    iana === "Etc/Zulu" ||
+    iana === "Zulu"
+  ) {
+    return "UTC";
+  }
+  if (iana.startsWith("Etc/")) return iana.slice(4);
+  return iana.slice(iana.lastIndexOf("/") + 1);
+}
+
+function formatter(iana: string): Intl.DateTimeFormat {
+  let f = formatters.get(iana);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: iana,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      era: "short",
+    });
+    formatters.set(iana, f);
+  }
+  return f;
+}
+
+/** Local wall-clock fields of an instant in an IANA zone. */
+export interface LocalFields {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  min: number;
+  sec: number;
+  ms: number;
+}
+
+/** The wall-clock fields of instant `epochMs` in IANA zone `iana`. Throws `RangeError` for a bad zone. */
+export function localFields(iana: string, epochMs: number): LocalFields {
+  const parts = formatter(iana).formatToParts(new Date(epochMs));
+  const get = (t: Intl.DateTimeFormatPartTypes): number =>
+    Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const era = parts.find((p) => p.type === "era")?.value;
+  const y = get("year");
+  return {
+    year: era === "BC" || era === "B" ? 1 - y : y,
+    month: get("month"),
+    day: get("day"),
+    hour: get("hour") % 24,
+    min: get("minute"),
+    sec: get("second"),
+    ms: ((epochMs % 1000) + 1000) % 1000,
+  };
+}
+
+/** UTC offset in minutes (east positive) of IANA zone `iana` at instant `epochMs`. */
+export function tzOffsetMinutes(iana: string, epochMs: number): number {
+  const f = localFields(iana, epochMs);
+  const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.min, f.sec, f.ms);
+  const y = new Date(asUtc);
+  if (f.year < 100) y.setUTCFullYear(f.year);
+  return Math.round((y.getTime() - epochMs) / 60_000);
+}
+
+/**
+ * The instant of a local wall-clock time in IANA zone `iana`, resolving DST like `Temporal`'s
+ * "compatible" mode: in a fall-back overlap the earlier instant, in a spring-forward gap the
+ * wall time is pushed forward by the gap (02:30 in a 02:00→03:00 gap gives 03:30).
+ */
+export function localToInstant(
+  iana: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  min = 0,
+  sec = 0,
+  ms = 0,
+): number {
+  const local = Date.UTC(year, month - 1, day, hour, min, sec, ms);
+  const offBefore = tzOffsetMinutes(iana, local - 86_400_000);
+  const offAfter = tzOffsetMinutes(iana, local + 86_400_000);
+  const candidates = [...new Set([local - offBefore * 60_000, local - offAfter * 60_000])].filter(
+    (c) => c + tzOffsetMinutes(iana, c) * 60_000 === local,
+  );
+  if (candidates.length > 0) return Math.min(...candidates);
+  return local - offBefore * 60_000;
+}
