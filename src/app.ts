@@ -3,6 +3,7 @@
 // opens nothing itself; everything concrete comes in through deps.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Actor } from "./access/actor.ts";
 import type { Config } from "./config.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { Databases } from "./db/index.ts";
@@ -20,7 +21,14 @@ export interface AppDeps {
   version: string;
 }
 
-export type AppEnv = { Variables: { requestId: string; log: Logger } };
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** Set by the auth middleware; null on public routes reached without credentials. */
+    actor: Actor | null;
+  };
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
