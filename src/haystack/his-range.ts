@@ -67,8 +67,11 @@ export function parseHisRange(range: string, iana: string, nowMs: number): HisRa
     const parts = comma < 0 ? [text] : [text.slice(0, comma).trim(), text.slice(comma + 1).trim()];
     const [a, b] = parts.map(parsePart);
     if (a instanceof HDate && parts.length === 1) result = days(a, a);
-    else if (a instanceof HDate && b instanceof HDate) result = days(a, b);
-    else if (a instanceof HDateTime && parts.length === 1) result = { start: at(a.epochMs), end: at(nowMs) };
+    else if (a instanceof HDate && b instanceof HDate) {
+      if (b.toUtcMs() < a.toUtcMs()) throw new HisRangeError(`range '${range}' ends before it starts`);
+      result = days(a, b);
+    } else if (a instanceof HDateTime && parts.length === 1)
+      result = { start: at(a.epochMs), end: at(nowMs) };
     else if (a instanceof HDateTime && b instanceof HDateTime)
       result = { start: at(a.epochMs), end: at(b.epochMs) };
     else {

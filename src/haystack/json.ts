@@ -33,7 +33,7 @@ export class HaystackJsonError extends Error {
     readonly path: string,
     message: string,
   ) {
-    super(`${path || "$"}: ${message}`);
+    super(`${path.replace(/^\./, "") || "$"}: ${message}`);
     this.name = "HaystackJsonError";
   }
 }

@@ -120,8 +120,9 @@ class ZincReader {
   readGrid(nested: boolean): Grid {
     this.skipWhitespace();
     this.expect("ver:", "'ver:'");
+    const verAt = this.pos;
     const ver = this.scan(scanStr);
-    if (ver !== "3.0" && ver !== "2.0") this.fail(`unsupported zinc version "${ver}"`);
+    if (ver !== "3.0" && ver !== "2.0") this.fail(`unsupported zinc version "${ver}"`, verAt);
     const meta: Dict = { ver: "3.0", ...this.readTags(false, (c) => c === "\n" || c === undefined) };
     this.newline();
     const cols: GridCol[] = [];

@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import {
+  Coord,
+  HDate,
+  HDateTime,
+  HNum,
+  HSymbol,
+  HTime,
+  type HVal,
+  hEquals,
+  MARKER,
+  Ref,
+  Uri,
+} from "./kinds.ts";
+import {
+  inferKind,
+  type StoredKind,
+  type TagColumns,
+  type TagRow,
+  tagColumnsFor,
+  tagValueFromRow,
+} from "./tag-columns.ts";
+
+const entityIds = new Map([["site.hq", 7]]);
+const ids = new Map([[7, "site.hq"]]);
+const NONE = {
+  value_n: null,
+  value_b: null,
+  value_s: null,
+  value_ts: null,
+  value_list: null,
+  value_dict: null,
+  value_ref: null,
+  value_unit: null,
+};
+
+describe("tagColumnsFor and back", () => {
+  const cases: [name: string, tag: string, value: HVal, cols: Partial<TagColumns>][] = [
+    ["marker", "site", MARKER, { value_kind: "Marker" }],
+    ["bool", "enabled", false, { value_b: false, value_kind: "Bool" }],
+    ["number", "curVal", new HNum(72.5, "°F"), { value_n: "72.5", value_unit: "°F", value_kind: "Number" }],
+    ["NaN", "curVal", new HNum(Number.NaN), { value_n: "NaN", value_kind: "Number" }],
+    ["INF", "curVal", new HNum(Number.POSITIVE_INFINITY), { value_n: "Infinity", value_kind: "Number" }],
+    ["str", "dis", "HQ", { value_s: "HQ", value_kind: "Str" }],
+    ["uri", "link", new Uri("http://x"), { value_s: "http://x", value_kind: "Uri" }],
+    ["symbol", "mode", new HSymbol("auto"), { value_s: "auto", value_kind: "Symbol" }],
+    ["time", "occ", new HTime(8, 0, 0, 250), { value_s: "08:00:00.250", value_kind: "Time" }],
+    ["known ref", "siteRef", new Ref("site.hq"), { value_ref: 7, value_kind: "Ref" }],
+    ["unknown ref", "siteRef", new Ref("elsewhere"), { value_s: "elsewhere", value_kind: "Ref" }],
+    ["own id", "id", new Ref("site.hq"), { value_s: "site.hq", value_kind: "Ref" }],
+    ["date", "opened", new HDate(2010, 3, 13), { value_ts: "2010-03-13 00:00:00.000", value_kind: "Date" }],
+    [
+      "dateTime",
+      "lastSeen",
+      HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York"),
+      { value_ts: "2024-03-10 12:30:00.000", value_kind: "DateTime" },
+    ],
+    [
+      "coord",
+      "geoCoord",
+      new Coord(1.5, -2),
+      { value_dict: { _kind: "coord", lat: 1.5, lng: -2 }, value_kind: "Coord" },
+    ],
+    ["dict", "meta", { a: MARKER }, { value_dict: { a: { _kind: "marker" } }, value_kind: "Dict" }],
+    [
+      "list",
+      "airRef",
+      [new Ref("a", "A"), "s", new HNum(1, "kW")],
+      { value_list: ["@a", '"s"', "1kW"], value_kind: "List" },
+    ],
+  ];
+  test.each(cases)("%s", (_name, tag, value, cols) => {
+    const stored = tagColumnsFor(tag, value, (r) => entityIds.get(r.id));
+    expect(stored).toEqual({ ...NONE, ...cols } as TagColumns);
+    const back = tagValueFromRow(stored as TagRow, tag, (n) => ids.get(n));
+    if (value instanceof HDateTime) expect((back as HDateTime).epochMs).toBe(value.epochMs);
+    else expect(hEquals(back, value)).toBe(true);
+  });
+  test("dateTimes come back as the same instant in UTC", () => {
+    const v = HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York");
+    const back = tagValueFromRow(
+      tagColumnsFor("t", v, () => undefined) as TagRow,
+      "t",
+      () => undefined,
+    ) as HDateTime;
+    expect(back.epochMs).toBe(v.epochMs);
+    expect(back.tz).toBe("UTC");
+  });
+});
+
+describe("inferKind for rows without value_kind", () => {
+  const cases: [name: string, tag: string, cols: Partial<TagRow>, kind: StoredKind][] = [
+    ["ref column", "equipRef", { value_ref: 3 }, "Ref"],
+    ["ref by string on a *Ref tag", "siteRef", { value_s: "site.hq" }, "Ref"],
+    ["id by string", "id", { value_s: "site.hq" }, "Ref"],
+    ["str on another tag", "dis", { value_s: "HQ" }, "Str"],
+    ["number", "curVal", { value_n: "1" }, "Number"],
+    ["marker stored as true", "point", { value_b: true }, "Marker"],
+    ["false is a Bool", "enabled", { value_b: false }, "Bool"],
+    ["timestamp", "lastSeen", { value_ts: "2024-01-01 00:00:00" }, "DateTime"],
+    ["nothing set", "site", {}, "Marker"],
+    ["explicit kind wins", "siteRef", { value_s: "x", value_kind: "Str" }, "Str"],
+  ];
+  test.each(cases)("%s", (_name, tag, cols, kind) => {
+    expect(inferKind({ ...NONE, value_kind: null, ...cols }, tag)).toBe(kind);
+  });
+});

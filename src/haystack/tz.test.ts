@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { isKnownTz, localToInstant, tzFromIana, tzOffsetMinutes, tzToIana } from "./tz.ts";
+
+describe("Haystack zone names and IANA", () => {
+  const pairs: [haystack: string, iana: string][] = [
+    ["New_York", "America/New_York"],
+    ["Chicago", "America/Chicago"],
+    ["Denver", "America/Denver"],
+    ["Los_Angeles", "America/Los_Angeles"],
+    ["Phoenix", "America/Phoenix"],
+    ["London", "Europe/London"],
+    ["Taipei", "Asia/Taipei"],
+    ["Kolkata", "Asia/Kolkata"],
+    ["Sydney", "Australia/Sydney"],
+    ["Indianapolis", "America/Indiana/Indianapolis"],
+    ["UTC", "UTC"],
+    ["GMT+5", "Etc/GMT+5"],
+    ["GMT-3", "Etc/GMT-3"],
+  ];
+  test.each(pairs)("%s <-> %s", (haystack, iana) => {
+    expect(tzToIana(haystack)).toBe(iana);
+    expect(tzFromIana(iana)).toBe(haystack);
+  });
+  test("IANA names pass through; unknown names throw", () => {
+    expect(tzToIana("Europe/Paris")).toBe("Europe/Paris");
+    expect(tzFromIana("Etc/UTC")).toBe("UTC");
+    expect(tzToIana("GMT")).toBe("Etc/GMT");
+    expect(() => tzToIana("Atlantis")).toThrow(RangeError);
+    expect(isKnownTz("Atlantis")).toBe(false);
+    expect(isKnownTz("New_York")).toBe(true);
+  });
+});
+
+describe("offsets and local times", () => {
+  const ny = "America/New_York";
+  test("offsets follow DST", () => {
+    expect(tzOffsetMinutes(ny, Date.UTC(2024, 0, 15))).toBe(-300);
+    expect(tzOffsetMinutes(ny, Date.UTC(2024, 6, 15))).toBe(-240);
+    expect(tzOffsetMinutes("Etc/GMT+5", Date.UTC(2024, 6, 15))).toBe(-300);
+    expect(tzOffsetMinutes("Asia/Kolkata", Date.UTC(2024, 6, 15))).toBe(330);
+  });
+  const cases: [name: string, fields: [number, number, number, number, number], utc: number][] = [
+    ["plain winter", [2024, 1, 15, 9, 0], Date.UTC(2024, 0, 15, 14)],
+    ["spring-forward gap moves forward", [2024, 3, 10, 2, 30], Date.UTC(2024, 2, 10, 7, 30)],
+    ["just after the gap", [2024, 3, 10, 3, 0], Date.UTC(2024, 2, 10, 7)],
+    ["fall-back overlap takes the earlier", [2024, 11, 3, 1, 30], Date.UTC(2024, 10, 3, 5, 30)],
+    ["after fall-back", [2024, 11, 3, 2, 0], Date.UTC(2024, 10, 3, 7)],
+  ];
+  test.each(cases)("%s", (_name, [y, m, d, h, mi], utc) => {
+    expect(localToInstant(ny, y, m, d, h, mi)).toBe(utc);
+  });
+});
