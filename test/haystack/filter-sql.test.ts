@@ -163,6 +163,9 @@ const CASES: Case[] = [
   ["meta", ["tagsy"]],
   ["geoCoord", ["site.hq"]],
   ['tz == "Chicago" and site', ["site.hq"]],
+  ['dis == "x\' OR 1=1 --"', []],
+  ["meta->a", []],
+  ['geoCoord == "C(41.88,-87.63)"', []],
   ["missingTag", []],
   ["not missingTag", ALL],
 ];

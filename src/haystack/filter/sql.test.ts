@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { parseFilter } from "./parser.ts";
+import { compileFilter } from "./sql.ts";
+
+describe("compileFilter", () => {
+  test("literals and tag names travel only as parameters, numbered after paramOffset", () => {
+    const { sql, params } = compileFilter(
+      parseFilter(`dis == "x' OR 1=1 --" and siteRef->geoCity == "Chicago"`),
+      {
+        entityIdSql: "e.id",
+        paramOffset: 3,
+      },
+    );
+    expect(params).toEqual(["dis", "x' OR 1=1 --", "siteRef", "geoCity", "Chicago"]);
+    expect(sql).not.toContain("OR 1=1");
+    expect(sql).not.toContain("Chicago");
+    expect(sql).not.toContain("geoCity");
+    const used = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+    expect(Math.min(...used)).toBe(4);
+    expect(Math.max(...used)).toBe(8);
+    expect(sql).toContain("= e.id");
+  });
+
+  const shapes: [filter: string, params: unknown[]][] = [
+    ["site", ["site"]],
+    ["x == true", ["x", true]],
+    ["x == 1.5kW", ["x", "kW", "1.5"]],
+    ["x < 2024-01-02", ["x", "2024-01-02 00:00:00.000"]],
+    ["x > 2024-01-02T00:00:00-05:00 New_York", ["x", "2024-01-02 05:00:00.000"]],
+    ["x == 07:30", ["x", "07:30:00"]],
+    ["x IN ()", []],
+  ];
+  test.each(shapes)("%s", (filter, params) => {
+    expect(compileFilter(parseFilter(filter), { entityIdSql: "e.id" }).params).toEqual(params);
+  });
+
+  test("schema must be an identifier", () => {
+    expect(() => compileFilter(parseFilter("site"), { entityIdSql: "e.id", schema: "core; drop" })).toThrow(
+      TypeError,
+    );
+    expect(compileFilter(parseFilter("site"), { entityIdSql: "e.id", schema: "b2" }).sql).toContain(
+      "b2.entity_tag",
+    );
+  });
+});
