@@ -105,7 +105,7 @@ export const BOILER_POINTS: PointDef[] = [
   b("enable", "Enable Command", "enable cmd", W),
   b("run", "Run Status", "run sensor"),
   n("hwlt", "HW Leaving Temp", "hot water leaving temp sensor", F),
-  n("fire", "Firing Rate", "heat cmd", "%"),
+  n("fire", "Firing Rate", "heat cmd", "%", W),
   n("gas", "Gas Flow", "naturalGas flow sensor", "ft³/h"),
 ];
 
