@@ -3,6 +3,7 @@
 // files on disk.
 import b0001 from "./building/0001_core.sql" with { type: "text" };
 import b0002 from "./building/0002_additive.sql" with { type: "text" };
+import b0003 from "./building/0003_outbox.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 
 export interface Migration {
@@ -14,6 +15,7 @@ export interface Migration {
 export const buildingMigrations: readonly Migration[] = [
   { name: "0001_core", sql: b0001 },
   { name: "0002_additive", sql: b0002 },
+  { name: "0003_outbox", sql: b0003 },
 ];
 
 export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];

@@ -9,6 +9,7 @@ import type { HealthChecker } from "./db/health.ts";
 import type { Databases } from "./db/index.ts";
 import { AppError } from "./errors.ts";
 import { errorResponse } from "./http/errors.ts";
+import type { Replicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import type { AppMetrics } from "./metrics.ts";
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   log: Logger;
   metrics: AppMetrics;
   health: HealthChecker;
+  /** Copies every primary write to the secondaries (outbox). */
+  replicator: Replicator;
   version: string;
 }
 

@@ -5,6 +5,7 @@ import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
 import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
+import { createReplicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
@@ -38,8 +39,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
 
   const metrics = createMetrics();
-  const health = createHealthChecker(dbs);
-  const deps: AppDeps = { config, dbs, log, metrics, health, version: VERSION };
+  const replicator = createReplicator({ dbs, log });
+  const health = createHealthChecker(dbs, (key) => replicator.backlog(key));
+  const deps: AppDeps = { config, dbs, log, metrics, health, replicator, version: VERSION };
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,
@@ -50,7 +52,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
   log.info("listening", { url: `http://${config.host}:${server.port}`, version: VERSION });
 
-  const background: BackgroundService[] = [];
+  const background: BackgroundService[] = [
+    { name: "outbox.deliver", start: () => replicator.start(), stop: () => replicator.stop() },
+  ];
   for (const s of background) await s.start();
 
   let stopping: Promise<void> | undefined;

@@ -4,6 +4,7 @@ import { type AppDeps, createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHealthChecker } from "../../src/db/health.ts";
 import type { Database, Databases } from "../../src/db/index.ts";
+import { createReplicator } from "../../src/ingest/replicate.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { type EngineName, testDatabase } from "./db.ts";
@@ -34,12 +35,14 @@ export async function testApp(
   const config: Config = loadConfig({ DEMO: "false", ...opts.env });
   const dbs = opts.dbs ?? (await testDatabases(engine));
   const metrics = createMetrics();
+  const replicator = createReplicator({ dbs, log: silentLogger, retryMs: 200 });
   const deps: AppDeps = {
     config,
     dbs,
     log: silentLogger,
     metrics,
-    health: createHealthChecker(dbs),
+    health: createHealthChecker(dbs, (key) => replicator.backlog(key)),
+    replicator,
     version: "test",
   };
   return { app: createApp(deps), deps, dbs };
