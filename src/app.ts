@@ -4,24 +4,17 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Actor } from "./access/actor.ts";
-import type { Config } from "./config.ts";
 import type { HealthChecker } from "./db/health.ts";
-import type { Databases } from "./db/index.ts";
+import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { errorResponse } from "./http/errors.ts";
-import type { Replicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import type { AppMetrics } from "./metrics.ts";
 
-export interface AppDeps {
-  config: Config;
-  dbs: Databases;
-  log: Logger;
-  metrics: AppMetrics;
-  health: HealthChecker;
-  /** Copies every primary write to the secondaries (outbox). */
-  replicator: Replicator;
-  version: string;
+export interface AppDeps extends ServiceDeps {
+  readonly metrics: AppMetrics;
+  readonly health: HealthChecker;
+  readonly version: string;
 }
 
 export type AppEnv = {

@@ -8,6 +8,7 @@ import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
 import { createReplicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
+import { createBroker } from "./realtime/broker.ts";
 import { VERSION } from "./version.ts";
 
 export interface RunningServer {
@@ -41,7 +42,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const metrics = createMetrics();
   const replicator = createReplicator({ dbs, log });
   const health = createHealthChecker(dbs, (key) => replicator.backlog(key));
-  const deps: AppDeps = { config, dbs, log, metrics, health, replicator, version: VERSION };
+  const broker = createBroker();
+  const deps: AppDeps = { config, dbs, log, metrics, health, replicator, broker, version: VERSION };
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,

@@ -7,6 +7,7 @@ import type { Database, Databases } from "../../src/db/index.ts";
 import { createReplicator } from "../../src/ingest/replicate.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createMetrics } from "../../src/metrics.ts";
+import { createBroker } from "../../src/realtime/broker.ts";
 import { type EngineName, testDatabase } from "./db.ts";
 
 export interface TestApp {
@@ -43,6 +44,7 @@ export async function testApp(
     metrics,
     health: createHealthChecker(dbs, (key) => replicator.backlog(key)),
     replicator,
+    broker: createBroker(),
     version: "test",
   };
   return { app: createApp(deps), deps, dbs };

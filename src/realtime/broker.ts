@@ -1,0 +1,95 @@
+// A bounded in-memory publish/subscribe broker for live events (SSE streams, dashboards).
+// Publishing never blocks or throws: a subscriber that cannot keep up loses its oldest queued
+// events (and is told how many), it never slows the publisher down.
+
+export interface BrokerEvent {
+  /** `noun:verb_past`, e.g. `simulator:interval_written`, `activity:logged`. */
+  readonly type: string;
+  /** The org the event belongs to; subscribers only see their orgs' events. Null = system-wide. */
+  readonly orgId: number | null;
+  readonly data: unknown;
+  readonly id: number;
+  readonly at: string;
+}
+
+export interface Subscription {
+  /** Waits for the next events (resolves at once when some are queued); empty on close. */
+  next(signal?: AbortSignal): Promise<BrokerEvent[]>;
+  /** Events dropped because this subscriber was too slow, since the last call. */
+  takeDropped(): number;
+  close(): void;
+}
+
+export interface Broker {
+  publish(type: string, orgId: number | null, data: unknown): void;
+  /** Subscribes to events whose org passes `accept` (and whose type passes `types`, when given). */
+  subscribe(opts: {
+    accept: (orgId: number | null) => boolean;
+    types?: (type: string) => boolean;
+  }): Subscription;
+  readonly subscribers: number;
+}
+
+export function createBroker(opts: { queueLimit?: number } = {}): Broker {
+  const limit = opts.queueLimit ?? 1000;
+  const subs = new Set<{
+    accept: (orgId: number | null) => boolean;
+    types?: (type: string) => boolean;
+    queue: BrokerEvent[];
+    dropped: number;
+    wake?: () => void;
+    closed: boolean;
+  }>();
+  let seq = 0;
+  return {
+    publish(type, orgId, data) {
+      const ev: BrokerEvent = { type, orgId, data, id: ++seq, at: new Date().toISOString() };
+      for (const s of subs) {
+        if (s.closed || !s.accept(orgId) || (s.types && !s.types(type))) continue;
+        s.queue.push(ev);
+        if (s.queue.length > limit) {
+          s.queue.shift();
+          s.dropped += 1;
+        }
+        s.wake?.();
+      }
+    },
+    subscribe({ accept, types }) {
+      const s = {
+        accept,
+        types,
+        queue: [] as BrokerEvent[],
+        dropped: 0,
+        closed: false,
+        wake: undefined as (() => void) | undefined,
+      };
+      subs.add(s);
+      return {
+        next: (signal) =>
+          new Promise<BrokerEvent[]>((resolve) => {
+            const flush = () => {
+              s.wake = undefined;
+              signal?.removeEventListener("abort", flush);
+              resolve(s.queue.splice(0));
+            };
+            if (s.queue.length > 0 || s.closed || signal?.aborted) return flush();
+            s.wake = flush;
+            signal?.addEventListener("abort", flush, { once: true });
+          }),
+        takeDropped: () => {
+          const n = s.dropped;
+          s.dropped = 0;
+          return n;
+        },
+        close: () => {
+          s.closed = true;
+          subs.delete(s);
+          s.wake?.();
+        },
+      };
+    },
+    get subscribers() {
+      return subs.size;
+    },
+  };
+}
