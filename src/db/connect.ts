@@ -135,6 +135,13 @@ function pgliteArtifacts() {
   return artifacts;
 }
 
+const SEED_NAME = "pglite-seed";
+
+/** The empty, initialised cluster embedded by `bun run build` (absent when run from source). */
+function embeddedSeed(): Blob | undefined {
+  return Bun.embeddedFiles.find((f) => (f as Blob & { name?: string }).name?.startsWith(SEED_NAME));
+}
+
 async function openPglite(key: string, dir: string, seed?: Blob): Promise<Database> {
   const memory = dir === "memory" || dir === "";
   let lock: DirLock | undefined;
@@ -147,7 +154,7 @@ async function openPglite(key: string, dir: string, seed?: Blob): Promise<Databa
       pgliteWasmModule: pglite,
       initdbWasmModule: initdb,
       fsBundle: Bun.file(pgliteDataPath),
-      loadDataDir: empty ? seed : undefined,
+      loadDataDir: empty ? (seed ?? embeddedSeed()) : undefined,
       parsers: { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber },
     });
     await pg.exec("SET TimeZone = 'UTC'");
