@@ -3,10 +3,10 @@
 // opens nothing itself; everything concrete comes in through deps.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Actor } from "./access/actor.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
+import { type AuthVariables, authMiddleware, securityHeaders } from "./http/auth.ts";
 import { errorResponse } from "./http/errors.ts";
 import type { Logger } from "./log.ts";
 import type { AppMetrics } from "./metrics.ts";
@@ -18,11 +18,9 @@ export interface AppDeps extends ServiceDeps {
 }
 
 export type AppEnv = {
-  Variables: {
+  Variables: AuthVariables & {
     requestId: string;
     log: Logger;
-    /** Set by the auth middleware; null on public routes reached without credentials. */
-    actor: Actor | null;
   };
 };
 
@@ -67,6 +65,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       });
   });
 
+  app.use(securityHeaders());
+
   app.use(
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,
@@ -75,6 +75,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
+
+  // Every request after this point is authenticated unless its route is on the public list.
+  app.use(authMiddleware(deps));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 

@@ -44,6 +44,7 @@ const envSchema = z.object({
   SESSION_HOURS: int(1, 24 * 365).default(24),
   SIMULATORS: bool.default(true),
   PUBLIC_URL: z.string().url().optional(),
+  TRUST_PROXY: bool.default(false),
 });
 
 export interface DatabaseTarget {
@@ -74,6 +75,8 @@ export interface Config {
   readonly sessionHours: number;
   readonly simulators: boolean;
   readonly publicUrl: string | undefined;
+  /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
+  readonly trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -146,5 +149,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionHours: e.SESSION_HOURS,
     simulators: e.SIMULATORS,
     publicUrl: e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
   });
 }

@@ -14,6 +14,8 @@ export interface Actor {
   readonly email: string | null;
   /** Application admin: every right in every org. Never true for API tokens. */
   readonly appAdmin: boolean;
+  /** For an API token: the one org it acts in. */
+  readonly tokenOrgId?: number | null;
   /** The actor's role in an org, or null when it has none. */
   roleIn(orgId: number): OrgRole | null;
 }
@@ -23,6 +25,7 @@ export const systemActor: Actor = Object.freeze({
   kind: "system" as const,
   userId: null,
   tokenId: null,
+  tokenOrgId: null,
   email: null,
   appAdmin: true,
   roleIn: () => "admin" as const,
@@ -33,6 +36,7 @@ export function makeActor(opts: {
   kind: "user" | "token";
   userId: number;
   tokenId?: number | null;
+  tokenOrgId?: number | null;
   email: string | null;
   appAdmin: boolean;
   roles: ReadonlyMap<number, OrgRole>;
@@ -42,6 +46,7 @@ export function makeActor(opts: {
     kind: opts.kind,
     userId: opts.userId,
     tokenId: opts.tokenId ?? null,
+    tokenOrgId: opts.kind === "token" ? (opts.tokenOrgId ?? null) : null,
     email: opts.email,
     appAdmin: opts.kind === "user" && opts.appAdmin,
     roleIn: (orgId: number) => (opts.kind === "user" && opts.appAdmin ? "admin" : (roles.get(orgId) ?? null)),

@@ -1,0 +1,56 @@
+// Per-process access state that services share without widening ServiceDeps: the signing key
+// (AUTH_SECRET, or generated once and kept in the state database's core.app_secret) and the login
+// rate limiter. Keyed by the primary database object, so copies of deps share one state.
+import { randomBytes } from "node:crypto";
+import type { ServiceDeps } from "../deps.ts";
+import { RateLimiter } from "./rate-limit.ts";
+
+interface AccessRuntime {
+  key?: Promise<Uint8Array>;
+  loginLimiter: RateLimiter;
+  /** Last time each API token's last_used_at was written (ms), to write it at most once a minute. */
+  tokenTouched: Map<number, number>;
+}
+
+const runtimes = new WeakMap<object, AccessRuntime>();
+
+export function runtimeOf(deps: Pick<ServiceDeps, "dbs">): AccessRuntime {
+  let r = runtimes.get(deps.dbs.primary);
+  if (!r) {
+    r = { loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }), tokenTouched: new Map() };
+    runtimes.set(deps.dbs.primary, r);
+  }
+  return r;
+}
+
+const SECRET_NAME = "auth_signing_key";
+
+/**
+ * The HS256 signing key: AUTH_SECRET when configured, else 32 random bytes generated on first
+ * start and stored in the state database (so restarts keep sessions). Concurrent first starts
+ * agree on one key (insert-if-absent, then read).
+ */
+export function signingKey(deps: Pick<ServiceDeps, "dbs" | "config">): Promise<Uint8Array> {
+  const r = runtimeOf(deps);
+  r.key ??= (async () => {
+    if (deps.config.authSecret) return new TextEncoder().encode(deps.config.authSecret);
+    const fresh = randomBytes(32).toString("base64url");
+    await deps.dbs.state.query(
+      "INSERT INTO core.app_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+      [SECRET_NAME, fresh],
+    );
+    const rows = await deps.dbs.state.query<{ value: string }>(
+      "SELECT value FROM core.app_secret WHERE name = $1",
+      [SECRET_NAME],
+    );
+    const value = rows[0]?.value;
+    if (!value) throw new Error("signing key could not be stored");
+    const bytes = Buffer.from(value, "base64url");
+    if (bytes.length < 32) throw new Error("stored signing key is shorter than 32 bytes");
+    return new Uint8Array(bytes);
+  })().catch((e) => {
+    r.key = undefined;
+    throw e;
+  });
+  return r.key;
+}

@@ -1,0 +1,18 @@
+// Writes to the primary: one transaction, then a nudge to the outbox deliverer so secondaries get
+// the rows recorded in it.
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+
+export async function write<T>(deps: ServiceDeps, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  const result = await deps.dbs.primary.transaction(fn);
+  deps.replicator.kick();
+  return result;
+}
+
+/** Clamps paging arguments to the contract's defaults and bounds. */
+export function paging(skip?: number | null, limit?: number | null, max = 1000) {
+  return {
+    skip: Math.max(0, Math.trunc(skip ?? 0)),
+    limit: Math.min(Math.max(1, Math.trunc(limit ?? 100)), max),
+  };
+}

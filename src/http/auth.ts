@@ -1,0 +1,218 @@
+// Authentication on every request, CSRF protection for cookie sessions, and security headers.
+// - Public routes are an explicit list (method + exact PATH, never the query string): exactly
+//   those CONTRACT.md marks public. Every other request needs credentials, else 401.
+// - Credentials: `Authorization: Bearer <API token | access JWT>` (also the Haystack form
+//   `Bearer authToken=<token>`), or the session cookie. A header that is present but invalid is
+//   401; it never falls back to the cookie.
+// - Cookie-authenticated unsafe requests must come from our own origin (Origin / Sec-Fetch-Site)
+//   and carry the session's CSRF token (`X-CSRF-Token` header or `_csrf` form field). Pages get
+//   the token from `c.get("csrfToken")`.
+// - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Actor } from "../access/actor.ts";
+import { actorForApiToken } from "../access/resolve.ts";
+import { checkCsrfToken, csrfTokenFor, SESSION_COOKIE, verifyJwt } from "../access/sessions.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+
+/** The routes anyone may call. `prefix` entries match a path that starts with it. */
+export const PUBLIC_ROUTES: readonly { method: string; path?: string; prefix?: string }[] = [
+  { method: "GET", path: "/health" },
+  { method: "GET", path: "/health/databases" },
+  { method: "GET", path: "/metrics" },
+  { method: "POST", path: "/authorize/token" },
+  { method: "GET", path: "/login" },
+  { method: "POST", path: "/login" },
+  { method: "GET", prefix: "/static/" },
+];
+
+export function isPublic(method: string, path: string): boolean {
+  const m = method === "HEAD" ? "GET" : method;
+  return PUBLIC_ROUTES.some(
+    (r) => r.method === m && (r.path !== undefined ? path === r.path : path.startsWith(r.prefix!)),
+  );
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export type AuthVia = "cookie" | "bearer" | "api_token";
+
+/** The variables the auth middleware sets on the context. */
+export interface AuthVariables {
+  /** Null only on public routes. */
+  actor: Actor | null;
+  authVia: AuthVia | null;
+  /** The browser session id (cookie sessions only). */
+  sessionId: string | null;
+  /** The CSRF token pages must send back with unsafe requests (cookie sessions only). */
+  csrfToken: string | null;
+}
+
+/** The authenticated actor of a request. @throws AppError unauthorized on a public route without one. */
+export function actorOf(c: Context): Actor {
+  const a = c.get("actor") as Actor | null | undefined;
+  if (!a) throw new AppError("unauthorized", "not authenticated");
+  return a;
+}
+
+/** The client address: the socket's, or the last X-Forwarded-For hop when TRUST_PROXY is set. */
+export function clientIp(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const hops = (c.req.header("x-forwarded-for") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (hops.length) return hops[hops.length - 1]!.slice(0, 64);
+  }
+  const server = (
+    c.env as { server?: { requestIP?: (r: Request) => { address: string } | null } } | undefined
+  )?.server;
+  try {
+    return server?.requestIP?.(c.req.raw)?.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when cookies must be `Secure`: the request came over HTTPS or PUBLIC_URL is https. */
+export function isSecureRequest(c: Context, publicUrl: string | undefined): boolean {
+  if (publicUrl?.startsWith("https:")) return true;
+  if (new URL(c.req.url).protocol === "https:") return true;
+  return c.req.header("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+}
+
+/** Sets the session cookie from a login result. */
+export function setSessionCookie(
+  c: Context,
+  deps: Pick<ServiceDeps, "config">,
+  session: { cookie: string; expiresAt: Date },
+): void {
+  setCookie(c, SESSION_COOKIE, session.cookie, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: isSecureRequest(c, deps.config.publicUrl),
+    expires: session.expiresAt,
+    maxAge: Math.max(0, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)),
+  });
+}
+
+export function clearSessionCookie(c: Context, deps: Pick<ServiceDeps, "config">): void {
+  deleteCookie(c, SESSION_COOKIE, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: isSecureRequest(c, deps.config.publicUrl),
+  });
+}
+
+export function sessionCookieOf(c: Context): string | undefined {
+  return getCookie(c, SESSION_COOKIE);
+}
+
+function unauthorized(c: Context, detail: string) {
+  return c.json({ detail }, 401, { "www-authenticate": 'Bearer realm="haystack-sim"' });
+}
+
+/** Our own origin(s): PUBLIC_URL's, and the one the request was addressed to. */
+function sameOrigin(c: Context, origin: string, publicUrl: string | undefined): boolean {
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (publicUrl && new URL(publicUrl).origin === o.origin) return true;
+  const host = c.req.header("host") ?? new URL(c.req.url).host;
+  return o.host === host && (o.protocol === "http:" || o.protocol === "https:");
+}
+
+/** Refuses unsafe cross-site browser requests (any request with a foreign Origin or Sec-Fetch-Site). */
+function crossSite(c: Context, publicUrl: string | undefined): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") return true;
+  const origin = c.req.header("origin");
+  if (origin !== undefined && !sameOrigin(c, origin, publicUrl)) return true;
+  return false;
+}
+
+async function csrfTokenOfRequest(c: Context): Promise<string | undefined> {
+  const header = c.req.header("x-csrf-token");
+  if (header) return header;
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+    const body = await c.req.parseBody();
+    const v = body._csrf;
+    return typeof v === "string" ? v : undefined;
+  }
+  return undefined;
+}
+
+/** The auth middleware (see the header of this file). */
+export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
+  return async (c, next) => {
+    c.set("actor", null);
+    c.set("authVia", null);
+    c.set("sessionId", null);
+    c.set("csrfToken", null);
+    const method = c.req.method;
+    const path = c.req.path;
+    if (isPublic(method, path)) {
+      if (!SAFE.has(method) && crossSite(c, deps.config.publicUrl))
+        return c.json({ detail: "cross-site request refused" }, 403);
+      return next();
+    }
+    const authorization = c.req.header("authorization");
+    if (authorization !== undefined) {
+      const m = /^Bearer\s+(?:authToken=)?([^\s,]+)\s*$/i.exec(authorization);
+      if (!m) return unauthorized(c, "unsupported authorization scheme; use Bearer");
+      const token = m[1]!;
+      if (token.startsWith("hst_")) {
+        const actor = await actorForApiToken(deps, token);
+        if (!actor) return unauthorized(c, "invalid, expired or revoked token");
+        c.set("actor", actor);
+        c.set("authVia", "api_token");
+      } else {
+        const s = await verifyJwt(deps, token, "access");
+        if (!s) return unauthorized(c, "invalid, expired or revoked token");
+        c.set("actor", s.actor);
+        c.set("authVia", "bearer");
+      }
+      return next();
+    }
+    const cookie = sessionCookieOf(c);
+    const s = cookie ? await verifyJwt(deps, cookie, "session") : null;
+    if (!s) {
+      if (cookie) clearSessionCookie(c, deps);
+      return unauthorized(c, cookie ? "session expired; sign in again" : "not authenticated");
+    }
+    if (!SAFE.has(method)) {
+      if (crossSite(c, deps.config.publicUrl)) return c.json({ detail: "cross-site request refused" }, 403);
+      if (!(await checkCsrfToken(deps, s.sessionId, await csrfTokenOfRequest(c))))
+        return c.json({ detail: "missing or invalid CSRF token" }, 403);
+    }
+    c.set("actor", s.actor);
+    c.set("authVia", "cookie");
+    c.set("sessionId", s.sessionId);
+    c.set("csrfToken", await csrfTokenFor(deps, s.sessionId));
+    return next();
+  };
+}
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+
+/** Security headers: no-sniff and referrer policy everywhere; CSP and frame denial on HTML. */
+export function securityHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const h = c.res.headers;
+    h.set("x-content-type-options", "nosniff");
+    h.set("referrer-policy", "same-origin");
+    if ((h.get("content-type") ?? "").includes("text/html")) {
+      h.set("content-security-policy", CSP);
+      h.set("x-frame-options", "DENY");
+    }
+  };
+}
