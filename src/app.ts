@@ -3,6 +3,7 @@
 // opens nothing itself; everything concrete comes in through deps.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { filterRoutes } from "./api/filter.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
@@ -90,6 +91,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const body = await deps.metrics.registry.render();
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
+
+  app.route("/", filterRoutes(deps));
 
   app.notFound((c) => c.json({ detail: "not found" }, 404));
   app.onError((err, c) => errorResponse(err, c, log));
