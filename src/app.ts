@@ -3,6 +3,7 @@
 // opens nothing itself; everything concrete comes in through deps.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { valueRoutes } from "./api/values.ts";
 import { filterRoutes } from "./api/filter.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -93,6 +94,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", filterRoutes(deps));
+
+  app.route("/", valueRoutes(deps));
 
   app.notFound((c) => c.json({ detail: "not found" }, 404));
   app.onError((err, c) => errorResponse(err, c, log));

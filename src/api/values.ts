@@ -1,0 +1,307 @@
+// Value routes of the db-service-layer contract: POST /value, POST /bulk/value, GET /value/{id},
+// POST /point/value, POST /point/current, POST /values. Handlers parse the wire shape (422 in
+// FastAPI's `{"detail":[{loc,msg,type}]}` form), call an ingest verb, and shape the reply
+// (timestamps out as `YYYY-MM-DDTHH:MM:SS.sssZ`). The bulk body is checked by hand rather than by
+// zod: it is the hot path (up to 100,000 values per request).
+
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { actorOf } from "../http/auth.ts";
+import {
+  AGGREGATIONS,
+  readCurrentValues,
+  readEntityValues,
+  readPointValues,
+  readSeries,
+  type Series,
+  type ValueRow,
+} from "../ingest/read.ts";
+import { parseTimestamp } from "../ingest/timestamps.ts";
+import { type FieldError, type ValueInput, writeValues } from "../ingest/write.ts";
+
+type Loc = (string | number)[];
+
+const invalid = (detail: FieldError[]) => new AppError("invalid", "invalid request", detail);
+
+function zodErrors(where: string, issues: z.core.$ZodIssue[]): FieldError[] {
+  return issues.map((i) => ({
+    loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+    msg: i.message,
+    type: i.code,
+  }));
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw invalid([{ loc: ["body"], msg: "body must be JSON", type: "json_invalid" }]);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(zodErrors(where, r.error.issues));
+  return r.data;
+}
+
+const Timestamp = z.string().transform((s, ctx) => {
+  const d = parseTimestamp(s);
+  if (!d) {
+    ctx.addIssue({ code: "custom", message: "invalid timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)" });
+    return z.NEVER;
+  }
+  return d;
+});
+const OrgId = z.coerce.number().int().min(1).max(2_147_483_647);
+const EntityId = z.coerce.number().int().min(1).max(2_147_483_647);
+
+const isInt = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
+
+function asInt(x: unknown): number | undefined {
+  if (isInt(x)) return x;
+  if (typeof x === "string" && /^\d{1,10}$/.test(x)) return Number(x);
+  return undefined;
+}
+
+function asTime(x: unknown): Date | undefined {
+  if (typeof x === "string") return parseTimestamp(x) ?? undefined;
+  return undefined;
+}
+
+/**
+ * One wire value (`{entity_id, ts, value_*, status?}`) into a ValueInput; problems are pushed to
+ * `errors` with `loc` under `at`. A field sent as null counts as absent.
+ */
+function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    errors.push({ loc: at, msg: "must be an object", type: "dict_type" });
+    return undefined;
+  }
+  const r = raw as Record<string, unknown>;
+  const bad = (field: string, msg: string, type: string) => errors.push({ loc: [...at, field], msg, type });
+  const entity_id = asInt(r.entity_id);
+  if (entity_id === undefined)
+    bad("entity_id", "must be an integer", r.entity_id == null ? "missing" : "int_parsing");
+  const ts = asTime(r.ts);
+  if (!ts)
+    bad(
+      "ts",
+      r.ts == null ? "field required" : "invalid timestamp",
+      r.ts == null ? "missing" : "datetime_parsing",
+    );
+  const v: ValueInput = { entity_id: entity_id ?? 0, ts: ts ?? new Date(Number.NaN) };
+  if (r.value_n != null) {
+    const n = typeof r.value_n === "string" && r.value_n.trim() !== "" ? Number(r.value_n) : r.value_n;
+    if (typeof n !== "number" || !Number.isFinite(n))
+      bad("value_n", "must be a finite number", "finite_number");
+    else v.value_n = n;
+  }
+  if (r.value_b != null) {
+    if (typeof r.value_b !== "boolean") bad("value_b", "must be a boolean", "bool_type");
+    else v.value_b = r.value_b;
+  }
+  if (r.value_s != null) {
+    if (typeof r.value_s !== "string") bad("value_s", "must be a string", "string_type");
+    else v.value_s = r.value_s;
+  }
+  if (r.value_ts != null) {
+    const t = asTime(r.value_ts);
+    if (!t) bad("value_ts", "invalid timestamp", "datetime_parsing");
+    else v.value_ts = t;
+  }
+  if (r.value_dict != null) {
+    let d: unknown = r.value_dict;
+    if (typeof d === "string") {
+      try {
+        d = JSON.parse(d);
+      } catch {
+        d = undefined;
+      }
+    }
+    if (typeof d !== "object" || d === null || Array.isArray(d))
+      bad("value_dict", "must be an object", "dict_type");
+    else v.value_dict = d as Record<string, unknown>;
+  }
+  if (r.status != null) {
+    if (typeof r.status !== "string") bad("status", "must be a string", "string_type");
+    else v.status = r.status;
+  }
+  return v;
+}
+
+/** The `ValueBase` wire shape. */
+function valueOut(r: ValueRow | ValueInput, entityId?: number) {
+  return {
+    ts: r.ts.toISOString(),
+    entity_id: entityId ?? r.entity_id,
+    value_n: r.value_n ?? null,
+    value_b: r.value_b ?? null,
+    value_s: r.value_s ?? null,
+    value_ts: r.value_ts ? r.value_ts.toISOString() : null,
+    value_dict: r.value_dict ?? null,
+    status: r.status ?? null,
+  };
+}
+
+function seriesOut(s: Series) {
+  return {
+    entity_id: s.entity_id,
+    entity_name: s.entity_name,
+    kind: s.kind,
+    values: s.values.map((v) => {
+      const out: Record<string, unknown> = { ts: v.ts.toISOString() };
+      for (const [k, x] of Object.entries(v))
+        if (k !== "ts" && x !== undefined) out[k] = x instanceof Date ? x.toISOString() : x;
+      return out;
+    }),
+  };
+}
+
+const Paging = z.object({
+  org_id: OrgId,
+  skip: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const Points = z.array(EntityId).max(10_000);
+
+const PointValuesBody = z.object({
+  org_id: OrgId,
+  points: Points,
+  date_from: Timestamp,
+  date_to: Timestamp,
+  skip: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(10_000).default(100),
+});
+
+const PointCurrentBody = z.object({ org_id: OrgId, points: Points });
+
+const SeriesBody = z.object({
+  filter: z.string().min(1).max(10_000),
+  org_id: OrgId,
+  date_from: Timestamp,
+  date_to: Timestamp,
+  operation: z
+    .object({
+      aggregation: z.enum(AGGREGATIONS),
+      timeInSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(366 * 24 * 3600),
+    })
+    .nullish(),
+});
+
+function checkRange(from: Date, to: Date): void {
+  if (from.getTime() >= to.getTime())
+    throw invalid([{ loc: ["body", "date_to"], msg: "must be after date_from", type: "value_error" }]);
+}
+
+export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post("/value", async (c) => {
+    const actor = actorOf(c);
+    const raw = await jsonBody(c);
+    const errors: FieldError[] = [];
+    const orgId = asInt((raw as { org_id?: unknown } | null)?.org_id);
+    if (orgId === undefined)
+      errors.push({ loc: ["body", "org_id"], msg: "must be an integer", type: "int_parsing" });
+    const v = toValueInput(raw, ["body"], errors);
+    if (errors.length || !v || orgId === undefined) throw invalid(errors);
+    await writeValues({ deps, actor, orgId, values: [v], errorPrefix: ["body"] }).catch((e) => {
+      // Single-value field errors are reported at the body level, not under values[0].
+      if (e instanceof AppError && e.code === "invalid" && Array.isArray(e.detail))
+        throw invalid((e.detail as FieldError[]).map((d) => ({ ...d, loc: ["body", ...d.loc.slice(2)] })));
+      throw e;
+    });
+    return c.json(valueOut(v));
+  });
+
+  app.post("/bulk/value", async (c) => {
+    const actor = actorOf(c);
+    const raw = (await jsonBody(c)) as { org_id?: unknown; values?: unknown } | null;
+    const errors: FieldError[] = [];
+    const orgId = asInt(raw?.org_id);
+    if (orgId === undefined)
+      errors.push({ loc: ["body", "org_id"], msg: "must be an integer", type: "int_parsing" });
+    if (!Array.isArray(raw?.values)) {
+      errors.push({ loc: ["body", "values"], msg: "must be a list", type: "list_type" });
+      throw invalid(errors);
+    }
+    const list = raw.values as unknown[];
+    if (list.length > deps.config.bulkMaxValues)
+      throw new AppError("too_large", `at most ${deps.config.bulkMaxValues} values per request`);
+    const values: ValueInput[] = new Array(list.length);
+    for (let i = 0; i < list.length && errors.length < 50; i++) {
+      const v = toValueInput(list[i], ["body", "values", i], errors);
+      if (v) values[i] = v;
+    }
+    if (errors.length || orgId === undefined) throw invalid(errors);
+    await writeValues({ deps, actor, orgId, values });
+    return c.json([]);
+  });
+
+  app.get("/value/:entity_id", async (c) => {
+    const actor = actorOf(c);
+    const entityId = parse(EntityId, c.req.param("entity_id"), "path");
+    const q = parse(Paging, c.req.query(), "query");
+    const rows = await readEntityValues({
+      deps,
+      actor,
+      orgId: q.org_id,
+      entityId,
+      skip: q.skip,
+      limit: q.limit,
+    });
+    return c.json(rows.map((r) => valueOut(r)));
+  });
+
+  app.post("/point/value", async (c) => {
+    const actor = actorOf(c);
+    const b = parse(PointValuesBody, await jsonBody(c), "body");
+    checkRange(b.date_from, b.date_to);
+    const rows = await readPointValues({
+      deps,
+      actor,
+      orgId: b.org_id,
+      points: b.points,
+      from: b.date_from,
+      to: b.date_to,
+      skip: b.skip,
+      limit: b.limit,
+    });
+    return c.json(rows.map((r) => valueOut(r)));
+  });
+
+  app.post("/point/current", async (c) => {
+    const actor = actorOf(c);
+    const b = parse(PointCurrentBody, await jsonBody(c), "body");
+    const rows = await readCurrentValues({ deps, actor, orgId: b.org_id, points: b.points });
+    return c.json(rows.map((r) => valueOut(r)));
+  });
+
+  app.post("/values", async (c) => {
+    const actor = actorOf(c);
+    const b = parse(SeriesBody, await jsonBody(c), "body");
+    checkRange(b.date_from, b.date_to);
+    const series = await readSeries({
+      deps,
+      actor,
+      orgId: b.org_id,
+      filter: b.filter,
+      from: b.date_from,
+      to: b.date_to,
+      operation: b.operation ?? undefined,
+    });
+    return c.json(series.map(seriesOut));
+  });
+
+  return app;
+}

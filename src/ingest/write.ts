@@ -1,0 +1,226 @@
+// writeValues: the one path every building value takes into the databases (REST, Haystack
+// hisWrite, simulator intervals). Stages, in order (see design.md): check the caller, validate the
+// whole batch, dedupe, one primary transaction (history, current, outbox, caller's extra work),
+// then ask the replicator to deliver to the secondaries.
+import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
+
+export interface ValueInput {
+  entity_id: number;
+  ts: Date;
+  value_n?: number | null;
+  value_b?: boolean | null;
+  value_s?: string | null;
+  value_ts?: Date | null;
+  value_dict?: Record<string, unknown> | null;
+  status?: string | null;
+}
+
+/** One problem with one field, in FastAPI's 422 shape. */
+export interface FieldError {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+const VALUE_FIELDS = ["value_n", "value_b", "value_s", "value_ts", "value_dict"] as const;
+/** Earliest accepted timestamp (ms); the latest is now + 1 day. */
+const MIN_TS = Date.UTC(1970, 0, 1);
+const MAX_AHEAD_MS = 24 * 3600 * 1000;
+const MAX_STATUS = 64;
+const MAX_ERRORS = 50;
+const INT4_MAX = 2_147_483_647;
+
+function validTime(d: unknown, now: number): d is Date {
+  return (
+    d instanceof Date &&
+    Number.isFinite(d.getTime()) &&
+    d.getTime() >= MIN_TS &&
+    d.getTime() <= now + MAX_AHEAD_MS
+  );
+}
+
+/**
+ * Checks every value of a batch; returns the problems (at most 50), empty when the batch is valid.
+ * `loc` paths start with `prefix` (e.g. `["body", "values"]`).
+ */
+export function validateValues(
+  values: readonly ValueInput[],
+  now = Date.now(),
+  prefix: (string | number)[] = ["body", "values"],
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const add = (i: number, field: string, msg: string, type: string) => {
+    if (errors.length < MAX_ERRORS) errors.push({ loc: [...prefix, i, field], msg, type });
+  };
+  for (let i = 0; i < values.length && errors.length < MAX_ERRORS; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v.entity_id) || v.entity_id < 1 || v.entity_id > INT4_MAX)
+      add(i, "entity_id", "must be a positive integer", "int_parsing");
+    if (!validTime(v.ts, now))
+      add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "datetime_range");
+    const set = VALUE_FIELDS.filter((f) => v[f] !== undefined && v[f] !== null);
+    if (set.length !== 1)
+      add(
+        i,
+        set[1] ?? "value_n",
+        "exactly one of value_n, value_b, value_s, value_ts, value_dict must be set",
+        "value_error",
+      );
+    if (v.value_n != null && (typeof v.value_n !== "number" || !Number.isFinite(v.value_n)))
+      add(i, "value_n", "must be a finite number", "finite_number");
+    if (v.value_b != null && typeof v.value_b !== "boolean")
+      add(i, "value_b", "must be a boolean", "bool_type");
+    if (v.value_s != null && typeof v.value_s !== "string")
+      add(i, "value_s", "must be a string", "string_type");
+    if (v.value_ts != null && !(v.value_ts instanceof Date && Number.isFinite(v.value_ts.getTime())))
+      add(i, "value_ts", "must be a timestamp", "datetime_type");
+    if (v.value_dict != null && (typeof v.value_dict !== "object" || Array.isArray(v.value_dict)))
+      add(i, "value_dict", "must be an object", "dict_type");
+    if (v.status != null && (typeof v.status !== "string" || v.status.length > MAX_STATUS))
+      add(i, "status", `must be a string of at most ${MAX_STATUS} characters`, "string_type");
+  }
+  return errors;
+}
+
+/** Last-wins dedupe of (entity_id, ts), into columns. */
+export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
+  const last = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    last.set(`${v.entity_id}@${v.ts.getTime()}`, i);
+  }
+  const c = emptyColumns();
+  const keep = last.size === values.length ? null : new Set(last.values());
+  for (let i = 0; i < values.length; i++) {
+    if (keep && !keep.has(i)) continue;
+    const v = values[i]!;
+    c.entity_id.push(v.entity_id);
+    c.ts.push(v.ts.toISOString());
+    c.value_n.push(v.value_n ?? null);
+    c.value_b.push(v.value_b ?? null);
+    c.value_s.push(v.value_s ?? null);
+    c.value_ts.push(v.value_ts ? v.value_ts.toISOString() : null);
+    c.value_dict.push(v.value_dict != null ? JSON.stringify(v.value_dict) : null);
+    c.status.push(v.status ?? null);
+  }
+  return c;
+}
+
+const INT_LITERAL = (ids: Iterable<number>) => `{${[...ids].join(",")}}`;
+
+/**
+ * The org's value table and the ids of the batch the actor cannot see in that org, in one query.
+ * @throws AppError forbidden when the org does not exist or is disabled.
+ */
+export async function resolveOrgAndEntities(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  entityIds: Iterable<number>,
+): Promise<{ valueTable: string; orgKey: string; hidden: number[] }> {
+  const params: unknown[] = [INT_LITERAL(new Set(entityIds))];
+  const visible = visibleEntitySql(actor, orgId, "x", params);
+  params.push(orgId);
+  const rows = await sql.query<{ value_table: string; key: string | null; hidden: number[] | string }>(
+    `SELECT o.value_table, o.key,
+            (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest($1::text::int4[]) AS x
+              WHERE NOT ${visible}) AS hidden
+       FROM core.org o WHERE o.id = $${params.length} AND o.disabled_ts IS NULL`,
+    params,
+  );
+  const row = rows[0];
+  if (!row) throw new AppError("forbidden", "not allowed in this org");
+  return { valueTable: row.value_table, orgKey: row.key ?? "", hidden: parseIntArray(row.hidden) };
+}
+
+/** int4[] comes back as an array (PGlite, postgres.js) or, from some paths, as `{1,2}` text. */
+export function parseIntArray(v: number[] | string | null): number[] {
+  if (v === null) return [];
+  if (Array.isArray(v)) return v.map(Number);
+  const inner = v.replace(/^\{|\}$/g, "");
+  return inner ? inner.split(",").map(Number) : [];
+}
+
+/** True for errors that mean the database could not be reached or stopped serving. */
+export function isConnectionError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = String((e as { code?: unknown }).code ?? "");
+  const errno = String((e as { errno?: unknown }).errno ?? "");
+  return (
+    /^(CONNECTION_|CONNECT_TIMEOUT|ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code) ||
+    /^(ECONN|EPIPE)/.test(errno) ||
+    /^(08|57P0|53)/.test(code) ||
+    /connection|terminat|timed out|closed/i.test(e.message)
+  );
+}
+
+/** Wraps a primary failure as 503, logging the cause; AppErrors pass through. */
+export function primaryFailure(deps: Pick<ServiceDeps, "log">, e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const reason = isConnectionError(e) ? "primary database unavailable" : "primary database did not commit";
+  deps.log.warn("value write failed on the primary", { error: e instanceof Error ? e.message : String(e) });
+  return new AppError("unavailable", reason);
+}
+
+/**
+ * Writes a batch of values for one org: validated whole before anything is written, duplicates
+ * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history,
+ * moves the current values forward, records the batch in the outbox for every secondary and runs
+ * `inTransaction` (e.g. a simulator checkpoint). After the commit the replicator is asked to
+ * deliver. All or nothing: on any failure nothing of the batch is stored.
+ *
+ * @throws AppError forbidden (not a member, unknown org, or entities the actor cannot see in the
+ *   org — the message lists their ids), invalid (detail: FastAPI-shaped field errors),
+ *   too_large (more than `config.bulkMaxValues` values), unavailable (the primary did not commit).
+ */
+export async function writeValues(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  orgId: number;
+  values: readonly ValueInput[];
+  inTransaction?: (tx: Sql) => Promise<void>;
+  /** Location prefix of field errors (default `["body", "values"]`). */
+  errorPrefix?: (string | number)[];
+}): Promise<{ written: number }> {
+  const { deps, actor, orgId, values } = opts;
+  requireRole(actor, orgId, "member");
+  if (values.length > deps.config.bulkMaxValues)
+    throw new AppError("too_large", `at most ${deps.config.bulkMaxValues} values per request`);
+  const errors = validateValues(values, Date.now(), opts.errorPrefix);
+  if (errors.length > 0) throw new AppError("invalid", "invalid values", errors);
+
+  const primary = deps.dbs.primary;
+  let org: Awaited<ReturnType<typeof resolveOrgAndEntities>>;
+  try {
+    org = await resolveOrgAndEntities(
+      primary,
+      actor,
+      orgId,
+      values.map((v) => v.entity_id),
+    );
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
+  if (org.hidden.length > 0)
+    throw new AppError("forbidden", `not allowed to write to entities: ${org.hidden.join(", ")}`);
+  if (values.length === 0 && !opts.inTransaction) return { written: 0 };
+
+  const tables = valueTables(org.valueTable);
+  const cols = dedupeToColumns(values);
+  try {
+    await primary.transaction(async (tx) => {
+      await upsertValues(tx, tables, cols);
+      if (cols.entity_id.length > 0)
+        await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
+      if (opts.inTransaction) await opts.inTransaction(tx);
+    });
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
+  deps.replicator.kick();
+  return { written: cols.entity_id.length };
+}
