@@ -8,12 +8,17 @@
 import type { Database, Databases, Row, Sql } from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
+import { upsertValues, type ValueColumns, valueTables } from "./columns.ts";
+import { seedSecondary } from "./seed.ts";
 
 /** A change as stored in the outbox (JSON). */
 export type Change =
   | { op: "upsert"; table: string; key: string; rows: Row[] }
   | { op: "delete"; table: string; key: string; keys: unknown[] }
-  | { op: "values"; orgKey: string; rows: Row[] }
+  /** A values batch: `cols` (columnar, what writeValues records) or `rows` (older outbox rows). */
+  | { op: "values"; orgKey: string; table?: string; cols?: ValueColumns; rows?: Row[] }
+  /** Retention: history rows of a value table older than `before` (ISO) were deleted. */
+  | { op: "values_delete_before"; table: string; before: string }
   | { op: "value_tables"; orgKey: string; chunkDays: number };
 
 const TABLE = /^core\.("?)[a-z_][a-z0-9_]*\1$/;
@@ -30,6 +35,8 @@ export interface ReplicaStatus {
   /** Age of the oldest undelivered change, in seconds (0 when none). */
   lagSeconds: number;
   lastError: string | null;
+  /** False until the snapshot copy of a new secondary finished (the outbox waits for it). */
+  seeded: boolean;
 }
 
 export interface Replicator {
@@ -50,7 +57,8 @@ export interface Replicator {
   deliver(target: string): Promise<void>;
   status(): Promise<ReplicaStatus[]>;
   backlog(target: string): Promise<number>;
-  start(): void;
+  /** Records every configured secondary in `core.hs_replica` and starts periodic delivery. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,29 +100,38 @@ export async function applyChange(tx: Sql, change: Change, columnsOf: (t: string
       ]);
       return;
     case "values": {
-      if (!ORG_KEY.test(change.orgKey)) throw new Error(`invalid org key ${change.orgKey}`);
-      const hist = `core."values_${change.orgKey}"`;
-      const cur = `core."values_${change.orgKey}_current"`;
+      const table = change.table ?? `values_${change.orgKey}`;
+      if (!change.table && !ORG_KEY.test(change.orgKey)) throw new Error(`invalid org key ${change.orgKey}`);
+      const t = valueTables(table);
+      if (change.cols) {
+        await upsertValues(tx, t, change.cols);
+        return;
+      }
       const cols = "entity_id, ts, value_n, value_b, value_s, value_ts, value_dict, status";
-      const rows = JSON.stringify(change.rows);
+      const rows = JSON.stringify(change.rows ?? []);
       await tx.query(
-        `INSERT INTO ${hist} (${cols})
-         SELECT ${cols} FROM jsonb_populate_recordset(NULL::${hist}, $1::text::jsonb)
+        `INSERT INTO ${t.hist} (${cols})
+         SELECT ${cols} FROM jsonb_populate_recordset(NULL::${t.hist}, $1::text::jsonb)
          ON CONFLICT (entity_id, ts) DO UPDATE SET value_n = EXCLUDED.value_n, value_b = EXCLUDED.value_b,
            value_s = EXCLUDED.value_s, value_ts = EXCLUDED.value_ts, value_dict = EXCLUDED.value_dict,
            status = EXCLUDED.status`,
         [rows],
       );
       await tx.query(
-        `INSERT INTO ${cur} (${cols})
-         SELECT DISTINCT ON (entity_id) ${cols} FROM jsonb_populate_recordset(NULL::${cur}, $1::text::jsonb)
+        `INSERT INTO ${t.cur} AS c (${cols})
+         SELECT DISTINCT ON (entity_id) ${cols} FROM jsonb_populate_recordset(NULL::${t.cur}, $1::text::jsonb)
           ORDER BY entity_id, ts DESC
          ON CONFLICT (entity_id) DO UPDATE SET ts = EXCLUDED.ts, value_n = EXCLUDED.value_n,
            value_b = EXCLUDED.value_b, value_s = EXCLUDED.value_s, value_ts = EXCLUDED.value_ts,
            value_dict = EXCLUDED.value_dict, status = EXCLUDED.status
-         WHERE ${cur}.ts <= EXCLUDED.ts`,
+         WHERE c.ts <= EXCLUDED.ts`,
         [rows],
       );
+      return;
+    }
+    case "values_delete_before": {
+      const t = valueTables(change.table);
+      await tx.query(`DELETE FROM ${t.hist} WHERE ts < $1::text::timestamp`, [change.before]);
       return;
     }
   }
@@ -126,16 +143,20 @@ export function createReplicator(opts: {
   /** Retry period for secondaries with a backlog (ms). */
   retryMs?: number;
   batchSize?: number;
+  /** Chunk interval for value tables created on secondaries (TimescaleDB). */
+  chunkDays?: number;
 }): Replicator {
   const { dbs, log } = opts;
   const secondaries = new Map<string, Database>(dbs.secondaries.map((d) => [d.key, d]));
   const targets = [...secondaries.keys()];
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? 50;
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const migrated = new Set<string>();
   const lastError = new Map<string, string>();
   const columns = new Map<string, Map<string, string[]>>();
+  const seeded = new Set<string>();
+  let registered: Promise<void> | undefined;
   let timer: Timer | undefined;
   let stopped = false;
 
@@ -147,6 +168,46 @@ export function createReplicator(opts: {
     );
   }
 
+  /** Records `added_at` for every configured secondary (once per process; idempotent). */
+  function register(): Promise<void> {
+    if (targets.length === 0) return Promise.resolve();
+    registered ??= dbs.primary
+      .query(
+        "INSERT INTO core.hs_replica (target) SELECT unnest($1::text[]) ON CONFLICT (target) DO NOTHING",
+        [targets],
+      )
+      .then(
+        () => {},
+        (e) => {
+          registered = undefined;
+          throw e;
+        },
+      );
+    return registered;
+  }
+
+  async function ensureSeeded(target: string, db: Database): Promise<boolean> {
+    if (seeded.has(target)) return true;
+    await register();
+    const [r] = await dbs.primary.query<{ done: boolean }>(
+      "SELECT seeded_at IS NOT NULL AS done FROM core.hs_replica WHERE target = $1",
+      [target],
+    );
+    if (!r?.done) {
+      const result = await seedSecondary({
+        primary: dbs.primary,
+        secondary: db,
+        target,
+        chunkDays: opts.chunkDays ?? 7,
+        log,
+        stopped: () => stopped,
+      });
+      if (result === "stopped") return false;
+    }
+    seeded.add(target);
+    return true;
+  }
+
   async function deliverOnce(target: string): Promise<void> {
     const db = secondaries.get(target);
     if (!db) return;
@@ -154,6 +215,7 @@ export function createReplicator(opts: {
       await migrate(db, "building");
       migrated.add(target);
     }
+    if (!(await ensureSeeded(target, db))) return;
     let cache = columns.get(target);
     if (!cache) {
       cache = new Map();
@@ -187,7 +249,11 @@ export function createReplicator(opts: {
         }
       });
       const last = batch[batch.length - 1]!.id;
-      await dbs.primary.query("DELETE FROM core.hs_outbox WHERE target = $1 AND id <= $2", [target, last]);
+      await dbs.primary.query(
+        `WITH d AS (DELETE FROM core.hs_outbox WHERE target = $1 AND id <= $2 RETURNING 1)
+         UPDATE core.hs_replica SET last_delivered_at = now(), last_error = NULL WHERE target = $1`,
+        [target, last],
+      );
       if (lastError.has(target)) {
         lastError.delete(target);
         log.info("secondary caught up again", { database: target });
@@ -264,11 +330,19 @@ export function createReplicator(opts: {
           backlog: r?.n ?? 0,
           lagSeconds: r?.lag ?? 0,
           lastError: lastError.get(t) ?? null,
+          seeded: seeded.has(t),
         };
       });
     },
-    start: () => {
+    start: async () => {
       if (targets.length === 0 || timer) return;
+      try {
+        await register();
+      } catch (e) {
+        log.warn("could not register secondaries yet; will retry", {
+          error: e instanceof Error ? e.message : e,
+        });
+      }
       timer = setInterval(() => {
         for (const t of targets) void deliver(t);
       }, opts.retryMs ?? 5000);

@@ -32,8 +32,8 @@ describe.each(ENGINES)("outbox replication on %s", (engine) => {
       );
       await r.recordRows(tx, 'core."user"', "id", [u!.id]);
       await r.recordRows(tx, "core.user_app", "id", [ua!.id]);
-      await tx.query("INSERT INTO core.tag_def (name, pref_unit) VALUES ('temp', ARRAY['°F','°C'])");
-      await r.recordRows(tx, "core.tag_def", "name", ["temp"]);
+      await tx.query("INSERT INTO core.tag_def (name, pref_unit) VALUES ('zz_replica_test', ARRAY['°F','°C'])");
+      await r.recordRows(tx, "core.tag_def", "name", ["zz_replica_test"]);
       const rows = [
         { entity_id: 1, ts: t0, value_n: 1.5, status: "ok" },
         { entity_id: 1, ts: t1, value_n: 2.5, status: "ok" },
@@ -52,7 +52,7 @@ describe.each(ENGINES)("outbox replication on %s", (engine) => {
       "SELECT id, name, key, value_table FROM core.org ORDER BY id",
       'SELECT id, email FROM core."user" ORDER BY id',
       "SELECT id, user_id FROM core.user_app ORDER BY id",
-      "SELECT name, pref_unit FROM core.tag_def ORDER BY name",
+      "SELECT name, pref_unit FROM core.tag_def WHERE name = 'zz_replica_test'",
       "SELECT * FROM core.values_acme ORDER BY entity_id, ts",
     ])
       expect(await dump(secondary, sql)).toEqual(await dump(dbs.primary, sql));
