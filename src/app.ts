@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { valueRoutes } from "./api/values.ts";
 import { filterRoutes } from "./api/filter.ts";
+import { simulatorRoutes } from "./api/simulators.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", filterRoutes(deps));
+  app.route("/", simulatorRoutes(deps));
 
   app.route("/", valueRoutes(deps));
 

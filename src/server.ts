@@ -9,6 +9,7 @@ import { createReplicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { createBroker } from "./realtime/broker.ts";
+import { simulatorBackgroundService } from "./simulator/jobs.ts";
 import { VERSION } from "./version.ts";
 
 export interface RunningServer {
@@ -56,6 +57,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const background: BackgroundService[] = [
     { name: "outbox.deliver", start: () => replicator.start(), stop: () => replicator.stop() },
+    simulatorBackgroundService(deps),
   ];
   for (const s of background) await s.start();
 

@@ -1,0 +1,232 @@
+// Simulator routes: configuration, control, status, metrics and activity. Handlers parse the wire
+// shape (zod), call a simulator service verb with the request's actor, and reply. Reads need
+// membership of the simulator's org, configuration and control org admin; API tokens work.
+// Both spellings are served: the issue's (`/simulator/config/{id}`, `/simulator/state/{id}`,
+// `/simulator/activity/{id}`, `run-now`) and the short ones (`/simulator/{id}`, `/run`, …).
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { actorOf } from "../http/auth.ts";
+import { ACTIVITY_TYPES } from "../simulator/activity.ts";
+import {
+  backfillRange,
+  createSimulator,
+  deleteSimulator,
+  getSimulator,
+  listActivity,
+  listSimulators,
+  pauseSimulator,
+  resetSimulator,
+  resumeSimulator,
+  runNow,
+  type SimulatorInput,
+  simulatorMetrics,
+  simulatorTemplates,
+  startSimulator,
+  stopSimulator,
+  updateSimulatorConfig,
+} from "../simulator/service.ts";
+
+const Settings = {
+  name: z.string().min(1).max(255).optional(),
+  template: z.string().min(1).max(100).optional(),
+  config: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]).optional(),
+  interval_minutes: z.number().int().optional(),
+  seed: z.number().int().min(0).optional(),
+  backfill_days: z.number().int().min(0).max(366).optional(),
+  max_gap_days: z.number().int().min(0).max(366).optional(),
+};
+const CreateBody = z.object({
+  org_id: z.number().int(),
+  key: z.string().min(1).max(40),
+  status: z.enum(["running", "paused", "stopped"]).optional(),
+  ...Settings,
+});
+const UpdateBody = z.object({ key: z.string().optional(), ...Settings });
+const BackfillBody = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .optional();
+const ResetBody = z.object({ confirm: z.string() });
+const OrgQuery = z.object({ org_id: z.coerce.number().int() });
+const ActivityQuery = z.object({
+  type: z.enum(ACTIVITY_TYPES).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  skip: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+function unprocessable(where: "body" | "query" | "path", issues: z.core.$ZodIssue[]): AppError {
+  return new AppError(
+    "invalid",
+    "invalid request",
+    issues.map((i) => ({
+      loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+      msg: i.message,
+      type: i.code,
+    })),
+  );
+}
+
+async function body<T extends z.ZodType>(c: Context, schema: T, optional = false): Promise<z.output<T>> {
+  let raw: unknown;
+  const text = await c.req.text();
+  if (text.trim() === "" && optional) raw = undefined;
+  else {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new AppError("invalid", "invalid request", [
+        { loc: ["body"], msg: "body must be JSON", type: "json_invalid" },
+      ]);
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw unprocessable("body", r.error.issues);
+  return r.data;
+}
+
+function query<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
+  const r = schema.safeParse(c.req.query());
+  if (!r.success) throw unprocessable("query", r.error.issues);
+  return r.data;
+}
+
+function idOf(c: Context): number {
+  const raw = c.req.param("id") ?? "";
+  const id = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(id) || id < 1)
+    throw new AppError("invalid", "invalid request", [
+      { loc: ["path", "id"], msg: "must be a positive integer", type: "int_parsing" },
+    ]);
+  return id;
+}
+
+const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+
+export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/simulator/templates", (c) => {
+    actorOf(c);
+    return c.json(simulatorTemplates());
+  });
+
+  for (const path of ["/simulator", "/simulator/config"]) {
+    app.get(path, async (c) => {
+      const { org_id } = query(c, OrgQuery);
+      return c.json(await listSimulators({ deps, actor: actorOf(c), orgId: org_id }));
+    });
+    app.post(path, async (c) => {
+      const b = await body(c, CreateBody);
+      const { org_id, ...input } = b;
+      const v = await createSimulator({
+        deps,
+        actor: actorOf(c),
+        orgId: org_id,
+        input: input as SimulatorInput,
+      });
+      return c.json(v, 201);
+    });
+  }
+
+  for (const path of ["/simulator/:id{[0-9]+}", "/simulator/config/:id{[0-9]+}"]) {
+    app.get(path, async (c) => c.json(await getSimulator({ deps, actor: actorOf(c), id: idOf(c) })));
+    app.put(path, async (c) => {
+      const input = await body(c, UpdateBody);
+      return c.json(
+        await updateSimulatorConfig({ deps, actor: actorOf(c), id: idOf(c), input: input as SimulatorInput }),
+      );
+    });
+    app.delete(path, async (c) => {
+      await deleteSimulator({ deps, actor: actorOf(c), id: idOf(c) });
+      return c.json({ detail: "deleted" });
+    });
+  }
+
+  for (const path of [
+    "/simulator/:id{[0-9]+}/status",
+    "/simulator/state/:id{[0-9]+}",
+    "/simulator/health/:id{[0-9]+}",
+  ]) {
+    app.get(path, async (c) => {
+      const v = await getSimulator({ deps, actor: actorOf(c), id: idOf(c) });
+      return c.json({
+        id: v.id,
+        status: v.status,
+        desired_status: v.desired_status,
+        healthy: v.status === "running" || v.status === "paused" || v.status === "stopped",
+        error: v.error,
+        last_run: v.last_run,
+        last_interval: v.last_interval,
+        points_written: v.points_written,
+        last_duration_ms: v.last_duration_ms,
+        next_run: v.next_run,
+        progress: v.progress,
+      });
+    });
+  }
+
+  app.get("/simulator/:id{[0-9]+}/metrics", async (c) =>
+    c.json(await simulatorMetrics({ deps, actor: actorOf(c), id: idOf(c) })),
+  );
+
+  const control = {
+    start: startSimulator,
+    stop: stopSimulator,
+    pause: pauseSimulator,
+    resume: resumeSimulator,
+  } as const;
+  for (const [verb, fn] of Object.entries(control)) {
+    app.post(`/simulator/:id{[0-9]+}/${verb}`, async (c) =>
+      c.json(await fn({ deps, actor: actorOf(c), id: idOf(c) })),
+    );
+  }
+  for (const verb of ["run", "run-now"]) {
+    app.post(`/simulator/:id{[0-9]+}/${verb}`, async (c) =>
+      c.json(await runNow({ deps, actor: actorOf(c), id: idOf(c) }), 202),
+    );
+  }
+  app.post("/simulator/:id{[0-9]+}/backfill", async (c) => {
+    const b = await body(c, BackfillBody, true);
+    return c.json(
+      await backfillRange({ deps, actor: actorOf(c), id: idOf(c), from: date(b?.from), to: date(b?.to) }),
+      202,
+    );
+  });
+  app.post("/simulator/:id{[0-9]+}/reset", async (c) => {
+    const b = await body(c, ResetBody);
+    return c.json(await resetSimulator({ deps, actor: actorOf(c), id: idOf(c), confirm: b.confirm }));
+  });
+
+  for (const path of ["/simulator/:id{[0-9]+}/activity", "/simulator/activity/:id{[0-9]+}"]) {
+    app.get(path, async (c) => {
+      const q = query(c, ActivityQuery);
+      const skip = q.skip ?? 0;
+      const limit = q.limit ?? 100;
+      const events = await listActivity({
+        deps,
+        actor: actorOf(c),
+        id: idOf(c),
+        type: q.type,
+        since: date(q.since),
+        until: date(q.until),
+        skip,
+        limit,
+      });
+      return c.json({
+        events: events.map((e) => ({ ...e, timestamp: e.timestamp.toISOString() })),
+        skip,
+        limit,
+        count: events.length,
+      });
+    });
+  }
+
+  return app;
+}

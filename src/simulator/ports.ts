@@ -1,0 +1,42 @@
+/**
+ * What the simulator engine needs from the other services, as one replaceable object: the catalog's
+ * idempotent entity upsert, the ingest write path, and (when present) the Haystack operator
+ * overrides. Tests may replace single verbs; production uses the real ones.
+ */
+import type { Actor } from "../access/actor.ts";
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+import type { Dict } from "../haystack/kinds.ts";
+import { type ValueInput, writeValues } from "../ingest/write.ts";
+
+export interface SimulatorPorts {
+  /** Creates or updates entities by `id` tag in one transaction; returns id → entity id. */
+  upsertEntities(opts: {
+    deps: ServiceDeps;
+    actor: Actor;
+    orgId: number;
+    entities: Array<{ id: string; tags: Dict }>;
+  }): Promise<Map<string, number>>;
+  /** The ingest write path (one primary transaction with `inTransaction`). */
+  writeValues(opts: {
+    deps: ServiceDeps;
+    actor: Actor;
+    orgId: number;
+    values: readonly ValueInput[];
+    inTransaction?: (tx: Sql) => Promise<void>;
+  }): Promise<{ written: number }>;
+  /** Operator overrides in force (pointWrite priority arrays), by entity id; absent when unsupported. */
+  /** Deletes every value (history and current) of these entities; absent when unsupported. */
+  deleteValues?(opts: { deps: ServiceDeps; actor: Actor; orgId: number; entityIds: number[] }): Promise<void>;
+  effectiveWrites?(opts: {
+    deps: ServiceDeps;
+    orgId: number;
+  }): Promise<Map<number, number | boolean | string>>;
+}
+
+export const defaultPorts: SimulatorPorts = {
+  upsertEntities: () => {
+    throw new Error("catalog upsertEntities is not available yet");
+  },
+  writeValues,
+};

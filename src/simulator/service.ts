@@ -1,0 +1,626 @@
+/**
+ * Simulator service verbs: create, configure, control, reset, delete, list and read simulators, and
+ * their activity. Every verb takes `{deps, actor, …}` and checks the actor again (cron and start-up
+ * call them without HTTP). Reads need membership of the simulator's org, everything else org admin;
+ * an id the actor cannot see answers `forbidden` (no existence oracle).
+ *
+ * A simulator is a poller of type `simulator` (`core.poller_config`, whose config the catalog keeps
+ * Fernet-encrypted) plus its readable definition in `core.hs_simulator` (same id). Running happens in
+ * the process's runtime (`engine.ts`); verbs that control it tell the runtime when one is registered.
+ */
+import YAML from "yaml";
+import { type Actor, requireRole, systemActor } from "../access/actor.ts";
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import {
+  ACTIVITY_TYPES,
+  type ActivityRecord,
+  type ActivityType,
+  activityLogOf,
+  countErrors,
+  readActivity,
+} from "./activity.ts";
+import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
+import { type LiveStatus, resolveConfig, runtimeOf, type TickResult } from "./engine.ts";
+import { buildEntities } from "./model/entities.ts";
+import { alignDown } from "./model/time.ts";
+import { defaultPorts, type SimulatorPorts } from "./ports.ts";
+import {
+  type DesiredStatus,
+  listSimulatorRows,
+  loadCheckpoint,
+  loadSimulator,
+  mirrorState,
+  type RunStatus,
+  readState,
+  type SimulatorRow,
+} from "./store.ts";
+import { toCatalogEntity } from "./tags.ts";
+import { listTemplates } from "./templates/index.ts";
+
+/** A simulator key: prefixes its entity ids (`<key>.<local id>`), unique in its org. */
+export const SIMULATOR_KEY = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** What a client sends to create or reconfigure a simulator. */
+export interface SimulatorInput {
+  name?: string;
+  key?: string;
+  template?: string;
+  /** The configuration document: an object, or JSON/YAML text (original `building_config.yaml` keys too). */
+  config?: string | Record<string, unknown>;
+  interval_minutes?: number;
+  seed?: number;
+  backfill_days?: number;
+  max_gap_days?: number;
+  /** Initial desired state (default running). */
+  status?: DesiredStatus;
+}
+
+export interface SimulatorView {
+  id: number;
+  org_id: number;
+  key: string;
+  name: string;
+  template: string | null;
+  interval_minutes: number;
+  seed: number;
+  backfill_days: number;
+  max_gap_days: number;
+  desired_status: DesiredStatus;
+  status: RunStatus;
+  error: string | null;
+  last_run: string | null;
+  last_interval: string | null;
+  first_interval: string | null;
+  points_written: number;
+  last_duration_ms: number | null;
+  entity_count: number;
+  point_count: number;
+  next_run: string | null;
+  progress: LiveStatus["progress"];
+  config: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+type Deps = ServiceDeps;
+
+const ports = (deps: ServiceDeps): SimulatorPorts => runtimeOf(deps)?.ports ?? defaultPorts;
+const now = (deps: ServiceDeps): Date => runtimeOf(deps)?.now() ?? new Date();
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** A stable seed from the key, so two simulators of one template produce different data. */
+function seedOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h % 1_000_000;
+}
+
+function invalid(issues: Array<{ path: string; message: string }>, base: string[]): AppError {
+  return new AppError(
+    "invalid",
+    issues[0] ? `${issues[0].path || "config"}: ${issues[0].message}` : "invalid configuration",
+    issues.map((i) => ({
+      loc: [...base, ...(i.path ? i.path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [])],
+      msg: i.message,
+      type: "value_error",
+    })),
+  );
+}
+
+/** Builds and validates the configuration document from the input (settings override the document). */
+function documentOf(
+  input: SimulatorInput,
+  key: string,
+): { doc: Record<string, unknown>; config: SimulatorConfig } {
+  let doc: Record<string, unknown> = {};
+  if (typeof input.config === "string") {
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(input.config);
+    } catch (e) {
+      throw invalid(
+        [{ path: "", message: `not valid JSON or YAML: ${(e as Error).message}` }],
+        ["body", "config"],
+      );
+    }
+    if (parsed !== null && parsed !== undefined && (typeof parsed !== "object" || Array.isArray(parsed)))
+      throw invalid([{ path: "", message: "must be a mapping" }], ["body", "config"]);
+    doc = (parsed as Record<string, unknown> | null) ?? {};
+  } else if (input.config !== undefined) {
+    if (typeof input.config !== "object" || input.config === null || Array.isArray(input.config))
+      throw invalid([{ path: "", message: "must be an object or JSON/YAML text" }], ["body", "config"]);
+    doc = structuredClone(input.config);
+  }
+  if (input.template !== undefined && doc.building === undefined) doc.template = input.template;
+  if (input.name !== undefined) doc.name = input.name;
+  if (input.interval_minutes !== undefined) doc.intervalMinutes = input.interval_minutes;
+  if (input.seed !== undefined) doc.seed = input.seed;
+  if (input.backfill_days !== undefined) doc.backfillDays = input.backfill_days;
+  if (input.max_gap_days !== undefined) doc.maxGapDays = input.max_gap_days;
+  if (doc.seed === undefined) doc.seed = seedOf(key);
+  const r = parseSimulatorConfig(doc);
+  if (!r.ok) throw invalid(r.issues, ["body", "config"]);
+  return { doc, config: r.config };
+}
+
+/**
+ * The simulator with this id, checked against the actor.
+ * @throws AppError forbidden (unknown or not visible; not_found for an application admin).
+ */
+async function loadFor(deps: ServiceDeps, actor: Actor, id: number, role: "member" | "admin") {
+  const row = Number.isInteger(id) && id > 0 ? await loadSimulator(deps.dbs.primary, id) : undefined;
+  if (!row) {
+    if (actor.appAdmin) throw new AppError("not_found", "simulator not found");
+    throw new AppError("forbidden", "not allowed");
+  }
+  requireRole(actor, row.org_id, role);
+  return row;
+}
+
+async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView> {
+  const config = resolveConfig(row);
+  const entities = buildEntities(config.building);
+  const live = runtimeOf(deps)?.status(row.simulator_id);
+  const ck = await loadCheckpoint(deps.dbs.primary, row.simulator_id);
+  let mirror: Awaited<ReturnType<typeof readState>>;
+  try {
+    mirror = await readState(deps, row.simulator_id);
+  } catch {
+    mirror = undefined;
+  }
+  const status: RunStatus =
+    live && live.status !== "stopped"
+      ? live.status
+      : row.desired_status === "running"
+        ? (mirror?.status ?? "stopped")
+        : row.desired_status;
+  return {
+    id: row.simulator_id,
+    org_id: row.org_id,
+    key: row.key,
+    name: row.name,
+    template: config.template,
+    interval_minutes: config.intervalMinutes,
+    seed: config.seed,
+    backfill_days: config.backfillDays,
+    max_gap_days: config.maxGapDays,
+    desired_status: row.desired_status,
+    status,
+    error: live?.error ?? mirror?.error_message ?? null,
+    last_run: iso(live?.lastRun ?? ck?.updated_at ?? null),
+    last_interval: iso(ck?.last_ts),
+    first_interval: iso(ck?.first_ts),
+    points_written: ck?.points_written ?? 0,
+    last_duration_ms: live?.lastDurationMs ?? mirror?.last_duration_ms ?? null,
+    entity_count: entities.length,
+    point_count: entities.filter((e) => e.tags.his).length,
+    next_run: iso(live?.nextRun),
+    progress: live?.progress ?? null,
+    config: row.config,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+async function event(
+  deps: ServiceDeps,
+  row: Pick<SimulatorRow, "simulator_id" | "org_id">,
+  type: ActivityType,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  await activityLogOf(deps).log({
+    simulatorId: row.simulator_id,
+    orgId: row.org_id,
+    type,
+    message,
+    details: details ?? null,
+    at: now(deps),
+  });
+}
+
+/** Creates the poller_config row of a simulator (catalog poller verbs when present). */
+async function insertPoller(tx: Sql, orgId: number, name: string, key: string): Promise<number> {
+  const [r] = await tx.query<{ poller_id: number }>(
+    `INSERT INTO core.poller_config (org_id, poller_type, poller_name, config, status)
+     VALUES ($1, 'simulator', $2, $3, 'active') RETURNING poller_id`,
+    [orgId, name, JSON.stringify({ simulator_key: key })],
+  );
+  if (!r) throw new Error("poller not created");
+  return r.poller_id;
+}
+
+/**
+ * Creates a simulator: validates the configuration, checks the key is unused in the org, stores the
+ * poller and the definition, creates its entities (idempotently, one transaction, through the
+ * catalog) and, when it is to run, asks the runtime to backfill `backfillDays` in the background.
+ * Logs `config_change` (and `start`).
+ * @throws AppError invalid (422 detail with config paths), conflict (key in use), forbidden.
+ */
+export async function createSimulator(opts: {
+  deps: Deps;
+  actor: Actor;
+  orgId: number;
+  input: SimulatorInput;
+}): Promise<SimulatorView> {
+  const { deps, actor, orgId, input } = opts;
+  requireRole(actor, orgId, "admin");
+  const key = input.key;
+  if (typeof key !== "string" || !SIMULATOR_KEY.test(key))
+    throw new AppError(
+      "invalid",
+      "key: lower-case letters, digits, _ or -, starting with a letter (at most 40)",
+      [{ loc: ["body", "key"], msg: "must match ^[a-z][a-z0-9_-]{0,39}$", type: "string_pattern_mismatch" }],
+    );
+  const desired = input.status ?? "running";
+  if (!["running", "paused", "stopped"].includes(desired))
+    throw new AppError("invalid", "status must be running, paused or stopped");
+  const { doc, config } = documentOf(input, key);
+  const name = (input.name ?? config.name).trim().slice(0, 255) || key;
+
+  const id = await deps.dbs.primary.transaction(async (tx) => {
+    const [org] = await tx.query<{ id: number }>(
+      "SELECT id FROM core.org WHERE id = $1 AND disabled_ts IS NULL",
+      [orgId],
+    );
+    if (!org) throw new AppError("forbidden", "not allowed in this org");
+    const taken = await tx.query("SELECT 1 FROM core.hs_simulator WHERE org_id = $1 AND key = $2", [
+      orgId,
+      key,
+    ]);
+    if (taken.length > 0) throw new AppError("conflict", `a simulator with key "${key}" exists in this org`);
+    const pollerId = await insertPoller(tx, orgId, name, key);
+    await tx.query(
+      `INSERT INTO core.hs_simulator (simulator_id, org_id, key, name, config, desired_status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $7)`,
+      [pollerId, orgId, key, name, JSON.stringify(doc), desired, now(deps)],
+    );
+    return pollerId;
+  });
+  const row = (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow;
+  await ports(deps).upsertEntities({
+    deps,
+    actor: systemActor,
+    orgId,
+    entities: buildEntities(config.building).map((e) => toCatalogEntity(key, e)),
+  });
+  await mirrorState(deps, { simulatorId: id, orgId, status: "stopped", at: now(deps) });
+  await event(deps, row, "config_change", `Simulator "${name}" created`, {
+    key,
+    template: config.template,
+    interval_minutes: config.intervalMinutes,
+    backfill_days: config.backfillDays,
+  });
+  if (desired === "running") {
+    await event(deps, row, "start", "Simulator started", { reason: "created" });
+    void runtimeOf(deps)?.supervise();
+  }
+  return view(deps, row);
+}
+
+/**
+ * Replaces a simulator's configuration (the key stays). New entities are created; entities no longer
+ * in the building are left as they are (their history stays readable). The runtime applies the new
+ * configuration from its next interval. Logs `config_change`.
+ * @throws AppError invalid, forbidden.
+ */
+export async function updateSimulatorConfig(opts: {
+  deps: Deps;
+  actor: Actor;
+  id: number;
+  input: SimulatorInput;
+}): Promise<SimulatorView> {
+  const { deps, actor, id, input } = opts;
+  const row = await loadFor(deps, actor, id, "admin");
+  if (input.key !== undefined && input.key !== row.key)
+    throw new AppError("invalid", "the key of a simulator cannot change");
+  const merged: SimulatorInput = { ...input, config: input.config ?? row.config };
+  const { doc, config } = documentOf(merged, row.key);
+  const name = (input.name ?? config.name).trim().slice(0, 255) || row.name;
+  await ports(deps).upsertEntities({
+    deps,
+    actor: systemActor,
+    orgId: row.org_id,
+    entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
+  });
+  const updated = now(deps);
+  await deps.dbs.primary.query(
+    `UPDATE core.hs_simulator SET config = $2::text::jsonb, name = $3,
+       updated_at = greatest($4, updated_at + interval '1 millisecond') WHERE simulator_id = $1`,
+    [id, JSON.stringify(doc), name, updated],
+  );
+  await deps.dbs.primary.query("UPDATE core.poller_config SET poller_name = $2 WHERE poller_id = $1", [
+    id,
+    name,
+  ]);
+  await event(deps, row, "config_change", "Configuration updated", { config: doc });
+  return view(deps, (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow);
+}
+
+async function setDesired(
+  deps: ServiceDeps,
+  actor: Actor,
+  id: number,
+  desired: DesiredStatus,
+  type: ActivityType,
+  message: string,
+): Promise<SimulatorView> {
+  const row = await loadFor(deps, actor, id, "admin");
+  await deps.dbs.primary.query("UPDATE core.hs_simulator SET desired_status = $2 WHERE simulator_id = $1", [
+    id,
+    desired,
+  ]);
+  const rt = runtimeOf(deps);
+  if (desired !== "running") rt?.cancel(id);
+  await event(deps, row, type, message, { by: actor.email ?? actor.kind });
+  if (rt) await rt.supervise();
+  else await mirrorState(deps, { simulatorId: id, orgId: row.org_id, status: desired, at: now(deps) });
+  return view(deps, { ...row, desired_status: desired });
+}
+
+/** Starts a stopped (or paused) simulator; the gap since its last interval is filled. Logs `start`. */
+export const startSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number }) =>
+  setDesired(o.deps, o.actor, o.id, "running", "start", "Simulator started");
+/** Stops a simulator (its job and lease); the process keeps running. Logs `stop`. */
+export const stopSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number }) =>
+  setDesired(o.deps, o.actor, o.id, "stopped", "stop", "Simulator stopped: user requested stop");
+/** Pauses a simulator: it keeps its lease but writes nothing until resumed. Logs `pause`. */
+export const pauseSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number }) =>
+  setDesired(o.deps, o.actor, o.id, "paused", "pause", "Simulator paused");
+/** Resumes a paused simulator; the paused period is filled. Logs `resume`. */
+export const resumeSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number }) =>
+  setDesired(o.deps, o.actor, o.id, "running", "resume", "Simulator resumed");
+
+function requireRuntime(deps: ServiceDeps) {
+  const rt = runtimeOf(deps);
+  if (!rt) throw new AppError("unavailable", "simulators are not running in this process");
+  return rt;
+}
+
+/**
+ * Runs a simulator now: writes every interval due up to now. With `wait` the result is returned,
+ * otherwise it runs in the background.
+ * @throws AppError conflict (not running), unavailable (no runtime in this process).
+ */
+export async function runNow(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  wait?: boolean;
+}): Promise<TickResult | { started: true }> {
+  const row = await loadFor(opts.deps, opts.actor, opts.id, "admin");
+  if (row.desired_status !== "running") throw new AppError("conflict", `simulator is ${row.desired_status}`);
+  const rt = requireRuntime(opts.deps);
+  const p = rt.tick(row.simulator_id);
+  if (opts.wait) return p;
+  void p.catch(() => undefined);
+  return { started: true };
+}
+
+/**
+ * Backfills a range. Intervals after the checkpoint up to `to` (default now) are written even beyond
+ * `maxGapDays`; for a simulator with no history yet, history starts after `from`. History before the
+ * checkpoint cannot be regenerated without breaking totalizers: reset the simulator instead.
+ * @throws AppError invalid, conflict (not running), unavailable.
+ */
+export async function backfillRange(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  from?: Date;
+  to?: Date;
+  wait?: boolean;
+}): Promise<TickResult | { started: true }> {
+  const { deps, actor, id } = opts;
+  const row = await loadFor(deps, actor, id, "admin");
+  if (row.desired_status !== "running") throw new AppError("conflict", `simulator is ${row.desired_status}`);
+  const t = now(deps);
+  for (const [k, d] of [
+    ["from", opts.from],
+    ["to", opts.to],
+  ] as const) {
+    if (d !== undefined && (!(d instanceof Date) || Number.isNaN(d.getTime()) || d > t))
+      throw new AppError("invalid", `${k} must be a timestamp not in the future`);
+  }
+  if (opts.from && opts.to && opts.from >= opts.to) throw new AppError("invalid", "from must be before to");
+  const ck = await loadCheckpoint(deps.dbs.primary, id);
+  if (ck && opts.from && opts.from < ck.last_ts)
+    throw new AppError(
+      "invalid",
+      `history up to ${ck.last_ts.toISOString()} exists; only later intervals can be backfilled (reset to rebuild)`,
+    );
+  const rt = requireRuntime(deps);
+  await event(deps, row, "backfill", "Backfill requested", { from: iso(opts.from), to: iso(opts.to ?? t) });
+  const p = rt.tick(id, { ignoreMaxGap: true, from: opts.from, until: opts.to });
+  if (opts.wait) return p;
+  void p.catch(() => undefined);
+  return { started: true };
+}
+
+/**
+ * Resets a simulator (org admin; `confirm` must equal its key): stops its current run, deletes its
+ * values (through `deleteValues` of the ingest path, when provided) and its checkpoint, so the next
+ * run starts over with a fresh backfill. Never stops the process. Logs `reset`.
+ * @throws AppError invalid (not confirmed), forbidden.
+ */
+export async function resetSimulator(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  confirm: string;
+}): Promise<SimulatorView> {
+  const { deps, actor, id } = opts;
+  const row = await loadFor(deps, actor, id, "admin");
+  if (opts.confirm !== row.key)
+    throw new AppError("invalid", "reset deletes this simulator's history: confirm with its key", [
+      { loc: ["body", "confirm"], msg: `must equal the simulator key "${row.key}"`, type: "value_error" },
+    ]);
+  const rt = runtimeOf(deps);
+  rt?.cancel(id);
+  await rt?.forget(id);
+  const del = ports(deps).deleteValues;
+  if (del) {
+    const config = resolveConfig(row);
+    const ids = await ports(deps).upsertEntities({
+      deps,
+      actor: systemActor,
+      orgId: row.org_id,
+      entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
+    });
+    await del({ deps, actor: systemActor, orgId: row.org_id, entityIds: [...ids.values()] });
+  }
+  await deps.dbs.primary.query("DELETE FROM core.hs_simulator_checkpoint WHERE simulator_id = $1", [id]);
+  await mirrorState(deps, {
+    simulatorId: id,
+    orgId: row.org_id,
+    status: "stopped",
+    lastTs: null,
+    pointsWritten: 0,
+    at: now(deps),
+  });
+  await event(
+    deps,
+    row,
+    "reset",
+    "Simulator reset: checkpoint cleared, history is rebuilt from the backfill",
+    {
+      by: actor.email ?? actor.kind,
+    },
+  );
+  if (rt && row.desired_status === "running") void rt.supervise();
+  return view(deps, row);
+}
+
+/**
+ * Deletes a simulator: its job, lease, poller, definition and checkpoint. Its entities and their
+ * history stay in the catalog. Never stops the process.
+ */
+export async function deleteSimulator(opts: { deps: ServiceDeps; actor: Actor; id: number }): Promise<void> {
+  const { deps, actor, id } = opts;
+  const row = await loadFor(deps, actor, id, "admin");
+  const rt = runtimeOf(deps);
+  rt?.cancel(id);
+  await rt?.forget(id);
+  await deps.dbs.primary.transaction(async (tx) => {
+    await tx.query("DELETE FROM core.hs_simulator WHERE simulator_id = $1", [id]);
+    await tx.query("DELETE FROM core.poller_config WHERE poller_id = $1 AND poller_type = 'simulator'", [id]);
+  });
+  await event(deps, row, "stop", "Simulator deleted", { by: actor.email ?? actor.kind });
+  try {
+    await deps.dbs.state.query("DELETE FROM core.simulator_state WHERE simulator_id = $1", [id]);
+    await deps.dbs.state.query("DELETE FROM core.simulator_lease WHERE simulator_id = $1", [id]);
+  } catch (e) {
+    deps.log.warn("simulator state not removed (state database unreachable)", { simulator: id, error: e });
+  }
+}
+
+/** The simulators of an org (member). */
+export async function listSimulators(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  orgId: number;
+}): Promise<SimulatorView[]> {
+  requireRole(opts.actor, opts.orgId, "member");
+  const rows = await listSimulatorRows(opts.deps.dbs.primary, opts.orgId);
+  return Promise.all(rows.map((r) => view(opts.deps, r)));
+}
+
+/** One simulator with its status, last run, points written and error (member). */
+export async function getSimulator(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+}): Promise<SimulatorView> {
+  return view(opts.deps, await loadFor(opts.deps, opts.actor, opts.id, "member"));
+}
+
+/** Figures for the console and `GET /simulator/{id}/metrics` (member). */
+export async function simulatorMetrics(opts: { deps: ServiceDeps; actor: Actor; id: number }) {
+  const { deps } = opts;
+  const v = await getSimulator(opts);
+  const t = now(deps);
+  let errors24h: number | null = null;
+  try {
+    errors24h = await countErrors(deps, v.id, new Date(t.getTime() - 86_400_000));
+  } catch {
+    errors24h = null;
+  }
+  const live = runtimeOf(deps)?.status(v.id);
+  const lagSeconds = v.last_interval
+    ? Math.max(0, (alignDown(t, v.interval_minutes).getTime() - Date.parse(v.last_interval)) / 1000)
+    : null;
+  return {
+    simulator_id: v.id,
+    status: v.status,
+    total_points_written: v.points_written,
+    points_per_interval: live?.lastPoints ?? v.point_count,
+    total_entities: v.entity_count,
+    last_interval: v.last_interval,
+    last_interval_duration_ms: v.last_duration_ms,
+    lag_seconds: lagSeconds,
+    error_count_24h: errors24h,
+    next_run: v.next_run,
+  };
+}
+
+/** Activity of one simulator, newest first (member); filters by type and time, paged. */
+export async function listActivity(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  type?: string;
+  since?: Date;
+  until?: Date;
+  skip?: number;
+  limit?: number;
+}): Promise<ActivityRecord[]> {
+  const row = await loadFor(opts.deps, opts.actor, opts.id, "member");
+  if (opts.type !== undefined && !(ACTIVITY_TYPES as readonly string[]).includes(opts.type))
+    throw new AppError("invalid", `type must be one of ${ACTIVITY_TYPES.join(", ")}`);
+  try {
+    return await readActivity(opts.deps, {
+      simulatorId: row.simulator_id,
+      type: opts.type as ActivityType | undefined,
+      since: opts.since,
+      until: opts.until,
+      skip: Math.max(0, Math.trunc(opts.skip ?? 0)),
+      limit: Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100))),
+    });
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError("unavailable", "the state database is unavailable");
+  }
+}
+
+/** The building templates a simulator can start from. */
+export function simulatorTemplates() {
+  return listTemplates();
+}
+
+/**
+ * First start: unless disabled, creates the demo simulator (office template, 1 day of backfill) in
+ * org `demo` when no simulator exists anywhere. Returns its id, or null when nothing was created.
+ */
+export async function ensureDemoSimulator(deps: Deps): Promise<number | null> {
+  if (!deps.config.demo) return null;
+  const any = await deps.dbs.primary.query("SELECT 1 FROM core.hs_simulator LIMIT 1");
+  if (any.length > 0) return null;
+  const [org] = await deps.dbs.primary.query<{ id: number }>(
+    "SELECT id FROM core.org WHERE key = 'demo' AND disabled_ts IS NULL",
+  );
+  if (!org) return null;
+  const v = await createSimulator({
+    deps,
+    actor: systemActor,
+    orgId: org.id,
+    input: {
+      name: "Downtown Office Tower (demo)",
+      key: "demo-office",
+      template: "office-tower",
+      backfill_days: 1,
+    },
+  });
+  return v.id;
+}

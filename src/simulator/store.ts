@@ -1,0 +1,174 @@
+/**
+ * The simulator's own tables. Primary: `core.hs_simulator` (definition, readable configuration
+ * document, desired status) and `core.hs_simulator_checkpoint` (last interval written and carried
+ * model state; written only inside the interval's own transaction). State database:
+ * `core.simulator_state` (mirror for the console) and `core.simulator_lease` (one runner per
+ * simulator). Value rows are never written here: they go through the ingest path.
+ */
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+import type { ModelState } from "./model/types.ts";
+
+export type DesiredStatus = "running" | "paused" | "stopped";
+export type RunStatus = "running" | "paused" | "stopped" | "waiting" | "error";
+
+export interface SimulatorRow {
+  simulator_id: number;
+  org_id: number;
+  key: string;
+  name: string;
+  /** The configuration document as given (validated), not the resolved building. */
+  config: Record<string, unknown>;
+  desired_status: DesiredStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface Checkpoint {
+  simulator_id: number;
+  last_ts: Date;
+  first_ts: Date;
+  state: ModelState;
+  points_written: number;
+  updated_at: Date;
+}
+
+export interface StateRow {
+  simulator_id: number;
+  org_id: number;
+  status: RunStatus;
+  last_run_timestamp: Date | null;
+  error_message: string | null;
+  points_written: number;
+  last_duration_ms: number | null;
+  updated_at: Date | null;
+}
+
+const SIM_COLS = "simulator_id, org_id, key, name, config, desired_status, created_at, updated_at";
+
+export async function loadSimulator(db: Sql, id: number): Promise<SimulatorRow | undefined> {
+  const [r] = await db.query<SimulatorRow>(
+    `SELECT ${SIM_COLS} FROM core.hs_simulator WHERE simulator_id = $1`,
+    [id],
+  );
+  return r;
+}
+
+export function listSimulatorRows(db: Sql, orgId?: number): Promise<SimulatorRow[]> {
+  return orgId === undefined
+    ? db.query<SimulatorRow>(`SELECT ${SIM_COLS} FROM core.hs_simulator ORDER BY simulator_id`)
+    : db.query<SimulatorRow>(
+        `SELECT ${SIM_COLS} FROM core.hs_simulator WHERE org_id = $1 ORDER BY simulator_id`,
+        [orgId],
+      );
+}
+
+export async function loadCheckpoint(db: Sql, id: number): Promise<Checkpoint | undefined> {
+  const [r] = await db.query<Checkpoint & { points_written: number | string }>(
+    `SELECT simulator_id, last_ts, first_ts, state, points_written, updated_at
+       FROM core.hs_simulator_checkpoint WHERE simulator_id = $1`,
+    [id],
+  );
+  return r ? { ...r, points_written: Number(r.points_written) } : undefined;
+}
+
+/** Upserts the checkpoint inside the interval's transaction. */
+export async function saveCheckpoint(
+  tx: Sql,
+  c: { simulatorId: number; lastTs: Date; firstTs: Date; state: ModelState; points: number; at: Date },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO core.hs_simulator_checkpoint (simulator_id, last_ts, first_ts, state, points_written, updated_at)
+     VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)
+     ON CONFLICT (simulator_id) DO UPDATE SET last_ts = excluded.last_ts, state = excluded.state,
+       points_written = core.hs_simulator_checkpoint.points_written + excluded.points_written,
+       updated_at = excluded.updated_at`,
+    [c.simulatorId, c.lastTs, c.firstTs, JSON.stringify(c.state), c.points, c.at],
+  );
+}
+
+/** Writes the state database's mirror of one simulator (never throws; logs instead). */
+export async function mirrorState(
+  deps: ServiceDeps,
+  s: {
+    simulatorId: number;
+    orgId: number;
+    status: RunStatus;
+    lastTs?: Date | null;
+    totals?: Record<string, number>;
+    error?: string | null;
+    pointsWritten?: number;
+    durationMs?: number | null;
+    at: Date;
+  },
+): Promise<void> {
+  try {
+    await deps.dbs.state.query(
+      `INSERT INTO core.simulator_state (service_name, simulator_id, org_id, status, last_run_timestamp, totalizers,
+         error_message, points_written, last_duration_ms, created_at, updated_at)
+       VALUES ('haystack_simulator', $1, $2, $3, $4, $5::text::jsonb, $6, coalesce($7, 0), $8, $9, $9)
+       ON CONFLICT (simulator_id) DO UPDATE SET org_id = excluded.org_id, status = excluded.status,
+         last_run_timestamp = CASE WHEN $10 THEN excluded.last_run_timestamp
+                                   ELSE core.simulator_state.last_run_timestamp END,
+         totalizers = coalesce(excluded.totalizers, core.simulator_state.totalizers),
+         error_message = excluded.error_message,
+         points_written = CASE WHEN $7::bigint IS NULL THEN core.simulator_state.points_written ELSE $7 END,
+         last_duration_ms = coalesce(excluded.last_duration_ms, core.simulator_state.last_duration_ms),
+         updated_at = excluded.updated_at`,
+      [
+        s.simulatorId,
+        s.orgId,
+        s.status,
+        s.lastTs ?? null,
+        s.totals ? JSON.stringify(s.totals) : null,
+        s.error ?? null,
+        s.pointsWritten ?? null,
+        s.durationMs ?? null,
+        s.at,
+        s.lastTs !== undefined,
+      ],
+    );
+  } catch (e) {
+    deps.log.warn("simulator state not mirrored (state database unreachable)", {
+      simulator: s.simulatorId,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
+export async function readState(deps: ServiceDeps, id: number): Promise<StateRow | undefined> {
+  const [r] = await deps.dbs.state.query<StateRow & { points_written: number | string }>(
+    `SELECT simulator_id, org_id, status, last_run_timestamp, error_message, points_written, last_duration_ms,
+            updated_at FROM core.simulator_state WHERE simulator_id = $1`,
+    [id],
+  );
+  return r ? { ...r, points_written: Number(r.points_written) } : undefined;
+}
+
+/**
+ * Takes or renews the lease of a simulator for `holder` until `until`; true when held. A lease held
+ * by another process is taken over only once it expired (`now` past `expires_at`).
+ */
+export async function acquireLease(
+  deps: ServiceDeps,
+  id: number,
+  holder: string,
+  now: Date,
+  until: Date,
+): Promise<boolean> {
+  const rows = await deps.dbs.state.query<{ holder: string }>(
+    `INSERT INTO core.simulator_lease (simulator_id, holder, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (simulator_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE core.simulator_lease.holder = excluded.holder OR core.simulator_lease.expires_at <= $4
+     RETURNING holder`,
+    [id, holder, until, now],
+  );
+  return rows.length === 1 && rows[0]?.holder === holder;
+}
+
+export async function releaseLease(deps: ServiceDeps, id: number, holder: string): Promise<void> {
+  await deps.dbs.state.query("DELETE FROM core.simulator_lease WHERE simulator_id = $1 AND holder = $2", [
+    id,
+    holder,
+  ]);
+}
