@@ -27,3 +27,19 @@ declare module "@electric-sql/pglite/pglite.data" {
   const path: string;
   export default path;
 }
+declare module "htmx.org/dist/htmx.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "htmx-ext-sse/dist/sse.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "uplot/dist/uPlot.iife.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/app.js" {
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,119 @@
+// haystack-sim console enhancements. Everything here is optional: pages read fine without it.
+// - charts: `<figure data-chart>` holding a `<script type="application/json">` block becomes a uPlot
+//   chart (the server-drawn SVG stays as the no-JavaScript fallback);
+// - `select[data-autosubmit]` submits its form on change;
+// - `button[data-copy]` copies the text of the element it names;
+// - `[data-local-time]` shows an ISO timestamp in the browser's time zone.
+(() => {
+  const charts = new Map();
+
+  function css(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || undefined;
+  }
+
+  const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2"];
+
+  function drawChart(fig) {
+    if (!window.uPlot) return;
+    const src = fig.querySelector('script[type="application/json"]');
+    if (!src) return;
+    let spec;
+    try {
+      spec = JSON.parse(src.textContent || "{}");
+    } catch {
+      return;
+    }
+    if (!spec.x || spec.x.length === 0) return;
+    const host = document.createElement("div");
+    host.className = "uplot-host";
+    const width = Math.max(280, fig.clientWidth - 16);
+    const text = css("--text");
+    const grid = css("--border");
+    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    const opts = {
+      width,
+      height: spec.height || 320,
+      series: [{}].concat(
+        spec.series.map((s, i) => ({
+          label: s.unit ? `${s.name} (${s.unit})` : s.name,
+          stroke: PALETTE[i % PALETTE.length],
+          width: 1.5,
+          spanGaps: false,
+          scale: s.unit || "y",
+        })),
+      ),
+      axes: [axis].concat(
+        Array.from(new Set(spec.series.map((s) => s.unit || "y"))).map((scale, i) => ({
+          ...axis,
+          scale,
+          side: i === 0 ? 3 : 1,
+          grid: { show: i === 0, stroke: grid, width: 1 },
+          label: scale === "y" ? "" : scale,
+        })),
+      ),
+      scales: { x: { time: true } },
+    };
+    const old = charts.get(fig);
+    if (old) old.destroy();
+    const svg = fig.querySelector(".fallback-chart");
+    if (svg) svg.hidden = true;
+    fig.querySelector(".uplot-host")?.remove();
+    fig.prepend(host);
+    charts.set(fig, new window.uPlot(opts, [spec.x].concat(spec.ys), host));
+  }
+
+  function localTimes(root) {
+    for (const el of root.querySelectorAll("[data-local-time]")) {
+      const d = new Date(el.getAttribute("data-local-time"));
+      if (!Number.isNaN(d.getTime())) {
+        el.title = el.getAttribute("data-local-time");
+        el.textContent = d.toLocaleString(undefined, {
+          year: "numeric",
+          month: "short",
+          day: "numeric",
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+        });
+      }
+    }
+  }
+
+  function init(root) {
+    for (const fig of root.querySelectorAll("[data-chart]")) drawChart(fig);
+    localTimes(root);
+  }
+
+  document.addEventListener("change", (e) => {
+    const t = e.target;
+    if (t instanceof HTMLSelectElement && t.hasAttribute("data-autosubmit") && t.form) t.form.requestSubmit();
+  });
+
+  document.addEventListener("click", (e) => {
+    const b = e.target instanceof Element ? e.target.closest("button[data-copy]") : null;
+    if (!b) return;
+    const el = document.getElementById(b.getAttribute("data-copy"));
+    if (el && navigator.clipboard) {
+      navigator.clipboard.writeText(el.textContent.trim()).then(() => {
+        b.textContent = "Copied";
+      });
+    }
+  });
+
+  let resizeTimer;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      for (const fig of charts.keys()) if (document.body.contains(fig)) drawChart(fig);
+    }, 150);
+  });
+
+  document.addEventListener("htmx:afterSettle", (e) =>
+    init(e.target instanceof Element ? e.target : document),
+  );
+  document.addEventListener("htmx:sseMessage", (e) =>
+    localTimes(e.target instanceof Element ? e.target : document),
+  );
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init(document));
+  else init(document);
+})();

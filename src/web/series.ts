@@ -1,0 +1,119 @@
+// Chart data for pages: values of a few points over a range, aligned on one time axis, as the
+// props of views/components/chart.tsx. Reads go through the ingest and Haystack services.
+
+import type { ChartProps } from "../../views/components/chart.tsx";
+import type { Actor } from "../access/actor.ts";
+import type { AppDeps } from "../app.ts";
+import { type FilterResult, type FilterTagRow, filterEntities } from "../haystack-api/filter.ts";
+import { readPointValues } from "../ingest/read.ts";
+import type { SimulatorView } from "../simulator/service.ts";
+
+/** A tag's value as display text (markers as ✓, refs as @id). */
+export function tagText(t: FilterTagRow): string {
+  if (t.value_s !== null) return t.value_s;
+  if (t.value_n !== null) return String(t.value_n);
+  if (t.value_ts !== null) return t.value_ts;
+  if (t.value_ref !== null) return `@${t.value_ref}`;
+  if (t.value_enum !== null) return String(t.value_enum);
+  if (t.value_b !== null) return t.value_b ? "✓" : "false";
+  return "✓";
+}
+
+export const tagOf = (r: FilterResult, name: string): string | null => {
+  const t = r.tags.find((x) => x.tag_name === name);
+  return t ? tagText(t) : null;
+};
+
+export interface PointInfo {
+  entityId: number;
+  name: string;
+  unit: string | null;
+}
+
+/** Values of `points` with `from <= ts < to`, as chart props (at most `maxRows` rows in all). */
+export async function pointsChart(opts: {
+  deps: AppDeps;
+  actor: Actor;
+  orgId: number;
+  points: readonly PointInfo[];
+  from: Date;
+  to: Date;
+  title: string;
+  maxRows?: number;
+}): Promise<{
+  chart: ChartProps;
+  rows: Array<{ ts: Date; entity_id: number; value: string | number | boolean | null }>;
+}> {
+  const rows = await readPointValues({
+    deps: opts.deps,
+    actor: opts.actor,
+    orgId: opts.orgId,
+    points: opts.points.map((p) => p.entityId),
+    from: opts.from,
+    to: opts.to,
+    skip: 0,
+    limit: opts.maxRows ?? 10_000,
+  });
+  rows.reverse();
+  const xs = [...new Set(rows.map((r) => Math.floor(new Date(r.ts).getTime() / 1000)))].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const series = opts.points.map((p) => ({
+    name: p.name,
+    unit: p.unit,
+    values: new Array<number | null>(xs.length).fill(null),
+  }));
+  const idx = new Map(opts.points.map((p, i) => [p.entityId, i]));
+  for (const r of rows) {
+    const i = idx.get(r.entity_id);
+    const x = at.get(Math.floor(new Date(r.ts).getTime() / 1000));
+    if (i === undefined || x === undefined) continue;
+    const v = r.value_n ?? (r.value_b === null ? null : r.value_b ? 1 : 0);
+    series[i]!.values[x] = v === null ? null : Number(v);
+  }
+  return {
+    chart: { title: opts.title, x: xs, series },
+    rows: rows.map((r) => ({
+      ts: new Date(r.ts),
+      entity_id: r.entity_id,
+      value:
+        r.value_n !== null
+          ? Number(r.value_n)
+          : (r.value_b ?? r.value_s ?? (r.value_ts ? String(r.value_ts) : null)),
+    })),
+  };
+}
+
+const KEY_POINTS =
+  "point and his and ((outside and air and temp) or (zone and air and temp and sensor) or power)";
+
+/** A chart of a few key points of a simulator (outside and zone temperatures, power) over its last day. */
+export async function simulatorChart(
+  deps: AppDeps,
+  actor: Actor,
+  v: SimulatorView,
+): Promise<ChartProps | null> {
+  if (!v.last_interval) return null;
+  const found = await filterEntities({
+    deps,
+    actor,
+    input: { filter: KEY_POINTS, orgId: v.org_id, tags: ["id", "dis", "unit"], limit: 1000 },
+  });
+  const mine = found.filter((r) => (tagOf(r, "id") ?? "").startsWith(`${v.key}.`)).slice(0, 4);
+  if (mine.length === 0) return null;
+  const to = new Date(Date.parse(v.last_interval) + 1000);
+  const from = new Date(to.getTime() - 86_400_000);
+  const { chart } = await pointsChart({
+    deps,
+    actor,
+    orgId: v.org_id,
+    points: mine.map((r) => ({
+      entityId: r.entity_id,
+      name: tagOf(r, "dis") ?? tagOf(r, "id") ?? String(r.entity_id),
+      unit: tagOf(r, "unit"),
+    })),
+    from,
+    to,
+    title: `${v.name}: key points`,
+  });
+  return chart;
+}

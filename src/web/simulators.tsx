@@ -1,0 +1,283 @@
+// Simulator pages: list, create from a template, detail with controls, backfill and reset.
+import type { Context, Hono } from "hono";
+import YAML from "yaml";
+import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
+import { ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
+import { SimulatorListPage, SimulatorRows } from "../../views/simulators/list.tsx";
+import {
+  NewSimulatorPage,
+  SimulatorForm,
+  type SimulatorFormErrors,
+  type SimulatorFormValues,
+} from "../../views/simulators/new.tsx";
+import type { AppDeps, AppEnv } from "../app.ts";
+import { AppError, isAppError } from "../errors.ts";
+import {
+  backfillRange,
+  createSimulator,
+  getSimulator,
+  listActivity,
+  listSimulators,
+  pauseSimulator,
+  resetSimulator,
+  resumeSimulator,
+  runNow,
+  type SimulatorInput,
+  simulatorTemplates,
+  startSimulator,
+  stopSimulator,
+} from "../simulator/service.ts";
+import { flash, formOf, page, pageContext, redirect, requireOrg } from "./context.ts";
+import { simulatorSummary } from "./dashboard.tsx";
+import { simulatorChart } from "./series.ts";
+
+const idParam = (c: Context): number => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError("not_found", "no such simulator");
+  return id;
+};
+
+const FIELD_OF: Record<string, keyof SimulatorFormValues> = {
+  name: "name",
+  key: "key",
+  template: "template",
+  intervalMinutes: "interval_minutes",
+  backfillDays: "backfill_days",
+  seed: "seed",
+};
+
+/** Maps a service's 422 detail (`loc` paths) to the form's fields; the rest goes to the document. */
+export function formErrorsOf(e: AppError): SimulatorFormErrors {
+  const errors: SimulatorFormErrors = {};
+  const detail = Array.isArray(e.detail) ? (e.detail as Array<{ loc?: unknown[]; msg?: string }>) : [];
+  if (detail.length === 0) return { form: [e.message] };
+  const configLines: string[] = [];
+  for (const d of detail) {
+    const loc = (d.loc ?? []).map(String);
+    const rest = loc[0] === "body" ? loc.slice(1) : loc;
+    const msg = d.msg ?? "invalid";
+    if (rest[0] === "key") errors.key = msg;
+    else if (rest[0] === "config" && rest.length > 1 && FIELD_OF[rest[1]!] && rest.length === 2)
+      errors[FIELD_OF[rest[1]!]!] = msg;
+    else if (rest[0] === "config")
+      configLines.push(rest.length > 1 ? `${rest.slice(1).join(".")}: ${msg}` : msg);
+    else {
+      errors.form ??= [];
+      errors.form.push(`${rest.join(".")}: ${msg}`);
+    }
+  }
+  if (configLines.length) errors.config = configLines.join("\n");
+  return errors;
+}
+
+const intOrUndefined = (s: string | undefined): number | undefined | "bad" => {
+  if (s === undefined || s.trim() === "") return undefined;
+  const n = Number(s);
+  return Number.isInteger(n) ? n : "bad";
+};
+
+/** A datetime-local value (UTC) as a Date; undefined when empty. */
+export function parseLocalUtc(v: string | undefined): Date | undefined | null {
+  if (!v?.trim()) return undefined;
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.get("/simulators", async (c) => {
+    const p = await pageContext(c, deps);
+    const org = requireOrg(p);
+    const views = await listSimulators({ deps, actor: p.actor, orgId: org.id });
+    const simulators = await Promise.all(views.map((v) => simulatorSummary(deps, p.actor, v, org.key)));
+    return page(
+      c,
+      () => <SimulatorListPage shell={p.shell} simulators={simulators} canCreate={org.role === "admin"} />,
+      () => <SimulatorRows simulators={simulators} />,
+    );
+  });
+
+  const blank = (): SimulatorFormValues => ({
+    name: "",
+    key: "",
+    template: simulatorTemplates()[0]?.name ?? "",
+    interval_minutes: "15",
+    backfill_days: "1",
+    seed: "",
+    config: "",
+  });
+
+  app.get("/simulators/new", async (c) => {
+    const p = await pageContext(c, deps);
+    requireOrg(p);
+    const values = { ...blank(), template: c.req.query("template") ?? blank().template };
+    return c.html(
+      <NewSimulatorPage
+        shell={p.shell}
+        templates={simulatorTemplates()}
+        values={values}
+        errors={{}}
+        csrf={p.shell.csrf}
+        action="/simulators/new"
+        submitLabel="Create simulator"
+      />,
+    );
+  });
+
+  app.post("/simulators/new", async (c) => {
+    const p = await pageContext(c, deps);
+    const org = requireOrg(p);
+    const f = await formOf(c);
+    const values: SimulatorFormValues = {
+      name: f.name ?? "",
+      key: (f.key ?? "").trim(),
+      template: f.template ?? "",
+      interval_minutes: f.interval_minutes ?? "",
+      backfill_days: f.backfill_days ?? "",
+      seed: f.seed ?? "",
+      config: f.config ?? "",
+    };
+    const errors: SimulatorFormErrors = {};
+    const input: SimulatorInput = { key: values.key };
+    if (values.name.trim()) input.name = values.name.trim();
+    if (values.template) input.template = values.template;
+    if (values.config.trim()) input.config = values.config;
+    for (const [field, prop] of [
+      ["interval_minutes", "interval_minutes"],
+      ["backfill_days", "backfill_days"],
+      ["seed", "seed"],
+    ] as const) {
+      const n = intOrUndefined(values[field]);
+      if (n === "bad") errors[field] = "Enter a whole number.";
+      else if (n !== undefined) input[prop] = n;
+    }
+    if (!values.key) errors.key = "Enter a key.";
+    let failed = Object.keys(errors).length > 0;
+    if (!failed) {
+      try {
+        const sim = await createSimulator({ deps, actor: p.actor, orgId: org.id, input });
+        flash(c, "ok", `Simulator ${sim.name} created.`);
+        return redirect(c, `/simulators/${sim.id}`);
+      } catch (e) {
+        if (!isAppError(e) || (e.code !== "invalid" && e.code !== "conflict")) throw e;
+        Object.assign(errors, e.code === "conflict" ? { key: e.message } : formErrorsOf(e));
+        failed = true;
+      }
+    }
+    const props = {
+      templates: simulatorTemplates(),
+      values,
+      errors,
+      csrf: p.shell.csrf,
+      action: "/simulators/new",
+      submitLabel: "Create simulator",
+    };
+    return page(
+      c,
+      () => <NewSimulatorPage shell={p.shell} {...props} />,
+      () => <SimulatorForm {...props} />,
+      422,
+    );
+  });
+
+  app.get("/simulators/:id{[0-9]+}", async (c) => {
+    const p = await pageContext(c, deps);
+    const v = await getSimulator({ deps, actor: p.actor, id: idParam(c) });
+    const summary = await simulatorSummary(deps, p.actor, v, p.org?.key ?? "");
+    let activity: ActivityItemProps[] = [];
+    try {
+      activity = (await listActivity({ deps, actor: p.actor, id: v.id, limit: 20 })).map((a) => ({
+        id: a.id,
+        simulatorId: a.simulator_id,
+        simulatorName: v.name,
+        type: a.event_type,
+        message: a.message,
+        details: a.details,
+        at: new Date(a.timestamp).toISOString(),
+      }));
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+    }
+    const chart = await simulatorChart(deps, p.actor, v).catch(() => null);
+    const isAdmin = p.actor.roleIn(v.org_id) === "admin";
+    const from = v.last_interval ?? new Date(Date.now() - 86_400_000).toISOString();
+    return c.html(
+      <SimulatorDetailPage
+        shell={p.shell}
+        sim={summary}
+        progress={v.progress}
+        isAdmin={isAdmin}
+        entityCount={v.entity_count}
+        pointCount={v.point_count}
+        chart={chart}
+        activity={activity}
+        config={YAML.stringify(v.config)}
+        defaultFrom={from.slice(0, 16)}
+      />,
+    );
+  });
+
+  const controls = {
+    start: startSimulator,
+    stop: stopSimulator,
+    pause: pauseSimulator,
+    resume: resumeSimulator,
+    run: (o: Parameters<typeof runNow>[0]) => runNow(o),
+  } as const;
+  const done: Record<keyof typeof controls, string> = {
+    start: "Started.",
+    stop: "Stopped.",
+    pause: "Paused.",
+    resume: "Resumed.",
+    run: "Running now.",
+  };
+  for (const action of Object.keys(controls) as Array<keyof typeof controls>) {
+    app.post(`/simulators/:id{[0-9]+}/${action}`, async (c) => {
+      const p = await pageContext(c, deps);
+      const id = idParam(c);
+      await controls[action]({ deps, actor: p.actor, id });
+      flash(c, "ok", done[action]);
+      return redirect(c, `/simulators/${id}`);
+    });
+  }
+
+  app.post("/simulators/:id{[0-9]+}/backfill", async (c) => {
+    const p = await pageContext(c, deps);
+    const id = idParam(c);
+    const f = await formOf(c);
+    const from = parseLocalUtc(f.from);
+    const to = parseLocalUtc(f.to);
+    if (from === null || to === null) throw new AppError("invalid", "enter dates as YYYY-MM-DDTHH:MM");
+    await backfillRange({ deps, actor: p.actor, id, from, to });
+    if (c.req.header("hx-request") === "true") return c.body(null, 204);
+    flash(c, "ok", "Backfill started.");
+    return c.redirect(`/simulators/${id}`, 303);
+  });
+
+  app.get("/simulators/:id{[0-9]+}/reset", async (c) => {
+    const p = await pageContext(c, deps);
+    const v = await getSimulator({ deps, actor: p.actor, id: idParam(c) });
+    return c.html(<ResetConfirmPage shell={p.shell} sim={await simulatorSummary(deps, p.actor, v, "")} />);
+  });
+
+  app.post("/simulators/:id{[0-9]+}/reset", async (c) => {
+    const p = await pageContext(c, deps);
+    const id = idParam(c);
+    const f = await formOf(c);
+    try {
+      await resetSimulator({ deps, actor: p.actor, id, confirm: f.confirm ?? "" });
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "invalid") throw e;
+      const v = await getSimulator({ deps, actor: p.actor, id });
+      return c.html(
+        <ResetConfirmPage
+          shell={p.shell}
+          sim={await simulatorSummary(deps, p.actor, v, "")}
+          error="That is not the key of this simulator."
+        />,
+        422,
+      );
+    }
+    flash(c, "ok", "Simulator reset: it starts over with a fresh backfill.");
+    return redirect(c, `/simulators/${id}`);
+  });
+}

@@ -1,0 +1,45 @@
+// One activity event: a line with time, simulator, type and message; details expand in place.
+// Used by the activity page, the simulator page and the `activity` SSE event.
+import { StatusBadge } from "./status-badge.tsx";
+import { Time } from "./time.tsx";
+
+export interface ActivityItemProps {
+  id: number | null;
+  simulatorId: number;
+  simulatorName: string;
+  type: string;
+  message: string;
+  details: Record<string, unknown> | null;
+  at: string;
+}
+
+const TONE: Record<string, string> = {
+  error: "error",
+  recovered: "running",
+  start: "running",
+  stop: "stopped",
+  pause: "paused",
+};
+
+export function ActivityItem(props: { ev: ActivityItemProps; fresh?: boolean; showSimulator?: boolean }) {
+  const e = props.ev;
+  const details = e.details && Object.keys(e.details).length > 0 ? JSON.stringify(e.details, null, 2) : null;
+  return (
+    <li class={props.fresh ? "new" : undefined} data-type={e.type}>
+      <details class="event">
+        <summary>
+          <span class="when">
+            <Time at={e.at} />
+          </span>
+          <StatusBadge status={TONE[e.type] ?? "waiting"} label={e.type} />
+          {props.showSimulator !== false ? (
+            <a href={`/simulators/${e.simulatorId}`}>{e.simulatorName}</a>
+          ) : null}
+          <span class="msg">{e.message}</span>
+          {details ? <span class="small muted">details</span> : null}
+        </summary>
+        {details ? <pre>{details}</pre> : <p class="small muted">No details.</p>}
+      </details>
+    </li>
+  );
+}
