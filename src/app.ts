@@ -10,6 +10,7 @@ import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { type AuthVariables, authMiddleware, securityHeaders } from "./http/auth.ts";
+import { haystackRoutes } from "./haystack-api/routes.ts";
 import { errorResponse } from "./http/errors.ts";
 import type { Logger } from "./log.ts";
 import type { AppMetrics } from "./metrics.ts";
@@ -78,6 +79,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
+
+  // The Haystack API authenticates its own way (HELLO/SCRAM/bearer with Haystack 401 challenges).
+  app.route("/", haystackRoutes(deps));
 
   // Every request after this point is authenticated unless its route is on the public list.
   app.use(authMiddleware(deps));

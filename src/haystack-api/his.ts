@@ -1,0 +1,233 @@
+// hisRead and hisWrite: history of points from the org's `core.values_<key>` table, answered in the
+// point's time zone, and writes through the one ingest path (`writeValues`).
+import { type Actor, requireRole } from "../access/actor.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import {
+  type Dict,
+  Grid,
+  HDateTime,
+  HisRangeError,
+  HNum,
+  type HVal,
+  parseHisRange,
+  Ref,
+  tzToIana,
+  utcTimestampText,
+  writeZincValue,
+} from "../haystack/index.ts";
+import { type ValueInput, writeValues } from "../ingest/write.ts";
+import { entityIdsByRef, type HaystackOrg, loadDicts, valueTableSql } from "./entities.ts";
+
+/** Most rows one hisRead answers (about 28 years of one point at 15 minutes). */
+export const HIS_READ_MAX_ROWS = 1_000_000;
+
+interface Point {
+  entityId: number;
+  ref: Ref;
+  dict: Dict;
+  tz: string;
+  iana: string;
+}
+
+function zoneOf(dict: Dict): { tz: string; iana: string } {
+  if (typeof dict.tz === "string") {
+    try {
+      return { tz: dict.tz, iana: tzToIana(dict.tz) };
+    } catch {
+      // An unknown zone name reads as UTC.
+    }
+  }
+  return { tz: "UTC", iana: "UTC" };
+}
+
+/** Resolves refs to visible points. @throws AppError not_found naming the first unknown id. */
+async function points(
+  deps: ServiceDeps,
+  actor: Actor,
+  org: HaystackOrg,
+  refs: readonly Ref[],
+): Promise<Point[]> {
+  const sql = deps.dbs.primary;
+  const ids = await entityIdsByRef(
+    sql,
+    actor,
+    org.id,
+    refs.map((r) => r.id),
+  );
+  const missing = refs.find((r) => !ids.has(r.id));
+  if (missing) throw new AppError("not_found", `unknown id @${missing.id}`);
+  const dicts = await loadDicts(sql, [...ids.values()]);
+  return refs.map((r) => {
+    const entityId = ids.get(r.id)!;
+    const dict = dicts.get(entityId) ?? {};
+    const ref = dict.id instanceof Ref ? dict.id : r;
+    return { entityId, ref, dict, ...zoneOf(dict) };
+  });
+}
+
+function cellOf(
+  p: Point,
+  r: { value_n: number | null; value_b: boolean | null; value_s: string | null },
+): HVal | null {
+  const unit = typeof p.dict.unit === "string" ? p.dict.unit : undefined;
+  if (r.value_n !== null) return new HNum(Number(r.value_n), unit);
+  if (r.value_b !== null) return r.value_b;
+  if (r.value_s !== null) return r.value_s;
+  return null;
+}
+
+/** The range text of a hisRead `range` cell (a Str, or a Date/DateTime written as Zinc). */
+export function rangeText(v: HVal | null | undefined): string {
+  if (v === null || v === undefined) throw new AppError("invalid", "hisRead needs a range");
+  return typeof v === "string" ? v : writeZincValue(v);
+}
+
+/**
+ * Reads the history of one point (`refs` of length 1: columns `ts`, `val`, meta `id`) or several
+ * (columns `ts`, `v0`…, each with meta `id`; rows merged by timestamp). The range is interpreted in
+ * the first point's zone; timestamps are written in each grid's zone; meta `hisStart`/`hisEnd`.
+ * @throws AppError forbidden (not a member), not_found (unknown id), invalid (bad range),
+ *   too_large (more than HIS_READ_MAX_ROWS rows).
+ */
+export async function hisRead(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  org: HaystackOrg;
+  ids: readonly Ref[];
+  range: string;
+  /** Answer in the batch form (columns v0…) even for one point. */
+  batch?: boolean;
+  nowMs?: number;
+}): Promise<Grid> {
+  const { deps, actor, org } = opts;
+  requireRole(actor, org.id, "member");
+  if (opts.ids.length === 0) throw new AppError("invalid", "hisRead needs an id");
+  const pts = await points(deps, actor, org, opts.ids);
+  const first = pts[0]!;
+  let start: HDateTime;
+  let end: HDateTime;
+  try {
+    ({ start, end } = parseHisRange(opts.range, first.iana, opts.nowMs ?? Date.now()));
+  } catch (e) {
+    if (e instanceof HisRangeError) throw new AppError("invalid", e.message);
+    throw e;
+  }
+  const sql = deps.dbs.primary;
+  const [exists] = await sql.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [
+    valueTableSql(org),
+  ]);
+  const rows = exists?.t
+    ? await sql.query<{
+        entity_id: number;
+        ts: Date;
+        value_n: number | null;
+        value_b: boolean | null;
+        value_s: string | null;
+      }>(
+        `SELECT entity_id, ts, value_n, value_b, value_s FROM ${valueTableSql(org)}
+          WHERE entity_id = ANY($1::int4[]) AND ts >= $2::timestamp AND ts < $3::timestamp
+          ORDER BY ts, entity_id LIMIT $4`,
+        [
+          pts.map((p) => p.entityId),
+          utcTimestampText(start.epochMs),
+          utcTimestampText(end.epochMs),
+          HIS_READ_MAX_ROWS + 1,
+        ],
+      )
+    : [];
+  if (rows.length > HIS_READ_MAX_ROWS)
+    throw new AppError("too_large", "range holds too many rows; ask for less");
+  const meta: Dict = { hisStart: start, hisEnd: end };
+  const at = (ms: number) => HDateTime.fromInstant(ms, first.tz);
+  if (pts.length === 1 && !opts.batch) {
+    const out: Dict[] = [];
+    for (const r of rows) {
+      const v = cellOf(first, r);
+      out.push(v === null ? { ts: at(r.ts.getTime()) } : { ts: at(r.ts.getTime()), val: v });
+    }
+    return new Grid(
+      { id: first.ref, ...meta },
+      [
+        { name: "ts", meta: {} },
+        { name: "val", meta: {} },
+      ],
+      out,
+    );
+  }
+  const byTs = new Map<number, Dict>();
+  for (const r of rows) {
+    const ms = r.ts.getTime();
+    let d = byTs.get(ms);
+    if (!d) {
+      d = { ts: at(ms) };
+      byTs.set(ms, d);
+    }
+    for (const [i, p] of pts.entries()) {
+      if (p.entityId !== r.entity_id) continue;
+      const v = cellOf(p, r);
+      if (v !== null) d[`v${i}`] = v;
+    }
+  }
+  return new Grid(
+    meta,
+    [{ name: "ts", meta: {} }, ...pts.map((p, i) => ({ name: `v${i}`, meta: { id: p.ref } as Dict }))],
+    [...byTs.values()],
+  );
+}
+
+function toInput(p: Point, ts: HVal | null | undefined, val: HVal | null | undefined): ValueInput | null {
+  if (!(ts instanceof HDateTime)) throw new AppError("invalid", "hisWrite needs a DateTime ts in every row");
+  if (val === null || val === undefined) return null;
+  const base = { entity_id: p.entityId, ts: new Date(ts.epochMs) };
+  if (val instanceof HNum) {
+    const unit = typeof p.dict.unit === "string" ? p.dict.unit : undefined;
+    if (val.unit !== undefined && unit !== undefined && val.unit !== unit)
+      throw new AppError("invalid", `@${p.ref.id} is in ${unit}, not ${val.unit}`);
+    if (!Number.isFinite(val.val)) throw new AppError("invalid", "hisWrite values must be finite");
+    return { ...base, value_n: val.val };
+  }
+  if (typeof val === "boolean") return { ...base, value_b: val };
+  if (typeof val === "string") return { ...base, value_s: val };
+  throw new AppError("invalid", "hisWrite values must be Number, Bool or Str");
+}
+
+/**
+ * Writes the history in a hisWrite request grid: single form (meta `id`, columns `ts`, `val`) or
+ * batch form (columns `ts`, `v0`…, each column meta `id`). Null cells are skipped. Goes through
+ * `writeValues` (history, current values, replication).
+ * @throws AppError forbidden, not_found (unknown id), invalid, too_large, unavailable.
+ */
+export async function hisWrite(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  org: HaystackOrg;
+  grid: Grid;
+}): Promise<{ written: number }> {
+  const { deps, actor, org, grid } = opts;
+  requireRole(actor, org.id, "member");
+  const values: ValueInput[] = [];
+  if (grid.meta.id instanceof Ref) {
+    const [p] = await points(deps, actor, org, [grid.meta.id]);
+    for (const row of grid.rows) {
+      const v = toInput(p!, row.ts, row.val);
+      if (v) values.push(v);
+    }
+  } else {
+    const cols = grid.cols.filter((c) => c.meta.id instanceof Ref);
+    if (cols.length === 0) throw new AppError("invalid", "hisWrite needs meta id, or columns with meta id");
+    const pts = await points(
+      deps,
+      actor,
+      org,
+      cols.map((c) => c.meta.id as Ref),
+    );
+    for (const row of grid.rows) {
+      for (const [i, c] of cols.entries()) {
+        const v = toInput(pts[i]!, row.ts, row[c.name]);
+        if (v) values.push(v);
+      }
+    }
+  }
+  return writeValues({ deps, actor, orgId: org.id, values });
+}

@@ -1,0 +1,249 @@
+// The Haystack ops, from a decoded request grid to a response grid. The HTTP edge (routes.ts)
+// authenticates, negotiates formats and turns thrown errors into error grids; everything here is
+// protocol semantics over the services of this folder.
+import type { Actor } from "../access/actor.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { type Dict, Grid, HDateTime, HNum, HSymbol, type HVal, MARKER, Ref, Uri } from "../haystack/index.ts";
+import { closeAuthToken } from "./auth.ts";
+import {
+  entityIdsByRef,
+  filterEntityIds,
+  type HaystackOrg,
+  loadDicts,
+  parseFilterOrThrow,
+} from "./entities.ts";
+import { hisRead, hisWrite, rangeText } from "./his.ts";
+import { pointWrite, pointWriteArray } from "./point-write.ts";
+import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
+
+export interface OpDef {
+  readonly name: string;
+  readonly summary: string;
+  /** Side-effect free: may be called with GET. */
+  readonly safe: boolean;
+}
+
+export const OPS: readonly OpDef[] = [
+  { name: "about", summary: "Summary information for server", safe: true },
+  { name: "close", summary: "Close the current session", safe: false },
+  { name: "ops", summary: "Operations supported by this server", safe: true },
+  { name: "formats", summary: "Grid data formats supported by this server", safe: true },
+  { name: "filetypes", summary: "File types supported by this server", safe: true },
+  { name: "read", summary: "Read entity records in database", safe: true },
+  { name: "nav", summary: "Navigate record tree", safe: true },
+  { name: "hisRead", summary: "Read time series from historian", safe: true },
+  { name: "hisWrite", summary: "Write time series data to historian", safe: false },
+  { name: "watchSub", summary: "Watch subscription", safe: false },
+  { name: "watchUnsub", summary: "Watch unsubscription", safe: false },
+  { name: "watchPoll", summary: "Watch poll cur or refresh", safe: false },
+  { name: "pointWrite", summary: "Read/write writable point priority array", safe: false },
+];
+
+export const opByName = (name: string): OpDef | undefined => OPS.find((o) => o.name === name);
+
+/** Most rows `read` answers. */
+export const READ_MAX_LIMIT = 100_000;
+
+const BOOT = Date.now();
+
+export interface OpContext {
+  deps: ServiceDeps;
+  actor: Actor;
+  org: HaystackOrg;
+  /** The SCRAM auth token of the request, if it used one (for `close`). */
+  authToken: string | null;
+}
+
+function refsOf(grid: Grid): Ref[] {
+  return grid.rows.map((r) => {
+    if (!(r.id instanceof Ref)) throw new AppError("invalid", "every row needs an id Ref");
+    return r.id;
+  });
+}
+
+function intOf(v: HVal | null | undefined, name: string, max: number): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (!(v instanceof HNum) || !Number.isInteger(v.val) || v.val < 1)
+    throw new AppError("invalid", `${name} must be a positive integer`);
+  return Math.min(v.val, max);
+}
+
+async function read(ctx: OpContext, req: Grid): Promise<Grid> {
+  const { deps, actor, org } = ctx;
+  const sql = deps.dbs.primary;
+  const first = req.rows[0] ?? {};
+  if (typeof first.filter === "string") {
+    const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
+    const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
+    const dicts = await loadDicts(sql, ids, org);
+    return gridOf(ids.map((id) => dicts.get(id) ?? {}));
+  }
+  if (req.rows.length === 0 || !(first.id instanceof Ref))
+    throw new AppError("invalid", "read needs a filter or ids");
+  const refs = refsOf(req);
+  const ids = await entityIdsByRef(
+    sql,
+    actor,
+    org.id,
+    refs.map((r) => r.id),
+  );
+  const dicts = await loadDicts(sql, [...ids.values()], org);
+  return gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {}));
+}
+
+async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
+  const { deps, actor, org } = ctx;
+  const sql = deps.dbs.primary;
+  const navId = req.rows[0]?.navId;
+  let filter: string;
+  let leaf = false;
+  if (navId === null || navId === undefined) filter = "site";
+  else {
+    const id =
+      navId instanceof Ref ? navId.id : typeof navId === "string" ? navId.replace(/^@/, "") : undefined;
+    if (id === undefined) throw new AppError("invalid", "navId must be a Ref");
+    const found = await entityIdsByRef(sql, actor, org.id, [id]);
+    const entityId = found.get(id);
+    if (entityId === undefined) throw new AppError("not_found", `unknown navId @${id}`);
+    const d = (await loadDicts(sql, [entityId])).get(entityId) ?? {};
+    const ref = new Ref(id).toString();
+    if (d.site !== undefined) filter = `equip and siteRef == ${ref}`;
+    else if (d.equip !== undefined) {
+      filter = `point and equipRef == ${ref}`;
+      leaf = true;
+    } else return Grid.empty();
+  }
+  const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(filter), {
+    limit: READ_MAX_LIMIT,
+  });
+  const dicts = await loadDicts(sql, ids, org);
+  return gridOf(
+    ids.map((i) => {
+      const d = dicts.get(i) ?? {};
+      return leaf ? d : { ...d, navId: d.id as Ref };
+    }),
+  );
+}
+
+function about(ctx: OpContext): Grid {
+  const version = "version" in ctx.deps ? String((ctx.deps as { version: unknown }).version) : "dev";
+  return Grid.fromRows([
+    {
+      haystackVersion: "4.0",
+      tz: "UTC",
+      serverName: "haystack-sim",
+      serverTime: HDateTime.fromInstant(Date.now(), "UTC"),
+      serverBootTime: HDateTime.fromInstant(BOOT, "UTC"),
+      productName: "haystack-sim",
+      productUri: new Uri("https://project-haystack.org/"),
+      productVersion: version,
+      vendorName: "haystack-sim",
+      vendorUri: new Uri("https://project-haystack.org/"),
+      moduleName: "haystack-api",
+      moduleVersion: version,
+      whoami: ctx.actor.email ?? `user ${ctx.actor.userId ?? "system"}`,
+    },
+  ]);
+}
+
+const FORMATS: readonly Dict[] = [
+  { mime: "text/zinc", receive: MARKER, send: MARKER },
+  { mime: "application/json", receive: MARKER, send: MARKER },
+];
+
+const FILETYPES: readonly Dict[] = [
+  { def: new HSymbol("filetype:zinc"), dis: "Zinc", mime: "text/zinc", fileExt: "zinc" },
+  { def: new HSymbol("filetype:json"), dis: "JSON", mime: "application/json", fileExt: "json" },
+];
+
+/**
+ * Runs op `name` on a decoded request grid.
+ * @throws AppError for any failure; the edge answers it as an error grid.
+ */
+export async function runOp(name: string, ctx: OpContext, req: Grid): Promise<Grid> {
+  const { deps, actor, org } = ctx;
+  const first = req.rows[0] ?? {};
+  switch (name) {
+    case "about":
+      return about(ctx);
+    case "close":
+      if (ctx.authToken) closeAuthToken(deps, ctx.authToken);
+      return Grid.empty();
+    case "ops":
+      return Grid.fromRows(OPS.map((o) => ({ name: o.name, summary: o.summary })));
+    case "formats":
+      return Grid.fromRows(FORMATS);
+    case "filetypes":
+      return Grid.fromRows(FILETYPES);
+    case "read":
+      return read(ctx, req);
+    case "nav":
+      return nav(ctx, req);
+    case "hisRead": {
+      // Batch form (Haystack 4): the range in the grid meta, one row per point, columns v0…
+      if (req.meta.range !== undefined || req.rows.length > 1)
+        return hisRead({
+          deps,
+          actor,
+          org,
+          ids: refsOf(req),
+          range: rangeText(req.meta.range ?? first.range),
+          batch: true,
+        });
+      if (!(first.id instanceof Ref)) throw new AppError("invalid", "hisRead needs an id Ref");
+      return hisRead({ deps, actor, org, ids: [first.id], range: rangeText(first.range) });
+    }
+    case "hisWrite": {
+      await hisWrite({ deps, actor, org, grid: req });
+      return Grid.empty();
+    }
+    case "watchSub":
+      return watchSub({
+        deps,
+        actor,
+        org,
+        watchId: req.meta.watchId,
+        watchDis: req.meta.watchDis,
+        lease: req.meta.lease,
+        refs: refsOf(req),
+      });
+    case "watchPoll":
+      return watchPoll({
+        deps,
+        actor,
+        org,
+        watchId: req.meta.watchId,
+        refresh: req.meta.refresh !== undefined,
+      });
+    case "watchUnsub":
+      return watchUnsub({
+        deps,
+        actor,
+        org,
+        watchId: req.meta.watchId,
+        close: req.meta.close !== undefined,
+        refs: req.rows.filter((r) => r.id instanceof Ref).map((r) => r.id as Ref),
+      });
+    case "pointWrite": {
+      if (!(first.id instanceof Ref)) throw new AppError("invalid", "pointWrite needs an id Ref");
+      const found = await entityIdsByRef(deps.dbs.primary, actor, org.id, [first.id.id]);
+      const entityId = found.get(first.id.id);
+      if (entityId === undefined) throw new AppError("not_found", `unknown id @${first.id.id}`);
+      if (first.level === undefined || first.level === null) return pointWriteArray(deps, entityId);
+      const level = first.level instanceof HNum ? first.level.val : Number.NaN;
+      return pointWrite({
+        deps,
+        actor,
+        org,
+        entityId,
+        level,
+        val: first.val ?? null,
+        who: typeof first.who === "string" ? first.who : undefined,
+        duration: first.duration,
+      });
+    }
+    default:
+      throw new AppError("not_found", `unknown op ${name}`);
+  }
+}

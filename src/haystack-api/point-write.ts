@@ -1,0 +1,169 @@
+// pointWrite: the 17-level priority array of writable points (core.hs_point_write, primary only),
+// and the effective value per point (highest priority non-null level) that the simulators apply
+// as operator overrides from their next interval.
+import { type Actor, requireRole, systemActor, visibleEntitySql } from "../access/actor.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { type Dict, Grid, HNum, type HVal, kindOf } from "../haystack/index.ts";
+import { type HaystackOrg, loadDicts } from "./entities.ts";
+
+export const LEVELS = 17;
+const LEVEL_DIS: Readonly<Record<number, string>> = {
+  1: "emergency",
+  8: "manual",
+  16: "default",
+  17: "relinquish default",
+};
+
+type WriteValue = number | boolean | string;
+
+interface Row {
+  entity_id: number;
+  level: number;
+  value_kind: "Number" | "Bool" | "Str";
+  value_n: number | null;
+  value_unit: string | null;
+  value_b: boolean | null;
+  value_s: string | null;
+  who: string;
+  expires_at: Date | null;
+}
+
+const ACTIVE = "(pw.expires_at IS NULL OR pw.expires_at > now())";
+
+function rowValue(r: Row): HVal {
+  if (r.value_kind === "Number") return new HNum(Number(r.value_n), r.value_unit);
+  if (r.value_kind === "Bool") return r.value_b === true;
+  return r.value_s ?? "";
+}
+
+const DURATION_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  day: 86_400_000,
+};
+
+/** The point's priority array as the spec's read-form grid (17 rows: level, levelDis, val, who). */
+export async function pointWriteArray(deps: ServiceDeps, entityId: number): Promise<Grid> {
+  const rows = await deps.dbs.primary.query<Row>(
+    `SELECT * FROM core.hs_point_write pw WHERE pw.entity_id = $1 AND ${ACTIVE} ORDER BY level`,
+    [entityId],
+  );
+  const byLevel = new Map(rows.map((r) => [r.level, r]));
+  const out: Dict[] = [];
+  for (let level = 1; level <= LEVELS; level++) {
+    const r = byLevel.get(level);
+    const d: Dict = { level: new HNum(level), levelDis: LEVEL_DIS[level] ?? String(level) };
+    if (r) {
+      d.val = rowValue(r);
+      d.who = r.who;
+    }
+    out.push(d);
+  }
+  return new Grid(
+    {},
+    ["level", "levelDis", "val", "who"].map((name) => ({ name, meta: {} })),
+    out,
+  );
+}
+
+/**
+ * Writes (or, with `val` null, releases) one level of a writable point's priority array, then
+ * returns the array. Publishes `point:written`.
+ * @throws AppError forbidden (not a member), not_found (unknown or invisible point),
+ *   invalid (not `writable`, level out of 1–17, a value of another kind than the point's `kind`,
+ *   a bad duration).
+ */
+export async function pointWrite(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  org: HaystackOrg;
+  entityId: number;
+  level: number;
+  val: HVal | null;
+  who?: string;
+  duration?: HVal | null;
+}): Promise<Grid> {
+  const { deps, actor, org, entityId, level, val } = opts;
+  requireRole(actor, org.id, "member");
+  if (!Number.isInteger(level) || level < 1 || level > LEVELS)
+    throw new AppError("invalid", `level must be an integer from 1 to ${LEVELS}`);
+  const dict = (await loadDicts(deps.dbs.primary, [entityId])).get(entityId);
+  if (!dict || dict.point === undefined || dict.writable === undefined)
+    throw new AppError("invalid", "point is not writable");
+  const pointKind = typeof dict.kind === "string" ? dict.kind : undefined;
+  let expiresAt: Date | null = null;
+  if (opts.duration !== null && opts.duration !== undefined) {
+    const d = opts.duration;
+    const ms = d instanceof HNum ? DURATION_MS[d.unit ?? ""] : undefined;
+    if (!(d instanceof HNum) || ms === undefined || !(d.val > 0))
+      throw new AppError("invalid", "duration must be a positive Number with a time unit (s, min, h)");
+    expiresAt = new Date(Date.now() + d.val * ms);
+  }
+  const who = (opts.who ?? actor.email ?? `user ${actor.userId ?? "system"}`).slice(0, 200);
+  if (val === null) {
+    await deps.dbs.primary.query("DELETE FROM core.hs_point_write WHERE entity_id = $1 AND level = $2", [
+      entityId,
+      level,
+    ]);
+  } else {
+    const kind = kindOf(val);
+    if (kind !== "Number" && kind !== "Bool" && kind !== "Str")
+      throw new AppError("invalid", "val must be a Number, Bool or Str");
+    if (pointKind && pointKind !== kind)
+      throw new AppError("invalid", `point kind is ${pointKind}, not ${kind}`);
+    if (val instanceof HNum && !Number.isFinite(val.val)) throw new AppError("invalid", "val must be finite");
+    await deps.dbs.primary.query(
+      `INSERT INTO core.hs_point_write (entity_id, level, value_kind, value_n, value_unit, value_b, value_s, who, expires_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT (entity_id, level) DO UPDATE SET value_kind = excluded.value_kind, value_n = excluded.value_n,
+         value_unit = excluded.value_unit, value_b = excluded.value_b, value_s = excluded.value_s,
+         who = excluded.who, expires_at = excluded.expires_at, updated_at = now()`,
+      [
+        entityId,
+        level,
+        kind,
+        val instanceof HNum ? val.val : null,
+        val instanceof HNum ? (val.unit ?? null) : null,
+        typeof val === "boolean" ? val : null,
+        typeof val === "string" ? val : null,
+        who,
+        expiresAt,
+      ],
+    );
+  }
+  deps.broker.publish("point:written", org.id, {
+    entityId,
+    level,
+    val: val === null ? null : val instanceof HNum ? val.val : val,
+  });
+  return pointWriteArray(deps, entityId);
+}
+
+/**
+ * The effective write of every writable point of the org that has one: the value of its highest
+ * priority (lowest numbered) active level. Expired levels are ignored. Numbers come back without
+ * their unit (as written for the point's own unit).
+ */
+export async function effectiveWrites(opts: {
+  deps: ServiceDeps;
+  orgId: number;
+}): Promise<Map<number, WriteValue>> {
+  const params: unknown[] = [];
+  const visible = visibleEntitySql(systemActor, opts.orgId, "pw.entity_id", params);
+  const rows = await opts.deps.dbs.primary.query<Row>(
+    `SELECT DISTINCT ON (pw.entity_id) pw.* FROM core.hs_point_write pw
+      WHERE ${ACTIVE} AND ${visible} ORDER BY pw.entity_id, pw.level`,
+    params,
+  );
+  const out = new Map<number, WriteValue>();
+  for (const r of rows) {
+    const v = rowValue(r);
+    out.set(r.entity_id, v instanceof HNum ? v.val : (v as boolean | string));
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+// The HTTP edge of the Haystack API, `/api/{org key}/{op}`: its own authentication (the Haystack
+// HELLO/SCRAM exchange; `Bearer`/`BEARER authToken=` with a SCRAM auth token, an API token or an
+// access JWT; 401 challenges per the Haystack Auth spec), so app.ts mounts it before the app's
+// auth middleware. Then the spec's status
+// codes (401, 403, 404 unknown op, 405 GET of an op with side effects, 406 Accept, 415 request
+// type, 400 malformed request grid), then the op. Failures after the request grid was read are
+// answered 200 with an error grid.
+import { type Context, Hono } from "hono";
+import type { Actor } from "../access/actor.ts";
+import { API_TOKEN_PREFIX, actorForApiToken } from "../access/resolve.ts";
+import { verifyJwt } from "../access/sessions.ts";
+import type { AppEnv } from "../app.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { Grid } from "../haystack/index.ts";
+import { type AuthHeader, actorForAuthToken, helloHandshake, parseAuthHeader, scramStep } from "./auth.ts";
+import { resolveOrg } from "./entities.ts";
+import { opByName, runOp } from "./ops.ts";
+import {
+  encodeGrid,
+  errorGrid,
+  type Format,
+  gridFromQuery,
+  MIME,
+  negotiate,
+  RequestGridError,
+  readRequestGrid,
+  requestFormat,
+} from "./wire.ts";
+
+/** The challenge sent with every 401: Haystack clients start with HELLO, then SCRAM. */
+const CHALLENGE = "SCRAM hash=SHA-256";
+
+function plain(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+}
+
+function reply(format: Format, grid: Grid, headers: Record<string, string> = {}): Response {
+  return new Response(encodeGrid(format, grid), {
+    status: 200,
+    headers: { "content-type": MIME[format], ...headers },
+  });
+}
+
+type Authed = { actor: Actor; authToken: string | null } | Response;
+
+async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Format): Promise<Authed> {
+  let header: AuthHeader | null;
+  try {
+    header = parseAuthHeader(c.req.header("authorization"));
+  } catch (e) {
+    return plain(401, e instanceof AppError ? e.message : "malformed Authorization header", {
+      "www-authenticate": CHALLENGE,
+    });
+  }
+  try {
+    if (header?.scheme === "hello") {
+      const step = await helloHandshake(deps, header);
+      if (step.kind === "challenge") return plain(401, "", { "www-authenticate": step.wwwAuthenticate });
+    }
+    if (header?.scheme === "scram") {
+      const step = await scramStep(deps, header);
+      if (step.kind === "challenge") return plain(401, "", { "www-authenticate": step.wwwAuthenticate });
+      return reply(format, Grid.empty(), { "authentication-info": step.authenticationInfo });
+    }
+  } catch (e) {
+    if (e instanceof AppError && e.code === "forbidden") return plain(403, e.message);
+    if (e instanceof AppError && e.code === "rate_limited") return plain(429, e.message);
+    if (e instanceof AppError) return plain(401, e.message, { "www-authenticate": CHALLENGE });
+    throw e;
+  }
+  if (header?.scheme === "bearer") {
+    const token = header.params.get("authtoken") ?? header.token68 ?? "";
+    const actor =
+      (await actorForAuthToken(deps, token)) ??
+      (token.startsWith(API_TOKEN_PREFIX)
+        ? await actorForApiToken(deps, token)
+        : ((await verifyJwt(deps, token, "access"))?.actor ?? null));
+    if (actor) return { actor, authToken: token };
+    return plain(401, "invalid or expired token", { "www-authenticate": CHALLENGE });
+  }
+  if (header) return plain(401, "unsupported authorization scheme", { "www-authenticate": CHALLENGE });
+  return plain(401, "authentication required", { "www-authenticate": CHALLENGE });
+}
+
+export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.all("/api/:org/:op", async (c) => {
+    const format = negotiate(c.req.header("accept"));
+    const auth = await authenticate(deps, c, format ?? "zinc");
+    if (auth instanceof Response) return auth;
+    let org: Awaited<ReturnType<typeof resolveOrg>>;
+    try {
+      org = await resolveOrg(deps, auth.actor, c.req.param("org"));
+    } catch (e) {
+      if (e instanceof AppError && e.code === "forbidden") return plain(403, e.message);
+      throw e;
+    }
+    const name = c.req.param("op");
+    const op = opByName(name);
+    if (!op) return plain(404, `unknown op ${name}`);
+    const method = c.req.method;
+    if (method !== "POST" && !(method === "GET" && op.safe))
+      return plain(405, `${name} needs POST`, { allow: op.safe ? "GET, POST" : "POST" });
+    if (!format) return plain(406, "supported: text/zinc, application/json");
+    let req: Grid;
+    if (method === "GET") req = gridFromQuery(c.req.query());
+    else {
+      const body = await c.req.text();
+      const inFormat = body.trim() ? requestFormat(c.req.header("content-type")) : "zinc";
+      if (!inFormat) return plain(415, "supported: text/zinc, application/json");
+      try {
+        req = readRequestGrid(inFormat, body);
+      } catch (e) {
+        if (e instanceof RequestGridError) return plain(400, e.message);
+        throw e;
+      }
+    }
+    try {
+      const grid = await runOp(name, { deps, actor: auth.actor, org, authToken: auth.authToken }, req);
+      return reply(format, grid);
+    } catch (e) {
+      if (e instanceof AppError) return reply(format, errorGrid(e.message, `${e.code}: ${e.message}`));
+      const requestId = c.get("requestId");
+      c.get("log")?.error("haystack op failed", {
+        op: name,
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
+      return reply(format, errorGrid("internal error", `request ${requestId ?? "?"}`));
+    }
+  });
+  return app;
+}

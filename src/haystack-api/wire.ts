@@ -1,0 +1,112 @@
+// Wire formats of the Haystack HTTP API: content negotiation (Zinc by default, Haystack 4 JSON on
+// request), request grids from bodies or GET query parameters, and error grids.
+import {
+  type Dict,
+  Grid,
+  HaystackJsonError,
+  type HVal,
+  MARKER,
+  readJsonGrid,
+  readZincGrid,
+  readZincValue,
+  writeJson,
+  writeZincGrid,
+  ZincSyntaxError,
+} from "../haystack/index.ts";
+
+export type Format = "zinc" | "json";
+
+export const MIME: Readonly<Record<Format, string>> = {
+  zinc: "text/zinc; charset=utf-8",
+  json: "application/json; charset=utf-8",
+};
+
+const BY_TYPE: Readonly<Record<string, Format>> = {
+  "text/zinc": "zinc",
+  "text/plain": "zinc",
+  "application/json": "json",
+  "application/vnd.haystack+json": "json",
+};
+
+/**
+ * The response format for an `Accept` header: the best-q supported type (`*\/*` and `text/*` mean
+ * Zinc), Zinc when absent; null when nothing acceptable is supported.
+ */
+export function negotiate(accept: string | undefined): Format | null {
+  if (!accept?.trim()) return "zinc";
+  let best: { f: Format; q: number } | null = null;
+  for (const part of accept.split(",")) {
+    const [typeRaw, ...params] = part.split(";");
+    const type = (typeRaw ?? "").trim().toLowerCase();
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (!(q > 0)) continue;
+    const f: Format | undefined = BY_TYPE[type] ?? (type === "*/*" || type === "text/*" ? "zinc" : undefined);
+    if (f && (!best || q > best.q)) best = { f, q };
+  }
+  return best?.f ?? null;
+}
+
+/** The format of a request body by its `Content-Type`; null when unsupported. */
+export function requestFormat(contentType: string | undefined): Format | null {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return BY_TYPE[type] ?? null;
+}
+
+/** A malformed request grid; `message` says what and where. */
+export class RequestGridError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RequestGridError";
+  }
+}
+
+/** Decodes a request body; an empty body is an empty grid. @throws RequestGridError */
+export function readRequestGrid(format: Format, body: string): Grid {
+  if (!body.trim()) return Grid.empty();
+  try {
+    return format === "zinc" ? readZincGrid(body) : readJsonGrid(body);
+  } catch (e) {
+    if (e instanceof ZincSyntaxError || e instanceof HaystackJsonError || e instanceof SyntaxError)
+      throw new RequestGridError(`invalid ${format === "zinc" ? "Zinc" : "JSON"} grid: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The request grid of a GET: one row whose cells are the query parameters, each read as a Zinc
+ * scalar when it parses as one (`@id`, `10`, `2024-01-01`, `"text"`) and as a Str otherwise; an
+ * unquoted `filter` is always a Str (so `filter=T` is the tag T, not true).
+ */
+export function gridFromQuery(query: Record<string, string>): Grid {
+  const entries = Object.entries(query);
+  if (entries.length === 0) return Grid.empty();
+  const row: Dict = {};
+  for (const [k, v] of entries) {
+    let val: HVal | null = v;
+    if (k === "filter" && !v.startsWith('"')) {
+      row[k] = v;
+      continue;
+    }
+    try {
+      const parsed = readZincValue(v);
+      if (parsed !== null) val = parsed;
+    } catch {
+      val = v;
+    }
+    row[k] = val;
+  }
+  return Grid.fromRows([row]);
+}
+
+export function encodeGrid(format: Format, grid: Grid): string {
+  return format === "zinc" ? writeZincGrid(grid) : writeJson(grid);
+}
+
+/** The spec's error grid: meta `err`, `dis`, `errTrace`, no rows. */
+export function errorGrid(dis: string, errTrace: string): Grid {
+  return Grid.empty({ err: MARKER, dis, errTrace });
+}

@@ -1,0 +1,366 @@
+// The Haystack HTTP API at /api/{org}/{op}: status codes, formats, read, nav, hisRead (every range
+// form, a DST day in New_York), hisWrite, watches, pointWrite and effectiveWrites, SCRAM login.
+import { beforeAll, describe, expect, test } from "bun:test";
+import {
+  Grid,
+  type HDate,
+  HDateTime,
+  HNum,
+  MARKER,
+  parseHisRange,
+  Ref,
+  readJsonGrid,
+  readZincGrid,
+} from "../../src/haystack/index.ts";
+import { effectiveWrites } from "../../src/haystack-api/point-write.ts";
+import { type TestApp, testApp } from "../harness/app.ts";
+import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
+import { ENGINES } from "../harness/db.ts";
+import { callOp, scramLogin } from "./client.ts";
+import { insertEntities, insertHistory } from "./fixture.ts";
+
+const ENTITIES = [
+  `{id:@s1 dis:"HQ" site tz:"New_York"}`,
+  `{id:@ahu1 dis:"AHU-1" equip ahu siteRef:@s1}`,
+  `{id:@p1 dis:"Zone Temp" point sensor temp his kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
+  `{id:@p2 dis:"Supply Temp" point sensor his kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
+  `{id:@sp1 dis:"Setpoint" point sp writable kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
+];
+const FOREIGN = [
+  `{id:@f1 dis:"Foreign" site tz:"UTC"}`,
+  `{id:@f2 dis:"Foreign pt" point his kind:"Number" siteRef:@f1}`,
+];
+
+const Q = 15 * 60_000;
+const NY_DST_START = Date.parse("2024-03-09T05:00:00Z"); // 2024-03-09 00:00 EST
+const NY_DST_END = Date.parse("2024-03-12T04:00:00Z"); // 2024-03-12 00:00 EDT
+
+const series = (from: number, to: number, f: (ms: number) => number): [number, number][] => {
+  const out: [number, number][] = [];
+  for (let t = from; t < to; t += Q) out.push([t, f(t)]);
+  return out;
+};
+
+describe.each(ENGINES)("Haystack API (%s)", (engine) => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let other: SeededOrg;
+  let ids: Map<string, number>;
+  let auth: string;
+  const now = Date.now();
+  const recentFrom = Math.floor((now - 3 * 86_400_000) / Q) * Q;
+
+  beforeAll(async () => {
+    t = await testApp(engine);
+    acme = await seedOrg(t.deps, { key: "acme", password: TEST_PASSWORD });
+    other = await seedOrg(t.deps, { key: "other" });
+    ids = await insertEntities(t.dbs.primary, acme.org.id, ENTITIES);
+    const foreign = await insertEntities(t.dbs.primary, other.org.id, FOREIGN);
+    await insertHistory(t.dbs.primary, "acme", ids.get("p1")!, [
+      ...series(NY_DST_START, NY_DST_END, (ms) => (ms - NY_DST_START) / Q),
+      ...series(recentFrom, now, () => 70),
+    ]);
+    await insertHistory(
+      t.dbs.primary,
+      "acme",
+      ids.get("p2")!,
+      series(NY_DST_START, NY_DST_END, () => 55),
+    );
+    await insertHistory(
+      t.dbs.primary,
+      "other",
+      foreign.get("f2")!,
+      series(NY_DST_START, NY_DST_END, () => 1),
+    );
+    auth = `Bearer ${acme.member.token}`;
+  });
+
+  describe("status codes", () => {
+    test("401 without credentials, with a SCRAM challenge", async () => {
+      const r = await callOp(t.app, "acme", "about");
+      expect(r.status).toBe(401);
+      expect(r.headers.get("www-authenticate")).toContain("SCRAM");
+      const bad = await callOp(t.app, "acme", "about", { auth: "Bearer nope" });
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get("www-authenticate")).toContain("SCRAM");
+      expect((await callOp(t.app, "acme", "about", { auth: "Basic eDp5" })).status).toBe(401);
+    });
+
+    test.each([
+      ["another org", "other", "about", {}, 403],
+      ["unknown org", "nope", "about", {}, 403],
+      ["unknown op", "acme", "frobnicate", {}, 404],
+      ["GET of an op with side effects", "acme", "hisWrite", {}, 405],
+      ["PUT", "acme", "read", { method: "PUT" }, 405],
+      ["unsupported Accept", "acme", "about", { accept: "image/png" }, 406],
+      [
+        "unsupported request type",
+        "acme",
+        "read",
+        { body: 'filter\n"site"\n', contentType: "text/csv" },
+        415,
+      ],
+      ["malformed Zinc", "acme", "read", { body: 'ver:"3.0"\nfilter\n"unterminated\n' }, 400],
+    ] as const)("%s → %i", async (_n, org, op, opts, status) => {
+      const r = await callOp(t.app, org, op, { auth, ...opts });
+      expect(r.status).toBe(status);
+    });
+
+    test("a failure after the request grid was read is a 200 error grid", async () => {
+      const r = await callOp(t.app, "acme", "read", { auth, query: { filter: "site and and" } });
+      expect(r.status).toBe(200);
+      expect(r.grid!.meta.err).toBe(MARKER);
+      expect(String(r.grid!.meta.dis)).toMatch(/^1:\d+ /);
+      expect(typeof r.grid!.meta.errTrace).toBe("string");
+    });
+  });
+
+  describe("formats and the small ops", () => {
+    test("about in Zinc by default and JSON on request", async () => {
+      const z = await callOp(t.app, "acme", "about", { auth });
+      expect(z.headers.get("content-type")).toStartWith("text/zinc");
+      expect(z.grid!.rows[0]!.haystackVersion).toBe("4.0");
+      expect(z.grid!.rows[0]!.whoami).toBe(acme.member.email);
+      const j = await callOp(t.app, "acme", "about", { auth, accept: "application/json" });
+      expect(j.headers.get("content-type")).toStartWith("application/json");
+      expect(JSON.parse(j.text).rows[0].haystackVersion).toBe("4.0");
+    });
+
+    test("ops, formats, filetypes", async () => {
+      const ops = await callOp(t.app, "acme", "ops", { auth });
+      expect(ops.grid!.rows.map((r) => r.name)).toEqual([
+        "about",
+        "close",
+        "ops",
+        "formats",
+        "filetypes",
+        "read",
+        "nav",
+        "hisRead",
+        "hisWrite",
+        "watchSub",
+        "watchUnsub",
+        "watchPoll",
+        "pointWrite",
+      ]);
+      const formats = await callOp(t.app, "acme", "formats", { auth });
+      expect(formats.grid!.rows.map((r) => r.mime)).toEqual(["text/zinc", "application/json"]);
+      const ft = await callOp(t.app, "acme", "filetypes", { auth });
+      expect(ft.grid!.rows.map((r) => r.mime)).toEqual(["text/zinc", "application/json"]);
+    });
+  });
+
+  describe("read and nav", () => {
+    test("read by filter (GET) with Refs carrying dis, curVal from current values", async () => {
+      const r = await callOp(t.app, "acme", "read", { auth, query: { filter: "point and his" } });
+      expect(r.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["p1", "p2"]);
+      const p1 = r.grid!.rows[0]!;
+      expect((p1.id as Ref).dis).toBe("Zone Temp");
+      expect((p1.siteRef as Ref).dis).toBe("HQ");
+      expect(p1.curVal).toEqual(new HNum(70, "°F"));
+      expect(p1.curStatus).toBe("ok");
+    });
+
+    test("read by filter with limit, as a Zinc POST round trip", async () => {
+      const req = Grid.fromRows([{ filter: "point", limit: new HNum(2) }]);
+      const r = await callOp(t.app, "acme", "read", { auth, body: req });
+      expect(r.grid!.rows.length).toBe(2);
+      expect(readZincGrid(r.text).rows.map((d) => (d.id as Ref).id)).toEqual(["p1", "p2"]);
+    });
+
+    test("read by ids: unknown and foreign ids give rows of nulls", async () => {
+      const req = Grid.fromRows([{ id: new Ref("s1") }, { id: new Ref("nope") }, { id: new Ref("f1") }]);
+      const r = await callOp(t.app, "acme", "read", { auth, body: req, accept: "application/json" });
+      const g = readJsonGrid(r.text);
+      expect(g.rows.length).toBe(3);
+      expect((g.rows[0]!.id as Ref).id).toBe("s1");
+      expect(g.rows[1]).toEqual({});
+      expect(g.rows[2]).toEqual({});
+    });
+
+    test("nav: sites, then equips, then points", async () => {
+      const sites = await callOp(t.app, "acme", "nav", { auth });
+      expect(sites.grid!.rows.map((d) => (d.navId as Ref).id)).toEqual(["s1"]);
+      const equips = await callOp(t.app, "acme", "nav", { auth, query: { navId: "@s1" } });
+      expect(equips.grid!.rows.map((d) => (d.navId as Ref).id)).toEqual(["ahu1"]);
+      const points = await callOp(t.app, "acme", "nav", { auth, query: { navId: "@ahu1" } });
+      expect(points.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["p1", "p2", "sp1"]);
+      expect(points.grid!.rows.every((d) => d.navId === undefined)).toBe(true);
+    });
+  });
+
+  describe("hisRead", () => {
+    const read = (range: string, id = "@p1") =>
+      callOp(t.app, "acme", "hisRead", { auth, query: { id, range } });
+
+    test("a DST day in New_York has 92 rows, in the point's zone, with hisStart/hisEnd", async () => {
+      const r = await read("2024-03-10");
+      const g = r.grid!;
+      expect(g.rows.length).toBe(92);
+      expect(g.meta.hisStart).toEqual(HDateTime.parse("2024-03-10T00:00:00-05:00", "New_York"));
+      expect(g.meta.hisEnd).toEqual(HDateTime.parse("2024-03-11T00:00:00-04:00", "New_York"));
+      expect((g.meta.id as Ref).id).toBe("p1");
+      const first = g.rows[0]!.ts as HDateTime;
+      const last = g.rows[91]!.ts as HDateTime;
+      expect(first.toString()).toBe("2024-03-10T00:00:00-05:00 New_York");
+      expect(last.toString()).toBe("2024-03-10T23:45:00-04:00 New_York");
+      expect(g.rows[0]!.val).toEqual(new HNum(96, "°F"));
+      expect(r.text).toContain("2024-03-10T03:00:00-04:00 New_York");
+      expect(r.text).not.toContain("2024-03-10T02:");
+    });
+
+    test.each([
+      ["two dates", "2024-03-09,2024-03-10", 96 + 92],
+      ["two date-times", "2024-03-10T00:00:00-05:00 New_York,2024-03-10T06:00:00-04:00 New_York", 20],
+      ["quoted", `"2024-03-11"`, 96],
+    ])("range form: %s", async (_n, range, rows) => {
+      expect((await read(range)).grid!.rows.length).toBe(rows);
+    });
+
+    test("one date-time reads until now", async () => {
+      const start = recentFrom + 10 * Q;
+      const iso = HDateTime.fromInstant(start, "New_York").toString();
+      const g = (await read(iso)).grid!;
+      expect(g.rows.length).toBe(Math.ceil((now - start) / Q));
+    });
+
+    test.each(["today", "yesterday"])("%s, in New_York", async (range) => {
+      const { start, end } = parseHisRange(range, "America/New_York", Date.now());
+      const g = (await read(range)).grid!;
+      const expected = Math.ceil((Math.min(end.epochMs, now) - Math.max(start.epochMs, recentFrom)) / Q);
+      expect(g.rows.length).toBe(expected);
+      const day = range === "today" ? start.date() : (start.date() as HDate);
+      for (const row of g.rows) expect((row.ts as HDateTime).date()).toEqual(day);
+    });
+
+    test("batch form: meta range, one column per point", async () => {
+      const req = new Grid(
+        { range: "2024-03-10" },
+        [{ name: "id", meta: {} }],
+        [{ id: new Ref("p1") }, { id: new Ref("p2") }],
+      );
+      const g = (await callOp(t.app, "acme", "hisRead", { auth, body: req })).grid!;
+      expect(g.cols.map((c) => c.name)).toEqual(["ts", "v0", "v1"]);
+      expect(g.cols.map((c) => (c.meta.id as Ref | undefined)?.id)).toEqual([undefined, "p1", "p2"]);
+      expect(g.rows.length).toBe(92);
+      expect(g.rows[5]).toMatchObject({ v1: new HNum(55, "°F") });
+    });
+
+    test("errors: a bad range, an unknown id, a foreign id", async () => {
+      for (const [range, id] of [
+        ["next week", "@p1"],
+        ["2024-03-10", "@nope"],
+        ["2024-03-10", "@f2"],
+      ]) {
+        const r = await read(range!, id);
+        expect(r.status).toBe(200);
+        expect(r.grid!.meta.err).toBe(MARKER);
+      }
+    });
+  });
+
+  test("hisWrite through the ingest path, then hisRead sees it", async () => {
+    const base = Date.parse("2024-05-01T12:00:00Z");
+    const req = new Grid(
+      { id: new Ref("p2") },
+      [
+        { name: "ts", meta: {} },
+        { name: "val", meta: {} },
+      ],
+      [0, 1, 2].map((i) => ({
+        ts: HDateTime.fromInstant(base + i * Q, "New_York"),
+        val: new HNum(60 + i, "°F"),
+      })),
+    );
+    const w = await callOp(t.app, "acme", "hisWrite", { auth, body: req });
+    expect(w.grid!.meta.err).toBeUndefined();
+    const g = (await callOp(t.app, "acme", "hisRead", { auth, query: { id: "@p2", range: "2024-05-01" } }))
+      .grid!;
+    expect(g.rows.map((r) => (r.val as HNum).val)).toEqual([60, 61, 62]);
+    const wrongUnit = new Grid(req.meta, req.cols, [
+      { ts: HDateTime.fromInstant(base, "UTC"), val: new HNum(1, "kW") },
+    ]);
+    expect((await callOp(t.app, "acme", "hisWrite", { auth, body: wrongUnit })).grid!.meta.err).toBe(MARKER);
+  });
+
+  test("watch: sub, poll only changes, refresh, unsub", async () => {
+    const sub = new Grid(
+      { watchDis: "test", lease: new HNum(1, "min") },
+      [{ name: "id", meta: {} }],
+      [{ id: new Ref("p1") }, { id: new Ref("p2") }, { id: new Ref("nope") }],
+    );
+    const s = (await callOp(t.app, "acme", "watchSub", { auth, body: sub })).grid!;
+    const watchId = s.meta.watchId as string;
+    expect(typeof watchId).toBe("string");
+    expect(s.meta.lease).toEqual(new HNum(1, "min"));
+    expect(s.rows.length).toBe(3);
+    expect(s.rows[2]).toEqual({});
+    const poll = (refresh = false) =>
+      callOp(t.app, "acme", "watchPoll", {
+        auth,
+        body: Grid.empty(refresh ? { watchId, refresh: MARKER } : { watchId }),
+      });
+    expect((await poll()).grid!.rows.length).toBe(0);
+    await insertHistory(t.dbs.primary, "acme", ids.get("p2")!, [[now, 99]]);
+    const changed = (await poll()).grid!;
+    expect(changed.rows.map((r) => [(r.id as Ref).id, r.curVal])).toEqual([["p2", new HNum(99, "°F")]]);
+    expect((await poll()).grid!.rows.length).toBe(0);
+    expect((await poll(true)).grid!.rows.length).toBe(2);
+    const otherCaller = await callOp(t.app, "acme", "watchPoll", {
+      auth: `Bearer ${acme.admin.token}`,
+      body: Grid.empty({ watchId }),
+    });
+    expect(otherCaller.grid!.meta.err).toBe(MARKER);
+    await callOp(t.app, "acme", "watchUnsub", { auth, body: Grid.empty({ watchId, close: MARKER }) });
+    expect((await poll()).grid!.meta.err).toBe(MARKER);
+  });
+
+  test("pointWrite: levels, the read form, effectiveWrites", async () => {
+    const write = (id: string, level: number, val: HNum | null, extra = {}) =>
+      callOp(t.app, "acme", "pointWrite", {
+        auth,
+        body: Grid.fromRows([
+          { id: new Ref(id), level: new HNum(level), ...(val ? { val } : {}), who: "tester", ...extra },
+        ]),
+      });
+    expect((await write("p1", 8, new HNum(70, "°F"))).grid!.meta.err).toBe(MARKER);
+    expect((await write("sp1", 18, new HNum(70, "°F"))).grid!.meta.err).toBe(MARKER);
+    await write("sp1", 10, new HNum(68, "°F"));
+    const arr = (await write("sp1", 8, new HNum(72, "°F"))).grid!;
+    expect(arr.rows.length).toBe(17);
+    expect(arr.rows[7]).toEqual({
+      level: new HNum(8),
+      levelDis: "manual",
+      val: new HNum(72, "°F"),
+      who: "tester",
+    });
+    expect(arr.rows[9]!.val).toEqual(new HNum(68, "°F"));
+    expect((await effectiveWrites({ deps: t.deps, orgId: acme.org.id })).get(ids.get("sp1")!)).toBe(72);
+    expect((await effectiveWrites({ deps: t.deps, orgId: other.org.id })).size).toBe(0);
+    await write("sp1", 8, null);
+    const readForm = (
+      await callOp(t.app, "acme", "pointWrite", { auth, body: Grid.fromRows([{ id: new Ref("sp1") }]) })
+    ).grid!;
+    expect(readForm.rows[7]!.val).toBeUndefined();
+    expect((await effectiveWrites({ deps: t.deps, orgId: acme.org.id })).get(ids.get("sp1")!)).toBe(68);
+    await write("sp1", 1, new HNum(50, "°F"), { duration: new HNum(1, "ms") });
+    const eff = await effectiveWrites({ deps: t.deps, orgId: acme.org.id });
+    expect(eff.get(ids.get("sp1")!)).toBe(68);
+  });
+
+  test("SCRAM login: right password works, wrong refused, close ends the token", async () => {
+    const bad = await scramLogin(t.app, "acme", acme.member.email, "wrong password!");
+    expect(bad).toEqual({ failedStatus: 403 });
+    const ghost = await scramLogin(t.app, "acme", "ghost@nowhere.test", TEST_PASSWORD);
+    expect(ghost).toEqual({ failedStatus: 403 });
+    const ok = await scramLogin(t.app, "acme", acme.member.email.toUpperCase(), TEST_PASSWORD);
+    if (!("token" in ok)) throw new Error(`login failed: ${ok.failedStatus}`);
+    const bearerForm = `BEARER authToken=${ok.token}`;
+    const about = await callOp(t.app, "acme", "about", { auth: bearerForm });
+    expect(about.status).toBe(200);
+    expect(about.grid!.rows[0]!.whoami).toBe(acme.member.email);
+    expect((await callOp(t.app, "other", "about", { auth: bearerForm })).status).toBe(403);
+    expect((await callOp(t.app, "acme", "close", { auth: bearerForm, method: "POST" })).status).toBe(200);
+    expect((await callOp(t.app, "acme", "about", { auth: bearerForm })).status).toBe(401);
+  });
+});
