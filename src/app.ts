@@ -43,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (d.latency_ms !== null)
         metrics.dbLatency.set({ database: d.key, role: d.role }, d.latency_ms / 1000);
       if (d.role === "secondary") metrics.dbBacklog.set({ database: d.key }, d.backlog);
+      if (d.lag_seconds !== undefined) metrics.dbLag.set({ database: d.key }, d.lag_seconds);
     }
   });
 

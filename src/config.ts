@@ -39,6 +39,7 @@ const envSchema = z.object({
   POLLER_CONFIG_KEY: z.string().optional(),
   RETAIN_DAYS: int(1, 100000).optional(),
   TIMESCALE_CHUNK_DAYS: int(1, 365).default(7),
+  TIMESCALE_COMPRESS_AFTER: int(1, 100000).optional(),
   BODY_LIMIT_MB: int(1, 1024).default(32),
   BULK_MAX_VALUES: int(1, 10_000_000).default(100_000),
   SESSION_HOURS: int(1, 24 * 365).default(24),
@@ -70,6 +71,8 @@ export interface Config {
   readonly pollerConfigKey: string | undefined;
   readonly retainDays: number | undefined;
   readonly timescaleChunkDays: number;
+  /** TimescaleDB only: compress history chunks older than this many days (off when unset). */
+  readonly timescaleCompressAfterDays: number | undefined;
   readonly bodyLimitBytes: number;
   readonly bulkMaxValues: number;
   readonly sessionHours: number;
@@ -144,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pollerConfigKey: e.POLLER_CONFIG_KEY,
     retainDays: e.RETAIN_DAYS,
     timescaleChunkDays: e.TIMESCALE_CHUNK_DAYS,
+    timescaleCompressAfterDays: e.TIMESCALE_COMPRESS_AFTER,
     bodyLimitBytes: e.BODY_LIMIT_MB * 1024 * 1024,
     bulkMaxValues: e.BULK_MAX_VALUES,
     sessionHours: e.SESSION_HOURS,

@@ -118,6 +118,7 @@ export function createMetrics() {
     dbUp: m.gauge("hs_database_up", "1 when the database answered its last health check."),
     dbLatency: m.gauge("hs_database_latency_seconds", "Round trip of the last health check."),
     dbBacklog: m.gauge("hs_database_backlog", "Outbox batches a secondary has not received yet."),
+    dbLag: m.gauge("hs_database_lag_seconds", "Age of the oldest change a secondary has not received yet."),
     processStart: m.gauge("hs_process_start_time_seconds", "Start time of the process (Unix seconds)."),
     memory: m.gauge("hs_process_resident_memory_bytes", "Resident memory of the process."),
   };

@@ -6,6 +6,7 @@ import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
 import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
 import { createReplicator } from "./ingest/replicate.ts";
+import { retentionService } from "./ingest/retention.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { createBroker } from "./realtime/broker.ts";
@@ -41,8 +42,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
 
   const metrics = createMetrics();
-  const replicator = createReplicator({ dbs, log });
-  const health = createHealthChecker(dbs, (key) => replicator.backlog(key));
+  const replicator = createReplicator({ dbs, log, chunkDays: config.timescaleChunkDays });
+  const health = createHealthChecker(dbs, async (key) => {
+    const r = (await replicator.status()).find((x) => x.target === key);
+    return { backlog: r?.backlog ?? 0, lagSeconds: r?.lagSeconds ?? 0 };
+  });
   const broker = createBroker();
   const deps: AppDeps = { config, dbs, log, metrics, health, replicator, broker, version: VERSION };
   const app = createApp(deps);
@@ -57,6 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const background: BackgroundService[] = [
     { name: "outbox.deliver", start: () => replicator.start(), stop: () => replicator.stop() },
+    retentionService(deps),
     simulatorBackgroundService(deps),
   ];
   for (const s of background) await s.start();

@@ -14,6 +14,8 @@ export interface DatabaseHealth {
   latency_ms: number | null;
   engine: Engine;
   backlog: number;
+  /** Secondaries: age in seconds of the oldest change they have not received (0 when none). */
+  lag_seconds?: number;
 }
 
 export interface HealthReport {
@@ -23,8 +25,14 @@ export interface HealthReport {
   healthy_databases: number;
 }
 
-/** Supplies the number of outbox batches a secondary still needs (0 when there is no outbox). */
-export type BacklogOf = (key: string) => Promise<number> | number;
+/** A secondary's outbox backlog (batches) and lag (seconds). */
+export interface ReplicaBacklog {
+  backlog: number;
+  lagSeconds: number;
+}
+
+/** Supplies the outbox batches a secondary still needs (0 when there is no outbox), and its lag. */
+export type BacklogOf = (key: string) => Promise<number | ReplicaBacklog> | number | ReplicaBacklog;
 
 export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () => 0) {
   const engines = new Map<string, Engine>();
@@ -52,9 +60,12 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
           latency = null;
         }
         let backlog = 0;
+        let lag: number | undefined;
         if (role === "secondary") {
           try {
-            backlog = await backlogOf(db.key);
+            const b = await backlogOf(db.key);
+            backlog = typeof b === "number" ? b : b.backlog;
+            lag = typeof b === "number" ? undefined : Math.round(b.lagSeconds * 1000) / 1000;
           } catch {
             backlog = 0;
           }
@@ -67,6 +78,7 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
           latency_ms: latency,
           engine,
           backlog,
+          ...(lag !== undefined ? { lag_seconds: lag } : {}),
         };
       }),
     );
