@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Actor } from "../access/actor.ts";
 import { actorForUser } from "../access/resolve.ts";
+import { runtimeOf as accessRuntimeOf } from "../access/runtime.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -124,6 +125,8 @@ function fakeCredentials(r: AuthRuntime, username: string): ScramCredentials {
   };
 }
 
+const limitKeys = (username: string): string[] => [`account:${username.trim().toLowerCase()}`];
+
 /** What to send back for one step of the exchange. */
 export type AuthStep =
   | { kind: "challenge"; wwwAuthenticate: string }
@@ -132,7 +135,8 @@ export type AuthStep =
 /**
  * HELLO: starts a SCRAM handshake for the user named (base64uri) in `username`. Unknown users get
  * a handshake too (it fails at the proof), so the answer does not reveal who exists.
- * @throws AppError unauthorized when the header is malformed.
+ * @throws AppError unauthorized when the header is malformed, rate_limited after 10 failed
+ *   logins of that account in a minute (the limiter password logins use).
  */
 export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Promise<AuthStep> {
   const r = runtimeOf(deps);
@@ -147,6 +151,8 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
   } catch {
     throw new AppError("unauthorized", "HELLO username is not base64uri");
   }
+  const wait = accessRuntimeOf(deps).loginLimiter.retryAfter(limitKeys(username));
+  if (wait > 0) throw new AppError("rate_limited", `too many login attempts; try again in ${wait} s`);
   const found = await credentialsOf(deps.dbs.primary, username);
   const token = newToken();
   r.handshakes.set(token, {
@@ -193,8 +199,11 @@ export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<
       };
     }
     r.handshakes.delete(token);
+    // Failed proofs count against the account like failed password logins (shared limiter).
+    const release = accessRuntimeOf(deps).loginLimiter.reserve(limitKeys(hs.username));
     const serverFinal = verifyClientFinal(hs.state, message, hs.creds);
     if (hs.userId === null) throw new AppError("forbidden", "authentication failed");
+    release();
     const authToken = newToken();
     r.tokens.set(authToken, { userId: hs.userId, expiresAt: now + deps.config.sessionHours * 3_600_000 });
     return {

@@ -363,4 +363,12 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
     expect((await callOp(t.app, "acme", "close", { auth: bearerForm, method: "POST" })).status).toBe(200);
     expect((await callOp(t.app, "acme", "about", { auth: bearerForm })).status).toBe(401);
   });
+
+  test("SCRAM failures are rate limited per account (429 at HELLO)", async () => {
+    for (let i = 0; i < 10; i++)
+      expect(await scramLogin(t.app, "acme", acme.admin.email, "wrong password!")).toEqual({
+        failedStatus: 403,
+      });
+    expect(await scramLogin(t.app, "acme", acme.admin.email, TEST_PASSWORD)).toEqual({ failedStatus: 429 });
+  });
 });
