@@ -5,7 +5,7 @@ import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
 import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
-import { createReplicator } from "./ingest/replicate.ts";
+import { createReplicator, replicaBacklog } from "./ingest/replicate.ts";
 import { retentionService } from "./ingest/retention.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
@@ -43,10 +43,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const metrics = createMetrics();
   const replicator = createReplicator({ dbs, log, chunkDays: config.timescaleChunkDays });
-  const health = createHealthChecker(dbs, async (key) => {
-    const r = (await replicator.status()).find((x) => x.target === key);
-    return { backlog: r?.backlog ?? 0, lagSeconds: r?.lagSeconds ?? 0 };
-  });
+  const health = createHealthChecker(dbs, replicaBacklog(replicator));
   const broker = createBroker();
   const deps: AppDeps = { config, dbs, log, metrics, health, replicator, broker, version: VERSION };
   const app = createApp(deps);

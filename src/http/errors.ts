@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, STATUS_OF } from "../errors.ts";
+import { isConnectionError } from "../ingest/write.ts";
 import type { Logger } from "../log.ts";
 
 export function errorResponse(err: unknown, c: Context, log: Logger): Response {
@@ -18,6 +19,12 @@ export function errorResponse(err: unknown, c: Context, log: Logger): Response {
     const res = err.getResponse();
     if (res.headers.get("content-type")?.includes("json")) return res;
     return c.json({ detail: err.message || res.statusText || "request failed" }, status);
+  }
+  if (isConnectionError(err)) {
+    // A database that could not be reached (e.g. the primary while resolving credentials): the
+    // contract's 503, never a 500.
+    log.warn("database unavailable", { requestId, path: c.req.path, error: (err as Error).message });
+    return c.json({ detail: "database unavailable" }, 503);
   }
   log.error("unhandled error", {
     requestId,

@@ -62,6 +62,14 @@ export interface Replicator {
   stop(): Promise<void>;
 }
 
+/** Backlog and lag of one secondary, in the shape the health checker takes. */
+export function replicaBacklog(r: Pick<Replicator, "status">) {
+  return async (key: string) => {
+    const s = (await r.status()).find((x) => x.target === key);
+    return { backlog: s?.backlog ?? 0, lagSeconds: s?.lagSeconds ?? 0 };
+  };
+}
+
 /** Applies one change to a database (a secondary), inside the caller's transaction. */
 export async function applyChange(tx: Sql, change: Change, columnsOf: (t: string) => Promise<string[]>) {
   switch (change.op) {

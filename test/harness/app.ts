@@ -4,7 +4,7 @@ import { type AppDeps, createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHealthChecker } from "../../src/db/health.ts";
 import type { Database, Databases } from "../../src/db/index.ts";
-import { createReplicator } from "../../src/ingest/replicate.ts";
+import { createReplicator, replicaBacklog } from "../../src/ingest/replicate.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { createBroker } from "../../src/realtime/broker.ts";
@@ -42,7 +42,7 @@ export async function testApp(
     dbs,
     log: silentLogger,
     metrics,
-    health: createHealthChecker(dbs, (key) => replicator.backlog(key)),
+    health: createHealthChecker(dbs, replicaBacklog(replicator)),
     replicator,
     broker: createBroker(),
     version: "test",

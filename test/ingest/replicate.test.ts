@@ -32,7 +32,9 @@ describe.each(ENGINES)("outbox replication on %s", (engine) => {
       );
       await r.recordRows(tx, 'core."user"', "id", [u!.id]);
       await r.recordRows(tx, "core.user_app", "id", [ua!.id]);
-      await tx.query("INSERT INTO core.tag_def (name, pref_unit) VALUES ('zz_replica_test', ARRAY['°F','°C'])");
+      await tx.query(
+        "INSERT INTO core.tag_def (name, pref_unit) VALUES ('zz_replica_test', ARRAY['°F','°C'])",
+      );
       await r.recordRows(tx, "core.tag_def", "name", ["zz_replica_test"]);
       const rows = [
         { entity_id: 1, ts: t0, value_n: 1.5, status: "ok" },
