@@ -5,6 +5,7 @@ import b0001 from "./building/0001_core.sql" with { type: "text" };
 import b0002 from "./building/0002_additive.sql" with { type: "text" };
 import b0003 from "./building/0003_outbox.sql" with { type: "text" };
 import b0004 from "./building/0004_access.sql" with { type: "text" };
+import b0005 from "./building/0005_tag_defs.sql" with { type: "text" };
 import b0006 from "./building/0006_ingest.sql" with { type: "text" };
 import b0007 from "./building/0007_simulator.sql" with { type: "text" };
 import b0008 from "./building/0008_haystack.sql" with { type: "text" };
@@ -21,6 +22,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0002_additive", sql: b0002 },
   { name: "0003_outbox", sql: b0003 },
   { name: "0004_access", sql: b0004 },
+  { name: "0005_tag_defs", sql: b0005 },
   { name: "0006_ingest", sql: b0006 },
   { name: "0007_simulator", sql: b0007 },
   { name: "0008_haystack", sql: b0008 },
