@@ -4,7 +4,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { valueRoutes } from "./api/values.ts";
+import { catalogRoutes } from "./api/catalog.ts";
 import { filterRoutes } from "./api/filter.ts";
+import { pollerRoutes } from "./api/pollers.ts";
 import { simulatorRoutes } from "./api/simulators.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -100,6 +102,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", filterRoutes(deps));
+  app.route("/", catalogRoutes(deps));
+  app.route("/", pollerRoutes(deps));
   app.route("/", simulatorRoutes(deps));
 
   app.route("/", valueRoutes(deps));
