@@ -4,9 +4,12 @@
  * overrides. Tests may replace single verbs; production uses the real ones.
  */
 import type { Actor } from "../access/actor.ts";
+import { upsertEntities } from "../catalog/bulk.ts";
+import { createPoller, deletePoller, updatePoller } from "../catalog/pollers.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import type { Dict } from "../haystack/kinds.ts";
+import { effectiveWrites } from "../haystack-api/point-write.ts";
 import { type ValueInput, writeValues } from "../ingest/write.ts";
 
 export interface SimulatorPorts {
@@ -34,9 +37,7 @@ export interface SimulatorPorts {
   }): Promise<Map<number, number | boolean | string>>;
 }
 
-export const defaultPorts: SimulatorPorts = {
-  upsertEntities: () => {
-    throw new Error("catalog upsertEntities is not available yet");
-  },
-  writeValues,
-};
+export const defaultPorts: SimulatorPorts = { upsertEntities, writeValues, effectiveWrites };
+
+/** The catalog's poller verbs: a simulator is a poller of type `simulator` (config encrypted). */
+export const pollers = { createPoller, updatePoller, deletePoller };

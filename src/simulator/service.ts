@@ -10,7 +10,6 @@
  */
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../access/actor.ts";
-import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -25,7 +24,7 @@ import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
 import { type LiveStatus, resolveConfig, runtimeOf, type TickResult } from "./engine.ts";
 import { buildEntities } from "./model/entities.ts";
 import { alignDown } from "./model/time.ts";
-import { defaultPorts, type SimulatorPorts } from "./ports.ts";
+import { defaultPorts, pollers, type SimulatorPorts } from "./ports.ts";
 import {
   type DesiredStatus,
   listSimulatorRows,
@@ -221,17 +220,6 @@ async function event(
   });
 }
 
-/** Creates the poller_config row of a simulator (catalog poller verbs when present). */
-async function insertPoller(tx: Sql, orgId: number, name: string, key: string): Promise<number> {
-  const [r] = await tx.query<{ poller_id: number }>(
-    `INSERT INTO core.poller_config (org_id, poller_type, poller_name, config, status)
-     VALUES ($1, 'simulator', $2, $3, 'active') RETURNING poller_id`,
-    [orgId, name, JSON.stringify({ simulator_key: key })],
-  );
-  if (!r) throw new Error("poller not created");
-  return r.poller_id;
-}
-
 /**
  * Creates a simulator: validates the configuration, checks the key is unused in the org, stores the
  * poller and the definition, creates its entities (idempotently, one transaction, through the
@@ -260,25 +248,34 @@ export async function createSimulator(opts: {
   const { doc, config } = documentOf(input, key);
   const name = (input.name ?? config.name).trim().slice(0, 255) || key;
 
-  const id = await deps.dbs.primary.transaction(async (tx) => {
-    const [org] = await tx.query<{ id: number }>(
-      "SELECT id FROM core.org WHERE id = $1 AND disabled_ts IS NULL",
-      [orgId],
-    );
-    if (!org) throw new AppError("forbidden", "not allowed in this org");
-    const taken = await tx.query("SELECT 1 FROM core.hs_simulator WHERE org_id = $1 AND key = $2", [
-      orgId,
-      key,
-    ]);
-    if (taken.length > 0) throw new AppError("conflict", `a simulator with key "${key}" exists in this org`);
-    const pollerId = await insertPoller(tx, orgId, name, key);
-    await tx.query(
+  const taken = await deps.dbs.primary.query(
+    "SELECT 1 FROM core.hs_simulator WHERE org_id = $1 AND key = $2",
+    [orgId, key],
+  );
+  if (taken.length > 0) throw new AppError("conflict", `a simulator with key "${key}" exists in this org`);
+  const poller = await pollers.createPoller({
+    deps,
+    actor,
+    orgId,
+    pollerType: "simulator",
+    pollerName: name,
+    config: { key, ...doc },
+  });
+  const id = poller.poller_id;
+  try {
+    await deps.dbs.primary.query(
       `INSERT INTO core.hs_simulator (simulator_id, org_id, key, name, config, desired_status, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $7)`,
-      [pollerId, orgId, key, name, JSON.stringify(doc), desired, now(deps)],
+      [id, orgId, key, name, JSON.stringify(doc), desired, now(deps)],
     );
-    return pollerId;
-  });
+  } catch (e) {
+    await deps.dbs.primary
+      .query("DELETE FROM core.poller_config WHERE poller_id = $1", [id])
+      .catch(() => undefined);
+    if (String((e as { code?: unknown }).code) === "23505")
+      throw new AppError("conflict", `a simulator with key "${key}" exists in this org`);
+    throw e;
+  }
   const row = (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow;
   await ports(deps).upsertEntities({
     deps,
@@ -331,10 +328,13 @@ export async function updateSimulatorConfig(opts: {
        updated_at = greatest($4, updated_at + interval '1 millisecond') WHERE simulator_id = $1`,
     [id, JSON.stringify(doc), name, updated],
   );
-  await deps.dbs.primary.query("UPDATE core.poller_config SET poller_name = $2 WHERE poller_id = $1", [
-    id,
-    name,
-  ]);
+  await pollers.updatePoller({
+    deps,
+    actor,
+    pollerId: id,
+    pollerName: name,
+    config: { key: row.key, ...doc },
+  });
   await event(deps, row, "config_change", "Configuration updated", { config: doc });
   return view(deps, (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow);
 }
@@ -503,10 +503,8 @@ export async function deleteSimulator(opts: { deps: ServiceDeps; actor: Actor; i
   const rt = runtimeOf(deps);
   rt?.cancel(id);
   await rt?.forget(id);
-  await deps.dbs.primary.transaction(async (tx) => {
-    await tx.query("DELETE FROM core.hs_simulator WHERE simulator_id = $1", [id]);
-    await tx.query("DELETE FROM core.poller_config WHERE poller_id = $1 AND poller_type = 'simulator'", [id]);
-  });
+  // The definition and checkpoint go with the poller (foreign keys, ON DELETE CASCADE).
+  await pollers.deletePoller({ deps, actor, pollerId: id });
   await event(deps, row, "stop", "Simulator deleted", { by: actor.email ?? actor.kind });
   try {
     await deps.dbs.state.query("DELETE FROM core.simulator_state WHERE simulator_id = $1", [id]);

@@ -77,7 +77,8 @@ export async function historyOf(deps: ServiceDeps, orgKey: string, simKey: strin
 export type Ports = Partial<SimulatorPorts>;
 
 /**
- * A stand-in for the catalog's `upsertEntities` until it lands: creates each entity (by its `id`
+ * A minimal stand-in for the catalog's `upsertEntities` (engine tests are about the engine; the
+ * service tests use the real one): creates each entity (by its `id`
  * tag) with its org grant and `id` tag only, and returns id → entity id. Idempotent.
  */
 export const fakeUpsertEntities: SimulatorPorts["upsertEntities"] = async ({ deps, orgId, entities }) => {
