@@ -6,7 +6,7 @@
  * each one primary transaction holding the chunk's rows and the checkpoint, so an interrupted gap
  * fill resumes where it stopped and nothing is written twice. Failures never escape: a primary that
  * is down makes the simulator `waiting` (retried every tick), anything else `error` (retried with
- * back-off). See `design.md`.
+ * back-off).
  */
 import { Cron, scheduledJobs } from "croner";
 import { systemActor } from "../access/actor.ts";
