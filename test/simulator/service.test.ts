@@ -27,8 +27,7 @@ const counts = async (env: Awaited<ReturnType<typeof simEnv>>) => {
 };
 
 describe.each(ENGINES)("simulator service on %s", (engine) => {
-  // Runs once the catalog's upsertEntities handles tags without a definition on both engines.
-  test.todo("entities are created once: creating them again changes nothing", async () => {
+  test("entities are created once: creating them again changes nothing", async () => {
     const env = await simEnv(engine);
     env.runtime();
     const input = {
