@@ -3,6 +3,7 @@
 // opens nothing itself; everything concrete comes in through deps.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { accessRoutes } from "./api/access.ts";
 import { valueRoutes } from "./api/values.ts";
 import { catalogRoutes } from "./api/catalog.ts";
 import { filterRoutes } from "./api/filter.ts";
@@ -107,6 +108,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", simulatorRoutes(deps));
 
   app.route("/", valueRoutes(deps));
+
+  app.route("/", accessRoutes(deps));
 
   app.notFound((c) => c.json({ detail: "not found" }, 404));
   app.onError((err, c) => errorResponse(err, c, log));

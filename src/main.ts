@@ -1,10 +1,15 @@
 // CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `version` | `help`.
 // Loads the configuration once, then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or
 // configuration.
+import { tokenCommand, UsageError, userCommand } from "./access/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";
 import { DirectoryLockedError, migrateAll, openDatabases } from "./db/index.ts";
+import type { ServiceDeps } from "./deps.ts";
+import { AppError } from "./errors.ts";
+import { createReplicator } from "./ingest/replicate.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createBroker } from "./realtime/broker.ts";
 import { startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 
@@ -17,6 +22,14 @@ Commands:
   migrate          apply pending database migrations and exit
   backup <file>    write the embedded databases (primary and state) to <file>
   restore <file>   replace the embedded databases with the contents of <file>
+  user create <email> [--org KEY] [--role member|admin] [--app-admin] [--name NAME] [--password-stdin]
+  user set-password <email> [--password-stdin]
+  user disable <email>
+                   manage users (a password is read from stdin, or generated and printed once)
+  token create --org KEY --user EMAIL --name NAME [--role member|admin] [--expires-days N]
+  token revoke <id>
+  token list [--org KEY]
+                   manage API tokens (a new token's secret is printed once)
   version          print the version
   help             print this help
 
@@ -53,6 +66,22 @@ async function serve(config: Config, log: Logger): Promise<void> {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/** Runs an administration command straight on the databases (migrated first), then delivers the
+ * changes to reachable secondaries. An embedded directory held by a running server fails at open
+ * with the lock's message. */
+async function admin(config: Config, log: Logger, run: (deps: ServiceDeps) => Promise<void>): Promise<void> {
+  const dbs = await openDatabases(config);
+  try {
+    await migrateAll(dbs, (key, error) => log.warn("secondary not migrated", { key, error }));
+    const replicator = createReplicator({ dbs, log });
+    const deps: ServiceDeps = { config, dbs, log, replicator, broker: createBroker() };
+    await run(deps);
+    for (const t of replicator.targets) await replicator.deliver(t);
+  } finally {
+    await dbs.close();
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -104,10 +133,22 @@ async function main(argv: string[]): Promise<void> {
         for (const p of await restoreEmbedded(targets, file)) process.stdout.write(`${p.key}: restored\n`);
         return;
       }
+      case "user":
+      case "token": {
+        const io = {
+          out: (s: string) => process.stdout.write(s),
+          stdin: () => new Response(Bun.stdin.stream()).text(),
+        };
+        return await admin(config, log, (deps) =>
+          cmd === "user" ? userCommand(deps, args, io) : tokenCommand(deps, args, io),
+        );
+      }
       default:
         fail(`unknown command "${cmd}"; run "haystack-sim help"`, 2);
     }
   } catch (e) {
+    if (e instanceof UsageError) fail(e.message, 2);
+    if (e instanceof AppError) fail(e.message);
     if (e instanceof DirectoryLockedError) fail(lockedMessage(e));
     fail(e instanceof Error ? e.message : String(e));
   }

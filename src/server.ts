@@ -1,6 +1,7 @@
 // Wires one running server: opens the databases, migrates them, builds the app, serves it, then
 // starts background work. `stop()` is the graceful path used on SIGTERM/SIGINT and by tests.
 import type { Server } from "bun";
+import { bootstrap } from "./access/bootstrap.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
@@ -46,6 +47,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const health = createHealthChecker(dbs, replicaBacklog(replicator));
   const broker = createBroker();
   const deps: AppDeps = { config, dbs, log, metrics, health, replicator, broker, version: VERSION };
+  try {
+    await bootstrap(deps);
+  } catch (e) {
+    await dbs.close();
+    throw e;
+  }
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,

@@ -8,8 +8,11 @@ import { recordAudit } from "./audit.ts";
 import { paging, write } from "./tx.ts";
 
 export const ORG_KEY = /^[a-z][a-z0-9_]{0,39}$/;
-/** Tag libraries every new org is granted (when their tag_defs exist). */
-export const STANDARD_LIBRARIES = ["ph", "phIoT", "phScience"] as const;
+/**
+ * Tag libraries every new org is granted (when their tag_defs exist): the standard ones, and
+ * `custom`, which holds the tags the catalog creates on the fly (see schema 0005).
+ */
+export const STANDARD_LIBRARIES = ["ph", "phIoT", "phScience", "custom"] as const;
 
 export interface Org {
   id: number;

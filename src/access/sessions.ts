@@ -9,7 +9,7 @@ import { AppError } from "../errors.ts";
 import type { Actor } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { dummyPasswordHash, safeEqual, verifyPassword } from "./passwords.ts";
-import { actorForUser } from "./resolve.ts";
+import { API_TOKEN_PREFIX, actorForApiToken, actorForUser } from "./resolve.ts";
 import { runtimeOf, signingKey } from "./runtime.ts";
 import { normalizeEmail } from "./users.ts";
 
@@ -301,4 +301,13 @@ async function pruneSessions(deps: ServiceDeps): Promise<void> {
   await deps.dbs.primary.query(
     "DELETE FROM core.hs_session WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'",
   );
+}
+
+/**
+ * The actor of a bearer credential we issued: an API token (`hst_…`) or an access JWT from
+ * `POST /authorize/token`. Null when invalid, expired, revoked, or its user is disabled.
+ */
+export async function actorForBearer(deps: ServiceDeps, token: string): Promise<Actor | null> {
+  if (token.startsWith(API_TOKEN_PREFIX)) return actorForApiToken(deps, token);
+  return (await verifyJwt(deps, token, "access"))?.actor ?? null;
 }

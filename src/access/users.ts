@@ -445,10 +445,7 @@ export async function changePassword(opts: {
 }
 
 /** The orgs the actor belongs to, with its role (an API token: its one org). */
-export async function myOrgs(opts: {
-  deps: ServiceDeps;
-  actor: Actor;
-}): Promise<
+export async function myOrgs(opts: { deps: ServiceDeps; actor: Actor }): Promise<
   {
     user: { id: number; email: string | null };
     org: { id: number; name: string | null; key: string | null; value_table: string };
@@ -464,12 +461,12 @@ export async function myOrgs(opts: {
     value_table: string;
   }>(
     actor.kind === "token"
-      ? "SELECT id, name, key, value_table FROM core.org WHERE id = $2 AND disabled_ts IS NULL"
+      ? "SELECT id, name, key, value_table FROM core.org WHERE id = $1 AND disabled_ts IS NULL"
       : `SELECT o.id, o.name, o.key, o.value_table FROM core.org o
           WHERE o.disabled_ts IS NULL AND (EXISTS (SELECT 1 FROM core.org_user m WHERE m.org_id = o.id AND m.user_id = $1)
              OR EXISTS (SELECT 1 FROM core.org_admin a WHERE a.org_id = o.id AND a.user_id = $1))
           ORDER BY o.id`,
-    actor.kind === "token" ? [actor.userId, actor.tokenOrgId ?? -1] : [actor.userId],
+    actor.kind === "token" ? [actor.tokenOrgId ?? -1] : [actor.userId],
   );
   return orgs.flatMap((org) => {
     const role = actor.roleIn(org.id);

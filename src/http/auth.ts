@@ -7,12 +7,20 @@
 // - Cookie-authenticated unsafe requests must come from our own origin (Origin / Sec-Fetch-Site)
 //   and carry the session's CSRF token (`X-CSRF-Token` header or `_csrf` form field). Pages get
 //   the token from `c.get("csrfToken")`.
+// - Haystack paths (`/api/…`) accept our bearer credentials too, but the Haystack route owns its
+//   own exchange (HELLO / SCRAM / `BEARER authToken=`): there, credentials this middleware does not
+//   recognise pass through with a null actor, and the route answers 401 itself.
 // - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Actor } from "../access/actor.ts";
-import { actorForApiToken } from "../access/resolve.ts";
-import { checkCsrfToken, csrfTokenFor, SESSION_COOKIE, verifyJwt } from "../access/sessions.ts";
+import {
+  actorForBearer,
+  checkCsrfToken,
+  csrfTokenFor,
+  SESSION_COOKIE,
+  verifyJwt,
+} from "../access/sessions.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 
@@ -35,6 +43,9 @@ export function isPublic(method: string, path: string): boolean {
 }
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Paths whose route authenticates Haystack clients itself (see the header). */
+export const HAYSTACK_PREFIX = "/api/";
 
 export type AuthVia = "cookie" | "bearer" | "api_token";
 
@@ -165,20 +176,16 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
     }
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
+      const haystack = path.startsWith(HAYSTACK_PREFIX);
       const m = /^Bearer\s+(?:authToken=)?([^\s,]+)\s*$/i.exec(authorization);
-      if (!m) return unauthorized(c, "unsupported authorization scheme; use Bearer");
+      if (!m) return haystack ? next() : unauthorized(c, "unsupported authorization scheme; use Bearer");
       const token = m[1]!;
-      if (token.startsWith("hst_")) {
-        const actor = await actorForApiToken(deps, token);
-        if (!actor) return unauthorized(c, "invalid, expired or revoked token");
+      const actor = await actorForBearer(deps, token);
+      if (actor) {
         c.set("actor", actor);
-        c.set("authVia", "api_token");
-      } else {
-        const s = await verifyJwt(deps, token, "access");
-        if (!s) return unauthorized(c, "invalid, expired or revoked token");
-        c.set("actor", s.actor);
-        c.set("authVia", "bearer");
+        c.set("authVia", actor.kind === "token" ? "api_token" : "bearer");
       }
+      if (!actor && !haystack) return unauthorized(c, "invalid, expired or revoked token");
       return next();
     }
     const cookie = sessionCookieOf(c);

@@ -1,0 +1,252 @@
+// REST routes for access control (CONTRACT.md): /authorize/token, /org, /user/org, /user,
+// /appuser, /token, /audit and the permission tables (/orgentity/, /orgtag/, /userentityadd/,
+// /userentityrev/, /usertagadd/, /usertagrev/; with and without the trailing slash). Handlers parse
+// the wire shape, call an access verb (which checks the actor), and shape the reply.
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { requireRole } from "../access/actor.ts";
+import { listAudit } from "../access/audit.ts";
+import { createOrg, disableOrg, getOrg, listOrgs, updateOrg } from "../access/orgs.ts";
+import {
+  createPermission,
+  deletePermission,
+  getPermission,
+  listPermissions,
+  PERMISSION_TABLES,
+  type PermissionKind,
+} from "../access/permissions.ts";
+import { authorizeToken } from "../access/sessions.ts";
+import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
+import {
+  addAppAdmin,
+  addOrgUser,
+  getAppAdmin,
+  getOrgUser,
+  listAppAdmins,
+  listOrgUsers,
+  myOrgs,
+  removeAppAdmin,
+  removeOrgUser,
+} from "../access/users.ts";
+import type { AppEnv } from "../app.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { actorOf, clientIp } from "../http/auth.ts";
+import { idParam, jsonBody, parse } from "./parse.ts";
+
+const Id = z.coerce.number().int().min(1).max(2_147_483_647);
+const Paging = z.object({
+  skip: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const OrgQuery = Paging.extend({ org_id: Id });
+const OptionalOrgQuery = Paging.extend({ org_id: Id.optional() });
+const Role = z.enum(["member", "admin"]);
+
+/** `org_id` from the query string, else from a JSON body (the original sent it in DELETE bodies). */
+async function orgIdOf(c: Context): Promise<number> {
+  const q = c.req.query("org_id");
+  if (q !== undefined) return parse(z.object({ org_id: Id }), { org_id: q }, "query").org_id;
+  return parse(z.object({ org_id: Id }), await jsonBody(c), "body").org_id;
+}
+
+/** Registers a handler on `path` and on `path/`. */
+function both(
+  app: Hono<AppEnv>,
+  method: "get" | "post" | "put" | "delete",
+  path: string,
+  h: (c: Context<AppEnv>) => Promise<Response>,
+) {
+  app[method](path, h);
+  app[method](`${path}/`, h);
+}
+
+export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const ip = (c: Context) => clientIp(c, deps.config.trustProxy);
+
+  // Pollers: Basic email:password → bearer access token acting as the user. Public.
+  app.post("/authorize/token", async (c) =>
+    c.json(await authorizeToken({ deps, authorization: c.req.header("authorization"), ip: ip(c) })),
+  );
+
+  // Orgs (application admin).
+  const OrgBody = z.object({ name: z.string().min(1).max(200), key: z.string() });
+  both(app, "post", "/org", async (c) => {
+    const body = parse(OrgBody, await jsonBody(c), "body");
+    return c.json(await createOrg({ deps, actor: actorOf(c), name: body.name, key: body.key, ip: ip(c) }));
+  });
+  both(app, "get", "/org", async (c) => {
+    const q = parse(Paging, c.req.query(), "query");
+    return c.json(await listOrgs({ deps, actor: actorOf(c), ...q }));
+  });
+  app.get("/org/:org_id", async (c) =>
+    c.json(await getOrg({ deps, actor: actorOf(c), orgId: idParam(c, "org_id") })),
+  );
+  app.put("/org/:org_id", async (c) => {
+    const orgId = idParam(c, "org_id");
+    const body = parse(
+      z.object({ name: z.string().min(1).max(200).optional(), key: z.string().optional() }),
+      await jsonBody(c),
+      "body",
+    );
+    return c.json(await updateOrg({ deps, actor: actorOf(c), orgId, ...body, ip: ip(c) }));
+  });
+  app.delete("/org/:org_id", async (c) =>
+    c.json(await disableOrg({ deps, actor: actorOf(c), orgId: idParam(c, "org_id"), ip: ip(c) })),
+  );
+
+  // The caller's orgs (any signed-in user).
+  app.get("/user/org", async (c) => c.json(await myOrgs({ deps, actor: actorOf(c) })));
+
+  // Users of an org (org admin of that org; the target must be in it).
+  const UserBody = z.object({
+    email: z.string().min(3).max(320),
+    org_id: Id,
+    password: z.string().max(256).nullish(),
+    role: Role.optional(),
+    display_name: z.string().max(200).nullish(),
+  });
+  both(app, "post", "/user", async (c) => {
+    const b = parse(UserBody, await jsonBody(c), "body");
+    const r = await addOrgUser({
+      deps,
+      actor: actorOf(c),
+      orgId: b.org_id,
+      email: b.email,
+      password: b.password,
+      role: b.role,
+      displayName: b.display_name,
+      ip: ip(c),
+    });
+    return c.json(r.password ? { ...r.user, password: r.password } : r.user);
+  });
+  both(app, "get", "/user", async (c) => {
+    const q = parse(OrgQuery, c.req.query(), "query");
+    return c.json(
+      await listOrgUsers({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
+    );
+  });
+  app.get("/user/:user_id", async (c) => {
+    const userId = idParam(c, "user_id");
+    return c.json(await getOrgUser({ deps, actor: actorOf(c), orgId: await orgIdOf(c), userId }));
+  });
+  app.delete("/user/:user_id", async (c) => {
+    const userId = idParam(c, "user_id");
+    return c.json(
+      await removeOrgUser({ deps, actor: actorOf(c), orgId: await orgIdOf(c), userId, ip: ip(c) }),
+    );
+  });
+
+  // Application admins.
+  both(app, "post", "/appuser", async (c) => {
+    const b = parse(z.object({ user_email: z.string().min(3).max(320) }), await jsonBody(c), "body");
+    return c.json(await addAppAdmin({ deps, actor: actorOf(c), email: b.user_email, ip: ip(c) }));
+  });
+  both(app, "get", "/appuser", async (c) => c.json(await listAppAdmins({ deps, actor: actorOf(c) })));
+  app.get("/appuser/:id", async (c) =>
+    c.json(await getAppAdmin({ deps, actor: actorOf(c), id: idParam(c, "id") })),
+  );
+  app.delete("/appuser/:id", async (c) => {
+    await removeAppAdmin({ deps, actor: actorOf(c), id: idParam(c, "id"), ip: ip(c) });
+    return c.json(null);
+  });
+
+  // API tokens (org admin; the secret is in the POST answer only).
+  const TokenBody = z.object({
+    org_id: Id,
+    name: z.string().min(1).max(200),
+    role: Role.optional(),
+    expires_at: z.iso.datetime({ offset: true }).nullish(),
+  });
+  both(app, "post", "/token", async (c) => {
+    const b = parse(TokenBody, await jsonBody(c), "body");
+    const actor = actorOf(c);
+    // CONTRACT: creating tokens is for org admins (members get theirs from an admin).
+    requireRole(actor, b.org_id, "admin");
+    const t = await createApiToken({
+      deps,
+      actor,
+      orgId: b.org_id,
+      name: b.name,
+      role: b.role,
+      expiresAt: b.expires_at ? new Date(b.expires_at) : null,
+      ip: ip(c),
+    });
+    return c.json(t);
+  });
+  both(app, "get", "/token", async (c) => {
+    const q = parse(OrgQuery, c.req.query(), "query");
+    return c.json(
+      await listApiTokens({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
+    );
+  });
+  app.delete("/token/:id", async (c) =>
+    c.json(await revokeApiToken({ deps, actor: actorOf(c), tokenId: idParam(c, "id"), ip: ip(c) })),
+  );
+
+  // Audit log (org admin for one org; application admin for all).
+  both(app, "get", "/audit", async (c) => {
+    const q = parse(OptionalOrgQuery, c.req.query(), "query");
+    return c.json(
+      await listAudit({ deps, actor: actorOf(c), orgId: q.org_id ?? null, skip: q.skip, limit: q.limit }),
+    );
+  });
+
+  // Permission tables.
+  const PermBody = z.object({
+    org_id: Id.optional(),
+    org_name: z.string().max(200).optional(),
+    user_id: Id.optional(),
+    user_email: z.string().max(320).optional(),
+    entity_id: Id.optional(),
+    tag_id: Id.optional(),
+    tag_name: z.string().max(200).optional(),
+  });
+  for (const kind of Object.keys(PERMISSION_TABLES) as PermissionKind[]) {
+    const userKind = PERMISSION_TABLES[kind].owner === "user_id";
+    const orgOf = async (c: Context) => (userKind ? await orgIdOf(c) : null);
+    both(app, "post", `/${kind}`, async (c) => {
+      const b = parse(PermBody, await jsonBody(c), "body");
+      const row = await createPermission({
+        deps,
+        actor: actorOf(c),
+        kind,
+        target: {
+          orgId: b.org_id,
+          orgName: b.org_name,
+          userId: b.user_id,
+          userEmail: b.user_email,
+          entityId: b.entity_id,
+          tagId: b.tag_id,
+          tagName: b.tag_name,
+        },
+        ip: ip(c),
+      });
+      return c.json(row);
+    });
+    both(app, "get", `/${kind}`, async (c) => {
+      const q = parse(userKind ? OrgQuery : OptionalOrgQuery, c.req.query(), "query");
+      return c.json(
+        await listPermissions({
+          deps,
+          actor: actorOf(c),
+          kind,
+          orgId: q.org_id,
+          skip: q.skip,
+          limit: q.limit,
+        }),
+      );
+    });
+    app.get(`/${kind}/:id`, async (c) => {
+      const id = idParam(c, "id");
+      return c.json(await getPermission({ deps, actor: actorOf(c), kind, id, orgId: await orgOf(c) }));
+    });
+    app.delete(`/${kind}/:id`, async (c) => {
+      const id = idParam(c, "id");
+      return c.json(
+        await deletePermission({ deps, actor: actorOf(c), kind, id, orgId: await orgOf(c), ip: ip(c) }),
+      );
+    });
+  }
+  return app;
+}
