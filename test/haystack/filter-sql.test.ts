@@ -1,11 +1,13 @@
 /**
  * Agreement test: for one table of filters, the in-memory evaluator (over dicts decoded from the
- * stored rows) and the compiled SQL (run by PGlite over the same rows) select exactly the same
- * entities, and both equal the expected ids.
+ * stored rows) and the compiled SQL (run on real PostgreSQL and on PGlite, each a fresh migrated
+ * database, over the same rows) select exactly the same entities, and both equal the expected ids.
+ * The migrated schema seeds the standard tag defs, so the fixture reuses them (and adds the others);
+ * its entities are marked `value_table_id = 'demo'` and only those are compared.
  */
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { PGlite } from "@electric-sql/pglite";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Database } from "../../src/db/index.ts";
 import {
   compileFilter,
   type Dict,
@@ -18,15 +20,7 @@ import {
   tagColumnsFor,
   tagValueFromRow,
 } from "../../src/haystack/index.ts";
-
-const DDL = `
-CREATE SCHEMA core;
-CREATE TABLE core.entity (id serial PRIMARY KEY, value_table_id varchar, disabled_ts timestamp);
-CREATE TABLE core.tag_def (id serial PRIMARY KEY, name varchar NOT NULL, disabled_ts timestamp);
-CREATE TABLE core.entity_tag (id serial PRIMARY KEY, entity_id int4, tag_id int4, value_n numeric, value_b bool,
-  value_s varchar, value_ts timestamp, value_list varchar[], value_dict jsonb, value_ref int4, value_enum int4,
-  disabled_ts timestamp, value_unit varchar, value_kind varchar);
-`;
+import { ENGINES, testDatabase } from "../harness/db.ts";
 
 /** The fixture building, as Zinc dicts. */
 const ENTITIES = [
@@ -170,30 +164,26 @@ const CASES: Case[] = [
   ["not missingTag", ALL],
 ];
 
-let db: PGlite;
-let dicts: Map<string, Dict>;
-let idOfEntity: Map<number, string>;
-
-async function insertFixture(): Promise<void> {
+async function insertFixture(db: Database): Promise<void> {
   const entityIds = new Map<string, number>();
   const tagIds = new Map<string, number>();
   const entity = async (id: string): Promise<number> => {
     const known = entityIds.get(id);
     if (known !== undefined) return known;
-    const r = await db.query<{ id: number }>(
+    const [r] = await db.query<{ id: number }>(
       "INSERT INTO core.entity (value_table_id) VALUES ('demo') RETURNING id",
     );
-    const n = r.rows[0]?.id ?? 0;
+    const n = r?.id ?? 0;
     entityIds.set(id, n);
     return n;
   };
   const tag = async (name: string): Promise<number> => {
     const known = tagIds.get(name);
     if (known !== undefined) return known;
-    const r = await db.query<{ id: number }>("INSERT INTO core.tag_def (name) VALUES ($1) RETURNING id", [
-      name,
-    ]);
-    const n = r.rows[0]?.id ?? 0;
+    // Standard tags are seeded by the migrations; the others are added here.
+    await db.query("INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
+    const [r] = await db.query<{ id: number }>("SELECT id FROM core.tag_def WHERE name = $1", [name]);
+    const n = r?.id ?? 0;
     tagIds.set(name, n);
     return n;
   };
@@ -206,7 +196,7 @@ async function insertFixture(): Promise<void> {
     await db.query(
       `INSERT INTO core.entity_tag (entity_id, tag_id, value_n, value_b, value_s, value_ts, value_list, value_dict,
          value_ref, value_unit, value_kind, disabled_ts)
-       VALUES ($1, $2, $3::numeric, $4, $5, $6::timestamp, $7::varchar[], $8::jsonb, $9, $10, $11, $12::timestamp)`,
+       VALUES ($1, $2, $3::numeric, $4, $5, $6::timestamp, $7::varchar[], $8::text::jsonb, $9, $10, $11, $12::timestamp)`,
       [
         eid,
         await tag(name),
@@ -241,67 +231,72 @@ async function insertFixture(): Promise<void> {
     await insertRow(await entity(row.entity), row.name, row.cols, row.disabled ?? false);
 }
 
-async function loadDicts(): Promise<void> {
-  const r = await db.query<TagRow & { entity_id: number; name: string }>(
+interface Loaded {
+  dicts: Map<string, Dict>;
+  idOfEntity: Map<number, string>;
+}
+
+async function loadDicts(db: Database): Promise<Loaded> {
+  const rows = await db.query<TagRow & { entity_id: number; name: string }>(
     `SELECT et.entity_id, td.name, et.value_n::text AS value_n, et.value_b, et.value_s,
             to_char(et.value_ts, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS value_ts, et.value_list, et.value_dict,
             et.value_ref, et.value_unit, et.value_kind
        FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-      WHERE et.disabled_ts IS NULL ORDER BY et.id`,
+       JOIN core.entity e ON e.id = et.entity_id
+      WHERE et.disabled_ts IS NULL AND e.value_table_id = 'demo' ORDER BY et.id`,
   );
-  idOfEntity = new Map();
-  for (const row of r.rows) if (row.name === "id") idOfEntity.set(row.entity_id, row.value_s ?? "");
+  const idOfEntity = new Map<number, string>();
+  for (const row of rows) if (row.name === "id") idOfEntity.set(row.entity_id, row.value_s ?? "");
   const byEntity = new Map<number, Dict>();
-  for (const row of r.rows) {
+  for (const row of rows) {
     const d = byEntity.get(row.entity_id) ?? {};
     d[row.name] = tagValueFromRow(row, row.name, (n) => idOfEntity.get(n));
     byEntity.set(row.entity_id, d);
   }
-  dicts = new Map();
+  const dicts = new Map<string, Dict>();
   for (const [eid, d] of byEntity) dicts.set(idOfEntity.get(eid) ?? "", d);
+  return { dicts, idOfEntity };
 }
 
-function evaluate(filter: string): string[] {
+function evaluate({ dicts }: Loaded, filter: string): string[] {
   const ast = parseFilter(filter);
   const out: string[] = [];
   for (const [id, d] of dicts) if (matches(ast, d, (ref) => dicts.get(ref.id))) out.push(id);
   return out.sort();
 }
 
-async function select(filter: string): Promise<string[]> {
+async function select(db: Database, { idOfEntity }: Loaded, filter: string): Promise<string[]> {
   const { sql, params } = compileFilter(parseFilter(filter), { entityIdSql: "e.id", paramOffset: 1 });
-  const r = await db.query<{ id: number }>(
+  const rows = await db.query<{ id: number }>(
     `SELECT e.id FROM core.entity e WHERE e.value_table_id = $1 AND ${sql} ORDER BY e.id`,
     ["demo", ...params],
   );
-  return r.rows.map((row) => idOfEntity.get(row.id) ?? `#${row.id}`).sort();
+  return rows.map((row) => idOfEntity.get(row.id) ?? `#${row.id}`).sort();
 }
 
-beforeAll(async () => {
-  db = new PGlite();
-  await db.exec(DDL);
-  await insertFixture();
-  await loadDicts();
-});
+describe.each(ENGINES)("filter: evaluator and SQL agree (%s)", (engine) => {
+  let db: Database;
+  let loaded: Loaded;
 
-afterAll(async () => {
-  await db.close();
-});
+  beforeAll(async () => {
+    db = await testDatabase(engine);
+    await insertFixture(db);
+    loaded = await loadDicts(db);
+  });
 
-describe("filter: evaluator and SQL agree", () => {
   test("fixture decodes to the dicts it was written from", () => {
     for (const z of ENTITIES) {
       const d = readZincValue(z) as Dict;
-      const back = dicts.get((d.id as Ref).id);
+      const back = loaded.dicts.get((d.id as Ref).id);
       expect(back).toBeDefined();
       expect(Object.keys(back ?? {}).sort()).toEqual(Object.keys(d).sort());
     }
-    expect(dicts.get("legacy.1")?.siteRef).toEqual(new Ref("site.hq"));
+    expect(loaded.dicts.get("legacy.1")?.siteRef).toEqual(new Ref("site.hq"));
   });
 
   test.each(CASES)("%s", async (filter, expected) => {
     const want = [...expected].sort();
-    expect(evaluate(filter)).toEqual(want);
-    expect(await select(filter)).toEqual(want);
+    expect(evaluate(loaded, filter)).toEqual(want);
+    expect(await select(db, loaded, filter)).toEqual(want);
   });
 });
