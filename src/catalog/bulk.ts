@@ -225,43 +225,66 @@ export async function upsertEntities(opts: {
         rows.push({ entity_id: entityId, tag_id: tagIds.get(name), ...c });
       }
     }
-    const desired = JSON.stringify(rows);
+    // Rows of entities that existed are compared with what is stored; rows of new ones are inserted.
+    const oldIds = new Set(existing.values());
+    const desired = JSON.stringify(rows.filter((r) => oldIds.has(r.entity_id as number)));
+    const fresh = JSON.stringify(rows.filter((r) => !oldIds.has(r.entity_id as number)));
     const shape = `d(entity_id int, tag_id int, value_n numeric, value_b bool, value_s varchar,
       value_ts timestamp, value_list varchar[], value_dict jsonb, value_ref int, value_unit varchar,
       value_kind varchar)`;
-    const updated = await tx.query<{ id: number }>(
-      `UPDATE core.entity_tag t SET value_n = d.value_n, value_b = d.value_b, value_s = d.value_s,
-              value_ts = d.value_ts, value_list = d.value_list, value_dict = d.value_dict,
-              value_ref = d.value_ref, value_enum = NULL, value_unit = d.value_unit, value_kind = d.value_kind
-         FROM jsonb_to_recordset($1::text::jsonb) AS ${shape}
-        WHERE t.entity_id = d.entity_id AND t.tag_id = d.tag_id AND t.disabled_ts IS NULL
-          AND (t.value_n, t.value_b, t.value_s, t.value_ts, t.value_list, t.value_dict, t.value_ref,
-               t.value_enum, t.value_unit, t.value_kind)
-              IS DISTINCT FROM
-              (d.value_n, d.value_b, d.value_s, d.value_ts, d.value_list, d.value_dict, d.value_ref,
-               NULL::int, d.value_unit, d.value_kind)
-       RETURNING t.id`,
-      [desired],
+    const cols =
+      "entity_id, tag_id, value_n, value_b, value_s, value_ts, value_list, value_dict, value_ref, value_unit, value_kind";
+    const updated =
+      oldIds.size === 0
+        ? []
+        : await tx.query<{ id: number }>(
+            `UPDATE core.entity_tag t SET value_n = d.value_n, value_b = d.value_b, value_s = d.value_s,
+                    value_ts = d.value_ts, value_list = d.value_list, value_dict = d.value_dict,
+                    value_ref = d.value_ref, value_enum = NULL, value_unit = d.value_unit, value_kind = d.value_kind
+               FROM jsonb_to_recordset($1::text::jsonb) AS ${shape}
+              WHERE t.entity_id = d.entity_id AND t.tag_id = d.tag_id AND t.disabled_ts IS NULL
+                AND (t.value_n, t.value_b, t.value_s, t.value_ts, t.value_list, t.value_dict, t.value_ref,
+                     t.value_enum, t.value_unit, t.value_kind)
+                    IS DISTINCT FROM
+                    (d.value_n, d.value_b, d.value_s, d.value_ts, d.value_list, d.value_dict, d.value_ref,
+                     NULL::int, d.value_unit, d.value_kind)
+             RETURNING t.id`,
+            [desired],
+          );
+    const added =
+      oldIds.size === 0
+        ? []
+        : await tx.query<{ id: number }>(
+            `INSERT INTO core.entity_tag (${cols})
+             SELECT ${cols} FROM jsonb_to_recordset($1::text::jsonb) AS ${shape}
+              WHERE NOT EXISTS (SELECT 1 FROM core.entity_tag t
+                                 WHERE t.entity_id = d.entity_id AND t.tag_id = d.tag_id AND t.disabled_ts IS NULL)
+             RETURNING id`,
+            [desired],
+          );
+    const created =
+      oldIds.size === entities.length
+        ? []
+        : await tx.query<{ id: number }>(
+            `INSERT INTO core.entity_tag (${cols})
+             SELECT ${cols} FROM jsonb_to_recordset($1::text::jsonb) AS ${shape} RETURNING id`,
+            [fresh],
+          );
+    const inserted = [...added, ...created];
+    // Tags of existing entities that the list no longer has.
+    const wanted = new Set(rows.map((r) => `${r.entity_id}:${r.tag_id}`));
+    const current = await tx.query<{ id: number; entity_id: number; tag_id: number }>(
+      "SELECT id, entity_id, tag_id FROM core.entity_tag WHERE entity_id = ANY($1::int[]) AND disabled_ts IS NULL",
+      [[...existing.values()]],
     );
-    const inserted = await tx.query<{ id: number }>(
-      `INSERT INTO core.entity_tag (entity_id, tag_id, value_n, value_b, value_s, value_ts, value_list,
-                                    value_dict, value_ref, value_unit, value_kind)
-       SELECT d.entity_id, d.tag_id, d.value_n, d.value_b, d.value_s, d.value_ts, d.value_list,
-              d.value_dict, d.value_ref, d.value_unit, d.value_kind
-         FROM jsonb_to_recordset($1::text::jsonb) AS ${shape}
-        WHERE NOT EXISTS (SELECT 1 FROM core.entity_tag t
-                           WHERE t.entity_id = d.entity_id AND t.tag_id = d.tag_id AND t.disabled_ts IS NULL)
-       RETURNING id`,
-      [desired],
-    );
-    const removed = await tx.query<{ id: number }>(
-      `UPDATE core.entity_tag t SET disabled_ts = now()::timestamp
-        WHERE t.entity_id = ANY($2::int[]) AND t.disabled_ts IS NULL
-          AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($1::text::jsonb) AS d(entity_id int, tag_id int)
-                           WHERE d.entity_id = t.entity_id AND d.tag_id = t.tag_id)
-       RETURNING t.id`,
-      [desired, [...byId.values()]],
-    );
+    const stale = current.filter((r) => !wanted.has(`${r.entity_id}:${r.tag_id}`)).map((r) => r.id);
+    const removed =
+      stale.length === 0
+        ? []
+        : await tx.query<{ id: number }>(
+            "UPDATE core.entity_tag SET disabled_ts = now()::timestamp WHERE id = ANY($1::int[]) RETURNING id",
+            [stale],
+          );
     await recordChange(deps, tx, actor, "entity_tag", [
       ...updated.map((r) => r.id),
       ...inserted.map((r) => r.id),
