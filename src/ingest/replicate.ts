@@ -9,6 +9,7 @@ import type { Database, Databases, Row, Sql } from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
 import { upsertValues, type ValueColumns, valueTables } from "./columns.ts";
+import { applyValuesDelete, type ValuesDelete } from "./delete.ts";
 import { seedSecondary } from "./seed.ts";
 
 /** A change as stored in the outbox (JSON). */
@@ -19,6 +20,8 @@ export type Change =
   | { op: "values"; orgKey: string; table?: string; cols?: ValueColumns; rows?: Row[] }
   /** Retention: history rows of a value table older than `before` (ISO) were deleted. */
   | { op: "values_delete_before"; table: string; before: string }
+  /** Values of some entities were deleted (a range of history, current rebuilt): `deleteValues`. */
+  | ({ op: "values_delete" } & ValuesDelete)
   | { op: "value_tables"; orgKey: string; chunkDays: number };
 
 const TABLE = /^core\.("?)[a-z_][a-z0-9_]*\1$/;
@@ -142,6 +145,9 @@ export async function applyChange(tx: Sql, change: Change, columnsOf: (t: string
       await tx.query(`DELETE FROM ${t.hist} WHERE ts < $1::text::timestamp`, [change.before]);
       return;
     }
+    case "values_delete":
+      await applyValuesDelete(tx, change);
+      return;
   }
 }
 

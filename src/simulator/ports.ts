@@ -1,6 +1,6 @@
 /**
  * What the simulator engine needs from the other services, as one replaceable object: the catalog's
- * idempotent entity upsert, the ingest write path, and (when present) the Haystack operator
+ * idempotent entity upsert, the ingest write and delete paths, and (when present) the Haystack operator
  * overrides. Tests may replace single verbs; production uses the real ones.
  */
 import type { Actor } from "../access/actor.ts";
@@ -10,6 +10,7 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import type { Dict } from "../haystack/kinds.ts";
 import { effectiveWrites } from "../haystack-api/point-write.ts";
+import { deleteValues } from "../ingest/delete.ts";
 import { type ValueInput, writeValues } from "../ingest/write.ts";
 
 export interface SimulatorPorts {
@@ -28,16 +29,21 @@ export interface SimulatorPorts {
     values: readonly ValueInput[];
     inTransaction?: (tx: Sql) => Promise<void>;
   }): Promise<{ written: number }>;
+  /** Deletes every value (history and current, on every database) of these entities. */
+  deleteValues(opts: {
+    deps: ServiceDeps;
+    actor: Actor;
+    orgId: number;
+    entityIds: readonly number[];
+  }): Promise<{ deleted: number }>;
   /** Operator overrides in force (pointWrite priority arrays), by entity id; absent when unsupported. */
-  /** Deletes every value (history and current) of these entities; absent when unsupported. */
-  deleteValues?(opts: { deps: ServiceDeps; actor: Actor; orgId: number; entityIds: number[] }): Promise<void>;
   effectiveWrites?(opts: {
     deps: ServiceDeps;
     orgId: number;
   }): Promise<Map<number, number | boolean | string>>;
 }
 
-export const defaultPorts: SimulatorPorts = { upsertEntities, writeValues, effectiveWrites };
+export const defaultPorts: SimulatorPorts = { upsertEntities, writeValues, deleteValues, effectiveWrites };
 
 /** The catalog's poller verbs: a simulator is a poller of type `simulator` (config encrypted). */
 export const pollers = { createPoller, updatePoller, deletePoller };

@@ -441,7 +441,7 @@ export async function backfillRange(opts: {
 
 /**
  * Resets a simulator (org admin; `confirm` must equal its key): stops its current run, deletes its
- * values (through `deleteValues` of the ingest path, when provided) and its checkpoint, so the next
+ * checkpoint and its values (the ingest path's `deleteValues`: primary and secondaries), so the next
  * run starts over with a fresh backfill. Never stops the process. Logs `reset`.
  * @throws AppError invalid (not confirmed), forbidden.
  */
@@ -460,18 +460,22 @@ export async function resetSimulator(opts: {
   const rt = runtimeOf(deps);
   rt?.cancel(id);
   await rt?.forget(id);
-  const del = ports(deps).deleteValues;
-  if (del) {
-    const config = resolveConfig(row);
-    const ids = await ports(deps).upsertEntities({
-      deps,
-      actor: systemActor,
-      orgId: row.org_id,
-      entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
-    });
-    await del({ deps, actor: systemActor, orgId: row.org_id, entityIds: [...ids.values()] });
-  }
+  const config = resolveConfig(row);
+  const ids = await ports(deps).upsertEntities({
+    deps,
+    actor: systemActor,
+    orgId: row.org_id,
+    entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
+  });
+  // Checkpoint first: a failure between the two leaves old values that the next backfill rewrites,
+  // never a checkpoint pointing at deleted history.
   await deps.dbs.primary.query("DELETE FROM core.hs_simulator_checkpoint WHERE simulator_id = $1", [id]);
+  const { deleted } = await ports(deps).deleteValues({
+    deps,
+    actor: systemActor,
+    orgId: row.org_id,
+    entityIds: [...ids.values()],
+  });
   await mirrorState(deps, {
     simulatorId: id,
     orgId: row.org_id,
@@ -484,10 +488,8 @@ export async function resetSimulator(opts: {
     deps,
     row,
     "reset",
-    "Simulator reset: checkpoint cleared, history is rebuilt from the backfill",
-    {
-      by: actor.email ?? actor.kind,
-    },
+    "Simulator reset: checkpoint and values deleted, history is rebuilt from the backfill",
+    { by: actor.email ?? actor.kind, values_deleted: deleted },
   );
   if (rt && row.desired_status === "running") void rt.supervise();
   return view(deps, row);

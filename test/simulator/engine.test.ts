@@ -9,7 +9,7 @@ import { readActivity } from "../../src/simulator/activity.ts";
 import { createSimulator, getSimulator } from "../../src/simulator/service.ts";
 import { loadCheckpoint } from "../../src/simulator/store.ts";
 import { ENGINES } from "../harness/db.ts";
-import { DAY, fakeUpsertEntities, HOUR, historyOf, simEnv } from "./helpers.ts";
+import { DAY, HOUR, historyOf, simEnv } from "./helpers.ts";
 
 const RETAIL_POINTS = 126;
 
@@ -50,7 +50,7 @@ function checkSeries(rows: Awaited<ReturnType<typeof historyOf>>, first: Date, l
 describe.each(ENGINES)("simulator engine on %s", (engine) => {
   test("backfill, live interval, restart with a gap: every interval once, totalizers monotonic", async () => {
     const env = await simEnv(engine);
-    const a = env.runtime({ ports: { upsertEntities: fakeUpsertEntities } });
+    const a = env.runtime();
     const v = await retail(env, "shop1");
     const r1 = await a.tick(v.id);
     // 12:07 → last interval 12:00; one day of backfill = 24 intervals (13:00 the day before … 12:00).
@@ -67,7 +67,7 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
     // Stop the process, stay down five hours, start another one: the gap is filled once.
     await a.stop();
     env.clock.advance(5 * HOUR);
-    const b = env.runtime({ holder: "proc-b", ports: { upsertEntities: fakeUpsertEntities } });
+    const b = env.runtime({ holder: "proc-b" });
     expect((await b.tick(v.id)).intervals).toBe(5);
     expect((await b.tick(v.id)).intervals).toBe(0);
 
@@ -97,7 +97,6 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
     let fail = false;
     const rt = env.runtime({
       ports: {
-        upsertEntities: fakeUpsertEntities,
         writeValues: (o) =>
           writeValues({
             ...o,
@@ -130,7 +129,6 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
     let down = false;
     const rt = env.runtime({
       ports: {
-        upsertEntities: fakeUpsertEntities,
         writeValues: (o) => {
           if (down) throw new AppError("unavailable", "primary database unavailable");
           return writeValues(o);
@@ -167,7 +165,7 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
 
   test("two simulators from one template in one org never collide", async () => {
     const env = await simEnv(engine);
-    const rt = env.runtime({ ports: { upsertEntities: fakeUpsertEntities } });
+    const rt = env.runtime();
     const a = await retail(env, "north", { backfill_days: 0 });
     const b = await retail(env, "south", { backfill_days: 0 });
     await expect(retail(env, "north")).rejects.toMatchObject({ code: "conflict" });
@@ -186,10 +184,9 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
 
   test("the lease keeps a simulator to one process until it expires", async () => {
     const env = await simEnv(engine);
-    const ports = { upsertEntities: fakeUpsertEntities };
-    const a = env.runtime({ holder: "proc-a", ports, leaseMs: 1.5 * HOUR });
+    const a = env.runtime({ holder: "proc-a", leaseMs: 1.5 * HOUR });
     const v = await retail(env, "shop1", { backfill_days: 0 });
-    const b = env.runtime({ holder: "proc-b", ports, leaseMs: 1.5 * HOUR });
+    const b = env.runtime({ holder: "proc-b", leaseMs: 1.5 * HOUR });
     expect((await a.tick(v.id)).intervals).toBe(1);
     env.clock.advance(HOUR);
     expect((await b.tick(v.id)).written).toBe(0);
@@ -212,7 +209,7 @@ describe.each(ENGINES)("simulator engine on %s", (engine) => {
 
   test("gap longer than maxGapDays is capped and said so", async () => {
     const env = await simEnv(engine);
-    const rt = env.runtime({ ports: { upsertEntities: fakeUpsertEntities } });
+    const rt = env.runtime();
     const v = await retail(env, "shop1", { backfill_days: 0, max_gap_days: 1 });
     await rt.tick(v.id);
     env.clock.advance(3 * DAY);

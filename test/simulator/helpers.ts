@@ -1,5 +1,6 @@
 // Shared pieces of the simulator tests: an app over test databases with a seeded org, a runtime
-// with an injected clock (no cron jobs), and readers of what landed in the value tables.
+// with an injected clock (no cron jobs, the real catalog and ingest verbs), and readers of what
+// landed in the value tables.
 import type { ServiceDeps } from "../../src/deps.ts";
 import {
   createSimulatorRuntime,
@@ -75,40 +76,3 @@ export async function historyOf(deps: ServiceDeps, orgKey: string, simKey: strin
 }
 
 export type Ports = Partial<SimulatorPorts>;
-
-/**
- * A minimal stand-in for the catalog's `upsertEntities` (engine tests are about the engine; the
- * service tests use the real one): creates each entity (by its `id`
- * tag) with its org grant and `id` tag only, and returns id → entity id. Idempotent.
- */
-export const fakeUpsertEntities: SimulatorPorts["upsertEntities"] = async ({ deps, orgId, entities }) => {
-  return deps.dbs.primary.transaction(async (tx) => {
-    const [def] = await tx.query<{ id: number }>("SELECT id FROM core.tag_def WHERE name = 'id'");
-    const out = new Map<string, number>();
-    for (const e of entities) {
-      const [found] = await tx.query<{ entity_id: number }>(
-        `SELECT t.entity_id FROM core.entity_tag t JOIN core.org_entity_permission p ON p.entity_id = t.entity_id
-          WHERE t.tag_id = $1 AND t.value_s = $2 AND t.disabled_ts IS NULL AND p.org_id = $3`,
-        [def!.id, e.id, orgId],
-      );
-      if (found) {
-        out.set(e.id, found.entity_id);
-        continue;
-      }
-      const [ent] = await tx.query<{ id: number }>(
-        "INSERT INTO core.entity (value_table_id) VALUES (NULL) RETURNING id",
-      );
-      await tx.query("INSERT INTO core.org_entity_permission (org_id, entity_id) VALUES ($1, $2)", [
-        orgId,
-        ent!.id,
-      ]);
-      await tx.query("INSERT INTO core.entity_tag (entity_id, tag_id, value_s) VALUES ($1, $2, $3)", [
-        ent!.id,
-        def!.id,
-        e.id,
-      ]);
-      out.set(e.id, ent!.id);
-    }
-    return out;
-  });
-};

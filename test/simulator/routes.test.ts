@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { bearer, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
-import { fakeUpsertEntities, simEnv } from "./helpers.ts";
+import { simEnv } from "./helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
@@ -11,7 +11,7 @@ type Json = any;
 describe.each(ENGINES)("simulator routes on %s", (engine) => {
   test("access matrix, create, read, control, activity", async () => {
     const env = await simEnv(engine);
-    env.runtime({ ports: { upsertEntities: fakeUpsertEntities } });
+    env.runtime();
     const other = await seedOrg(env.deps, { key: "other" });
     const { org, admin, member } = env.seeded;
     const json = (token: string) => ({ ...bearer(token), "content-type": "application/json" });

@@ -16,7 +16,7 @@ import {
 } from "../../src/simulator/service.ts";
 import { loadCheckpoint } from "../../src/simulator/store.ts";
 import { ENGINES } from "../harness/db.ts";
-import { fakeUpsertEntities, HOUR, historyOf, simEnv } from "./helpers.ts";
+import { HOUR, historyOf, simEnv } from "./helpers.ts";
 
 const counts = async (env: Awaited<ReturnType<typeof simEnv>>) => {
   const [r] = await env.deps.dbs.primary.query<{ e: number; t: number; h: number }>(
@@ -73,7 +73,7 @@ describe.each(ENGINES)("simulator service on %s", (engine) => {
 
   test("pause and stop write nothing; resume fills the gap; reset starts over; delete removes it", async () => {
     const env = await simEnv(engine);
-    const rt = env.runtime({ ports: { upsertEntities: fakeUpsertEntities } });
+    const rt = env.runtime();
     const deps = env.deps;
     const v = await createSimulator({
       deps,
@@ -100,6 +100,12 @@ describe.each(ENGINES)("simulator service on %s", (engine) => {
     });
     await resetSimulator({ deps, actor: systemActor, id: v.id, confirm: "shop1" });
     expect(await loadCheckpoint(deps.dbs.primary, v.id)).toBeUndefined();
+    // Reset deletes the values (history and current) through the ingest path.
+    expect(await historyOf(deps, "acme", "shop1")).toEqual([]);
+    const [cur] = await deps.dbs.primary.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM core.values_acme_current",
+    );
+    expect(cur!.n).toBe(0);
     expect((await rt.tick(v.id)).intervals).toBe(1);
 
     const types: string[] = (await readActivity(deps, { simulatorId: v.id, skip: 0, limit: 100 })).map(
