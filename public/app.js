@@ -55,8 +55,7 @@
     };
     const old = charts.get(fig);
     if (old) old.destroy();
-    const svg = fig.querySelector(".fallback-chart");
-    if (svg) svg.hidden = true;
+    for (const el of fig.querySelectorAll(".fallback-chart, figcaption")) el.style.display = "none";
     fig.querySelector(".uplot-host")?.remove();
     fig.prepend(host);
     charts.set(fig, new window.uPlot(opts, [spec.x].concat(spec.ys), host));

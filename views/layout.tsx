@@ -38,6 +38,7 @@ function Head(props: { shell: Shell; title: string; chart?: boolean }) {
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
+      <link rel="icon" href="data:," />
       <meta name="htmx-config" content={HTMX_CONFIG} />
       <title>{`${props.title} · haystack-sim`}</title>
       <link rel="stylesheet" href={a.css} />

@@ -3,9 +3,13 @@
 import type { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app.ts";
 import { mountAssets } from "../http/assets.ts";
+import { mountActivityPages } from "./activity.tsx";
 import { mountAuthPages } from "./auth-pages.tsx";
 import { mountDashboard } from "./dashboard.tsx";
+import { mountDatabasePages } from "./databases.tsx";
+import { mountExplorerPages } from "./explorer.tsx";
 import { mountLive } from "./live.tsx";
+import { mountSettingsPages } from "./settings.tsx";
 import { mountSimulatorPages } from "./simulators.tsx";
 
 export { pageErrors } from "./errors.tsx";
@@ -15,5 +19,9 @@ export function mountWeb(app: Hono<AppEnv>, deps: AppDeps): void {
   mountAuthPages(app, deps);
   mountDashboard(app, deps);
   mountSimulatorPages(app, deps);
+  mountActivityPages(app, deps);
+  mountDatabasePages(app, deps);
+  mountExplorerPages(app, deps);
+  mountSettingsPages(app, deps);
   mountLive(app, deps);
 }

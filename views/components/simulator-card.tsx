@@ -35,7 +35,12 @@ export function SimulatorCard(props: { sim: SimulatorSummary; now: Date }) {
         <h3>
           <a href={`/simulators/${s.id}`}>{s.name}</a>
         </h3>
-        <StatusBadge status={s.status} />
+        <span>
+          <StatusBadge status={s.status} />
+          {s.desired !== s.status && (s.desired === "paused" || s.desired === "stopped") ? (
+            <span class="small muted"> {s.desired === "paused" ? "pausing" : "stopping"}</span>
+          ) : null}
+        </span>
       </header>
       <dl class="facts">
         <dt>Last interval</dt>

@@ -1,0 +1,187 @@
+// Settings pages: profile and password, API tokens, users, orgs and pollers.
+import type { Context, Hono } from "hono";
+import {
+  SettingsPage,
+  type SettingsProps,
+  type TokenRow,
+  TokenSection,
+} from "../../views/settings/index.tsx";
+import { listOrgs } from "../access/orgs.ts";
+import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
+import { changePassword, listOrgUsers } from "../access/users.ts";
+import type { AppDeps, AppEnv } from "../app.ts";
+import { decryptPollerConfig, listPollers } from "../catalog/pollers.ts";
+import { AppError, isAppError } from "../errors.ts";
+import { clientIp } from "../http/auth.ts";
+import { passwordErrors } from "./auth-pages.tsx";
+import { flash, formOf, isFragment, type PageContext, pageContext, redirect } from "./context.ts";
+
+async function tokenRows(deps: AppDeps, p: PageContext): Promise<TokenRow[] | null> {
+  if (p.org?.role !== "admin") return null;
+  const tokens = await listApiTokens({ deps, actor: p.actor, orgId: p.org.id, limit: 200 });
+  return tokens.map((t) => ({
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    prefix: t.prefix,
+    createdAt: t.created_at,
+    expiresAt: t.expires_at,
+    lastUsedAt: t.last_used_at,
+    revoked: t.revoked_at !== null,
+    canRevoke: true,
+  }));
+}
+
+async function settingsProps(
+  deps: AppDeps,
+  p: PageContext,
+  over: Partial<SettingsProps> = {},
+): Promise<SettingsProps> {
+  const admin = p.org?.role === "admin";
+  let pollers: SettingsProps["pollers"] = null;
+  if (admin && p.org) {
+    const list = await listPollers({ deps, actor: p.actor, orgId: p.org.id });
+    pollers = await Promise.all(
+      list.map(async (x) => ({
+        id: x.poller_id,
+        name: x.poller_name,
+        type: x.poller_type,
+        status: x.status,
+        config: await decryptPollerConfig(deps, x.config).catch(
+          () => "(cannot decrypt with the configured key)",
+        ),
+      })),
+    );
+  }
+  return {
+    email: p.actor.email ?? "",
+    orgName: p.org?.name ?? null,
+    isOrgAdmin: admin,
+    isAppAdmin: p.actor.appAdmin,
+    password: {},
+    tokens: await tokenRows(deps, p),
+    newToken: null,
+    tokenError: null,
+    users:
+      admin && p.org
+        ? (await listOrgUsers({ deps, actor: p.actor, orgId: p.org.id, limit: 500 })).map((u) => ({
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            disabled: u.disabled,
+          }))
+        : null,
+    orgs: p.actor.appAdmin
+      ? (await listOrgs({ deps, actor: p.actor, limit: 1000 })).map((o) => ({
+          id: o.id,
+          key: o.key ?? String(o.id),
+          name: o.name ?? o.key ?? "",
+        }))
+      : null,
+    pollers,
+    ...over,
+  };
+}
+
+async function tokensAnswer(
+  c: Context,
+  deps: AppDeps,
+  p: PageContext,
+  over: Partial<SettingsProps>,
+  status = 200,
+) {
+  c.header("cache-control", "no-store");
+  if (isFragment(c)) {
+    return c.html(
+      <TokenSection
+        tokens={(await tokenRows(deps, p)) ?? []}
+        newToken={over.newToken ?? null}
+        error={over.tokenError ?? null}
+        csrf={p.shell.csrf}
+      />,
+      status as 200,
+    );
+  }
+  return c.html(<SettingsPage shell={p.shell} {...(await settingsProps(deps, p, over))} />, status as 200);
+}
+
+export function mountSettingsPages(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.get("/settings", async (c) => {
+    const p = await pageContext(c, deps);
+    c.header("cache-control", "no-store");
+    return c.html(<SettingsPage shell={p.shell} {...(await settingsProps(deps, p))} />);
+  });
+
+  app.post("/settings/password", async (c) => {
+    const p = await pageContext(c, deps);
+    const f = await formOf(c);
+    const errors = passwordErrors(f);
+    let formError: string | null = null;
+    if (Object.keys(errors).length === 0) {
+      try {
+        await changePassword({
+          deps,
+          actor: p.actor,
+          currentPassword: f.current ?? "",
+          newPassword: f.password ?? "",
+          sessionId: c.get("sessionId"),
+          ip: clientIp(c, deps.config.trustProxy),
+        });
+        flash(c, "ok", "Your password is changed.");
+        return redirect(c, "/settings");
+      } catch (e) {
+        if (!isAppError(e) || (e.code !== "invalid" && e.code !== "unauthorized")) throw e;
+        formError = e.message;
+      }
+    }
+    return c.html(
+      <SettingsPage
+        shell={p.shell}
+        {...(await settingsProps(deps, p, { password: { errors, formError } }))}
+      />,
+      422,
+    );
+  });
+
+  app.post("/settings/tokens", async (c) => {
+    const p = await pageContext(c, deps);
+    if (!p.org) throw new AppError("forbidden", "you are not a member of any organization");
+    const f = await formOf(c);
+    const name = (f.name ?? "").trim();
+    if (!name) return tokensAnswer(c, deps, p, { tokenError: "Enter a name." }, 422);
+    let expiresAt: Date | null = null;
+    if (f.expires) {
+      expiresAt = new Date(`${f.expires}T00:00:00Z`);
+      if (Number.isNaN(expiresAt.getTime()) || expiresAt <= new Date())
+        return tokensAnswer(c, deps, p, { tokenError: "The expiry date must be in the future." }, 422);
+    }
+    try {
+      const t = await createApiToken({
+        deps,
+        actor: p.actor,
+        orgId: p.org.id,
+        name,
+        role: f.role === "admin" ? "admin" : "member",
+        expiresAt,
+        ip: clientIp(c, deps.config.trustProxy),
+      });
+      return tokensAnswer(c, deps, p, { newToken: { name: t.name, secret: t.token } });
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "invalid") throw e;
+      return tokensAnswer(c, deps, p, { tokenError: e.message }, 422);
+    }
+  });
+
+  app.post("/settings/tokens/:id{[0-9]+}/revoke", async (c) => {
+    const p = await pageContext(c, deps);
+    await revokeApiToken({
+      deps,
+      actor: p.actor,
+      tokenId: Number(c.req.param("id")),
+      ip: clientIp(c, deps.config.trustProxy),
+    });
+    if (isFragment(c)) return tokensAnswer(c, deps, p, {});
+    flash(c, "ok", "Token revoked.");
+    return c.redirect("/settings#tokens", 303);
+  });
+}

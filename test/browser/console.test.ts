@@ -1,0 +1,197 @@
+// The console in headless Chromium against the real server (a throwaway embedded database): sign
+// in, create a simulator from a template, live updates over SSE on the dashboard and activity
+// pages, explorer filter → chart, API token create/revoke, tag text shown as text, sign out.
+// Screenshots at desktop and phone widths go to a temporary directory (printed), never committed.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type ServerProcess, startServe } from "../harness/proc.ts";
+
+const EMAIL = "admin@browser.test";
+const PASSWORD = "browser test password";
+let server: ServerProcess;
+let browser: Browser;
+let ctx: BrowserContext;
+const dataDir = mkdtempSync(join(tmpdir(), "hs-browser-data-"));
+export const shots = mkdtempSync(join(tmpdir(), "hs-screens-"));
+
+beforeAll(async () => {
+  server = await startServe({
+    env: {
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: EMAIL,
+      ADMIN_PASSWORD: PASSWORD,
+      DEMO: "false",
+      LOG_LEVEL: "warn",
+    },
+    timeoutMs: 90_000,
+  });
+  // launch() gives every run a fresh temporary profile
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
+  });
+  ctx = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 } });
+  console.log(`screenshots: ${shots}`);
+}, 120_000);
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  server?.proc.kill("SIGTERM");
+  await server?.proc.exited;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function shoot(page: Page, name: string) {
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.screenshot({ path: join(shots, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+let simId = 0;
+
+test("sign in, create a simulator from a template, and see it live", async () => {
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    // expected failures (the 422 of the validation round) are not errors; script and CSP problems are
+    if (m.type() === "error" && /Content Security Policy|Uncaught|is not defined/.test(m.text()))
+      errors.push(m.text());
+  });
+  await page.goto("/");
+  expect(new URL(page.url()).pathname).toBe("/login");
+  await shoot(page, "login");
+  await page.getByLabel("Email").fill(EMAIL);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await expect(page.locator("h1").textContent()).resolves.toBe("Dashboard");
+
+  await page.goto("/simulators/new");
+  await page.getByLabel("Name").fill("Browser <script>alert(1)</script> tower");
+  await page.getByLabel("Key").fill("bt");
+  await page.getByLabel("Backfill (days)").fill("1");
+  await page.locator('input[name="template"]').first().check();
+  // a server-side validation error is shown next to its field
+  await page.getByLabel("Interval (minutes)").fill("7");
+  await page.getByRole("button", { name: "Create simulator" }).click();
+  await page.locator(".field .error, pre.error").first().waitFor();
+  await shoot(page, "simulator-new-error");
+  await page.getByLabel("Interval (minutes)").fill("15");
+  await page.getByRole("button", { name: "Create simulator" }).click();
+  await page.waitForURL(/\/simulators\/\d+$/);
+  simId = Number(new URL(page.url()).pathname.split("/").pop());
+  // the name is shown as text, never run as markup
+  await expect(page.locator("h1").textContent()).resolves.toBe("Browser <script>alert(1)</script> tower");
+  expect(await page.evaluate("document.querySelectorAll('h1 script').length")).toBe(0);
+
+  // live: the status panel fills in over SSE as the backfill writes intervals (no reload)
+  await page.locator(`#simd-${simId} dd`).nth(3).filter({ hasNotText: /^0$/ }).waitFor({ timeout: 60_000 });
+  await shoot(page, "simulator-detail");
+  expect(errors).toEqual([]);
+  await page.close();
+}, 120_000);
+
+test("the dashboard and activity page update live over SSE", async () => {
+  const dash = await ctx.newPage();
+  await dash.goto("/");
+  await dash.locator(`#sim-card-${simId}`).waitFor();
+  const activity = await ctx.newPage();
+  await activity.goto("/activity");
+  const before = await activity.locator("#activity-list > li").count();
+  await dash.waitForFunction("document.querySelector('#live') !== null");
+
+  const control = await ctx.newPage();
+  await control.goto(`/simulators/${simId}`);
+  await control.getByRole("button", { name: "Pause" }).click();
+  await control.waitForURL(`**/simulators/${simId}`);
+
+  // the activity page receives the pause event without reloading
+  await activity.locator('#activity-list > li[data-type="pause"]').first().waitFor({ timeout: 20_000 });
+  expect(await activity.locator("#activity-list > li").count()).toBeGreaterThan(before);
+  // the dashboard card shows the new status without reloading
+  // (while a backfill chunk finishes the card says "running pausing", then "paused")
+  await dash.locator(`#sim-card-${simId} header`, { hasText: /paus(ed|ing)/ }).waitFor({ timeout: 20_000 });
+  await shoot(dash, "dashboard");
+  await shoot(activity, "activity");
+
+  await control.getByRole("button", { name: "Resume" }).click();
+  await dash
+    .locator(`#sim-card-${simId} .badge`, { hasText: /running|waiting/ })
+    .waitFor({ timeout: 20_000 });
+  await Promise.all([dash.close(), activity.close(), control.close()]);
+}, 90_000);
+
+test("explorer: a filter finds points, a syntax error shows its position, a point opens a chart", async () => {
+  const page = await ctx.newPage();
+  await page.goto("/explorer");
+  await page.getByLabel("Haystack filter").fill("point and (temp");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.locator("#filter-error").waitFor();
+  await expect(page.locator("#filter-error").textContent()).resolves.toContain("column");
+  await page.getByLabel("Haystack filter").fill("point and his and temp");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.locator("#explorer-results tbody tr").first().waitFor();
+  await page.locator(".tree li").first().waitFor();
+  await shoot(page, "explorer");
+  await page.locator("#explorer-results tbody tr a").first().click();
+  await page.waitForURL(/\/explorer\/chart\?points=\d+/);
+  await page.locator("figure[data-chart] .uplot-host, figure[data-chart] svg").first().waitFor();
+  await page.locator(".uplot-host canvas").first().waitFor({ timeout: 10_000 });
+  await shoot(page, "chart");
+  const csv = await page.request.get(
+    (await page.locator("a", { hasText: "Download CSV" }).getAttribute("href")) ?? "",
+  );
+  expect(csv.status()).toBe(200);
+  expect((await csv.text()).split("\n")[0]).toBe("ts,entity_id,id,dis,unit,value");
+  await page.close();
+}, 60_000);
+
+test("settings: create a token (shown once) and revoke it; the database inspector renders", async () => {
+  const page = await ctx.newPage();
+  await page.goto("/settings");
+  await page.getByLabel("Name", { exact: true }).fill("ci <b>token</b>");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = await page.locator("#new-token").textContent();
+  expect(secret?.trim().startsWith("hst_")).toBe(true);
+  await expect(page.locator("#tokens td").first().textContent()).resolves.toBe("ci <b>token</b>");
+  await shoot(page, "settings");
+  page.once("dialog", (d) => d.accept());
+  await page
+    .getByRole("button", { name: /Revoke/ })
+    .first()
+    .click();
+  await page.locator("#tokens .badge", { hasText: "revoked" }).waitFor();
+  await page.reload();
+  expect(await page.locator("#new-token").count()).toBe(0);
+
+  await page.goto("/databases");
+  await page.locator("h2", { hasText: "primary" }).waitFor();
+  await shoot(page, "databases");
+  await page.goto("/simulators");
+  await shoot(page, "simulators");
+  await page.close();
+}, 60_000);
+
+test("sign out", async () => {
+  const page = await ctx.newPage();
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((u) => u.pathname === "/login");
+  await page.goto("/settings");
+  expect(new URL(page.url()).pathname).toBe("/login");
+  await page.close();
+}, 30_000);
