@@ -17,6 +17,7 @@ import { haystackRoutes } from "./haystack-api/routes.ts";
 import { errorResponse } from "./http/errors.ts";
 import type { Logger } from "./log.ts";
 import type { AppMetrics } from "./metrics.ts";
+import { mountWeb, pageErrors } from "./web/index.ts";
 
 export interface AppDeps extends ServiceDeps {
   readonly metrics: AppMetrics;
@@ -88,6 +89,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", haystackRoutes(deps));
 
   // Every request after this point is authenticated unless its route is on the public list.
+  // Pages answer errors as HTML (and send browsers without a session to the sign-in page).
+  app.use(pageErrors(deps));
   app.use(authMiddleware(deps));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
@@ -108,6 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", simulatorRoutes(deps));
 
   app.route("/", valueRoutes(deps));
+  mountWeb(app, deps);
 
   app.route("/", accessRoutes(deps));
 
