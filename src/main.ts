@@ -11,6 +11,7 @@ import { createReplicator } from "./ingest/replicate.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createBroker } from "./realtime/broker.ts";
 import { startServer } from "./server.ts";
+import { createRemoteRunner, parseSimulateArgs } from "./simulator/remote.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `haystack-sim ${VERSION}: Project Haystack building simulator and data service
@@ -30,6 +31,8 @@ Commands:
   token revoke <id>
   token list [--org KEY]
                    manage API tokens (a new token's secret is printed once)
+  simulate --api-url URL --token TOKEN --simulator-id N [--holder NAME]
+                   run one simulator here, writing to another server's REST API
   version          print the version
   help             print this help
 
@@ -142,6 +145,13 @@ async function main(argv: string[]): Promise<void> {
         return await admin(config, log, (deps) =>
           cmd === "user" ? userCommand(deps, args, io) : tokenCommand(deps, args, io),
         );
+      }
+      case "simulate": {
+        const a = parseSimulateArgs(args);
+        if (!a.ok) return fail(a.message, 2);
+        const stop = new AbortController();
+        for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => stop.abort());
+        return await createRemoteRunner({ ...a, log }).run(stop.signal);
       }
       default:
         fail(`unknown command "${cmd}"; run "haystack-sim help"`, 2);

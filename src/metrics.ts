@@ -121,6 +121,24 @@ export function createMetrics() {
     dbLag: m.gauge("hs_database_lag_seconds", "Age of the oldest change a secondary has not received yet."),
     processStart: m.gauge("hs_process_start_time_seconds", "Start time of the process (Unix seconds)."),
     memory: m.gauge("hs_process_resident_memory_bytes", "Resident memory of the process."),
+    simulator: {
+      intervals: m.counter(
+        "hs_simulator_intervals_written_total",
+        "Simulator intervals committed, by kind (generation, gap_fill, backfill, remote).",
+      ),
+      points: m.counter("hs_simulator_points_written_total", "Simulator values committed, by kind."),
+      duration: m.histogram(
+        "hs_simulator_write_duration_seconds",
+        "Duration of one simulator write (one interval live, one chunk in a gap fill), by kind.",
+        [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ),
+      errors: m.counter("hs_simulator_errors_total", "Simulator error events."),
+      lag: m.gauge(
+        "hs_simulator_lag_seconds",
+        "Largest lag of a simulator run by this process: due interval minus last interval written.",
+      ),
+      byStatus: m.gauge("hs_simulators", "Simulators known to this process, by status."),
+    },
   };
 }
 export type AppMetrics = ReturnType<typeof createMetrics>;

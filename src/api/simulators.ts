@@ -3,13 +3,18 @@
 // membership of the simulator's org, configuration and control org admin; API tokens work.
 // Both spellings are served: the issue's (`/simulator/config/{id}`, `/simulator/state/{id}`,
 // `/simulator/activity/{id}`, `run-now`) and the short ones (`/simulator/{id}`, `/run`, …).
+// `POST /simulator/state/{id}`, `POST /simulator/activity/{id}` and `GET /simulator/state/{id}?
+// checkpoint=true` serve remote runners (`haystack-sim simulate`); `GET /simulator/activity/stream/
+// {id}` is the live activity (SSE).
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
+import { type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
+import type { ModelState } from "../simulator/model/types.ts";
 import {
   backfillRange,
   createSimulator,
@@ -18,6 +23,9 @@ import {
   listActivity,
   listSimulators,
   pauseSimulator,
+  readRemoteCheckpoint,
+  reportRemoteActivity,
+  reportRemoteState,
   resetSimulator,
   resumeSimulator,
   runNow,
@@ -53,6 +61,33 @@ const BackfillBody = z
   .optional();
 const ResetBody = z.object({ confirm: z.string() });
 const OrgQuery = z.object({ org_id: z.coerce.number().int() });
+const StateQuery = z.object({ checkpoint: z.enum(["true", "false"]).optional() });
+const StateBody = z.object({
+  holder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  status: z.enum(["running", "paused", "stopped", "waiting", "error"]),
+  error: z.string().max(2000).nullish(),
+  last_interval: z.iso.datetime({ offset: true }).optional(),
+  first_interval: z.iso.datetime({ offset: true }).optional(),
+  state: z.record(z.string(), z.unknown()).optional(),
+  points: z.number().int().min(0).optional(),
+  duration_ms: z.number().min(0).optional(),
+  release: z.boolean().optional(),
+});
+const ActivityBody = z.object({
+  events: z
+    .array(
+      z.object({
+        type: z.enum(ACTIVITY_TYPES),
+        message: z.string().min(1).max(2000),
+        details: z.record(z.string(), z.unknown()).nullish(),
+        timestamp: z.iso.datetime({ offset: true }).optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+/** Broker events a simulator's activity stream forwards (when they concern that simulator). */
+const STREAM_EVENTS = new Set(["activity:logged", "simulator:status_changed", "simulator:interval_written"]);
 const ActivityQuery = z.object({
   type: z.enum(ACTIVITY_TYPES).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -155,6 +190,8 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
     "/simulator/health/:id{[0-9]+}",
   ]) {
     app.get(path, async (c) => {
+      if (query(c, StateQuery).checkpoint === "true")
+        return c.json(await readRemoteCheckpoint({ deps, actor: actorOf(c), id: idOf(c) }));
       const v = await getSimulator({ deps, actor: actorOf(c), id: idOf(c) });
       return c.json({
         id: v.id,
@@ -171,6 +208,52 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
       });
     });
   }
+
+  // A remote runner (`haystack-sim simulate`) reports its state and activity.
+  app.post("/simulator/state/:id{[0-9]+}", async (c) => {
+    const b = await body(c, StateBody);
+    return c.json(
+      await reportRemoteState({
+        deps,
+        actor: actorOf(c),
+        id: idOf(c),
+        input: {
+          ...b,
+          last_interval: date(b.last_interval),
+          first_interval: date(b.first_interval),
+          state: b.state as ModelState | undefined,
+        },
+      }),
+    );
+  });
+  app.post("/simulator/activity/:id{[0-9]+}", async (c) => {
+    const b = await body(c, ActivityBody);
+    const events = b.events.map((e) => ({ ...e, timestamp: date(e.timestamp) }));
+    return c.json(await reportRemoteActivity({ deps, actor: actorOf(c), id: idOf(c), events }), 201);
+  });
+
+  // Live activity of one simulator (member): `activity:logged`, `simulator:status_changed` and
+  // `simulator:interval_written` events, data as JSON.
+  app.get("/simulator/activity/stream/:id{[0-9]+}", async (c) => {
+    const actor = actorOf(c);
+    const v = await getSimulator({ deps, actor, id: idOf(c) });
+    return sseResponse(
+      c,
+      { actor, orgId: v.org_id, topics: new Set([`sim:${v.id}`]) },
+      {
+        broker: deps.broker,
+        render: async (_client, events) => {
+          const out: SseMessage[] = [];
+          for (const e of events) {
+            const data = e.data as { simulator_id?: unknown } | null;
+            if (!STREAM_EVENTS.has(e.type) || data?.simulator_id !== v.id) continue;
+            out.push({ event: e.type, data: JSON.stringify({ ...data, at: e.at }) });
+          }
+          return out;
+        },
+      },
+    );
+  });
 
   app.get("/simulator/:id{[0-9]+}/metrics", async (c) =>
     c.json(await simulatorMetrics({ deps, actor: actorOf(c), id: idOf(c) })),

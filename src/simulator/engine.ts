@@ -98,6 +98,8 @@ export interface SimulatorRuntime {
   /** Forgets a simulator (deleted or reset): stops its job and drops cached entities and errors. */
   forget(id: number): Promise<void>;
   status(id: number): LiveStatus | undefined;
+  /** Status of every simulator this process knows, and the lag of those it runs (for /metrics). */
+  overview(): Array<{ id: number; status: RunStatus; held: boolean; lagSeconds: number | null }>;
 }
 
 interface Runner {
@@ -144,6 +146,84 @@ export function resolveConfig(row: Pick<SimulatorRow, "config">): SimulatorConfi
 /** Cron pattern firing two seconds after each interval boundary (UTC). */
 export function cronPattern(intervalMinutes: number): string {
   return intervalMinutes >= 60 ? "2 0 * * * *" : `2 */${intervalMinutes} * * * *`;
+}
+
+/**
+ * The interval ends to write now, the kind of run, and how many older intervals were skipped
+ * (beyond `maxGapDays`). Without a checkpoint (`lastTs`) history starts `backfillDays` ago (or after
+ * `from`); with one, right after it.
+ */
+export function planIntervals(o: {
+  config: SimulatorConfig;
+  lastTs: Date | undefined;
+  now: Date;
+  from?: Date;
+  until?: Date;
+  ignoreMaxGap?: boolean;
+}): { list: Date[]; kind: "generation" | "backfill" | "gap_fill"; skipped: number } {
+  const interval = o.config.intervalMinutes;
+  const target = alignDown(o.until && o.until < o.now ? o.until : o.now, interval);
+  if (!o.lastTs) {
+    const from = o.from ?? new Date(target.getTime() - o.config.backfillDays * DAY_MS);
+    const list = o.config.backfillDays === 0 && !o.from ? [target] : intervalsBetween(from, target, interval);
+    return { list, kind: list.length > 1 ? "backfill" : "generation", skipped: 0 };
+  }
+  let from = o.lastTs;
+  let skipped = 0;
+  const earliest = new Date(target.getTime() - o.config.maxGapDays * DAY_MS);
+  if (!o.ignoreMaxGap && from < earliest) {
+    skipped = intervalsBetween(from, alignDown(earliest, interval), interval).length;
+    from = alignDown(earliest, interval);
+  }
+  const list = intervalsBetween(from, target, interval);
+  return { list, kind: list.length > 1 ? "gap_fill" : "generation", skipped };
+}
+
+/**
+ * The values of consecutive intervals `list` starting from `state` (operator overrides apply from
+ * the first), mapped to entity ids, and the state after the last one. Pure: the engine and remote
+ * runners (`remote.ts`) produce identical rows for identical inputs.
+ * @throws Error when an entity has no id in `map`.
+ */
+export function generateChunk(o: {
+  config: SimulatorConfig;
+  entities: Entity[];
+  map: ReadonlyMap<string, number>;
+  state: ModelState;
+  list: readonly Date[];
+  overrides?: Record<string, OverrideValue>;
+}): { values: ValueInput[]; state: ModelState } {
+  const { config } = o;
+  const values: ValueInput[] = [];
+  let next = o.state;
+  for (const ts of o.list) {
+    const out = generateInterval({
+      building: config.building,
+      entities: o.entities,
+      seed: config.seed,
+      ts,
+      intervalMinutes: config.intervalMinutes,
+      state: next,
+      quality: config.quality,
+      faults: config.faults,
+      overrides: ts === o.list[0] ? o.overrides : undefined,
+      noise: config.noise,
+    });
+    next = out.state;
+    for (const row of out.rows) {
+      const entityId = o.map.get(row.localId);
+      if (entityId === undefined) throw new Error(`no entity for ${row.localId}`);
+      values.push({
+        entity_id: entityId,
+        ts: row.ts,
+        value_n: row.value_n,
+        value_b: row.value_b,
+        value_s: row.value_s,
+        status: row.status,
+      });
+    }
+  }
+  return { values, state: next };
 }
 
 /** Creates the runtime of this process and registers it for `deps` (service verbs find it there). */
@@ -283,26 +363,8 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
     return out;
   };
 
-  /** The interval ends to write now, the kind of run, and whether older intervals were skipped. */
-  const plan = (r: Runner, ck: Checkpoint | undefined, o: TickOptions) => {
-    const interval = r.config.intervalMinutes;
-    const target = alignDown(o.until && o.until < now() ? o.until : now(), interval);
-    if (!ck) {
-      const from = o.from ?? new Date(target.getTime() - r.config.backfillDays * DAY_MS);
-      const list =
-        r.config.backfillDays === 0 && !o.from ? [target] : intervalsBetween(from, target, interval);
-      return { list, kind: list.length > 1 ? ("backfill" as const) : ("generation" as const), skipped: 0 };
-    }
-    let from = ck.last_ts;
-    let skipped = 0;
-    const earliest = new Date(target.getTime() - r.config.maxGapDays * DAY_MS);
-    if (!o.ignoreMaxGap && from < earliest) {
-      skipped = intervalsBetween(from, alignDown(earliest, interval), interval).length;
-      from = alignDown(earliest, interval);
-    }
-    const list = intervalsBetween(from, target, interval);
-    return { list, kind: list.length > 1 ? ("gap_fill" as const) : ("generation" as const), skipped };
-  };
+  const plan = (r: Runner, ck: Checkpoint | undefined, o: TickOptions) =>
+    planIntervals({ config: r.config, lastTs: ck?.last_ts, now: now(), ...o });
 
   const run = async (r: Runner, o: TickOptions): Promise<TickResult> => {
     const started = now();
@@ -359,35 +421,14 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
         if (r.cancel || stopped) break;
         const chunk = list.slice(i, i + perChunk);
         const overrides = await overridesFor(r, state);
-        const values: ValueInput[] = [];
-        let next = state;
-        for (const ts of chunk) {
-          const out = generateInterval({
-            building: r.config.building,
-            entities: r.entities,
-            seed: r.config.seed,
-            ts,
-            intervalMinutes: r.config.intervalMinutes,
-            state: next,
-            quality: r.config.quality,
-            faults: r.config.faults,
-            overrides: ts === chunk[0] ? overrides : undefined,
-            noise: r.config.noise,
-          });
-          next = out.state;
-          for (const row of out.rows) {
-            const entityId = map.get(row.localId);
-            if (entityId === undefined) throw new Error(`no entity for ${row.localId}`);
-            values.push({
-              entity_id: entityId,
-              ts: row.ts,
-              value_n: row.value_n,
-              value_b: row.value_b,
-              value_s: row.value_s,
-              status: row.status,
-            });
-          }
-        }
+        const { values, state: next } = generateChunk({
+          config: r.config,
+          entities: r.entities,
+          map,
+          state,
+          list: chunk,
+          overrides,
+        });
         const lastTs = chunk.at(-1) as Date;
         const t0 = performance.now();
         await ports.writeValues({
@@ -419,6 +460,7 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
           ts: lastTs.toISOString(),
           intervals: chunk.length,
           points: values.length,
+          duration_ms: ms,
           kind,
         });
         await mirrorState(deps, {
@@ -642,6 +684,18 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
         holder: r.held,
         progress: r.progress ? { ...r.progress } : null,
       };
+    },
+    overview() {
+      const t = now();
+      return [...runners.values()].map((r) => ({
+        id: r.id,
+        status: r.status,
+        held: r.held,
+        lagSeconds:
+          r.held && r.lastTs
+            ? Math.max(0, (alignDown(t, r.config.intervalMinutes).getTime() - r.lastTs.getTime()) / 1000)
+            : null,
+      }));
     },
   };
   runtimes.set(deps, runtime);

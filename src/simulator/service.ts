@@ -10,6 +10,7 @@
  */
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../access/actor.ts";
+import { entitiesByIdTag } from "../catalog/entities.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -24,18 +25,23 @@ import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
 import { type LiveStatus, resolveConfig, runtimeOf, type TickResult } from "./engine.ts";
 import { buildEntities } from "./model/entities.ts";
 import { alignDown } from "./model/time.ts";
+import type { ModelState } from "./model/types.ts";
 import { defaultPorts, pollers, type SimulatorPorts } from "./ports.ts";
 import {
+  acquireRemoteLease,
+  advanceCheckpoint,
   type DesiredStatus,
   listSimulatorRows,
   loadCheckpoint,
   loadSimulator,
   mirrorState,
+  REMOTE_HOLDER,
   type RunStatus,
   readState,
+  releaseLease,
   type SimulatorRow,
 } from "./store.ts";
-import { toCatalogEntity } from "./tags.ts";
+import { entityIdOf, toCatalogEntity } from "./tags.ts";
 import { listTemplates } from "./templates/index.ts";
 
 /** A simulator key: prefixes its entity ids (`<key>.<local id>`), unique in its org. */
@@ -170,7 +176,7 @@ async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView
     mirror = undefined;
   }
   const status: RunStatus =
-    live && live.status !== "stopped"
+    live && live.holder && live.status !== "stopped"
       ? live.status
       : row.desired_status === "running"
         ? (mirror?.status ?? "stopped")
@@ -187,7 +193,7 @@ async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView
     max_gap_days: config.maxGapDays,
     desired_status: row.desired_status,
     status,
-    error: live?.error ?? mirror?.error_message ?? null,
+    error: (live?.holder ? live.error : mirror?.error_message) ?? null,
     last_run: iso(live?.lastRun ?? ck?.updated_at ?? null),
     last_interval: iso(ck?.last_ts),
     first_interval: iso(ck?.first_ts),
@@ -561,7 +567,12 @@ export async function simulatorMetrics(opts: { deps: ServiceDeps; actor: Actor; 
     last_interval_duration_ms: v.last_duration_ms,
     lag_seconds: lagSeconds,
     error_count_24h: errors24h,
-    next_run: v.next_run,
+    // Without a cron job in this process (a remote runner, tests), the next boundary is due.
+    next_run:
+      v.next_run ??
+      (v.desired_status === "running"
+        ? new Date(alignDown(t, v.interval_minutes).getTime() + v.interval_minutes * 60_000).toISOString()
+        : null),
   };
 }
 
@@ -623,4 +634,187 @@ export async function ensureDemoSimulator(deps: Deps): Promise<number | null> {
     },
   });
   return v.id;
+}
+
+/** What a remote runner needs to continue a simulator: where its history stands and its entity ids. */
+export interface RemoteCheckpoint {
+  simulator: SimulatorView;
+  checkpoint: {
+    last_interval: string;
+    first_interval: string;
+    points_written: number;
+    state: ModelState;
+  } | null;
+  /** Entity id of each local id (`<key>.<local id>` without the key). */
+  entities: Record<string, number>;
+}
+
+/**
+ * The checkpoint and entity ids of a simulator, for a remote runner (`haystack-sim simulate`) that
+ * continues it (org admin).
+ * @throws AppError forbidden.
+ */
+export async function readRemoteCheckpoint(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+}): Promise<RemoteCheckpoint> {
+  const { deps } = opts;
+  const row = await loadFor(deps, opts.actor, opts.id, "admin");
+  const entities = buildEntities(resolveConfig(row).building);
+  const ids = await entitiesByIdTag(
+    deps.dbs.primary,
+    row.org_id,
+    entities.map((e) => entityIdOf(row.key, e.localId)),
+  );
+  const map: Record<string, number> = {};
+  for (const e of entities) {
+    const id = ids.get(entityIdOf(row.key, e.localId));
+    if (id !== undefined) map[e.localId] = id;
+  }
+  const ck = await loadCheckpoint(deps.dbs.primary, row.simulator_id);
+  return {
+    simulator: await view(deps, row),
+    checkpoint: ck
+      ? {
+          last_interval: ck.last_ts.toISOString(),
+          first_interval: ck.first_ts.toISOString(),
+          points_written: ck.points_written,
+          state: ck.state,
+        }
+      : null,
+    entities: map,
+  };
+}
+
+/** A remote runner's report (`POST /simulator/state/{id}`). */
+export interface RemoteStateInput {
+  /** The runner's name; its lease is held as `remote:<holder>`. */
+  holder: string;
+  status: RunStatus;
+  error?: string | null;
+  /** After a successful `POST /bulk/value`: the last interval written and the state after it. */
+  last_interval?: Date;
+  first_interval?: Date;
+  state?: ModelState;
+  points?: number;
+  duration_ms?: number;
+  /** The runner is going away: its lease is released. */
+  release?: boolean;
+}
+
+const LEASE_MIN_MS = 10 * 60_000;
+
+/**
+ * Records a remote runner's state (org admin): takes or renews its lease (taking it over from a
+ * server process, which then stops running the simulator), moves the checkpoint forward when the
+ * report carries a written interval, and updates the state mirror. Returns the desired status, so
+ * the runner pauses or stops as an operator asked.
+ * @throws AppError conflict (another remote runner holds the lease), invalid, forbidden.
+ */
+export async function reportRemoteState(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  input: RemoteStateInput;
+}): Promise<{
+  desired_status: DesiredStatus;
+  lease_expires_at: string | null;
+  checkpoint_moved: boolean;
+  /** Changes when the configuration changes: the runner reloads it. */
+  updated_at: string;
+}> {
+  const { deps, input } = opts;
+  const row = await loadFor(deps, opts.actor, opts.id, "admin");
+  const t = now(deps);
+  const holder = `${REMOTE_HOLDER}${input.holder}`;
+  const config = resolveConfig(row);
+  if (input.release) {
+    await releaseLease(deps, row.simulator_id, holder);
+    await mirrorState(deps, {
+      simulatorId: row.simulator_id,
+      orgId: row.org_id,
+      status: input.status,
+      error: input.error ?? null,
+      at: t,
+    });
+    return {
+      desired_status: row.desired_status,
+      lease_expires_at: null,
+      checkpoint_moved: false,
+      updated_at: row.updated_at.toISOString(),
+    };
+  }
+  const until = new Date(t.getTime() + Math.max(LEASE_MIN_MS, 3 * config.intervalMinutes * 60_000));
+  if (!(await acquireRemoteLease(deps, row.simulator_id, holder, t, until)))
+    throw new AppError("conflict", "another remote runner holds this simulator");
+  let moved = false;
+  if (input.last_interval) {
+    if (!input.state) throw new AppError("invalid", "state is required with last_interval");
+    moved = await advanceCheckpoint(deps.dbs.primary, {
+      simulatorId: row.simulator_id,
+      lastTs: input.last_interval,
+      firstTs: input.first_interval ?? input.last_interval,
+      state: input.state,
+      points: Math.max(0, Math.trunc(input.points ?? 0)),
+      at: t,
+    });
+  }
+  const ck = moved ? await loadCheckpoint(deps.dbs.primary, row.simulator_id) : undefined;
+  await mirrorState(deps, {
+    simulatorId: row.simulator_id,
+    orgId: row.org_id,
+    status: input.status,
+    error: input.error ?? null,
+    ...(ck ? { lastTs: ck.last_ts, totals: ck.state.totals, pointsWritten: ck.points_written } : {}),
+    durationMs: input.duration_ms ?? null,
+    at: t,
+  });
+  if (ck)
+    deps.broker.publish("simulator:interval_written", row.org_id, {
+      simulator_id: row.simulator_id,
+      ts: ck.last_ts.toISOString(),
+      points: input.points ?? 0,
+      duration_ms: input.duration_ms ?? null,
+      kind: "remote",
+    });
+  return {
+    desired_status: row.desired_status,
+    lease_expires_at: until.toISOString(),
+    checkpoint_moved: moved,
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/**
+ * Stores activity events reported by a remote runner (org admin), each published live like the
+ * server's own. Returns how many were accepted.
+ * @throws AppError invalid (unknown type), forbidden.
+ */
+export async function reportRemoteActivity(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  events: ReadonlyArray<{
+    type: string;
+    message: string;
+    details?: Record<string, unknown> | null;
+    timestamp?: Date;
+  }>;
+}): Promise<{ accepted: number }> {
+  const { deps } = opts;
+  const row = await loadFor(deps, opts.actor, opts.id, "admin");
+  for (const e of opts.events)
+    if (!(ACTIVITY_TYPES as readonly string[]).includes(e.type))
+      throw new AppError("invalid", `type must be one of ${ACTIVITY_TYPES.join(", ")}`);
+  for (const e of opts.events)
+    await activityLogOf(deps).log({
+      simulatorId: row.simulator_id,
+      orgId: row.org_id,
+      type: e.type as ActivityType,
+      message: e.message.slice(0, 2000),
+      details: { ...(e.details ?? {}), remote: true },
+      at: e.timestamp ?? now(deps),
+    });
+  return { accepted: opts.events.length };
 }

@@ -172,3 +172,50 @@ export async function releaseLease(deps: ServiceDeps, id: number, holder: string
     holder,
   ]);
 }
+
+/** Lease holders of remote runners (`haystack-sim simulate`) start with this prefix. */
+export const REMOTE_HOLDER = "remote:";
+
+/**
+ * Takes or renews the lease of a simulator for a remote runner. Unlike `acquireLease`, a lease held
+ * by a server process is taken over at once (the server yields on its next renewal); a lease held by
+ * another remote runner only once it expired. True when held.
+ */
+export async function acquireRemoteLease(
+  deps: ServiceDeps,
+  id: number,
+  holder: string,
+  now: Date,
+  until: Date,
+): Promise<boolean> {
+  const rows = await deps.dbs.state.query<{ holder: string }>(
+    `INSERT INTO core.simulator_lease (simulator_id, holder, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (simulator_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE core.simulator_lease.holder = excluded.holder OR core.simulator_lease.expires_at <= $4
+          OR core.simulator_lease.holder NOT LIKE '${REMOTE_HOLDER}%'
+     RETURNING holder`,
+    [id, holder, until, now],
+  );
+  return rows.length === 1 && rows[0]?.holder === holder;
+}
+
+/**
+ * Moves the checkpoint forward to what a remote runner wrote (through `POST /bulk/value`): only a
+ * later `last_ts` is stored, so a repeated or late report never moves it back. True when stored.
+ */
+export async function advanceCheckpoint(
+  db: Sql,
+  c: { simulatorId: number; lastTs: Date; firstTs: Date; state: ModelState; points: number; at: Date },
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO core.hs_simulator_checkpoint (simulator_id, last_ts, first_ts, state, points_written, updated_at)
+     VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)
+     ON CONFLICT (simulator_id) DO UPDATE SET last_ts = excluded.last_ts, state = excluded.state,
+       points_written = core.hs_simulator_checkpoint.points_written + excluded.points_written,
+       updated_at = excluded.updated_at
+       WHERE core.hs_simulator_checkpoint.last_ts < excluded.last_ts
+     RETURNING simulator_id`,
+    [c.simulatorId, c.lastTs, c.firstTs, JSON.stringify(c.state), c.points, c.at],
+  );
+  return rows.length === 1;
+}
