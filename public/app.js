@@ -3,7 +3,8 @@
 //   chart (the server-drawn SVG stays as the no-JavaScript fallback);
 // - `select[data-autosubmit]` submits its form on change;
 // - `button[data-copy]` copies the text of the element it names;
-// - `[data-local-time]` shows an ISO timestamp in the browser's time zone.
+// - `[data-local-time]` shows an ISO timestamp in the browser's time zone;
+// - `form[data-confirm]` asks before submitting (without JavaScript it submits at once).
 (() => {
   const charts = new Map();
 
@@ -97,6 +98,12 @@
         b.textContent = "Copied";
       });
     }
+  });
+
+  document.addEventListener("submit", (e) => {
+    const f = e.target;
+    if (f instanceof HTMLFormElement && f.hasAttribute("data-confirm") && !window.confirm(f.dataset.confirm))
+      e.preventDefault();
   });
 
   let resizeTimer;

@@ -77,13 +77,15 @@ export function Layout(props: {
               </a>
               <nav aria-label="Main">
                 <ul class="nav">
-                  {NAV.map(([href, label]) => (
-                    <li>
-                      <a href={href} aria-current={isCurrent(shell.path, href) ? "page" : undefined}>
-                        {label}
-                      </a>
-                    </li>
-                  ))}
+                  {NAV.filter(([href]) => href !== "/databases" || shell.user?.appAdmin).map(
+                    ([href, label]) => (
+                      <li>
+                        <a href={href} aria-current={isCurrent(shell.path, href) ? "page" : undefined}>
+                          {label}
+                        </a>
+                      </li>
+                    ),
+                  )}
                 </ul>
               </nav>
               {shell.user ? <UserBox shell={shell} /> : null}

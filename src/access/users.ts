@@ -444,6 +444,20 @@ export async function changePassword(opts: {
   });
 }
 
+/**
+ * True while a signed-in user's password was generated and must be changed before anything else
+ * (the console sends such users to the password page). False for tokens and the system.
+ */
+export async function mustChangePassword(opts: { deps: ServiceDeps; actor: Actor }): Promise<boolean> {
+  const { actor } = opts;
+  if (actor.kind !== "user" || actor.userId === null) return false;
+  const [c] = await opts.deps.dbs.primary.query<{ must_change: boolean | null }>(
+    "SELECT must_change FROM core.hs_credential WHERE user_id = $1",
+    [actor.userId],
+  );
+  return !!c?.must_change;
+}
+
 /** The orgs the actor belongs to, with its role (an API token: its one org). */
 export async function myOrgs(opts: { deps: ServiceDeps; actor: Actor }): Promise<
   {

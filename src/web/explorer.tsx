@@ -19,7 +19,8 @@ import { page, pageContext, requireOrg } from "./context.ts";
 import { pointsChart, tagOf, tagText } from "./series.ts";
 import { parseLocalUtc } from "./simulators.tsx";
 
-const LIMIT = 500;
+/** Results per page of the explorer table. */
+export const PAGE_SIZE = 50;
 const MAX_POINTS = 8;
 
 function refOf(r: FilterResult, name: string): number | null {
@@ -105,15 +106,19 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
     const filter = (c.req.query("filter") ?? "").trim();
+    const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(c.req.query("page") ?? "1", 10) || 1));
     let error: FilterError | null = null;
     let results: FilterResult[] = [];
+    let more = false;
     if (filter) {
       try {
         results = await filterEntities({
           deps,
           actor: p.actor,
-          input: { filter, orgId: org.id, tags: ["*"], limit: LIMIT },
+          input: { filter, orgId: org.id, tags: ["*"], skip: (pageNo - 1) * PAGE_SIZE, limit: PAGE_SIZE + 1 },
         });
+        more = results.length > PAGE_SIZE;
+        results = results.slice(0, PAGE_SIZE);
       } catch (e) {
         if (!isAppError(e) || e.code !== "invalid") throw e;
         error = filterErrorOf(e);
@@ -144,7 +149,7 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       isPoint: r.tags.some((t) => t.tag_name === "point"),
       tags: r.tags.filter((t) => t.tag_name !== "id").map((t) => ({ name: t.tag_name, value: tagText(t) })),
     }));
-    const props = { filter, error, rows, tree, truncated: results.length >= LIMIT };
+    const props = { filter, error, rows, tree, page: pageNo, pageSize: PAGE_SIZE, more };
     return page(
       c,
       () => <ExplorerPage shell={p.shell} {...props} />,

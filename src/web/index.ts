@@ -9,6 +9,7 @@ import { mountDashboard } from "./dashboard.tsx";
 import { mountDatabasePages } from "./databases.tsx";
 import { mountExplorerPages } from "./explorer.tsx";
 import { mountLive } from "./live.tsx";
+import { passwordGate } from "./password-gate.ts";
 import { mountSettingsPages } from "./settings.tsx";
 import { mountSimulatorPages } from "./simulators.tsx";
 
@@ -16,6 +17,7 @@ export { pageErrors } from "./errors.tsx";
 
 export function mountWeb(app: Hono<AppEnv>, deps: AppDeps): void {
   mountAssets(app);
+  app.use(passwordGate(deps));
   mountAuthPages(app, deps);
   mountDashboard(app, deps);
   mountSimulatorPages(app, deps);

@@ -6,15 +6,21 @@ import {
   type TokenRow,
   TokenSection,
 } from "../../views/settings/index.tsx";
-import { listOrgs } from "../access/orgs.ts";
+import { createOrg, listOrgs } from "../access/orgs.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
-import { changePassword, listOrgUsers } from "../access/users.ts";
+import { addOrgUser, changePassword, listOrgUsers, removeOrgUser } from "../access/users.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
-import { decryptPollerConfig, listPollers } from "../catalog/pollers.ts";
+import {
+  createPoller,
+  decryptPollerConfig,
+  deletePoller,
+  listPollers,
+  updatePoller,
+} from "../catalog/pollers.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { clientIp } from "../http/auth.ts";
 import { passwordErrors } from "./auth-pages.tsx";
-import { flash, formOf, isFragment, type PageContext, pageContext, redirect } from "./context.ts";
+import { flash, formOf, isFragment, type PageContext, pageContext, redirect, requireOrg } from "./context.ts";
 
 async function tokenRows(deps: AppDeps, p: PageContext): Promise<TokenRow[] | null> {
   if (p.org?.role !== "admin") return null;
@@ -40,7 +46,7 @@ async function settingsProps(
   const admin = p.org?.role === "admin";
   let pollers: SettingsProps["pollers"] = null;
   if (admin && p.org) {
-    const list = await listPollers({ deps, actor: p.actor, orgId: p.org.id });
+    const list = await listPollers({ deps, actor: p.actor, orgId: p.org.id, status: "any" });
     pollers = await Promise.all(
       list.map(async (x) => ({
         id: x.poller_id,
@@ -58,6 +64,7 @@ async function settingsProps(
     orgName: p.org?.name ?? null,
     isOrgAdmin: admin,
     isAppAdmin: p.actor.appAdmin,
+    userId: p.actor.userId,
     password: {},
     tokens: await tokenRows(deps, p),
     newToken: null,
@@ -94,10 +101,11 @@ async function tokensAnswer(
   if (isFragment(c)) {
     return c.html(
       <TokenSection
-        tokens={(await tokenRows(deps, p)) ?? []}
+        tokens={await tokenRows(deps, p)}
         newToken={over.newToken ?? null}
         error={over.tokenError ?? null}
         csrf={p.shell.csrf}
+        orgName={p.org?.name ?? null}
       />,
       status as 200,
     );
@@ -183,5 +191,158 @@ export function mountSettingsPages(app: Hono<AppEnv>, deps: AppDeps): void {
     if (isFragment(c)) return tokensAnswer(c, deps, p, {});
     flash(c, "ok", "Token revoked.");
     return c.redirect("/settings#tokens", 303);
+  });
+
+  mountSettingsAdminPages(app, deps);
+}
+
+/** The settings page again after a refused form post, with the section's error and what was typed. */
+async function refused(
+  c: Context,
+  deps: AppDeps,
+  p: PageContext,
+  error: NonNullable<SettingsProps["error"]>,
+  typed: Record<string, string>,
+) {
+  c.header("cache-control", "no-store");
+  const { _csrf: _, user_password: __, ...shown } = typed;
+  return c.html(
+    <SettingsPage shell={p.shell} {...(await settingsProps(deps, p, { error, typed: shown }))} />,
+    422,
+  );
+}
+
+const REFUSED = new Set(["invalid", "conflict"]);
+
+function idOf(c: Context): number {
+  const id = Number(c.req.param("id"));
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError("not_found", "not found");
+  return id;
+}
+
+/** Users and memberships of the org, orgs, pollers: forms over the access and catalog verbs. */
+export function mountSettingsAdminPages(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.post("/settings/users", async (c) => {
+    const p = await pageContext(c, deps);
+    const org = requireOrg(p);
+    const f = await formOf(c);
+    try {
+      const r = await addOrgUser({
+        deps,
+        actor: p.actor,
+        orgId: org.id,
+        email: f.email ?? "",
+        password: f.user_password || null,
+        role: f.role === "admin" ? "admin" : "member",
+        ip: clientIp(c, deps.config.trustProxy),
+      });
+      if (r.password) {
+        c.header("cache-control", "no-store");
+        return c.html(
+          <SettingsPage
+            shell={p.shell}
+            {...(await settingsProps(deps, p, { newUser: { email: r.user.email, password: r.password } }))}
+          />,
+        );
+      }
+      flash(
+        c,
+        "ok",
+        r.created ? `${r.user.email} added.` : `${r.user.email} is now ${r.user.role} of ${org.name}.`,
+      );
+      return redirect(c, "/settings#users");
+    } catch (e) {
+      if (!isAppError(e) || !REFUSED.has(e.code)) throw e;
+      return refused(c, deps, p, { section: "users", message: e.message }, f);
+    }
+  });
+
+  app.post("/settings/users/:id{[0-9]+}/remove", async (c) => {
+    const p = await pageContext(c, deps);
+    const org = requireOrg(p);
+    try {
+      const m = await removeOrgUser({
+        deps,
+        actor: p.actor,
+        orgId: org.id,
+        userId: idOf(c),
+        ip: clientIp(c, deps.config.trustProxy),
+      });
+      flash(c, "ok", `${m.email} removed from ${org.name}.`);
+      return redirect(c, "/settings#users");
+    } catch (e) {
+      if (!isAppError(e) || !REFUSED.has(e.code)) throw e;
+      return refused(c, deps, p, { section: "users", message: e.message }, {});
+    }
+  });
+
+  app.post("/settings/orgs", async (c) => {
+    const p = await pageContext(c, deps);
+    const f = await formOf(c);
+    try {
+      const org = await createOrg({
+        deps,
+        actor: p.actor,
+        name: (f.org_name ?? "").trim(),
+        key: (f.org_key ?? "").trim(),
+        ip: clientIp(c, deps.config.trustProxy),
+      });
+      flash(c, "ok", `Organization ${org.name ?? org.key} created.`);
+      return redirect(c, "/settings#orgs");
+    } catch (e) {
+      if (!isAppError(e) || !REFUSED.has(e.code)) throw e;
+      return refused(c, deps, p, { section: "orgs", message: e.message }, f);
+    }
+  });
+
+  app.post("/settings/pollers", async (c) => {
+    const p = await pageContext(c, deps);
+    const org = requireOrg(p);
+    const f = await formOf(c);
+    try {
+      const x = await createPoller({
+        deps,
+        actor: p.actor,
+        orgId: org.id,
+        pollerType: (f.poller_type ?? "").trim(),
+        pollerName: (f.poller_name ?? "").trim(),
+        config: f.config ?? "",
+        status: f.status === "inactive" ? "inactive" : "active",
+      });
+      flash(c, "ok", `Poller ${x.poller_name} created.`);
+      return redirect(c, "/settings#pollers");
+    } catch (e) {
+      if (!isAppError(e) || !REFUSED.has(e.code)) throw e;
+      return refused(c, deps, p, { section: "pollers", message: e.message }, f);
+    }
+  });
+
+  app.post("/settings/pollers/:id{[0-9]+}", async (c) => {
+    const p = await pageContext(c, deps);
+    const pollerId = idOf(c);
+    const f = await formOf(c);
+    try {
+      const x = await updatePoller({
+        deps,
+        actor: p.actor,
+        pollerId,
+        pollerType: (f.poller_type ?? "").trim(),
+        pollerName: (f.poller_name ?? "").trim(),
+        config: f.config ?? "",
+        status: f.status === "inactive" ? "inactive" : "active",
+      });
+      flash(c, "ok", `Poller ${x.poller_name} saved.`);
+      return redirect(c, "/settings#pollers");
+    } catch (e) {
+      if (!isAppError(e) || !REFUSED.has(e.code)) throw e;
+      return refused(c, deps, p, { section: "pollers", message: e.message, pollerId }, {});
+    }
+  });
+
+  app.post("/settings/pollers/:id{[0-9]+}/delete", async (c) => {
+    const p = await pageContext(c, deps);
+    const x = await deletePoller({ deps, actor: p.actor, pollerId: idOf(c) });
+    flash(c, "ok", `Poller ${x.poller_name} deleted.`);
+    return redirect(c, "/settings#pollers");
   });
 }

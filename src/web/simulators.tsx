@@ -3,6 +3,12 @@ import type { Context, Hono } from "hono";
 import YAML from "yaml";
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
 import { ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
+import {
+  type EditFormErrors,
+  type EditFormValues,
+  SimulatorEditForm,
+  SimulatorEditPage,
+} from "../../views/simulators/edit.tsx";
 import { SimulatorListPage, SimulatorRows } from "../../views/simulators/list.tsx";
 import {
   NewSimulatorPage,
@@ -23,9 +29,11 @@ import {
   resumeSimulator,
   runNow,
   type SimulatorInput,
+  type SimulatorView,
   simulatorTemplates,
   startSimulator,
   stopSimulator,
+  updateSimulatorConfig,
 } from "../simulator/service.ts";
 import { flash, formOf, page, pageContext, redirect, requireOrg } from "./context.ts";
 import { simulatorSummary } from "./dashboard.tsx";
@@ -36,6 +44,11 @@ const idParam = (c: Context): number => {
   if (!Number.isSafeInteger(id) || id <= 0) throw new AppError("not_found", "no such simulator");
   return id;
 };
+
+/** Creating and changing simulators is for admins of the org (the service checks again). */
+function requireAdmin(role: string | null | undefined): void {
+  if (role !== "admin") throw new AppError("forbidden", "only an admin of the org can change simulators");
+}
 
 const FIELD_OF: Record<string, keyof SimulatorFormValues> = {
   name: "name",
@@ -69,6 +82,58 @@ export function formErrorsOf(e: AppError): SimulatorFormErrors {
   if (configLines.length) errors.config = configLines.join("\n");
   return errors;
 }
+
+const EDIT_FIELD_OF: Record<string, keyof EditFormValues> = {
+  name: "name",
+  intervalMinutes: "interval_minutes",
+  seed: "seed",
+  "quality.stalePercent": "stale_percent",
+  "quality.faultPercent": "fault_percent",
+};
+
+/** Maps a 422 of updateSimulatorConfig to the edit form: fields, fault windows, the document. */
+export function editErrorsOf(e: AppError): EditFormErrors {
+  const detail = Array.isArray(e.detail) ? (e.detail as Array<{ loc?: unknown[]; msg?: string }>) : [];
+  if (detail.length === 0) return { form: [e.message] };
+  const errors: EditFormErrors = {};
+  const faults: string[] = [];
+  const config: string[] = [];
+  for (const d of detail) {
+    const loc = (d.loc ?? []).map(String);
+    const rest = loc[0] === "body" ? loc.slice(1) : loc;
+    const msg = d.msg ?? "invalid";
+    const path = rest[0] === "config" ? rest.slice(1) : rest;
+    const field = EDIT_FIELD_OF[path.join(".")];
+    if (field) errors[field] = msg;
+    else if (path[0] === "faults") faults.push(path.length > 1 ? `${path.slice(1).join(".")}: ${msg}` : msg);
+    else config.push(path.length > 0 ? `${path.join(".")}: ${msg}` : msg);
+  }
+  if (faults.length) errors.faults = faults.join("\n");
+  if (config.length) errors.config = config.join("\n");
+  return errors;
+}
+
+/** The edit form's values for a simulator as it is. */
+export function editValuesOf(v: SimulatorView): EditFormValues {
+  const { name: _n, intervalMinutes, seed, quality, faults, ...rest } = v.config as Record<string, unknown>;
+  const q = (quality ?? {}) as { stalePercent?: number; faultPercent?: number };
+  const list = Array.isArray(faults) ? faults : [];
+  return {
+    name: v.name,
+    interval_minutes: String(intervalMinutes ?? v.interval_minutes),
+    seed: String(seed ?? v.seed),
+    stale_percent: q.stalePercent === undefined ? "" : String(q.stalePercent),
+    fault_percent: q.faultPercent === undefined ? "" : String(q.faultPercent),
+    faults: list.length ? YAML.stringify(list) : "",
+    config: Object.keys(rest).length ? YAML.stringify(rest) : "",
+  };
+}
+
+const numOrUndefined = (s: string | undefined): number | undefined | "bad" => {
+  if (s === undefined || s.trim() === "") return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : "bad";
+};
 
 const intOrUndefined = (s: string | undefined): number | undefined | "bad" => {
   if (s === undefined || s.trim() === "") return undefined;
@@ -108,7 +173,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get("/simulators/new", async (c) => {
     const p = await pageContext(c, deps);
-    requireOrg(p);
+    requireAdmin(requireOrg(p).role);
     const values = { ...blank(), template: c.req.query("template") ?? blank().template };
     return c.html(
       <NewSimulatorPage
@@ -126,6 +191,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post("/simulators/new", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
+    requireAdmin(org.role);
     const f = await formOf(c);
     const values: SimulatorFormValues = {
       name: f.name ?? "",
@@ -253,9 +319,108 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     return c.redirect(`/simulators/${id}`, 303);
   });
 
+  app.get("/simulators/:id{[0-9]+}/edit", async (c) => {
+    const p = await pageContext(c, deps);
+    const v = await getSimulator({ deps, actor: p.actor, id: idParam(c) });
+    requireAdmin(p.actor.roleIn(v.org_id));
+    c.header("cache-control", "no-store");
+    return c.html(
+      <SimulatorEditPage
+        shell={p.shell}
+        id={v.id}
+        name={v.name}
+        simKey={v.key}
+        values={editValuesOf(v)}
+        errors={{}}
+        csrf={p.shell.csrf}
+      />,
+    );
+  });
+
+  app.post("/simulators/:id{[0-9]+}/edit", async (c) => {
+    const p = await pageContext(c, deps);
+    const id = idParam(c);
+    const v = await getSimulator({ deps, actor: p.actor, id });
+    requireAdmin(p.actor.roleIn(v.org_id));
+    const f = await formOf(c);
+    const values: EditFormValues = {
+      name: f.name ?? "",
+      interval_minutes: f.interval_minutes ?? "",
+      seed: f.seed ?? "",
+      stale_percent: f.stale_percent ?? "",
+      fault_percent: f.fault_percent ?? "",
+      faults: f.faults ?? "",
+      config: f.config ?? "",
+    };
+    const errors: EditFormErrors = {};
+    const input: SimulatorInput = {};
+    if (values.name.trim()) input.name = values.name.trim();
+    else errors.name = "Enter a name.";
+    for (const [field, prop] of [
+      ["interval_minutes", "interval_minutes"],
+      ["seed", "seed"],
+    ] as const) {
+      const n = intOrUndefined(values[field]);
+      if (n === "bad") errors[field] = "Enter a whole number.";
+      else if (n !== undefined) input[prop] = n;
+    }
+    const quality: Record<string, number> = {};
+    for (const [field, key] of [
+      ["stale_percent", "stalePercent"],
+      ["fault_percent", "faultPercent"],
+    ] as const) {
+      const n = numOrUndefined(values[field]);
+      if (n === "bad") errors[field] = "Enter a number from 0 to 100.";
+      else if (n !== undefined) quality[key] = n;
+    }
+    let faults: unknown = [];
+    if (values.faults.trim()) {
+      try {
+        faults = YAML.parse(values.faults);
+        if (!Array.isArray(faults)) errors.faults = "Enter a list (one `- type: …` entry per fault window).";
+      } catch (e) {
+        errors.faults = `Not valid YAML or JSON: ${(e as Error).message}`;
+      }
+    }
+    // The document: the text as the service reads it when it is not a mapping (its error goes next to
+    // the editor), otherwise the mapping with the fields' keys set.
+    let config: string | Record<string, unknown> = values.config;
+    try {
+      const doc = values.config.trim() ? (YAML.parse(values.config) as unknown) : {};
+      if (doc !== null && typeof doc === "object" && !Array.isArray(doc)) {
+        const d = { ...(doc as Record<string, unknown>) };
+        if (Object.keys(quality).length) d.quality = quality;
+        else delete d.quality;
+        d.faults = faults;
+        config = d;
+      }
+    } catch {
+      // leave the text: updateSimulatorConfig reports where it fails
+    }
+    input.config = config;
+    if (Object.keys(errors).length === 0) {
+      try {
+        const sim = await updateSimulatorConfig({ deps, actor: p.actor, id, input });
+        flash(c, "ok", `Configuration of ${sim.name} saved; it applies from the next interval.`);
+        return redirect(c, `/simulators/${sim.id}`);
+      } catch (e) {
+        if (!isAppError(e) || e.code !== "invalid") throw e;
+        Object.assign(errors, editErrorsOf(e));
+      }
+    }
+    const props = { id, simKey: v.key, values, errors, csrf: p.shell.csrf };
+    return page(
+      c,
+      () => <SimulatorEditPage shell={p.shell} name={v.name} {...props} />,
+      () => <SimulatorEditForm {...props} />,
+      422,
+    );
+  });
+
   app.get("/simulators/:id{[0-9]+}/reset", async (c) => {
     const p = await pageContext(c, deps);
     const v = await getSimulator({ deps, actor: p.actor, id: idParam(c) });
+    requireAdmin(p.actor.roleIn(v.org_id));
     return c.html(<ResetConfirmPage shell={p.shell} sim={await simulatorSummary(deps, p.actor, v, "")} />);
   });
 

@@ -40,7 +40,37 @@ export interface ExplorerProps {
   error: FilterError | null;
   rows: readonly EntityRow[];
   tree: readonly TreeNode[];
-  truncated: boolean;
+  /** 1-based page of the results, its size, and whether a next page exists. */
+  page: number;
+  pageSize: number;
+  more: boolean;
+}
+
+function Pager(p: { filter: string; page: number; more: boolean }) {
+  if (p.page <= 1 && !p.more) return null;
+  const link = (n: number, label: string, rel: string) => {
+    const href = `/explorer${qs({ filter: p.filter, page: n > 1 ? n : null })}`;
+    return (
+      <a
+        href={href}
+        rel={rel}
+        class="button secondary"
+        hx-get={href}
+        hx-target="#explorer-results"
+        hx-swap="outerHTML show:#main:top"
+        hx-push-url="true"
+      >
+        {label}
+      </a>
+    );
+  };
+  return (
+    <nav class="pager" aria-label="Result pages">
+      {p.page > 1 ? link(p.page - 1, "← Previous", "prev") : <span />}
+      <span class="small muted">Page {p.page}</span>
+      {p.more ? link(p.page + 1, "Next →", "next") : <span />}
+    </nav>
+  );
 }
 
 function FilterErrorBox(p: { filter: string; error: FilterError }) {
@@ -82,9 +112,12 @@ export function ExplorerResults(p: ExplorerProps) {
     <div id="explorer-results">
       {p.error ? <FilterErrorBox filter={p.filter} error={p.error} /> : null}
       {!p.error && p.filter ? (
-        <p class="small muted">
-          {p.rows.length} entit{p.rows.length === 1 ? "y" : "ies"}
-          {p.truncated ? " (first page)" : ""}.
+        <p class="small muted" id="result-count">
+          {p.rows.length === 0
+            ? "No entities match."
+            : p.page === 1 && !p.more
+              ? `${p.rows.length} entit${p.rows.length === 1 ? "y" : "ies"}.`
+              : `Entities ${(p.page - 1) * p.pageSize + 1}–${(p.page - 1) * p.pageSize + p.rows.length}${p.more ? " (more on the next page)" : ""}.`}
           {points.length > 1 ? (
             <>
               {" "}
@@ -96,35 +129,38 @@ export function ExplorerResults(p: ExplorerProps) {
         </p>
       ) : null}
       <div class="cols">
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Matching entities</caption>
-            <thead>
-              <tr>
-                <th scope="col">Entity</th>
-                <th scope="col">Tags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.rows.map((r) => (
+        <div class="stack">
+          <div class="table-wrap">
+            <table class="entities">
+              <caption class="visually-hidden">Matching entities</caption>
+              <thead>
                 <tr>
-                  <td>
-                    {r.isPoint ? (
-                      <a href={`/explorer/chart${qs({ points: r.id })}`}>{r.dis ?? r.ref}</a>
-                    ) : (
-                      (r.dis ?? r.ref)
-                    )}
-                    <div class="small muted mono">@{r.ref ?? r.id}</div>
-                  </td>
-                  <td class="tags">
-                    {r.tags.map((t) => (
-                      <span class="tag">{t.value === "✓" ? t.name : `${t.name}: ${t.value}`}</span>
-                    ))}
-                  </td>
+                  <th scope="col">Entity</th>
+                  <th scope="col">Tags</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {p.rows.map((r) => (
+                  <tr>
+                    <td>
+                      {r.isPoint ? (
+                        <a href={`/explorer/chart${qs({ points: r.id })}`}>{r.dis ?? r.ref}</a>
+                      ) : (
+                        (r.dis ?? r.ref)
+                      )}
+                      <div class="small muted mono">@{r.ref ?? r.id}</div>
+                    </td>
+                    <td class="tags">
+                      {r.tags.map((t) => (
+                        <span class="tag">{t.value === "✓" ? t.name : `${t.name}: ${t.value}`}</span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {p.filter && !p.error ? <Pager filter={p.filter} page={p.page} more={p.more} /> : null}
         </div>
         <nav class="panel tree" aria-label="Site, equipment and points">
           <h2>Tree</h2>

@@ -1,0 +1,168 @@
+// Edit a simulator: name, interval, seed, data quality and fault windows as fields, and the rest of
+// the configuration as YAML or JSON. The key and template of an existing simulator do not change
+// here (the template is part of the document). Errors found by the server sit next to their field.
+import { CsrfField } from "../components/csrf-field.tsx";
+import { Field, FormErrors } from "../components/field.tsx";
+import { Layout } from "../layout.tsx";
+import type { Shell } from "../shell.ts";
+
+export interface EditFormValues {
+  name: string;
+  interval_minutes: string;
+  seed: string;
+  stale_percent: string;
+  fault_percent: string;
+  /** The `faults` list as YAML. */
+  faults: string;
+  /** The rest of the document as YAML. */
+  config: string;
+}
+
+export type EditFormErrors = Partial<Record<keyof EditFormValues, string>> & { form?: string[] };
+
+export interface EditFormProps {
+  id: number;
+  simKey: string;
+  values: EditFormValues;
+  errors: EditFormErrors;
+  csrf: string | null;
+}
+
+function TextArea(p: {
+  name: keyof EditFormValues;
+  label: string;
+  value: string;
+  error?: string;
+  hint: unknown;
+  rows: number;
+}) {
+  const id = `f-${p.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{p.label}</label>
+      <textarea
+        id={id}
+        name={p.name}
+        rows={p.rows}
+        spellcheck={false}
+        class="code"
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={p.error ? `${id}-hint ${id}-err` : `${id}-hint`}
+      >
+        {p.value}
+      </textarea>
+      <div class="hint" id={`${id}-hint`}>
+        {p.hint}
+      </div>
+      {p.error ? (
+        <pre class="error" id={`${id}-err`}>
+          {p.error}
+        </pre>
+      ) : null}
+    </div>
+  );
+}
+
+export function SimulatorEditForm(p: EditFormProps) {
+  const v = p.values;
+  const e = p.errors;
+  const action = `/simulators/${p.id}/edit`;
+  return (
+    <form
+      method="post"
+      action={action}
+      id="simulator-form"
+      hx-post={action}
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <CsrfField token={p.csrf} />
+      <FormErrors errors={e.form} />
+      <div class="inline-fields">
+        <Field name="name" label="Name" value={v.name} error={e.name} required />
+        <Field
+          name="interval_minutes"
+          label="Interval (minutes)"
+          type="number"
+          value={v.interval_minutes}
+          error={e.interval_minutes}
+          min={1}
+        />
+        <Field name="seed" label="Seed" type="number" value={v.seed} error={e.seed} min={0} />
+      </div>
+      <fieldset>
+        <legend>Data quality</legend>
+        <div class="inline-fields">
+          <Field
+            name="stale_percent"
+            label="Stale values (%)"
+            type="number"
+            value={v.stale_percent}
+            error={e.stale_percent}
+            min={0}
+            max={100}
+            hint="Share of readings repeated unchanged."
+          />
+          <Field
+            name="fault_percent"
+            label="Faulty values (%)"
+            type="number"
+            value={v.fault_percent}
+            error={e.fault_percent}
+            min={0}
+            max={100}
+            hint="Share of readings flagged as faults."
+          />
+        </div>
+      </fieldset>
+      <TextArea
+        name="faults"
+        label="Fault windows (YAML or JSON list)"
+        value={v.faults}
+        error={e.faults}
+        rows={6}
+        hint={
+          <>
+            For example{" "}
+            <code>
+              - {"{"} type: sensor_bias, target: ahu-1, start: 2025-01-06T08:00:00Z, end: 2025-01-06T12:00:00Z{" "}
+              {"}"}
+            </code>
+            ; types: stuck_damper, sensor_bias, chiller_trip, comm_outage. Empty: none.
+          </>
+        }
+      />
+      <TextArea
+        name="config"
+        label="Configuration (YAML or JSON)"
+        value={v.config}
+        error={e.config}
+        rows={16}
+        hint={
+          <>
+            The rest of the document (template, building…). The key <code>{p.simKey}</code> does not change;
+            the fields above win over the same keys here.
+          </>
+        }
+      />
+      <div class="row">
+        <button type="submit">Save configuration</button>
+        <a href={`/simulators/${p.id}`}>Cancel</a>
+      </div>
+    </form>
+  );
+}
+
+export function SimulatorEditPage(p: EditFormProps & { shell: Shell; name: string }) {
+  return (
+    <Layout shell={p.shell} title={`Edit ${p.name}`}>
+      <p class="small">
+        <a href="/simulators">Simulators</a> / <a href={`/simulators/${p.id}`}>{p.name}</a> /
+      </p>
+      <h1>Edit {p.name}</h1>
+      <div class="panel">
+        <SimulatorEditForm {...p} />
+      </div>
+    </Layout>
+  );
+}
