@@ -85,13 +85,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
-  // The Haystack API authenticates its own way (HELLO/SCRAM/bearer with Haystack 401 challenges).
-  app.route("/", haystackRoutes(deps));
-
   // Every request after this point is authenticated unless its route is on the public list.
   // Pages answer errors as HTML (and send browsers without a session to the sign-in page).
   app.use(pageErrors(deps));
   app.use(authMiddleware(deps));
+
+  // The Haystack API: our bearer credentials are resolved above; its own exchange (HELLO/SCRAM,
+  // `BEARER authToken=`) and Haystack 401 challenges pass through to it (see http/auth.ts).
+  app.route("/", haystackRoutes(deps));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 

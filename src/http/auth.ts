@@ -7,9 +7,9 @@
 // - Cookie-authenticated unsafe requests must come from our own origin (Origin / Sec-Fetch-Site)
 //   and carry the session's CSRF token (`X-CSRF-Token` header or `_csrf` form field). Pages get
 //   the token from `c.get("csrfToken")`.
-// - Haystack paths (`/api/…`) accept our bearer credentials too, but the Haystack route owns its
-//   own exchange (HELLO / SCRAM / `BEARER authToken=`): there, credentials this middleware does not
-//   recognise pass through with a null actor, and the route answers 401 itself.
+// - Haystack paths (`/api/…`) accept our credentials too, but the Haystack route owns its own
+//   exchange (HELLO / SCRAM / `BEARER authToken=`) and its 401 challenges: there, missing or
+//   unrecognised credentials pass through with a null actor, and the route answers 401 itself.
 // - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -174,9 +174,9 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
         return c.json({ detail: "cross-site request refused" }, 403);
       return next();
     }
+    const haystack = path.startsWith(HAYSTACK_PREFIX);
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
-      const haystack = path.startsWith(HAYSTACK_PREFIX);
       const m = /^Bearer\s+(?:authToken=)?([^\s,]+)\s*$/i.exec(authorization);
       if (!m) return haystack ? next() : unauthorized(c, "unsupported authorization scheme; use Bearer");
       const token = m[1]!;
@@ -191,6 +191,7 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
     const cookie = sessionCookieOf(c);
     const s = cookie ? await verifyJwt(deps, cookie, "session") : null;
     if (!s) {
+      if (haystack) return next();
       if (cookie) clearSessionCookie(c, deps);
       return unauthorized(c, cookie ? "session expired; sign in again" : "not authenticated");
     }
