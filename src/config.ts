@@ -44,6 +44,7 @@ const envSchema = z.object({
   BULK_MAX_VALUES: int(1, 10_000_000).default(100_000),
   SESSION_HOURS: int(1, 24 * 365).default(24),
   SIMULATORS: bool.default(true),
+  SIMULATOR_LEASE_SECONDS: int(5, 3600).default(90),
   PUBLIC_URL: z.string().url().optional(),
   TRUST_PROXY: bool.default(false),
 });
@@ -77,6 +78,8 @@ export interface Config {
   readonly bulkMaxValues: number;
   readonly sessionHours: number;
   readonly simulators: boolean;
+  /** How long a process's claim on a simulator lasts without renewal (after a crash: the takeover delay). */
+  readonly simulatorLeaseMs: number;
   readonly publicUrl: string | undefined;
   /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
   readonly trustProxy: boolean;
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bulkMaxValues: e.BULK_MAX_VALUES,
     sessionHours: e.SESSION_HOURS,
     simulators: e.SIMULATORS,
+    simulatorLeaseMs: e.SIMULATOR_LEASE_SECONDS * 1000,
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
   });

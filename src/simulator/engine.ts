@@ -417,8 +417,14 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
           { from: list[0]?.toISOString(), to: list.at(-1)?.toISOString(), total: list.length },
         );
       }
+      let renewed = now().getTime();
       for (let i = 0; i < list.length; i += perChunk) {
         if (r.cancel || stopped) break;
+        // A long gap fill keeps its lease; if another process took it meanwhile, stop here.
+        if (now().getTime() - renewed > leaseMs / 3) {
+          if (!(await renew(r))) break;
+          renewed = now().getTime();
+        }
         const chunk = list.slice(i, i + perChunk);
         const overrides = await overridesFor(r, state);
         const { values, state: next } = generateChunk({

@@ -23,7 +23,7 @@ export function simulatorBackgroundService(deps: ServiceDeps & { metrics?: AppMe
     name: "simulator.tick",
     start() {
       if (!deps.config.simulators) return;
-      const rt = createSimulatorRuntime({ deps });
+      const rt = createSimulatorRuntime({ deps, leaseMs: deps.config.simulatorLeaseMs });
       runtime = rt;
       if (deps.metrics) observer = observeSimulators(deps, deps.metrics, rt);
       starting = (async () => {

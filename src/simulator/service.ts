@@ -176,7 +176,7 @@ async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView
     mirror = undefined;
   }
   const status: RunStatus =
-    live && live.holder && live.status !== "stopped"
+    live?.holder && live.status !== "stopped"
       ? live.status
       : row.desired_status === "running"
         ? (mirror?.status ?? "stopped")
