@@ -76,3 +76,25 @@ export async function historyOf(deps: ServiceDeps, orgKey: string, simKey: strin
 }
 
 export type Ports = Partial<SimulatorPorts>;
+
+export const ADMIN = { email: "admin@sim.test", password: "correct horse battery staple" };
+
+/** A bearer token of a spawned server's first admin (`ADMIN_EMAIL`/`ADMIN_PASSWORD`). */
+export async function serverToken(url: string, who = ADMIN): Promise<string> {
+  const res = await fetch(`${url}/authorize/token`, {
+    method: "POST",
+    headers: { authorization: `Basic ${btoa(`${who.email}:${who.password}`)}` },
+  });
+  if (!res.ok) throw new Error(`POST /authorize/token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** JSON from a spawned server, with a bearer token; throws on a non-2xx answer. */
+export async function api<T>(url: string, token: string, path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
