@@ -11,6 +11,7 @@ import { createRemoteRunner, parseSimulateArgs } from "../../src/simulator/remot
 import { createSimulator } from "../../src/simulator/service.ts";
 import { loadCheckpoint } from "../../src/simulator/store.ts";
 import { bearer, seedOrg } from "../harness/auth.ts";
+import { runCli } from "../harness/proc.ts";
 import { clock, HOUR, historyOf, simEnv } from "./helpers.ts";
 
 const RETAIL_POINTS = 126;
@@ -218,6 +219,13 @@ describe("remote runner", () => {
     expect(text).toContain('"message":"hello from afar"');
     abort.abort();
     await reader.cancel().catch(() => undefined);
+  });
+
+  test("the simulate command refuses bad usage with exit code 2 and is listed in help", async () => {
+    const bad = await runCli(["simulate", "--token", "t"], { DEMO: "false" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("usage: haystack-sim simulate --api-url URL --token TOKEN --simulator-id N");
+    expect((await runCli(["help"], {})).stdout).toContain("simulate --api-url URL");
   });
 
   test("simulate arguments", () => {
