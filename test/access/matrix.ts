@@ -19,6 +19,7 @@
 import type { AppDeps } from "../../src/app.ts";
 import type { Database } from "../../src/db/index.ts";
 import { bearer, type SeededOrg, type SeededUser, TEST_PASSWORD } from "../harness/auth.ts";
+import { SIMULATOR_MATRIX } from "./matrix-simulators.ts";
 
 export const PERSONAS = ["anonymous", "otherOrg", "member", "orgAdmin", "appAdmin"] as const;
 export type Persona = (typeof PERSONAS)[number];
@@ -678,5 +679,8 @@ for (const kind of PERMISSION_KINDS) {
     request: async (fx) => ({ path: `/${kind}/${await permissionRow(fx, kind)}?org_id=${fx.a.org.id}` }),
   };
 }
+
+// The /simulator routes (test/access/matrix-simulators.ts).
+Object.assign(MATRIX, SIMULATOR_MATRIX);
 
 export { bearer };
