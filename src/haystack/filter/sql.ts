@@ -111,14 +111,22 @@ class Compiler {
     );
   }
 
-  /** The entity ids a Ref row (or each Ref of a List row) `t` of kind `k` points at. */
+  /**
+   * The entity ids a Ref row (or each Ref of a List row) `t` of kind `k` points at. One branch per
+   * storage form, each gated by conditions on `t` alone (PostgreSQL runs them as one-time filters,
+   * so a row stored with `value_ref` never scans the `id` rows), and the `id` lookups compare
+   * `value_s` with `=` so they can use the (tag_id, value_s) index.
+   */
   private targets(t: string, k: string): string {
     const i = this.alias("i");
+    const j = this.alias("i");
+    const el = this.alias("el");
     return (
       `SELECT ${t}.value_ref WHERE ${t}.value_ref IS NOT NULL AND ${k} = 'Ref' ` +
-      `UNION ALL SELECT ${i}.entity_id FROM ${this.idRows(i)} AND (` +
-      `(${k} = 'Ref' AND ${t}.value_ref IS NULL AND ${i}.value_s = ${t}.value_s) OR ` +
-      `(${k} = 'List' AND ('@' || ${i}.value_s) = ANY(${t}.value_list)))`
+      `UNION ALL SELECT ${i}.entity_id FROM ${this.idRows(i)} ` +
+      `AND ${k} = 'Ref' AND ${t}.value_ref IS NULL AND ${i}.value_s = ${t}.value_s ` +
+      `UNION ALL SELECT ${j}.entity_id FROM ${this.idRows(j)} AND ${k} = 'List' AND ${j}.value_s IN ` +
+      `(SELECT substr(${el}.v, 2) FROM unnest(${t}.value_list) ${el}(v) WHERE left(${el}.v, 1) = '@')`
     );
   }
 
