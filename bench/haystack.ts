@@ -1,0 +1,277 @@
+// Haystack benchmark on one throwaway PostgreSQL cluster, the real server on a loopback port:
+//  - filter latency of `point and equipRef->ahuRef` style queries on 10,000 and 100,000 entities
+//    (the compiled SQL as the Haystack API runs it, full result, for an org member; and the HTTP
+//    `read` op answering the first 1,000 matches as Zinc);
+//  - `hisRead` of one year of one point (35,040 rows at 15 minutes) as Zinc and as JSON;
+//  - `read` of 5,000 points (by filter and by ids) as Zinc and as JSON.
+// Entities are bulk-inserted with set-based SQL in blocks of 100: one AHU, nine VAVs (ahuRef to the
+// AHU) and 90 points (equipRef to one of the ten equips, curVal); one site per ten blocks (a work
+// table, public.bench_bm, maps block positions to entity ids while the tags are inserted).
+// Run: `bun bench/haystack.ts [runs]` (default 7 timed runs per figure, after one warm-up).
+import { actorForUser } from "../src/access/resolve.ts";
+import { loadConfig } from "../src/config.ts";
+import { migrate, openDatabase, type Sql } from "../src/db/index.ts";
+import { Grid, parseFilter, Ref, writeZincGrid } from "../src/haystack/index.ts";
+import { filterEntityIds } from "../src/haystack-api/entities.ts";
+import { silentLogger } from "../src/log.ts";
+import { startServer } from "../src/server.ts";
+import { seedOrg } from "../test/harness/auth.ts";
+import { startCluster } from "../test/harness/pg.ts";
+
+const RUNS = Math.max(1, Number(process.argv[2] ?? 7));
+const BLOCK = 100;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** One warm-up, then RUNS timed calls; p50/p99 in ms and the last result. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ p50: number; p99: number; last: T }> {
+  let last = await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    last = await fn();
+    ms.push(performance.now() - t0);
+  }
+  return { p50: pct(ms, 50), p99: pct(ms, 99), last };
+}
+
+const TAGS = [
+  "id",
+  "dis",
+  "site",
+  "tz",
+  "equip",
+  "ahu",
+  "vav",
+  "siteRef",
+  "ahuRef",
+  "equipRef",
+  "point",
+  "his",
+  "sensor",
+  "temp",
+  "kind",
+  "unit",
+  "curVal",
+];
+
+/** Inserts blocks [from, to) (and their sites) for `orgId`, set-based. */
+async function insertBlocks(sql: Sql, orgId: number, from: number, to: number): Promise<void> {
+  await sql.exec(`DROP TABLE IF EXISTS public.bench_bm;
+    CREATE UNLOGGED TABLE public.bench_bm (hid text PRIMARY KEY, id int4, role text, blk int4, k int4,
+      site_id int4, equip_id int4, ahu_id int4)`);
+  const seq = "pg_get_serial_sequence('core.entity', 'id')";
+  await sql.query(
+    `INSERT INTO public.bench_bm (hid, id, role, blk, k)
+     SELECT 's' || s, nextval(${seq}), 'site', s, 0 FROM generate_series($1::int4, $2::int4) s`,
+    [Math.floor(from / 10), Math.floor((to - 1) / 10)],
+  );
+  await sql.query(
+    `INSERT INTO public.bench_bm (hid, id, role, blk, k)
+     SELECT r || b || '.' || k, nextval(${seq}), r, b, k
+       FROM generate_series($1::int4, $2::int4) b, generate_series(0, ${BLOCK - 1}) k,
+            LATERAL (SELECT CASE WHEN k = 0 THEN 'ahu' WHEN k < 10 THEN 'vav' ELSE 'p' END AS r) x`,
+    [from, to - 1],
+  );
+  await sql.exec(`
+    CREATE INDEX ON public.bench_bm (role, blk, k);
+    ANALYZE public.bench_bm;
+    UPDATE public.bench_bm SET site_id = s.id FROM public.bench_bm s WHERE s.role = 'site' AND public.bench_bm.role <> 'site' AND s.blk = public.bench_bm.blk / 10;
+    UPDATE public.bench_bm SET equip_id = e.id FROM public.bench_bm e
+      WHERE public.bench_bm.role = 'p' AND e.role IN ('ahu', 'vav') AND e.blk = public.bench_bm.blk AND e.k = public.bench_bm.k % 10;
+    UPDATE public.bench_bm SET ahu_id = a.id FROM public.bench_bm a WHERE public.bench_bm.role = 'vav' AND a.role = 'ahu' AND a.blk = public.bench_bm.blk;
+    INSERT INTO core.entity (id) SELECT id FROM public.bench_bm ORDER BY id;`);
+  await sql.query(
+    "INSERT INTO core.org_entity_permission (org_id, entity_id) SELECT $1, id FROM public.bench_bm",
+    [orgId],
+  );
+  const tag = (name: string, where: string, cols: Record<string, string>, kind: string) => {
+    const names = Object.keys(cols);
+    return sql.query(
+      `INSERT INTO core.entity_tag (entity_id, tag_id, ${[...names, "value_kind"].join(", ")})
+       SELECT id, (SELECT id FROM core.tag_def WHERE name = $1), ${[...names.map((n) => cols[n]), "$2"].join(", ")}
+         FROM public.bench_bm WHERE ${where}`,
+      [name, kind],
+    );
+  };
+  const marker = (name: string, where: string) => tag(name, where, {}, "Marker");
+  await tag("id", "true", { value_s: "'b.' || hid" }, "Ref");
+  await tag(
+    "dis",
+    "true",
+    {
+      value_s: `CASE role WHEN 'site' THEN 'Site ' || blk WHEN 'ahu' THEN 'AHU ' || blk
+                  WHEN 'vav' THEN 'VAV ' || blk || '.' || k ELSE 'Temp ' || blk || '.' || k END`,
+    },
+    "Str",
+  );
+  await marker("site", "role = 'site'");
+  await tag("tz", "role IN ('site', 'p')", { value_s: "'New_York'" }, "Str");
+  await marker("equip", "role IN ('ahu', 'vav')");
+  await marker("ahu", "role = 'ahu'");
+  await marker("vav", "role = 'vav'");
+  await tag("siteRef", "role <> 'site'", { value_ref: "site_id" }, "Ref");
+  await tag("ahuRef", "role = 'vav'", { value_ref: "ahu_id" }, "Ref");
+  await tag("equipRef", "role = 'p'", { value_ref: "equip_id" }, "Ref");
+  for (const m of ["point", "his", "sensor", "temp"]) await marker(m, "role = 'p'");
+  await tag("kind", "role = 'p'", { value_s: "'Number'" }, "Str");
+  await tag("unit", "role = 'p'", { value_s: "'°F'" }, "Str");
+  await tag(
+    "curVal",
+    "role = 'p'",
+    { value_n: "55 + (id * 7919) % 400 / 10.0", value_unit: "'°F'" },
+    "Number",
+  );
+  await sql.exec(
+    "DROP TABLE public.bench_bm; ANALYZE core.entity; ANALYZE core.entity_tag; ANALYZE core.org_entity_permission",
+  );
+}
+
+const cluster = await startCluster();
+try {
+  const admin = await openDatabase({ key: "admin", url: cluster.url() });
+  await admin.exec("CREATE DATABASE bench");
+  await admin.close();
+  const url = cluster.url("bench");
+  const db = await openDatabase({ key: "m", url });
+  await migrate(db, "building");
+  await migrate(db, "state");
+  await db.close();
+
+  const config = loadConfig({
+    DATABASE_URL: url,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DEMO: "false",
+    SIMULATORS: "false",
+    LOG_LEVEL: "error",
+    ADMIN_PASSWORD: "bench-password-123",
+  });
+  const server = await startServer(config, silentLogger);
+  const sql = server.deps.dbs.primary;
+  const { org, member } = await seedOrg(server.deps, { key: "bench" });
+  const actor = (await actorForUser(sql, member.userId))!;
+  for (const name of TAGS)
+    await sql.query("INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
+
+  const op = async (name: string, init: { query?: Record<string, string>; body?: Grid; accept: string }) => {
+    const qs = init.query ? `?${new URLSearchParams(init.query)}` : "";
+    const res = await fetch(`${server.url}/api/bench/${name}${qs}`, {
+      method: init.body ? "POST" : "GET",
+      headers: {
+        authorization: `Bearer ${member.token}`,
+        accept: init.accept,
+        ...(init.body ? { "content-type": "text/zinc" } : {}),
+      },
+      body: init.body ? writeZincGrid(init.body) : undefined,
+    });
+    const text = await res.text();
+    if (res.status !== 200 || text.includes("errTrace"))
+      throw new Error(`${name}: ${res.status} ${text.slice(0, 300)}`);
+    return text;
+  };
+  const ZINC = "text/zinc";
+  const JSON_ = "application/json";
+  const rowsIn = (text: string, accept: string) =>
+    accept === ZINC
+      ? text.trimEnd().split("\n").length - 2
+      : (JSON.parse(text) as { rows: unknown[] }).rows.length;
+
+  const out: string[][] = [];
+  const row = (what: string, size: string, rows: number, t: { p50: number; p99: number }, bytes = "") =>
+    out.push([what, size, rows.toLocaleString("en"), t.p50.toFixed(1), t.p99.toFixed(1), bytes]);
+
+  const FILTERS = [
+    "point and equipRef->ahuRef",
+    'point and equipRef->ahuRef->dis == "AHU 7"',
+    'point and equipRef->siteRef->dis == "Site 3" and curVal > 80°F',
+    "vav and ahuRef == @b.ahu5.0",
+  ];
+  let blocks = 0;
+  for (const target of [10_000, 100_000]) {
+    const t0 = performance.now();
+    await insertBlocks(sql, org.id, blocks, target / BLOCK);
+    blocks = target / BLOCK;
+    const [{ n } = { n: 0 }] = await sql.query<{ n: number }>(
+      "SELECT count(*)::int4 AS n FROM core.org_entity_permission WHERE org_id = $1",
+      [org.id],
+    );
+    console.error(
+      `inserted up to ${n.toLocaleString("en")} entities in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const size = `${n.toLocaleString("en")} entities`;
+    for (const f of FILTERS) {
+      const ast = parseFilter(f);
+      const t = await timed(() => filterEntityIds(sql, actor, org.id, ast, {}));
+      row(`filter SQL: ${f}`, size, t.last.length, t);
+    }
+    const http = await timed(() =>
+      op("read", { query: { filter: FILTERS[0]!, limit: "1000" }, accept: ZINC }),
+    );
+    row(`HTTP read (limit 1000, Zinc): ${FILTERS[0]}`, size, rowsIn(http.last, ZINC), http);
+  }
+
+  // One year of one point at 15 minutes (New_York), written set-based.
+  const [p] = await sql.query<{ entity_id: number }>(
+    "SELECT entity_id FROM core.entity_tag WHERE value_s = 'b.p0.10' AND value_kind = 'Ref'",
+  );
+  await sql.query(
+    `INSERT INTO core."values_bench" (entity_id, ts, value_n)
+     SELECT $1, g, 70 + 10 * sin(extract(epoch FROM g) / 86400.0 * 2 * pi())
+       FROM generate_series('2025-01-01 05:00'::timestamp, '2026-01-01 04:45'::timestamp, interval '15 minutes') g`,
+    [p!.entity_id],
+  );
+  for (const accept of [ZINC, JSON_]) {
+    const t = await timed(() =>
+      op("hisRead", { query: { id: "@b.p0.10", range: "2025-01-01,2025-12-31" }, accept }),
+    );
+    row(
+      `hisRead one year (${accept})`,
+      "1 point",
+      rowsIn(t.last, accept),
+      t,
+      `${(t.last.length / 1e6).toFixed(2)} MB`,
+    );
+  }
+
+  // read of 5,000 points: by filter (limit) and by ids.
+  const ids = (await filterEntityIds(sql, actor, org.id, parseFilter("point"), { limit: 5000 })).length;
+  const idRows = await sql.query<{ value_s: string }>(
+    `SELECT t.value_s FROM core.entity_tag t JOIN core.tag_def d ON d.id = t.tag_id AND d.name = 'id'
+      WHERE t.value_s LIKE 'b.p%' ORDER BY t.entity_id LIMIT 5000`,
+  );
+  const byIds = Grid.fromRows(idRows.map((r) => ({ id: new Ref(r.value_s) })));
+  for (const accept of [ZINC, JSON_]) {
+    const t = await timed(() => op("read", { query: { filter: "point", limit: "5000" }, accept }));
+    row(
+      `read 5,000 points by filter (${accept})`,
+      `${ids} pts`,
+      rowsIn(t.last, accept),
+      t,
+      `${(t.last.length / 1e6).toFixed(2)} MB`,
+    );
+    const u = await timed(() => op("read", { body: byIds, accept }));
+    row(
+      `read 5,000 points by ids (${accept})`,
+      `${idRows.length} ids`,
+      rowsIn(u.last, accept),
+      u,
+      `${(u.last.length / 1e6).toFixed(2)} MB`,
+    );
+  }
+
+  const head = ["what", "data", "rows", "p50 ms", "p99 ms", "size"];
+  const widths = head.map((h, i) => Math.max(h.length, ...out.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(`${RUNS} timed runs per figure after one warm-up; loopback; PostgreSQL ${cluster.port}`);
+  console.log(line(head));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of out) console.log(line(r));
+  await server.stop();
+} finally {
+  await cluster.destroy();
+}
