@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The page shell: skip link, header with navigation, the signed-in user and org switcher, flash
 // messages, and the one SSE connection of the page (when the page has live parts). Props only.
 import { raw } from "hono/html";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The activity page: events of the org's simulators (or one), newest first, filtered and paged.
 import type { Hono } from "hono";
 import { type ActivityFilters, ActivityList, ActivityPage } from "../../views/activity/index.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Sign-in, sign-out, the forced password change and the org switcher.
 import type { Hono } from "hono";
 import { LoginPage } from "../../views/auth/login.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The dashboard page: simulators and databases of the current org, live over `/events`.
 import type { Hono } from "hono";
 import type { DatabaseSummary } from "../../views/components/database-card.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The database inspector page (application admins: it shows every org's tables).
 import type { Hono } from "hono";
 import { DatabasesBody, DatabasesPage } from "../../views/databases/index.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Errors on page routes: an HTML error page for browsers, an out-of-band flash fragment for htmx
 // requests, and a redirect to the sign-in page when a browser navigates without a session. The
 // JSON `{"detail"}` form stays for everything else (src/http/errors.ts decides which).

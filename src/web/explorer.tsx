@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The data explorer: filter → entity table and site/equip/point tree; chart of points over a range
 // (presets or custom), several points on one chart, and CSV export of the shown values.
 import type { Context, Hono } from "hono";

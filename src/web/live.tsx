@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Live updates of the pages over `/events`: broker events become HTML fragments rendered by the
 // same components as the pages. Topics (from the page): `dashboard` (simulator cards, databases),
 // `activity` (new timeline entries), `sim:<id>` (a simulator page: status, progress, activity).

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Settings pages: profile and password, API tokens, users, orgs and pollers.
 import type { Context, Hono } from "hono";
 import {

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Simulator pages: list, create from a template, detail with controls, backfill and reset.
 import type { Context, Hono } from "hono";
 import YAML from "yaml";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createApp } from "../../src/app.ts";
 import { AppError, type ErrorCode } from "../../src/errors.ts";
 import { testApp } from "../harness/app.ts";
+import { appAdmin, bearer } from "../harness/auth.ts";
 import { ENGINES, testDatabase } from "../harness/db.ts";
 import { json } from "../harness/http.ts";
 
@@ -37,6 +38,7 @@ describe.each(ENGINES)("operations routes on %s", (engine) => {
               latency_ms: z.number().nonnegative(),
               engine: z.enum(["postgresql", "timescaledb", "pglite"]),
               backlog: z.literal(0),
+              lag_seconds: z.number().nonnegative().optional(),
             })
             .strict(),
         ),
@@ -86,9 +88,13 @@ describe.each(ENGINES)("operations routes on %s", (engine) => {
 describe("error mapping", () => {
   // One database for the whole block; a fresh app per test (Hono takes no routes after a request).
   let shared: Promise<Awaited<ReturnType<typeof testApp>>> | undefined;
+  // The routes below are not public: requests carry an application admin's bearer token.
+  let admin: Promise<Record<string, string>> | undefined;
   const sharedApp = async () => {
     shared ??= testApp("pglite");
-    return { app: createApp((await shared).deps) };
+    const { deps } = await shared;
+    admin ??= appAdmin(deps).then((a) => bearer(a.token));
+    return { app: createApp(deps), auth: await admin };
   };
   const cases: [ErrorCode, number][] = [
     ["invalid", 422],
@@ -102,38 +108,38 @@ describe("error mapping", () => {
     ["internal", 500],
   ];
   test.each(cases)("AppError %s answers %d with {detail}", async (code, status) => {
-    const { app } = await sharedApp();
+    const { app, auth } = await sharedApp();
     app.get(`/boom/${code}`, () => {
       throw new AppError(code, `message for ${code}`);
     });
-    const res = await app.request(`/boom/${code}`);
+    const res = await app.request(`/boom/${code}`, { headers: auth });
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ detail: `message for ${code}` });
   });
 
   test("structured detail and explicit status are passed through", async () => {
-    const { app } = await sharedApp();
+    const { app, auth } = await sharedApp();
     app.get("/syntax", () => {
       throw new AppError("invalid", "bad filter", "1:7 expected value", 400);
     });
-    const res = await app.request("/syntax");
+    const res = await app.request("/syntax", { headers: auth });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ detail: "1:7 expected value" });
   });
 
   test("unexpected errors answer a generic 500 without the exception text", async () => {
-    const { app } = await sharedApp();
+    const { app, auth } = await sharedApp();
     app.get("/crash", () => {
       throw new Error("secret internals at /srv/x");
     });
-    const res = await app.request("/crash");
+    const res = await app.request("/crash", { headers: auth });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ detail: "internal server error" });
   });
 
   test("unknown routes answer 404 {detail}; request ids are echoed when well-formed", async () => {
-    const { app } = await sharedApp();
-    const res = await app.request("/no/such/route", { headers: { "x-request-id": "abc-123" } });
+    const { app, auth } = await sharedApp();
+    const res = await app.request("/no/such/route", { headers: { ...auth, "x-request-id": "abc-123" } });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ detail: "not found" });
     expect(res.headers.get("x-request-id")).toBe("abc-123");

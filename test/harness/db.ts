@@ -1,8 +1,13 @@
 // Test databases on both engines, already migrated:
-// - PostgreSQL: one shared throwaway cluster per test process; each call gets a fresh database
+// - PostgreSQL: one throwaway cluster per test file; each call gets a fresh database
 //   cloned from a migrated template (CREATE DATABASE … TEMPLATE, ~0.2 s).
 // - PGlite: in-memory instances loaded from a migrated snapshot (~0.3 s instead of ~5 s).
-// Everything is closed by the global afterAll in test/setup.ts.
+// Everything is closed by the afterAll in test/setup.ts, which `bun test --isolate` runs after
+// each test file (a fresh global per file keeps memory bounded: a PGlite instance holds ~200 MB).
+import { existsSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildingMigrations, stateMigrations } from "../../schema/index.ts";
 import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
 import { type PgCluster, startCluster } from "./pg.ts";
 
@@ -51,14 +56,24 @@ export async function newPostgresUrl(opts: { migrated?: boolean } = {}): Promise
   return c.url(name);
 }
 
-/** A migrated PGlite snapshot, for seeding new embedded directories quickly. */
+/**
+ * A migrated PGlite snapshot, for seeding new embedded directories quickly. Cached on disk by a
+ * hash of the migrations (each test file runs in a fresh global, so memory caches don't last).
+ */
 export function migratedSnapshot(): Promise<Blob> {
   snapshot ??= (async () => {
+    const hash = new Bun.CryptoHasher("sha256");
+    for (const m of [...buildingMigrations, ...stateMigrations]) hash.update(m.name).update(m.sql);
+    const file = join(tmpdir(), `hs-test-snapshot-${hash.digest("hex").slice(0, 16)}.tar.gz`);
+    if (existsSync(file)) return new Blob([await Bun.file(file).arrayBuffer()]);
     const db = await openDatabase({ key: "snap", url: "pglite://memory" });
     await migrate(db, "building");
     await migrate(db, "state");
     const blob = await db.dumpDataDir!();
     await db.close();
+    const tmp = `${file}.${process.pid}.tmp`;
+    await Bun.write(tmp, blob);
+    renameSync(tmp, file);
     return blob;
   })();
   return snapshot;
@@ -74,9 +89,19 @@ export async function testDatabase(engine: EngineName, key = "primary"): Promise
   return db;
 }
 
-/** Closes every database opened here and stops the shared cluster. */
+/** Resolves when `p` settles or after `ms`, whichever is first (never rejects). */
+async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: Timer | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Closes every database opened here and stops the shared cluster. Each close is bounded: a
+ * database a test left mid-transaction must not hang the run (the cluster is stopped anyway).
+ */
 export async function closeAll(): Promise<void> {
-  await Promise.allSettled(open.splice(0).map((d) => d.close()));
+  await Promise.all(open.splice(0).map((d) => bounded(d.close(), 5000)));
   if (cluster) {
     const c = await cluster;
     cluster = undefined;

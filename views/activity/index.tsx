@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The activity timeline: newest first, filters, paging, expandable details, new events live.
 import { ActivityItem, type ActivityItemProps } from "../components/activity-item.tsx";
 import { qs } from "../format.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Sign-in form. Errors are shown without saying whether the email exists.
 import { CsrfField } from "../components/csrf-field.tsx";
 import { Field, FormErrors } from "../components/field.tsx";

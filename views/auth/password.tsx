@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Password change: forced after a generated password, and from settings.
 import { CsrfField } from "../components/csrf-field.tsx";
 import { Field, FormErrors } from "../components/field.tsx";

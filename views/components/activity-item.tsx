@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // One activity event: a line with time, simulator, type and message; details expand in place.
 // Used by the activity page, the simulator page and the `activity` SSE event.
 import { StatusBadge } from "./status-badge.tsx";

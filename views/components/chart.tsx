@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A time-series chart: an SVG drawn on the server (readable without JavaScript) plus the same data
 // as a JSON block that public/app.js turns into an interactive uPlot chart.
 import { fmtNum, fmtTime } from "../format.ts";

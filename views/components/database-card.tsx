@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Databases at a glance (dashboard): status, role, latency, backlog. Replaced as a whole by the
 // `databases` SSE event.
 import { fmtInt, fmtMs } from "../format.ts";

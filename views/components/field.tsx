@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A labelled form control with its hint and its server-side error right below it.
 import type { Child } from "hono/jsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Flash } from "../shell.ts";
 
 /** One-shot messages; errors are announced assertively, the rest politely. */

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // One simulator's status card (dashboard). The same component renders the page and the SSE
 // update (`sim-<id>` events replace the card).
 import { fmtInt, fmtMs, fmtRelative } from "../format.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // A coloured status word. The colour is never the only signal: the word is always shown.
 const TONE: Record<string, "ok" | "warn" | "bad" | "info" | "idle"> = {
   running: "ok",

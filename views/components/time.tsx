@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { fmtTime } from "../format.ts";
 
 /** A UTC instant; the browser shows it in local time when JavaScript runs. */

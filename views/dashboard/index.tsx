@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The dashboard: every simulator and database of the org, updated live.
 import { DatabaseCards, type DatabaseSummary } from "../components/database-card.tsx";
 import { SimulatorCard, type SimulatorSummary } from "../components/simulator-card.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The database inspector: one panel per database.
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Time } from "../components/time.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Error pages (401, 403, 404, 5xx) and the htmx fragment shown in place of a failed swap.
 import { BareLayout, Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The data explorer: a Haystack filter box with examples, the matching entities with their tags,
 // a site → equip → point tree, and a chart of chosen points with ranges and CSV export.
 import { Chart, type ChartProps } from "../components/chart.tsx";

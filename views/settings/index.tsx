@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Settings: profile and password, API tokens (the secret shown once), the org's users, orgs (for
 // application admins) and pollers (org admins; configuration decrypted).
 import { PasswordForm, type PasswordFormProps } from "../auth/password.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // One simulator: live status and metrics, controls, backfill with progress, a chart of key points,
 // and its latest activity. `SimulatorLive` is also the `simd-<id>` SSE fragment.
 import { ActivityItem, type ActivityItemProps } from "../components/activity-item.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Edit a simulator: name, interval, seed, data quality and fault windows as fields, and the rest of
 // the configuration as YAML or JSON. The key and template of an existing simulator do not change
 // here (the template is part of the document). Errors found by the server sit next to their field.

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // The simulators of the org, with status and key figures.
 
 import type { SimulatorSummary } from "../components/simulator-card.tsx";

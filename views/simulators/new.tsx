@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // Create a simulator from a template: a few settings, and the full configuration as YAML or JSON.
 // Errors found by the server are shown next to their field.
 import { CsrfField } from "../components/csrf-field.tsx";
