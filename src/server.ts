@@ -2,6 +2,7 @@
 // starts background work. `stop()` is the graceful path used on SIGTERM/SIGINT and by tests.
 import type { Server } from "bun";
 import { bootstrap } from "./access/bootstrap.ts";
+import { accessRetentionService } from "./access/retention.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
@@ -66,6 +67,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const background: BackgroundService[] = [
     { name: "outbox.deliver", start: () => replicator.start(), stop: () => replicator.stop() },
     retentionService(deps),
+    accessRetentionService(deps),
     simulatorBackgroundService(deps),
   ];
   for (const s of background) await s.start();

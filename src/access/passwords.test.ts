@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { createHash, createHmac } from "node:crypto";
-import { checkPasswordPolicy, generatePassword, hashPassword, scramCredentials, verifyPassword } from "./passwords.ts";
+import {
+  checkPasswordPolicy,
+  generatePassword,
+  hashPassword,
+  scramCredentials,
+  verifyPassword,
+} from "./passwords.ts";
 
 const hmac = (key: Buffer, s: string) => createHmac("sha256", key).update(s).digest();
 const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((x, i) => x ^ b[i]!));
@@ -22,7 +28,9 @@ describe("SCRAM-SHA-256 credentials", () => {
     const clientProof = Buffer.from("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", "base64");
     const clientKey = xor(clientProof, hmac(storedKey, authMessage));
     expect(createHash("sha256").update(clientKey).digest().equals(storedKey)).toBe(true);
-    expect(hmac(serverKey, authMessage).toString("base64")).toBe("6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+    expect(hmac(serverKey, authMessage).toString("base64")).toBe(
+      "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=",
+    );
   });
 
   test("new credentials use a fresh 16-byte salt and at least 4096 iterations", async () => {

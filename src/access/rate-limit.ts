@@ -4,7 +4,9 @@
 
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
-  constructor(private readonly opts: { limit: number; windowMs: number; now?: () => number }) {}
+  constructor(
+    private readonly opts: { limit: number; windowMs: number; now?: () => number; maxKeys?: number },
+  ) {}
 
   private now(): number {
     return this.opts.now?.() ?? Date.now();
@@ -34,6 +36,9 @@ export class RateLimiter {
   /** Reserves one attempt under each key; returns a function that releases it (on success). */
   reserve(keys: readonly string[]): () => void {
     const t = this.now();
+    // Bounded memory under a flood of distinct keys: forget every key with nothing recent.
+    if (this.hits.size > (this.opts.maxKeys ?? 100_000))
+      for (const k of [...this.hits.keys()]) this.recent(k);
     for (const k of keys) this.hits.set(k, [...this.recent(k), t]);
     return () => {
       for (const k of keys) {

@@ -228,7 +228,6 @@ export async function login(opts: {
     details: { email: who.email, via: "login" },
     ip: opts.ip,
   });
-  await pruneSessions(deps);
   return {
     cookie: issued.jwt,
     sessionId: issued.sessionId,
@@ -291,16 +290,6 @@ export async function authorizeToken(opts: {
     ip: opts.ip,
   });
   return { access_token: issued.jwt, token_type: "bearer", expires_in: ttl };
-}
-
-let lastPrune = 0;
-/** Deletes sessions that ended more than a day ago (at most once an hour). */
-async function pruneSessions(deps: ServiceDeps): Promise<void> {
-  if (Date.now() - lastPrune < 3_600_000) return;
-  lastPrune = Date.now();
-  await deps.dbs.primary.query(
-    "DELETE FROM core.hs_session WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'",
-  );
 }
 
 /**

@@ -537,3 +537,31 @@ describe.each(ENGINES)("access services on %s", (engine) => {
     }
   });
 });
+
+describe.each(ENGINES)("access retention on %s", (engine) => {
+  test("audit rows older than 90 days and sessions ended over a day ago are deleted", async () => {
+    const { pruneAccessRecords } = await import("../../src/access/retention.ts");
+    const { deps } = await testApp(engine);
+    const a = await seedOrg(deps, { key: "acme" });
+    const db = deps.dbs.primary;
+    await db.query(
+      `INSERT INTO core.hs_audit_log (ts, action) VALUES (now() - interval '91 days', 'old'), (now() - interval '89 days', 'recent')`,
+    );
+    await db.query(
+      `INSERT INTO core.hs_session (id, user_id, kind, expires_at, revoked_at) VALUES
+         ('expired', $1, 'session', now() - interval '2 days', NULL),
+         ('revoked', $1, 'session', now() + interval '1 day', now() - interval '2 days'),
+         ('fresh-revoked', $1, 'session', now() + interval '1 day', now())`,
+      [a.member.userId],
+    );
+    expect(await pruneAccessRecords(deps)).toEqual({ audit: 1, sessions: 2 });
+    expect(
+      (await db.query<{ action: string }>("SELECT action FROM core.hs_audit_log")).map((r) => r.action),
+    ).toEqual(["recent"]);
+    const left = await db.query<{ id: string }>(
+      "SELECT id FROM core.hs_session WHERE user_id = $1 ORDER BY id",
+      [a.member.userId],
+    );
+    expect(left.map((r) => r.id)).toHaveLength(2); // the seeded access token and fresh-revoked
+  });
+});
