@@ -1,17 +1,13 @@
 // Every route of the app × every kind of caller → the expected status (see matrix.ts). Routes are
 // enumerated from the Hono router, so a new route without a row in matrix.ts fails here.
-import { afterAll, describe, test } from "bun:test";
+import { describe, test } from "bun:test";
 import { write } from "../../src/access/tx.ts";
 import { insertUser, setMembership } from "../../src/access/users.ts";
-import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { type Fixture, MATRIX, type MatrixRequest, MIDDLEWARE, PERSONAS, type Persona } from "./matrix.ts";
 
 const { app, deps } = await testApp("pglite");
-// Simulator control routes need this process's runtime (no cron: nothing runs by itself).
-const runtime = createSimulatorRuntime({ deps, schedule: false, holder: "matrix" });
-afterAll(() => runtime.stop());
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${++n}`;
 const a = await seedOrg(deps, { key: "matrix_a" });

@@ -286,7 +286,7 @@ export const MATRIX: Record<string, RouteCase> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Fixtures of the catalog, values, pollers and simulators, built through their own routes.
+// Fixtures of the catalog, values and pollers, built through their own routes.
 const A = (fx: Fixture) => fx.a.org.id;
 const entityOf = async (fx: Fixture, idTag?: string): Promise<number> => {
   const e = await fx.call("POST", "/entity", {
@@ -343,41 +343,8 @@ const pollerOf = async (fx: Fixture): Promise<number> =>
     })
   ).poller_id;
 const sharedPoller = (fx: Fixture) => fx.once("poller", () => pollerOf(fx));
-const simulatorOf = async (fx: Fixture, status = "stopped"): Promise<{ id: number; key: string }> => {
-  const key = `s${fx.unique()}`;
-  const made = await fx.call("POST", "/simulator", {
-    org_id: A(fx),
-    key,
-    name: "Shop",
-    template: "retail-rtu",
-    interval_minutes: 60,
-    backfill_days: 0,
-    status,
-  });
-  return { id: made.id, key };
-};
-const sharedSimulator = (fx: Fixture) => fx.once("simulator", () => simulatorOf(fx));
 const now = () => new Date().toISOString();
 const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
-
-/**
- * A row for a simulator path (`:id` is replaced). `fresh`: a new simulator per request, created
- * with that status (destructive and control requests); otherwise one shared simulator.
- */
-function sim(
-  expect: Record<Persona, number>,
-  path: string,
-  body?: (sim: { id: number; key: string }) => unknown,
-  fresh?: "stopped" | "paused" | "running",
-): RouteCase {
-  return {
-    expect,
-    request: async (fx) => {
-      const s = fresh ? await simulatorOf(fx, fresh) : await sharedSimulator(fx);
-      return { path: path.replace(":id", String(s.id)), body: body?.(s) };
-    },
-  };
-}
 
 Object.assign(MATRIX, {
   // Values (member, token ok).
@@ -568,79 +535,6 @@ Object.assign(MATRIX, {
     expect: orgAdminOnly(),
     request: async (fx) => ({ path: `/poller/${await pollerOf(fx)}` }),
   },
-
-  // Simulators (read: member; configuration and control: org admin).
-  "GET /simulator/templates": { expect: signedIn(), request: () => ({ path: "/simulator/templates" }) },
-  "GET /simulator": { expect: memberOnly(), request: (fx) => ({ path: `/simulator?org_id=${A(fx)}` }) },
-  "GET /simulator/config": {
-    expect: memberOnly(),
-    request: (fx) => ({ path: `/simulator/config?org_id=${A(fx)}` }),
-  },
-  "POST /simulator": {
-    expect: orgAdminOnly(201),
-    request: (fx) => ({
-      path: "/simulator",
-      body: {
-        org_id: A(fx),
-        key: `s${fx.unique()}`,
-        template: "retail-rtu",
-        interval_minutes: 60,
-        backfill_days: 0,
-        status: "stopped",
-      },
-    }),
-  },
-  "POST /simulator/config": {
-    expect: orgAdminOnly(201),
-    request: (fx) => ({
-      path: "/simulator/config",
-      body: {
-        org_id: A(fx),
-        key: `s${fx.unique()}`,
-        template: "retail-rtu",
-        interval_minutes: 60,
-        backfill_days: 0,
-        status: "stopped",
-      },
-    }),
-  },
-  "GET /simulator/:id{[0-9]+}": sim(memberOnly(), "/simulator/:id"),
-  "GET /simulator/config/:id{[0-9]+}": sim(memberOnly(), "/simulator/config/:id"),
-  "PUT /simulator/:id{[0-9]+}": sim(orgAdminOnly(), "/simulator/:id", () => ({ name: "Renamed" })),
-  "PUT /simulator/config/:id{[0-9]+}": sim(orgAdminOnly(), "/simulator/config/:id", () => ({
-    name: "Renamed",
-  })),
-  "DELETE /simulator/:id{[0-9]+}": sim(orgAdminOnly(), "/simulator/:id", undefined, "stopped"),
-  "DELETE /simulator/config/:id{[0-9]+}": sim(orgAdminOnly(), "/simulator/config/:id", undefined, "stopped"),
-  "GET /simulator/:id{[0-9]+}/status": sim(memberOnly(), "/simulator/:id/status"),
-  "GET /simulator/state/:id{[0-9]+}": sim(memberOnly(), "/simulator/state/:id"),
-  "GET /simulator/health/:id{[0-9]+}": sim(memberOnly(), "/simulator/health/:id"),
-  "GET /simulator/:id{[0-9]+}/metrics": sim(memberOnly(), "/simulator/:id/metrics"),
-  "GET /simulator/:id{[0-9]+}/activity": sim(memberOnly(), "/simulator/:id/activity"),
-  "GET /simulator/activity/:id{[0-9]+}": sim(memberOnly(), "/simulator/activity/:id"),
-  "POST /simulator/:id{[0-9]+}/start": sim(orgAdminOnly(), "/simulator/:id/start", undefined, "stopped"),
-  "POST /simulator/:id{[0-9]+}/stop": sim(orgAdminOnly(), "/simulator/:id/stop", undefined, "stopped"),
-  "POST /simulator/:id{[0-9]+}/pause": sim(orgAdminOnly(), "/simulator/:id/pause", undefined, "stopped"),
-  "POST /simulator/:id{[0-9]+}/resume": sim(orgAdminOnly(), "/simulator/:id/resume", undefined, "stopped"),
-  "POST /simulator/:id{[0-9]+}/run": sim(orgAdminOnly(202), "/simulator/:id/run", undefined, "running"),
-  "POST /simulator/:id{[0-9]+}/run-now": sim(
-    orgAdminOnly(202),
-    "/simulator/:id/run-now",
-    undefined,
-    "running",
-  ),
-  "POST /simulator/:id{[0-9]+}/backfill": sim(
-    orgAdminOnly(202),
-    "/simulator/:id/backfill",
-    () => ({ from: hourAgo(), to: now() }),
-    "running",
-  ),
-  "POST /simulator/:id{[0-9]+}/reset": sim(
-    orgAdminOnly(),
-    "/simulator/:id/reset",
-    (x) => ({ confirm: x.key }),
-    "stopped",
-  ),
 
   // Haystack API (its own auth; our bearer tokens work too).
   "ALL /api/:org/:op": {
