@@ -31,6 +31,7 @@ import {
 import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
+import { parseTimestamp } from "../ingest/timestamps.ts";
 import { idParam, jsonBody, parse } from "./parse.ts";
 
 const Id = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -156,7 +157,16 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     org_id: Id,
     name: z.string().min(1).max(200),
     role: Role.optional(),
-    expires_at: z.iso.datetime({ offset: true }).nullish(),
+    // ISO 8601 with `Z` or an offset; without either it is UTC (CONTRACT conventions).
+    expires_at: z
+      .string()
+      .max(64)
+      .transform((v, ctx) => {
+        const d = parseTimestamp(v);
+        if (!d) ctx.addIssue({ code: "custom", message: "invalid timestamp (ISO 8601)" });
+        return d ?? z.NEVER;
+      })
+      .nullish(),
   });
   both(app, "post", "/token", async (c) => {
     const b = parse(TokenBody, await jsonBody(c), "body");
@@ -169,7 +179,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
       orgId: b.org_id,
       name: b.name,
       role: b.role,
-      expiresAt: b.expires_at ? new Date(b.expires_at) : null,
+      expiresAt: b.expires_at ?? null,
       ip: ip(c),
     });
     return c.json(t);

@@ -565,3 +565,27 @@ describe.each(ENGINES)("access retention on %s", (engine) => {
     expect(left.map((r) => r.id)).toHaveLength(2); // the seeded access token and fresh-revoked
   });
 });
+
+describe("API token expiry", () => {
+  test("expires_at: with Z, with an offset, without a zone (UTC); in the past or malformed is 422", async () => {
+    const { app, deps } = await testApp("pglite");
+    const a = await seedOrg(deps, { key: "acme" });
+    const post = (expires_at: unknown) =>
+      app.request("/token", {
+        method: "POST",
+        headers: jsonHeaders(a.admin.token),
+        body: JSON.stringify({ org_id: a.org.id, name: "t", expires_at }),
+      });
+    const year = new Date().getUTCFullYear() + 1;
+    for (const [input, out] of [
+      [`${year}-01-02T03:04:05Z`, `${year}-01-02T03:04:05.000Z`],
+      [`${year}-01-02T05:04:05+02:00`, `${year}-01-02T03:04:05.000Z`],
+      [`${year}-01-02T03:04:05`, `${year}-01-02T03:04:05.000Z`],
+    ]) {
+      const r = await post(input);
+      expect([input, r.status, (await json(r)).expires_at]).toEqual([input, 200, out]);
+    }
+    expect((await post("2001-01-01T00:00:00Z")).status).toBe(422);
+    expect((await post("tomorrow")).status).toBe(422);
+  });
+});
