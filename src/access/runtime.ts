@@ -10,6 +10,8 @@ interface AccessRuntime {
   loginLimiter: RateLimiter;
   /** Last time each API token's last_used_at was written (ms), to write it at most once a minute. */
   tokenTouched: Map<number, number>;
+  /** Last time a refused (rate-limited) login was audited per account and address (ms). */
+  limitedAudited: Map<string, number>;
 }
 
 const runtimes = new WeakMap<object, AccessRuntime>();
@@ -17,7 +19,11 @@ const runtimes = new WeakMap<object, AccessRuntime>();
 export function runtimeOf(deps: Pick<ServiceDeps, "dbs">): AccessRuntime {
   let r = runtimes.get(deps.dbs.primary);
   if (!r) {
-    r = { loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }), tokenTouched: new Map() };
+    r = {
+      loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }),
+      tokenTouched: new Map(),
+      limitedAudited: new Map(),
+    };
     runtimes.set(deps.dbs.primary, r);
   }
   return r;

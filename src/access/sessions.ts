@@ -148,15 +148,23 @@ async function checkPassword(
       .slice(0, 200)
       .toLowerCase();
   }
-  const limiter = runtimeOf(deps).loginLimiter;
+  const runtime = runtimeOf(deps);
+  const limiter = runtime.loginLimiter;
   const keys = [`account:${email}`, `ip:${input.ip ?? "unknown"}`];
   const wait = limiter.retryAfter(keys);
   if (wait > 0) {
-    await recordAudit(deps.dbs.primary, null, {
-      action: "login.limited",
-      details: { email, via: input.via },
-      ip: input.ip,
-    });
+    // Audited once a minute per account and address, so a flood cannot fill the audit log.
+    const seen = keys.join(" ");
+    const now = Date.now();
+    if ((runtime.limitedAudited.get(seen) ?? 0) < now - 60_000) {
+      if (runtime.limitedAudited.size > 10_000) runtime.limitedAudited.clear();
+      runtime.limitedAudited.set(seen, now);
+      await recordAudit(deps.dbs.primary, null, {
+        action: "login.limited",
+        details: { email, via: input.via },
+        ip: input.ip,
+      });
+    }
     throw new AppError(
       "rate_limited",
       `too many login attempts; try again in ${wait} s`,
