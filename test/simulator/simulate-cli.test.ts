@@ -1,0 +1,94 @@
+// `haystack-sim simulate` as an operator runs it: a server (PostgreSQL, simulators not run there)
+// and a separate process writing one simulator's backfill and live interval to it over HTTP;
+// SIGTERM stops the runner with exit code 0 and releases its lease.
+import { expect, test } from "bun:test";
+import { newPostgresUrl } from "../harness/db.ts";
+import { sourceCommand, startServe, waitFor } from "../harness/proc.ts";
+import { ADMIN, api, serverToken } from "./helpers.ts";
+
+interface Sim {
+  id: number;
+  status: string;
+  points_written: number;
+  point_count: number;
+  last_interval: string | null;
+}
+
+test("simulate fills a simulator of another server and stops cleanly on SIGTERM", async () => {
+  const s = await startServe({
+    env: {
+      DATABASE_URL: await newPostgresUrl(),
+      DEMO: "false",
+      SIMULATORS: "false",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: "warn",
+    },
+  });
+  try {
+    const token = await serverToken(s.url);
+    const org = await api<{ id: number }>(s.url, token, "/org", {
+      method: "POST",
+      body: JSON.stringify({ name: "Remote", key: "remote" }),
+    });
+    const sim = await api<Sim>(s.url, token, "/simulator", {
+      method: "POST",
+      body: JSON.stringify({
+        org_id: org.id,
+        key: "shop",
+        template: "retail-rtu",
+        interval_minutes: 60,
+        backfill_days: 1,
+      }),
+    });
+    const runner = Bun.spawn(
+      [
+        ...sourceCommand(),
+        "simulate",
+        "--api-url",
+        s.url,
+        "--token",
+        token,
+        "--simulator-id",
+        String(sim.id),
+        "--holder",
+        "cli-test",
+      ],
+      {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    try {
+      let v: Sim | undefined;
+      await waitFor(
+        async () => {
+          v = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
+          return v.points_written === 24 * v.point_count;
+        },
+        60_000,
+        "the remote backfill",
+      );
+      expect(v!.status).toBe("running");
+      const hour = 3_600_000;
+      expect(Date.parse(v!.last_interval!)).toBe(Math.floor(Date.now() / hour) * hour);
+    } finally {
+      runner.kill("SIGTERM");
+    }
+    expect(await runner.exited).toBe(0);
+    const state = await api<{ status: string }>(s.url, token, `/simulator/state/${sim.id}`);
+    expect(state.status).toBe("stopped");
+    const { events } = await api<{ events: Array<{ event_type: string; details: { remote?: boolean } }> }>(
+      s.url,
+      token,
+      `/simulator/${sim.id}/activity?limit=100`,
+    );
+    const remote = events.filter((e) => e.details?.remote).map((e) => e.event_type);
+    expect(remote).toContain("backfill");
+    expect(remote[0]).toBe("stop");
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.proc.exited;
+  }
+});
