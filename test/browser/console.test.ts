@@ -101,6 +101,25 @@ test("sign in, create a simulator from a template, and see it live", async () =>
   // live: the status panel fills in over SSE as the backfill writes intervals (no reload)
   await page.locator(`#simd-${simId} dd`).nth(3).filter({ hasNotText: /^0$/ }).waitFor({ timeout: 60_000 });
   await shoot(page, "simulator-detail");
+
+  // the edit page: a bad value is refused next to its field, then the page saves
+  await page.goto(`/simulators/${simId}/edit`);
+  const config = page.getByLabel("Configuration (YAML or JSON)");
+  const doc = await config.inputValue();
+  await config.fill(`${doc}notAKey: 1\n`);
+  await page.getByRole("button", { name: "Save configuration" }).click();
+  await page.locator("#f-config-err", { hasText: "notAKey" }).waitFor();
+  await shoot(page, "simulator-edit-error");
+  await page.getByLabel("Configuration (YAML or JSON)").fill(doc);
+  await page.getByLabel("Stale values (%)").fill("4");
+  await page.getByRole("button", { name: "Save configuration" }).click();
+  await page.waitForURL(new RegExp(`/simulators/${simId}$`));
+  await page.goto("/simulators/new");
+  await shoot(page, "simulator-new");
+  await page.goto("/simulators/999999");
+  // (the application admin sees every org: an unknown id is "not found" for them)
+  await expect(page.locator("h1").textContent()).resolves.toMatch(/^Not (allowed|found)$/);
+  await shoot(page, "error-page");
   expect(errors).toEqual([]);
   await page.close();
 }, 120_000);
@@ -163,7 +182,7 @@ test("explorer: a filter finds points, a syntax error shows its position, a poin
 test("settings: create a token (shown once) and revoke it; the database inspector renders", async () => {
   const page = await ctx.newPage();
   await page.goto("/settings");
-  await page.getByLabel("Name", { exact: true }).fill("ci <b>token</b>");
+  await page.getByLabel("Token name").fill("ci <b>token</b>");
   await page.getByRole("button", { name: "Create token" }).click();
   const secret = await page.locator("#new-token").textContent();
   expect(secret?.trim().startsWith("hst_")).toBe(true);

@@ -4,6 +4,8 @@ import type { Child } from "hono/jsx";
 
 export interface FieldProps {
   name: string;
+  /** The control's id when the name repeats on the page (several forms); default `f-<name>`. */
+  id?: string;
   label: string;
   value?: string | number | null;
   type?: string;
@@ -17,7 +19,7 @@ export interface FieldProps {
 }
 
 export function Field(p: FieldProps) {
-  const id = `f-${p.name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+  const id = p.id ?? `f-${p.name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
   const described = [p.hint ? `${id}-hint` : null, p.error ? `${id}-err` : null].filter(Boolean).join(" ");
   return (
     <div class="field">

@@ -83,7 +83,7 @@ export function TokenSection(p: {
         class="inline-fields"
       >
         <CsrfField token={p.csrf} />
-        <Field name="name" label="Name" required error={p.error} />
+        <Field id="t-name" name="name" label="Token name" required error={p.error} />
         {p.tokens ? (
           <div class="field">
             <label for="t-role">Role</label>
@@ -286,8 +286,8 @@ function PollerFields(p: { prefix: string; v: Partial<PollerRow> }) {
   return (
     <>
       <div class="inline-fields">
-        <Field name="poller_name" label="Name" value={p.v.name} required />
-        <Field name="poller_type" label="Type" value={p.v.type} required />
+        <Field id={`${p.prefix}-name`} name="poller_name" label="Name" value={p.v.name} required />
+        <Field id={`${p.prefix}-type`} name="poller_type" label="Type" value={p.v.type} required />
         <div class="field">
           <label for={`${p.prefix}-status`}>Status</label>
           <select id={`${p.prefix}-status`} name="status">
@@ -366,7 +366,7 @@ function OrgsSection(p: SettingsProps & { csrf: string | null }) {
       </ul>
       <form method="post" action="/settings/orgs" class="inline-fields" aria-label="New organization">
         <CsrfField token={p.csrf} />
-        <Field name="org_name" label="Name" value={t.org_name} required />
+        <Field id="o-name" name="org_name" label="Organization name" value={t.org_name} required />
         <Field
           name="org_key"
           label="Key"
