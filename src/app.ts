@@ -4,11 +4,11 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { accessRoutes } from "./api/access.ts";
-import { valueRoutes } from "./api/values.ts";
 import { catalogRoutes } from "./api/catalog.ts";
 import { filterRoutes } from "./api/filter.ts";
 import { pollerRoutes } from "./api/pollers.ts";
 import { simulatorRoutes } from "./api/simulators.ts";
+import { valueRoutes } from "./api/values.ts";
 import type { HealthChecker } from "./db/health.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
@@ -106,12 +106,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 
+  app.route("/", valueRoutes(deps));
   app.route("/", filterRoutes(deps));
   app.route("/", catalogRoutes(deps));
   app.route("/", pollerRoutes(deps));
   app.route("/", simulatorRoutes(deps));
 
-  app.route("/", valueRoutes(deps));
   mountWeb(app, deps);
 
   app.route("/", accessRoutes(deps));

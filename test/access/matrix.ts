@@ -19,6 +19,7 @@
 import type { AppDeps } from "../../src/app.ts";
 import type { Database } from "../../src/db/index.ts";
 import { bearer, type SeededOrg, type SeededUser, TEST_PASSWORD } from "../harness/auth.ts";
+import { PAGE_MATRIX } from "../web/page-matrix.ts";
 import { SIMULATOR_MATRIX } from "./matrix-simulators.ts";
 
 export const PERSONAS = ["anonymous", "otherOrg", "member", "orgAdmin", "appAdmin"] as const;
@@ -576,5 +577,8 @@ for (const kind of PERMISSION_KINDS) {
 
 // The /simulator routes (test/access/matrix-simulators.ts).
 Object.assign(MATRIX, SIMULATOR_MATRIX);
+
+// The console's page routes (test/web/page-matrix.ts).
+Object.assign(MATRIX, PAGE_MATRIX);
 
 export { bearer };
