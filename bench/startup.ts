@@ -22,7 +22,14 @@ async function once(env: Record<string, string>, cwd: string): Promise<{ ms: num
   const start = performance.now();
   const proc = Bun.spawn([BIN, "serve"], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", DEMO: "false", LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DEMO: "false",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
     stdout: "ignore",
     stderr: "inherit",
   });

@@ -2,6 +2,7 @@
 // belongs to an org through `org_entity_permission`; every read goes through `visibleEntitySql`,
 // and tags are shown only when their library is visible to the caller.
 import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { recordAudit } from "../access/audit.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -350,6 +351,7 @@ export async function deleteEntity(opts: {
     const tags = (await tagsOf(tx, actor, orgId, [id])).get(id) ?? [];
     await tx.query("UPDATE core.entity SET disabled_ts = now()::timestamp WHERE id = $1", [id]);
     await deps.replicator.recordRows(tx, "core.entity", "id", [id]);
+    await recordAudit(tx, actor, { action: "entity.delete", orgId, target: `entity:${id}` });
     return { id, tags };
   });
 }

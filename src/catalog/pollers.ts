@@ -4,6 +4,7 @@
 // it); without a configured key one is generated once and kept in the state database
 // (`core.app_secret`, name `poller_config_key`).
 import { type Actor, requireRole } from "../access/actor.ts";
+import { recordAudit } from "../access/audit.ts";
 import type { Databases } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -227,6 +228,14 @@ export async function deletePoller(opts: {
   pollerId: number;
 }): Promise<PollerOut> {
   const cur = await administered(opts.deps, opts.actor, opts.pollerId, false);
-  await opts.deps.dbs.primary.query("DELETE FROM core.poller_config WHERE poller_id = $1", [opts.pollerId]);
+  await opts.deps.dbs.primary.transaction(async (tx) => {
+    await tx.query("DELETE FROM core.poller_config WHERE poller_id = $1", [opts.pollerId]);
+    await recordAudit(tx, opts.actor, {
+      action: "poller.delete",
+      orgId: cur.org_id,
+      target: `poller:${opts.pollerId}`,
+      details: { type: cur.poller_type, name: cur.poller_name },
+    });
+  });
   return out(cur);
 }

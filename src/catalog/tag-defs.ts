@@ -3,6 +3,7 @@
 // A tag is visible to an org through the library named by its `lib` meta. Definitions of the
 // standard libraries (ph, phIoT, phScience) are changed only by application admins.
 import { type Actor, requireRole } from "../access/actor.ts";
+import { recordAudit } from "../access/audit.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -365,6 +366,7 @@ export async function deleteTagDef(opts: {
     const now = "now()::timestamp";
     await tx.query(`UPDATE core.tag_def SET disabled_ts = ${now} WHERE id = $1`, [def.id]);
     await recordChange(deps, tx, actor, "tag_def", [def.id]);
+    await recordAudit(tx, actor, { action: "tagdef.delete", orgId, target: `tagdef:${def.name}` });
     for (const [table, where] of [
       ["tag_meta", "tag_id = $1"],
       ["tag_hierarchy", "child_id = $1"],

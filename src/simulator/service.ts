@@ -10,6 +10,7 @@
  */
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../access/actor.ts";
+import { recordAudit } from "../access/audit.ts";
 import { entitiesByIdTag } from "../catalog/entities.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -19,6 +20,7 @@ import {
   type ActivityType,
   activityLogOf,
   countErrors,
+  countErrorsBySimulator,
   readActivity,
 } from "./activity.ts";
 import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
@@ -164,17 +166,32 @@ async function loadFor(deps: ServiceDeps, actor: Actor, id: number, role: "membe
   return row;
 }
 
-async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView> {
-  const config = resolveConfig(row);
-  const entities = buildEntities(config.building);
-  const live = runtimeOf(deps)?.status(row.simulator_id);
-  const ck = await loadCheckpoint(deps.dbs.primary, row.simulator_id);
-  let mirror: Awaited<ReturnType<typeof readState>>;
-  try {
-    mirror = await readState(deps, row.simulator_id);
-  } catch {
-    mirror = undefined;
+/**
+ * The parsed configuration of a stored one and the size of its building, by the configuration's
+ * text: building the entities takes milliseconds, and every card and page of a simulator needs them.
+ */
+const shapes = new Map<string, { config: SimulatorConfig; entityCount: number; pointCount: number }>();
+function shapeOf(row: SimulatorRow) {
+  const key = typeof row.config === "string" ? row.config : JSON.stringify(row.config);
+  let shape = shapes.get(key);
+  if (!shape) {
+    const config = resolveConfig(row);
+    const entities = buildEntities(config.building);
+    shape = { config, entityCount: entities.length, pointCount: entities.filter((e) => e.tags.his).length };
+    if (shapes.size >= 64) shapes.delete(shapes.keys().next().value as string);
+    shapes.set(key, shape);
   }
+  return shape;
+}
+
+async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView> {
+  const { config, entityCount, pointCount } = shapeOf(row);
+  const live = runtimeOf(deps)?.status(row.simulator_id);
+  // The checkpoint (primary) and the state mirror (state database) are read at the same time.
+  const [ck, mirror] = await Promise.all([
+    loadCheckpoint(deps.dbs.primary, row.simulator_id),
+    readState(deps, row.simulator_id).catch(() => undefined),
+  ]);
   const status: RunStatus =
     live?.holder && live.status !== "stopped"
       ? live.status
@@ -199,8 +216,8 @@ async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView
     first_interval: iso(ck?.first_ts),
     points_written: ck?.points_written ?? 0,
     last_duration_ms: live?.lastDurationMs ?? mirror?.last_duration_ms ?? null,
-    entity_count: entities.length,
-    point_count: entities.filter((e) => e.tags.his).length,
+    entity_count: entityCount,
+    point_count: pointCount,
     next_run: iso(live?.nextRun),
     progress: live?.progress ?? null,
     config: row.config,
@@ -482,6 +499,12 @@ export async function resetSimulator(opts: {
     orgId: row.org_id,
     entityIds: [...ids.values()],
   });
+  await recordAudit(deps.dbs.primary, actor, {
+    action: "simulator.reset",
+    orgId: row.org_id,
+    target: `simulator:${id}`,
+    details: { key: row.key, values_deleted: deleted },
+  });
   await mirrorState(deps, {
     simulatorId: id,
     orgId: row.org_id,
@@ -513,6 +536,12 @@ export async function deleteSimulator(opts: { deps: ServiceDeps; actor: Actor; i
   await rt?.forget(id);
   // The definition and checkpoint go with the poller (foreign keys, ON DELETE CASCADE).
   await pollers.deletePoller({ deps, actor, pollerId: id });
+  await recordAudit(deps.dbs.primary, actor, {
+    action: "simulator.delete",
+    orgId: row.org_id,
+    target: `simulator:${id}`,
+    details: { key: row.key },
+  });
   await event(deps, row, "stop", "Simulator deleted", { by: actor.email ?? actor.kind });
   try {
     await deps.dbs.state.query("DELETE FROM core.simulator_state WHERE simulator_id = $1", [id]);
@@ -574,6 +603,28 @@ export async function simulatorMetrics(opts: { deps: ServiceDeps; actor: Actor; 
         ? new Date(alignDown(t, v.interval_minutes).getTime() + v.interval_minutes * 60_000).toISOString()
         : null),
   };
+}
+
+/**
+ * `error` events in the last 24 h of each of these simulators (member of each one's org), in one
+ * query; null when the state database cannot answer. For cards of simulators already read.
+ */
+export async function simulatorErrors24h(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  simulators: ReadonlyArray<Pick<SimulatorView, "id" | "org_id">>;
+}): Promise<Map<number, number> | null> {
+  for (const v of opts.simulators) requireRole(opts.actor, v.org_id, "member");
+  const t = now(opts.deps);
+  try {
+    return await countErrorsBySimulator(
+      opts.deps,
+      opts.simulators.map((v) => v.id),
+      new Date(t.getTime() - 86_400_000),
+    );
+  } catch {
+    return null;
+  }
 }
 
 /** Activity of one simulator, newest first (member); filters by type and time, paged. */

@@ -23,7 +23,8 @@ test("Dockerfile: multi-stage, copies files that exist, runs the compiled binary
   expect(froms[0]).toMatch(/^oven\/bun:1\.4\.5-debian$/);
   expect(froms[1]).toBe("debian:bookworm-slim");
   for (const m of df.matchAll(/^COPY\s+(?!--from)(.+)\s+\S+$/gm))
-    for (const src of m[1]!.trim().split(/\s+/)) expect(existsSync(join(ROOT, src)), `COPY ${src}`).toBe(true);
+    for (const src of m[1]!.trim().split(/\s+/))
+      expect(existsSync(join(ROOT, src)), `COPY ${src}`).toBe(true);
   const pkg = JSON.parse(await read("package.json"));
   expect(df).toContain("RUN bun run build");
   expect(pkg.scripts.build).toContain("--outfile dist/haystack-sim");
@@ -72,7 +73,10 @@ test("the binary runs with the image's environment as an unprivileged user", asy
   const s = await startServe({ cmd, cwd: data, env: { DATA_DIR: data, LOG_FORMAT: "json", DEMO: "false" } });
   try {
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
-    const line = s.logs().split("\n").find((l) => l.includes('"listening"'));
+    const line = s
+      .logs()
+      .split("\n")
+      .find((l) => l.includes('"listening"'));
     expect(JSON.parse(line!)).toMatchObject({ level: "info", msg: "listening" });
   } finally {
     s.proc.kill("SIGTERM");

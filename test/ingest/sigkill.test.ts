@@ -2,12 +2,13 @@
 // every request answered 200 is in the primary, and after a restart and catch-up in the
 // secondary, exactly once.
 import { afterAll, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
 import { openDatabase } from "../../src/db/index.ts";
 import { newPostgresUrl } from "../harness/db.ts";
 import { startServe, waitFor } from "../harness/proc.ts";
 
 const ADMIN = { email: "ops@example.com", password: "sigkill-test-password-1" };
-const procs: { kill(sig?: string): void }[] = [];
+const procs: Subprocess[] = [];
 afterAll(() => {
   for (const p of procs) p.kill("SIGKILL");
 });
