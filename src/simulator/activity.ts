@@ -175,6 +175,24 @@ export async function readActivity(
   );
 }
 
+/** Number of `error` events since `since` of each of these simulators (one query; 0 when none). */
+export async function countErrorsBySimulator(
+  deps: ServiceDeps,
+  simulatorIds: readonly number[],
+  since: Date,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>(simulatorIds.map((id) => [id, 0]));
+  if (simulatorIds.length === 0) return out;
+  const rows = await deps.dbs.state.query<{ simulator_id: number; n: number | string }>(
+    `SELECT simulator_id, count(*) AS n FROM core.simulator_activity_log
+      WHERE simulator_id = ANY($1::int4[]) AND event_type = 'error' AND timestamp >= $2
+      GROUP BY simulator_id`,
+    [[...new Set(simulatorIds)], since],
+  );
+  for (const r of rows) out.set(r.simulator_id, Number(r.n));
+  return out;
+}
+
 /** Number of `error` events of a simulator since `since`. */
 export async function countErrors(deps: ServiceDeps, simulatorId: number, since: Date): Promise<number> {
   const [r] = await deps.dbs.state.query<{ n: number | string }>(

@@ -6,22 +6,30 @@ import type { SimulatorSummary } from "../../views/components/simulator-card.tsx
 import { DashboardBody, DashboardPage } from "../../views/dashboard/index.tsx";
 import type { Actor } from "../access/actor.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
-import { listSimulators, type SimulatorView, simulatorMetrics } from "../simulator/service.ts";
+import { listSimulators, type SimulatorView, simulatorErrors24h } from "../simulator/service.ts";
 import { page, pageContext } from "./context.ts";
 
-/** A simulator as its dashboard card shows it (errors in the last 24 h included). */
+/** Errors in the last 24 h of each simulator (one query); 0 for all when they cannot be counted. */
+async function errorCounts(deps: AppDeps, actor: Actor, views: readonly SimulatorView[]) {
+  try {
+    return (await simulatorErrors24h({ deps, actor, simulators: views })) ?? new Map<number, number>();
+  } catch {
+    return new Map<number, number>();
+  }
+}
+
+/**
+ * A simulator as its dashboard card shows it (errors in the last 24 h included: from `errors` when
+ * the caller counted them for several cards at once, else counted here).
+ */
 export async function simulatorSummary(
   deps: AppDeps,
   actor: Actor,
   v: SimulatorView,
   orgKey: string,
+  errors?: ReadonlyMap<number, number>,
 ): Promise<SimulatorSummary> {
-  let errors24h = 0;
-  try {
-    errors24h = (await simulatorMetrics({ deps, actor, id: v.id })).error_count_24h ?? 0;
-  } catch {
-    errors24h = 0;
-  }
+  const errors24h = (errors ?? (await errorCounts(deps, actor, [v]))).get(v.id) ?? 0;
   return {
     id: v.id,
     key: v.key,
@@ -40,8 +48,32 @@ export async function simulatorSummary(
   };
 }
 
+/** The cards of several simulators of one org, their errors counted in one query. */
+export async function simulatorSummaries(
+  deps: AppDeps,
+  actor: Actor,
+  views: readonly SimulatorView[],
+  orgKey: string,
+): Promise<SimulatorSummary[]> {
+  const errors = await errorCounts(deps, actor, views);
+  return Promise.all(views.map((v) => simulatorSummary(deps, actor, v, orgKey, errors)));
+}
+
+/** How long one health report serves every page and SSE tick that asks for it. */
+const HEALTH_REUSE_MS = 1000;
+const recentHealth = new WeakMap<AppDeps, { at: number; report: ReturnType<AppDeps["health"]["check"]> }>();
+
+/**
+ * The databases' cards. One ping per database (timeout 1.5 s) answers every request in the same
+ * second: concurrent pages and the SSE ticks of many dashboard clients share it.
+ */
 export async function databaseSummaries(deps: AppDeps): Promise<DatabaseSummary[]> {
-  const report = await deps.health.check(1500);
+  let recent = recentHealth.get(deps);
+  if (!recent || performance.now() - recent.at > HEALTH_REUSE_MS) {
+    recent = { at: performance.now(), report: deps.health.check(1500) };
+    recentHealth.set(deps, recent);
+  }
+  const report = await recent.report;
   return report.databases.map((d) => ({
     key: d.key,
     role: d.role,
@@ -55,10 +87,13 @@ export async function databaseSummaries(deps: AppDeps): Promise<DatabaseSummary[
 export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/", async (c) => {
     const p = await pageContext(c, deps);
-    const sims = p.org ? await listSimulators({ deps, actor: p.actor, orgId: p.org.id }) : [];
+    const [sims, databases] = await Promise.all([
+      p.org ? listSimulators({ deps, actor: p.actor, orgId: p.org.id }) : Promise.resolve([]),
+      databaseSummaries(deps),
+    ]);
     const props = {
-      simulators: await Promise.all(sims.map((s) => simulatorSummary(deps, p.actor, s, p.org!.key))),
-      databases: await databaseSummaries(deps),
+      simulators: await simulatorSummaries(deps, p.actor, sims, p.org?.key ?? ""),
+      databases,
       canCreate: p.org?.role === "admin",
       now: new Date(),
     };

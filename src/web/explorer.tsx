@@ -16,6 +16,7 @@ import type { AppDeps, AppEnv } from "../app.ts";
 import { getEntity } from "../catalog/entities.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { type FilterResult, filterEntities } from "../haystack-api/filter.ts";
+import { treeEntities } from "../haystack-api/tree.ts";
 import { page, pageContext, requireOrg } from "./context.ts";
 import { pointsChart, tagOf, tagText } from "./series.ts";
 import { parseLocalUtc } from "./simulators.tsx";
@@ -62,8 +63,6 @@ function filterErrorOf(e: AppError): FilterError {
     ? { message: `Line ${m[1]}, column ${m[2]}: ${m[3]}`, col: Number(m[2]) }
     : { message: e.message, col: null };
 }
-
-const TREE_TAGS = ["id", "dis", "site", "equip", "point", "siteRef", "equipRef"];
 
 async function pointInfo(deps: AppDeps, actor: Actor, orgId: number, id: number) {
   const e = await getEntity({ deps, actor, orgId, ref: String(id) });
@@ -125,24 +124,18 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
         error = filterErrorOf(e);
       }
     }
-    let tree: TreeNode[] = [];
-    if (filter && !error) {
-      const all = await filterEntities({
-        deps,
-        actor: p.actor,
-        input: { filter: "site or equip or point", orgId: org.id, tags: TREE_TAGS, limit: 1000 },
-      });
-      const wanted = new Set(results.map((r) => r.entity_id));
-      const byId = new Map(all.map((r) => [r.entity_id, r]));
-      // keep the matches and their ancestors
-      for (const r of results) {
-        const eq = refOf(byId.get(r.entity_id) ?? r, "equipRef");
-        const site = refOf(byId.get(r.entity_id) ?? r, "siteRef");
-        if (eq) wanted.add(eq);
-        if (site) wanted.add(site);
-      }
-      tree = buildTree(all.filter((r) => wanted.has(r.entity_id)));
-    }
+    // The matches and the site and equip they name, with only the tree's tags, in one query.
+    const tree: TreeNode[] =
+      filter && !error && results.length > 0
+        ? buildTree(
+            await treeEntities({
+              deps,
+              actor: p.actor,
+              orgId: org.id,
+              entityIds: results.map((r) => r.entity_id),
+            }),
+          )
+        : [];
     const rows: EntityRow[] = results.map((r) => ({
       id: r.entity_id,
       ref: tagOf(r, "id"),

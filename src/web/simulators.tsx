@@ -37,7 +37,7 @@ import {
   updateSimulatorConfig,
 } from "../simulator/service.ts";
 import { flash, formOf, page, pageContext, redirect, requireOrg } from "./context.ts";
-import { simulatorSummary } from "./dashboard.tsx";
+import { simulatorSummaries, simulatorSummary } from "./dashboard.tsx";
 import { simulatorChart } from "./series.ts";
 
 const idParam = (c: Context): number => {
@@ -154,7 +154,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
     const views = await listSimulators({ deps, actor: p.actor, orgId: org.id });
-    const simulators = await Promise.all(views.map((v) => simulatorSummary(deps, p.actor, v, org.key)));
+    const simulators = await simulatorSummaries(deps, p.actor, views, org.key);
     return page(
       c,
       () => <SimulatorListPage shell={p.shell} simulators={simulators} canCreate={org.role === "admin"} />,
