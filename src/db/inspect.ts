@@ -12,7 +12,7 @@ export interface HypertableInfo {
 
 export interface ValueTableInfo {
   name: string;
-  /** Planner estimate (pg_class.reltuples), -1 when never analysed. */
+  /** Planner estimate (pg_class.reltuples); an exact count for small never-analysed tables; -1 otherwise. */
   rows: number;
   bytes: number;
   currentRows: number;
@@ -107,6 +107,10 @@ async function inspectOne(
             `SELECT approximate_row_count('core."${t.name}"') AS n`,
           );
           rows = num(approx?.n);
+        } else if (rows < 0 && bytes < 256 * 1024 * 1024) {
+          // Never analysed (new or embedded databases): a small table is counted exactly.
+          const [exact] = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM core."${t.name}"`);
+          rows = num(exact?.n);
         }
         const [cur] = await db.query<{ n: unknown; newest: Date | string | null }>(
           `SELECT count(*) AS n, max(ts) AS newest FROM core."${t.name}_current"`,
