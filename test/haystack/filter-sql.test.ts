@@ -98,6 +98,13 @@ const CASES: Case[] = [
   ["airRef == @vav1", []],
   ["equipRef->dis", ["p.temp", "p.flow", "p.kw", "p.raw", "p.w", "legacy.1"]],
   ["point and not equipRef->dis", ["p.neg", "p.wide", "p.old"]],
+  // Paths in a top-level `and` (compiled as semi-joins) through each stored Ref form: value_ref,
+  // an id string (legacy.1's equipRef and siteRef) and a List (vav1's airRef).
+  ['point and equipRef->siteRef->geoCity == "Chicago"', ["p.temp", "p.flow", "p.kw", "legacy.1"]],
+  ["equip and airRef->ahu", ["vav1"]],
+  ['point and equipRef->airRef->siteRef->geoCity == "Richmond"', ["p.temp", "p.flow"]],
+  ["his and not equipRef->vav", ["legacy.1"]],
+  ["siteRef->site and equipRef->ahu", ["p.kw", "p.raw", "legacy.1"]],
   ["equipRef == @nowhere", ["p.neg"]],
   ["siteRef == @site.hq", ["ahu1", "vav1", "p.temp", "p.flow", "p.kw", "legacy.1"]],
   ['siteRef == "site.hq"', ["odd"]],

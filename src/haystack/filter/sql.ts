@@ -55,32 +55,110 @@ class Compiler {
     return `${prefix}${this.n}`;
   }
 
-  /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
-  private idRows(i: string): string {
-    const d = this.alias("d");
-    return `${this.s}.entity_tag ${i} JOIN ${this.s}.tag_def ${d} ON ${d}.id = ${i}.tag_id WHERE ${d}.name = 'id' AND ${i}.disabled_ts IS NULL`;
+  /**
+   * Condition "row `t` is an active row of the tag whose name is the SQL text `nameSql`". The tag's
+   * id is looked up once per query (an uncorrelated scalar subquery runs as an InitPlan; names are
+   * unique, `ix_core_tag_def_name`), so the row lookups are index conditions on
+   * `(entity_id, tag_id)` or `tag_id` instead of a join with `tag_def` per row.
+   */
+  private tagRow(t: string, nameSql: string): string {
+    return `${t}.tag_id = (SELECT id FROM ${this.s}.tag_def WHERE name = ${nameSql}) AND ${t}.disabled_ts IS NULL`;
   }
 
-  node(n: FilterNode, ent: string): string {
+  /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
+  private idRows(i: string): string {
+    return `${this.s}.entity_tag ${i} WHERE ${this.tagRow(i, "'id'")}`;
+  }
+
+  /**
+   * `top` is true while `n` is reached from the root through `and` only: there the condition is
+   * written as a semi-join against the set of matching entities (`inSet`), which PostgreSQL pulls
+   * up into the enclosing query and can hash. Under `or` and `not` it stays a correlated EXISTS
+   * (`path`), which costs a few index probes per entity tested.
+   */
+  node(n: FilterNode, ent: string, top = false): string {
+    const at = (path: FilterPath, terminal: (t: string, kind: string) => string) =>
+      top ? this.inSet(ent, path, terminal) : this.path(ent, path, terminal);
     switch (n.type) {
       case "has":
-        return this.path(ent, n.path, () => "");
+        return at(n.path, () => "");
       case "missing":
         return `NOT ${this.path(ent, n.path, () => "")}`;
       case "cmp":
-        return this.path(ent, n.path, (t, k) => this.cmp(t, k, n.op, n.value));
+        return at(n.path, (t, k) => this.cmp(t, k, n.op, n.value));
       case "in":
         if (n.values.length === 0) return "FALSE";
-        return this.path(
-          ent,
-          n.path,
-          (t, k) => `(${n.values.map((v) => `(${this.cmp(t, k, "==", v)})`).join(" OR ")})`,
-        );
+        return at(n.path, (t, k) => `(${n.values.map((v) => `(${this.cmp(t, k, "==", v)})`).join(" OR ")})`);
       case "and":
-        return `(${n.terms.map((t) => this.node(t, ent)).join(" AND ")})`;
+        return `(${n.terms.map((t) => this.node(t, ent, top)).join(" AND ")})`;
       case "or":
         return `(${n.terms.map((t) => this.node(t, ent)).join(" OR ")})`;
     }
+  }
+
+  /** `ent` is in `set(path, terminal)`, as an EXISTS that PostgreSQL turns into a semi-join. */
+  private inSet(ent: string, path: FilterPath, terminal: (t: string, kind: string) => string): string {
+    const s = this.alias("s");
+    return `EXISTS (SELECT 1 FROM (${this.set(path, terminal)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
+  }
+
+  /** A row of tag `nameParam` with alias `t`: `FROM` fragment (with the kind when used) and conditions. */
+  private row(
+    t: string,
+    name: string,
+    nameParam: string,
+    cond: (kind: string) => string,
+    moreFrom = "",
+  ): string {
+    const k = this.alias("k");
+    const kind = `${k}.kind`;
+    const c = cond(kind);
+    const lateral = c.includes(kind) ? ` CROSS JOIN LATERAL (SELECT ${kindSql(t, name)} AS kind) ${k}` : "";
+    return (
+      `${this.s}.entity_tag ${t}${lateral}${moreFrom} WHERE ${this.tagRow(t, nameParam)} AND ${t}.entity_id IS NOT NULL` +
+      `${c ? ` AND ${c}` : ""}`
+    );
+  }
+
+  /**
+   * SELECT of the ids (one column, duplicates allowed, no NULL) of the entities with an active row
+   * of `path[0]` satisfying `terminal` or, through refs, the rest of the path. A ref step is a
+   * semi-join of the tag's ref edges (source entity, target entity) with the set for the rest of
+   * the path; the edges are the storage forms `targets` follows: `value_ref`, an id string in
+   * `value_s` (matched to the `id` rows), and the `@id` elements of a List.
+   */
+  private set(path: FilterPath, terminal: (t: string, kind: string) => string): string {
+    const [name, ...rest] = path;
+    if (name === undefined) return "SELECT NULL::int4 WHERE FALSE";
+    const nameParam = this.p(name);
+    const t = this.alias("t");
+    if (rest.length === 0)
+      return `SELECT ${t}.entity_id FROM ${this.row(t, name, nameParam, (k) => terminal(t, k))}`;
+    const g = this.alias("g");
+    const t2 = this.alias("t");
+    const t3 = this.alias("t");
+    const i = this.alias("i");
+    const j = this.alias("i");
+    const el = this.alias("el");
+    const edges =
+      `SELECT ${t}.entity_id, ${t}.value_ref FROM ${this.row(t, name, nameParam, (k) => `${k} = 'Ref' AND ${t}.value_ref IS NOT NULL`)} ` +
+      `UNION ALL SELECT ${t2}.entity_id, ${i}.entity_id FROM ${this.row(
+        t2,
+        name,
+        nameParam,
+        (k) =>
+          `${k} = 'Ref' AND ${t2}.value_ref IS NULL AND ${i}.value_s = ${t2}.value_s AND ${this.tagRow(i, "'id'")}`,
+        `, ${this.s}.entity_tag ${i}`,
+      )} ` +
+      `UNION ALL SELECT ${t3}.entity_id, ${j}.entity_id FROM ${this.row(
+        t3,
+        name,
+        nameParam,
+        (k) =>
+          `${k} = 'List' AND left(${el}.v, 1) = '@' AND ${j}.value_s = substr(${el}.v, 2) AND ${this.tagRow(j, "'id'")}`,
+        `, unnest(${t3}.value_list) ${el}(v), ${this.s}.entity_tag ${j}`,
+      )}`;
+    return `SELECT ${g}.src FROM (${edges}) ${g}(src, dst) WHERE ${g}.dst IN (${this.set(rest, terminal)})`;
   }
 
   /**
@@ -91,7 +169,6 @@ class Compiler {
     const [name, ...rest] = path;
     if (name === undefined) return "FALSE";
     const t = this.alias("t");
-    const d = this.alias("d");
     const k = this.alias("k");
     const nameParam = this.p(name);
     const kind = `${k}.kind`;
@@ -105,8 +182,8 @@ class Compiler {
       ? ` CROSS JOIN LATERAL (SELECT ${kindSql(t, name)} AS kind) ${k}`
       : "";
     return (
-      `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t} JOIN ${this.s}.tag_def ${d} ON ${d}.id = ${t}.tag_id${lateral} ` +
-      `WHERE ${t}.entity_id = ${ent} AND ${t}.disabled_ts IS NULL AND ${d}.name = ${nameParam}` +
+      `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t}${lateral} ` +
+      `WHERE ${t}.entity_id = ${ent} AND ${this.tagRow(t, nameParam)}` +
       `${cond ? ` AND ${cond}` : ""})`
     );
   }
@@ -189,6 +266,6 @@ class Compiler {
  */
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
   const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core");
-  const sql = c.node(ast, opts.entityIdSql);
+  const sql = c.node(ast, opts.entityIdSql, true);
   return { sql, params: c.params };
 }
