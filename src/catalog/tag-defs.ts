@@ -157,21 +157,33 @@ async function addMeta(
     meta = row!;
   }
   await recordChange(deps, tx, actor, "tag_meta", [meta.id]);
-  if (attribute.name === "is" && value !== null) {
-    const [h] = await tx.query<{ id: number }>(
-      `INSERT INTO core.tag_hierarchy (child_id, parent_id) VALUES ($1, $2)
-       ON CONFLICT (child_id, parent_id) DO UPDATE SET disabled_ts = NULL RETURNING id`,
-      [tagId, value],
-    );
-    await recordChange(deps, tx, actor, "tag_hierarchy", [h!.id]);
-  }
+  if (attribute.name === "is" && value !== null) await addHierarchy(deps, tx, actor, tagId, value);
   return meta;
 }
 
-/** Soft-deletes a meta and, for `is`, its hierarchy row; records both. */
-async function removeMeta(deps: ServiceDeps, tx: Sql, actor: Actor, meta: TagMetaOut): Promise<void> {
-  await tx.query("UPDATE core.tag_meta SET disabled_ts = now()::timestamp WHERE id = $1", [meta.id]);
-  await recordChange(deps, tx, actor, "tag_meta", [meta.id]);
+/** Inserts (or re-enables) the hierarchy row `child → parent` of an `is` meta; records it. */
+async function addHierarchy(
+  deps: ServiceDeps,
+  tx: Sql,
+  actor: Actor,
+  childId: number,
+  parentId: number,
+): Promise<void> {
+  const [h] = await tx.query<{ id: number }>(
+    `INSERT INTO core.tag_hierarchy (child_id, parent_id) VALUES ($1, $2)
+     ON CONFLICT (child_id, parent_id) DO UPDATE SET disabled_ts = NULL RETURNING id`,
+    [childId, parentId],
+  );
+  await recordChange(deps, tx, actor, "tag_hierarchy", [h!.id]);
+}
+
+/** Soft-deletes the active hierarchy row of a meta when it is an `is` meta (else none); records it. */
+async function removeHierarchy(
+  deps: ServiceDeps,
+  tx: Sql,
+  actor: Actor,
+  meta: Pick<TagMetaOut, "tag_id" | "attribute" | "value">,
+): Promise<void> {
   const h = await tx.query<{ id: number }>(
     `UPDATE core.tag_hierarchy SET disabled_ts = now()::timestamp
       WHERE child_id = $1 AND parent_id = $2 AND disabled_ts IS NULL
@@ -186,6 +198,13 @@ async function removeMeta(deps: ServiceDeps, tx: Sql, actor: Actor, meta: TagMet
     "tag_hierarchy",
     h.map((r) => r.id),
   );
+}
+
+/** Soft-deletes a meta and, for `is`, its hierarchy row; records both. */
+async function removeMeta(deps: ServiceDeps, tx: Sql, actor: Actor, meta: TagMetaOut): Promise<void> {
+  await tx.query("UPDATE core.tag_meta SET disabled_ts = now()::timestamp WHERE id = $1", [meta.id]);
+  await recordChange(deps, tx, actor, "tag_meta", [meta.id]);
+  await removeHierarchy(deps, tx, actor, meta);
 }
 
 /**
@@ -654,33 +673,14 @@ export async function updateTagMeta(opts: {
       [cur.tag_id, m!.attribute.id, m!.value],
     );
     if (clash) throw new AppError("conflict", "this meta exists already");
-    const h = await tx.query<{ id: number }>(
-      `UPDATE core.tag_hierarchy SET disabled_ts = now()::timestamp
-        WHERE child_id = $1 AND parent_id = $2 AND disabled_ts IS NULL
-          AND EXISTS (SELECT 1 FROM core.tag_def a WHERE a.id = $3 AND a.name = 'is')
-       RETURNING id`,
-      [cur.tag_id, cur.value, cur.attribute],
-    );
-    await recordChange(
-      deps,
-      tx,
-      actor,
-      "tag_hierarchy",
-      h.map((r) => r.id),
-    );
+    await removeHierarchy(deps, tx, actor, cur);
     const [row] = await tx.query<TagMetaOut>(
       "UPDATE core.tag_meta SET attribute = $2, value = $3 WHERE id = $1 RETURNING id, tag_id, attribute, value",
       [cur.id, m!.attribute.id, m!.value],
     );
     await recordChange(deps, tx, actor, "tag_meta", [cur.id]);
-    if (m!.attribute.name === "is" && m!.value !== null) {
-      const [nh] = await tx.query<{ id: number }>(
-        `INSERT INTO core.tag_hierarchy (child_id, parent_id) VALUES ($1, $2)
-         ON CONFLICT (child_id, parent_id) DO UPDATE SET disabled_ts = NULL RETURNING id`,
-        [cur.tag_id, m!.value],
-      );
-      await recordChange(deps, tx, actor, "tag_hierarchy", [nh!.id]);
-    }
+    if (m!.attribute.name === "is" && m!.value !== null)
+      await addHierarchy(deps, tx, actor, cur.tag_id, m!.value);
     return row!;
   });
 }
