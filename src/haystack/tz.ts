@@ -110,10 +110,22 @@ function formatter(iana: string): Intl.DateTimeFormat {
       minute: "2-digit",
       second: "2-digit",
       era: "short",
+      weekday: "short",
     });
     formatters.set(iana, f);
   }
   return f;
+}
+
+/**
+ * The `en-US` formatted parts of `date` in IANA zone `iana` by type (`year` as shown with `era`,
+ * `month`, `day`, `hour` 0–23, `minute`, `second`, `weekday` such as `Mon`). Formatters are cached
+ * per zone. Throws `RangeError` for an unknown zone.
+ */
+export function zoneParts(iana: string, date: Date): Partial<Record<Intl.DateTimeFormatPartTypes, string>> {
+  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const p of formatter(iana).formatToParts(date)) parts[p.type] ??= p.value;
+  return parts;
 }
 
 /** Local wall-clock fields of an instant in an IANA zone. */
@@ -129,10 +141,9 @@ export interface LocalFields {
 
 /** The wall-clock fields of instant `epochMs` in IANA zone `iana`. Throws `RangeError` for a bad zone. */
 export function localFields(iana: string, epochMs: number): LocalFields {
-  const parts = formatter(iana).formatToParts(new Date(epochMs));
-  const get = (t: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const era = parts.find((p) => p.type === "era")?.value;
+  const parts = zoneParts(iana, new Date(epochMs));
+  const get = (t: Intl.DateTimeFormatPartTypes): number => Number(parts[t] ?? 0);
+  const era = parts.era;
   const y = get("year");
   return {
     year: era === "BC" || era === "B" ? 1 - y : y,

@@ -2,6 +2,7 @@
  * Interval arithmetic on UTC instants and site-local calendar fields. Local time is derived with
  * `Intl.DateTimeFormat` and the site's IANA zone, so DST transitions follow the zone database.
  */
+import { zoneParts } from "../../haystack/tz.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -52,32 +53,11 @@ export interface LocalTime {
   offsetMinutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      weekday: "short",
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
 
 /** Local calendar fields of `ts` in the IANA zone `tz`. Throws RangeError for an unknown zone. */
 export function localTime(ts: Date, tz: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(tz).formatToParts(ts)) parts[p.type] = p.value;
+  const parts = zoneParts(tz, ts);
   const year = Number(parts.year);
   const month = Number(parts.month);
   const day = Number(parts.day);
@@ -101,7 +81,7 @@ export function localTime(ts: Date, tz: string): LocalTime {
 /** Whether `tz` is an IANA zone this runtime knows. */
 export function isValidTimeZone(tz: string): boolean {
   try {
-    formatter(tz);
+    zoneParts(tz, new Date(0));
     return true;
   } catch {
     return false;
