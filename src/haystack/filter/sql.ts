@@ -233,7 +233,11 @@ class Compiler {
   }
 
   private text(t: string, k: string, kind: string, o: string, value: string): string {
-    return `${k} = '${kind}' AND ${t}.value_s COLLATE "C" ${o} ${this.p(value)}`;
+    const v = this.p(value);
+    // Equality is bytewise under any deterministic collation; the plain `=` lets the
+    // (tag_id, value_s) index serve `==`.
+    const indexed = o === "=" ? ` AND ${t}.value_s = ${v}` : "";
+    return `${k} = '${kind}' AND ${t}.value_s COLLATE "C" ${o} ${v}${indexed}`;
   }
 
   private ref(t: string, k: string, op: CmpOp, lit: Ref): string {
