@@ -11,6 +11,7 @@ import { createSimulator } from "../src/simulator/service.ts";
 import { testApp } from "../test/harness/app.ts";
 import { seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
+import { printTable } from "./lib.ts";
 
 const DAYS = Math.min(366, Math.max(1, Number(process.argv[2] ?? 365)));
 const INTERVAL = Number(process.argv[3] ?? 60);
@@ -102,13 +103,7 @@ try {
     `office-tower, ${DAYS} days at ${INTERVAL} min: ${r.intervals} intervals, ${sim.point_count} points, ` +
       `${chunks} transactions, ${engine}`,
   );
-  const head = ["path", "rows", "seconds", "rows/s"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
-  const line = (x: string[]) =>
-    x.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const x of rows) console.log(line(x));
+  printTable(["path", "rows", "seconds", "rows/s"], rows);
   console.log(
     `COPY is ${(wallMs / copyMs).toFixed(1)}× the end-to-end backfill, ${(writeMs / copyMs).toFixed(1)}× its writes`,
   );

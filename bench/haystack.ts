@@ -9,22 +9,15 @@
 // table, public.bench_bm, maps block positions to entity ids while the tags are inserted).
 // Run: `bun bench/haystack.ts [runs]` (default 7 timed runs per figure, after one warm-up).
 import { actorForUser } from "../src/access/resolve.ts";
-import { loadConfig } from "../src/config.ts";
-import { migrate, openDatabase, type Sql } from "../src/db/index.ts";
+import type { Sql } from "../src/db/index.ts";
 import { Grid, parseFilter, Ref, writeZincGrid } from "../src/haystack/index.ts";
 import { filterEntityIds } from "../src/haystack-api/entities.ts";
-import { silentLogger } from "../src/log.ts";
-import { startServer } from "../src/server.ts";
 import { seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
+import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts";
 
 const RUNS = Math.max(1, Number(process.argv[2] ?? 7));
 const BLOCK = 100;
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 
 /** One warm-up, then RUNS timed calls; p50/p99 in ms and the last result. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ p50: number; p99: number; last: T }> {
@@ -132,25 +125,8 @@ async function insertBlocks(sql: Sql, orgId: number, from: number, to: number): 
 
 const cluster = await startCluster();
 try {
-  const admin = await openDatabase({ key: "admin", url: cluster.url() });
-  await admin.exec("CREATE DATABASE bench");
-  await admin.close();
-  const url = cluster.url("bench");
-  const db = await openDatabase({ key: "m", url });
-  await migrate(db, "building");
-  await migrate(db, "state");
-  await db.close();
-
-  const config = loadConfig({
-    DATABASE_URL: url,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DEMO: "false",
-    SIMULATORS: "false",
-    LOG_LEVEL: "error",
-    ADMIN_PASSWORD: "bench-password-123",
-  });
-  const server = await startServer(config, silentLogger);
+  const url = await createBenchDatabase(cluster);
+  const server = await startBenchServer(url);
   const sql = server.deps.dbs.primary;
   const { org, member } = await seedOrg(server.deps, { key: "bench" });
   const actor = (await actorForUser(sql, member.userId))!;
@@ -263,14 +239,8 @@ try {
     );
   }
 
-  const head = ["what", "data", "rows", "p50 ms", "p99 ms", "size"];
-  const widths = head.map((h, i) => Math.max(h.length, ...out.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(`${RUNS} timed runs per figure after one warm-up; loopback; PostgreSQL ${cluster.port}`);
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of out) console.log(line(r));
+  printTable(["what", "data", "rows", "p50 ms", "p99 ms", "size"], out);
   await server.stop();
 } finally {
   await cluster.destroy();

@@ -3,38 +3,18 @@
 // same table, on one throwaway PostgreSQL cluster. Run: `bun bench/ingest.ts [totalValues]`.
 import type { Writable } from "node:stream";
 import postgres from "postgres";
-import { loadConfig } from "../src/config.ts";
-import { migrate, openDatabase } from "../src/db/index.ts";
-import { silentLogger } from "../src/log.ts";
-import { startServer } from "../src/server.ts";
 import { bearer, seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
 import { makePoints } from "../test/ingest/fixtures.ts";
+import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts";
 
 const TOTAL = Number(process.argv[2] ?? 200_000);
 const POINTS = 200;
 
 const cluster = await startCluster();
 try {
-  const admin = await openDatabase({ key: "admin", url: cluster.url() });
-  await admin.exec("CREATE DATABASE bench");
-  await admin.close();
-  const url = cluster.url("bench");
-  const db = await openDatabase({ key: "m", url });
-  await migrate(db, "building");
-  await migrate(db, "state");
-  await db.close();
-
-  const config = loadConfig({
-    DATABASE_URL: url,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DEMO: "false",
-    SIMULATORS: "false",
-    LOG_LEVEL: "error",
-    ADMIN_PASSWORD: "bench-password-123",
-  });
-  const server = await startServer(config, silentLogger);
+  const url = await createBenchDatabase(cluster);
+  const server = await startBenchServer(url);
   const { org, member } = await seedOrg(server.deps, { key: "bench" });
   const points = (await makePoints(server.deps, org.id, POINTS, { prefix: "b" })).map((p) => p.id);
   const headers = { ...bearer(member.token), "content-type": "application/json" };
@@ -54,11 +34,6 @@ try {
     }
     epoch += 60_000;
     return out;
-  };
-
-  const pct = (xs: number[], p: number) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
   };
 
   const results: string[][] = [];
@@ -122,13 +97,7 @@ try {
     "-",
   ]);
 
-  const head = ["path", "batch", "conc", "values", "values/s", "p50 ms", "p99 ms"];
-  const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of results) console.log(line(r));
+  printTable(["path", "batch", "conc", "values", "values/s", "p50 ms", "p99 ms"], results);
 
   await raw.end();
   await server.stop();
