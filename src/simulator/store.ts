@@ -156,10 +156,27 @@ export async function acquireLease(
   now: Date,
   until: Date,
 ): Promise<boolean> {
+  return upsertLease(deps, id, holder, now, until, false);
+}
+
+/**
+ * Inserts or renews the lease row for `holder` until `until`; an existing row of another holder is
+ * taken over once it expired (`now` past `expires_at`), and at once when `fromServers` and that
+ * holder is a server process (not a remote runner). True when held.
+ */
+async function upsertLease(
+  deps: ServiceDeps,
+  id: number,
+  holder: string,
+  now: Date,
+  until: Date,
+  fromServers: boolean,
+): Promise<boolean> {
   const rows = await deps.dbs.state.query<{ holder: string }>(
     `INSERT INTO core.simulator_lease (simulator_id, holder, expires_at) VALUES ($1, $2, $3)
      ON CONFLICT (simulator_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
        WHERE core.simulator_lease.holder = excluded.holder OR core.simulator_lease.expires_at <= $4
+          ${fromServers ? `OR core.simulator_lease.holder NOT LIKE '${REMOTE_HOLDER}%'` : ""}
      RETURNING holder`,
     [id, holder, until, now],
   );
@@ -188,15 +205,7 @@ export async function acquireRemoteLease(
   now: Date,
   until: Date,
 ): Promise<boolean> {
-  const rows = await deps.dbs.state.query<{ holder: string }>(
-    `INSERT INTO core.simulator_lease (simulator_id, holder, expires_at) VALUES ($1, $2, $3)
-     ON CONFLICT (simulator_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-       WHERE core.simulator_lease.holder = excluded.holder OR core.simulator_lease.expires_at <= $4
-          OR core.simulator_lease.holder NOT LIKE '${REMOTE_HOLDER}%'
-     RETURNING holder`,
-    [id, holder, until, now],
-  );
-  return rows.length === 1 && rows[0]?.holder === holder;
+  return upsertLease(deps, id, holder, now, until, true);
 }
 
 /**
