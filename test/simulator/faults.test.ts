@@ -18,7 +18,7 @@ import { seedOrg } from "../harness/auth.ts";
 import { newPostgresUrl } from "../harness/db.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { startServe, waitFor } from "../harness/proc.ts";
-import { ADMIN, api, clock, HOUR, serverToken } from "./helpers.ts";
+import { ADMIN, api, clock, createOrgAndSimulator, HOUR, serverToken } from "./helpers.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -64,21 +64,13 @@ describe("simulator faults on PostgreSQL", () => {
     };
     let s = await startServe({ env });
     const token = await serverToken(s.url);
-    const org = await api<{ id: number }>(s.url, token, "/org", {
-      method: "POST",
-      body: JSON.stringify({ name: "Kill", key: "kill" }),
-    });
     // Three days of a 1-minute retail simulator: 4,320 intervals, 27 chunks of 160 intervals.
-    const sim = await api<Sim>(s.url, token, "/simulator", {
-      method: "POST",
-      body: JSON.stringify({
-        org_id: org.id,
-        key: "shop",
-        template: "retail-rtu",
-        interval_minutes: 1,
-        backfill_days: 3,
-      }),
-    });
+    const { sim } = await createOrgAndSimulator<Sim>(
+      s.url,
+      token,
+      { name: "Kill", key: "kill" },
+      { key: "shop", template: "retail-rtu", interval_minutes: 1, backfill_days: 3 },
+    );
     const total = 3 * 24 * 60 * sim.point_count;
     let before = 0;
     await waitFor(

@@ -98,3 +98,21 @@ export async function api<T>(url: string, token: string, path: string, init: Req
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/**
+ * Over a spawned server: creates org `{ name, key }` and a simulator in it (`simulator`: the
+ * POST /simulator body without `org_id`); returns the org and the simulator as answered.
+ */
+export async function createOrgAndSimulator<S>(
+  url: string,
+  token: string,
+  org: { name: string; key: string },
+  simulator: Record<string, unknown>,
+): Promise<{ org: { id: number }; sim: S }> {
+  const o = await api<{ id: number }>(url, token, "/org", { method: "POST", body: JSON.stringify(org) });
+  const sim = await api<S>(url, token, "/simulator", {
+    method: "POST",
+    body: JSON.stringify({ org_id: o.id, ...simulator }),
+  });
+  return { org: o, sim };
+}

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { newPostgresUrl } from "../harness/db.ts";
 import { sourceCommand, startServe, waitFor } from "../harness/proc.ts";
-import { ADMIN, api, serverToken } from "./helpers.ts";
+import { ADMIN, api, createOrgAndSimulator, serverToken } from "./helpers.ts";
 
 interface Sim {
   id: number;
@@ -27,20 +27,12 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
   });
   try {
     const token = await serverToken(s.url);
-    const org = await api<{ id: number }>(s.url, token, "/org", {
-      method: "POST",
-      body: JSON.stringify({ name: "Remote", key: "remote" }),
-    });
-    const sim = await api<Sim>(s.url, token, "/simulator", {
-      method: "POST",
-      body: JSON.stringify({
-        org_id: org.id,
-        key: "shop",
-        template: "retail-rtu",
-        interval_minutes: 60,
-        backfill_days: 1,
-      }),
-    });
+    const { sim } = await createOrgAndSimulator<Sim>(
+      s.url,
+      token,
+      { name: "Remote", key: "remote" },
+      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 1 },
+    );
     const runner = Bun.spawn(
       [
         ...sourceCommand(),
