@@ -6,20 +6,11 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 
-/** Runs `fn` in one primary transaction, then asks the outbox to deliver what it recorded. */
-export async function writeTx<T>(deps: ServiceDeps, fn: (tx: Sql) => Promise<T>): Promise<T> {
-  const result = await deps.dbs.primary.transaction(fn);
-  deps.replicator.kick();
-  return result;
-}
-
-/** `skip` (default 0) and `limit` (default 100, at most `max`). */
-export function paging(skip?: number | null, limit?: number | null, max = 1000) {
-  return {
-    skip: Math.max(0, Math.trunc(skip ?? 0)),
-    limit: Math.min(Math.max(1, Math.trunc(limit ?? 100)), max),
-  };
-}
+/**
+ * `writeTx`: one primary transaction, then a nudge to the outbox deliverer; `paging`: `skip`
+ * (default 0) and `limit` (default 100, at most `max`). The same helpers as the access verbs'.
+ */
+export { paging, write as writeTx } from "../access/tx.ts";
 
 /** The `user_id` of history rows: the acting user, or 0 for API tokens and the system. */
 export function historyUserId(actor: Actor): number {
