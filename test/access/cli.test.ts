@@ -10,22 +10,11 @@ import { lockDirectory } from "../../src/db/lock.ts";
 import { testApp } from "../harness/app.ts";
 import { bearer, seedOrg } from "../harness/auth.ts";
 import { newPostgresUrl } from "../harness/db.ts";
-import { MAIN } from "../harness/proc.ts";
+import { runCli } from "../harness/proc.ts";
 
-async function cli(args: string[], env: Record<string, string>, stdin?: string) {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", ...env },
-    stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+/** The CLI from source, logging warnings only; `stdin`, when given, is its standard input. */
+const cli = (args: string[], env: Record<string, string>, stdin?: string) =>
+  runCli(args, { LOG_LEVEL: "warn", ...env }, { stdin });
 
 describe("CLI user and token", () => {
   test("create users and tokens, list, revoke, set passwords, disable", async () => {

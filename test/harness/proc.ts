@@ -82,16 +82,16 @@ export async function startServe(opts: {
   throw new Error(`server did not answer /health in time:\n${out.text}`);
 }
 
-/** Runs a CLI command to completion. */
+/** Runs a CLI command to completion; `stdin`, when given, is its standard input. */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
-  opts: { cmd?: string[]; cwd?: string } = {},
+  opts: { cmd?: string[]; cwd?: string; stdin?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn([...(opts.cmd ?? sourceCommand()), ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdin: "ignore",
+    stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
     stdout: "pipe",
     stderr: "pipe",
   });
