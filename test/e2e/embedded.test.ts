@@ -63,7 +63,7 @@ describe("embedded server lifecycle", () => {
       expect(await s.proc.exited).toBe(0);
     }
     expect(s.logs()).toContain("stopped");
-  });
+  }, 180_000);
 
   test("after SIGKILL the server starts again on the same directory", async () => {
     const s = await startServe({ env });
@@ -78,7 +78,7 @@ describe("embedded server lifecycle", () => {
       again.proc.kill("SIGTERM");
       expect(await again.proc.exited).toBe(0);
     }
-  });
+  }, 180_000);
 });
 
 test("rows committed before a SIGKILL are there after reopening", async () => {
@@ -106,7 +106,7 @@ test("rows committed before a SIGKILL are there after reopening", async () => {
     await reader;
     expect(await countRows(dir)).toBeGreaterThanOrEqual(lastAcked);
   }
-});
+}, 180_000);
 
 test("backup and restore round-trip the embedded databases", async () => {
   const data = tempDir();
@@ -137,14 +137,14 @@ test("backup and restore round-trip the embedded databases", async () => {
   const bad = await runCli(["restore", join(ROOT, "package.json")], env);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain("not a haystack-sim backup");
-});
+}, 180_000);
 
 test("a bad configuration stops the start naming every bad key", async () => {
   const r = await runCli(["serve"], { PORT: "x", LOG_LEVEL: "loud" });
   expect(r.code).toBe(2);
   expect(r.stderr).toContain("PORT");
   expect(r.stderr).toContain("LOG_LEVEL");
-});
+}, 180_000);
 
 test("help, version and unknown commands", async () => {
   const h = await runCli(["help"], {});
@@ -155,4 +155,4 @@ test("help, version and unknown commands", async () => {
   const u = await runCli(["frobnicate"], {});
   expect(u.code).toBe(2);
   expect(u.stderr).toContain('unknown command "frobnicate"');
-});
+}, 180_000);

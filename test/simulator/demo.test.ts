@@ -70,4 +70,4 @@ test("the demo org's office simulator runs with one day of history within a minu
     s.proc.kill("SIGTERM");
     await s.proc.exited;
   }
-});
+}, 180_000);

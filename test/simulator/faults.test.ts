@@ -122,7 +122,7 @@ describe("simulator faults on PostgreSQL", () => {
       s.proc.kill("SIGTERM");
       await s.proc.exited;
     }
-  });
+  }, 300_000);
 
   test("primary stopped: waiting; primary back: the gap is filled; the activity log tells the story", async () => {
     const cluster: PgCluster = await startCluster();
@@ -183,5 +183,5 @@ describe("simulator faults on PostgreSQL", () => {
       await Promise.allSettled([primary.close(), state.close()]);
       await cluster.destroy();
     }
-  });
+  }, 180_000);
 });

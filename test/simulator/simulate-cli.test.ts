@@ -83,4 +83,4 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
     s.proc.kill("SIGTERM");
     await s.proc.exited;
   }
-});
+}, 180_000);
