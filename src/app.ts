@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   metrics.processStart.set({}, Math.floor(Date.now() / 1000));
   metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));
   metrics.registry.onCollect(async () => {
-    const report = await deps.health.check(1000);
+    const report = await deps.health.recent(1000, 1000);
     for (const d of report.databases) {
       metrics.dbUp.set({ database: d.key, role: d.role }, d.status === "healthy" ? 1 : 0);
       if (d.latency_ms !== null)

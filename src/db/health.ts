@@ -93,6 +93,16 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
       healthy_databases: healthy,
     };
   }
-  return { check };
+  let last: { at: number; report: Promise<HealthReport> } | undefined;
+  /**
+   * A report no older than `maxAgeMs`: concurrent pages, SSE ticks and metric scrapes within that
+   * window share one round of pings instead of each pinging every database.
+   */
+  function recent(maxAgeMs = 1000, timeoutMs = 1500): Promise<HealthReport> {
+    if (!last || performance.now() - last.at > maxAgeMs)
+      last = { at: performance.now(), report: check(timeoutMs) };
+    return last.report;
+  }
+  return { check, recent };
 }
 export type HealthChecker = ReturnType<typeof createHealthChecker>;

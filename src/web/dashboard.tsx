@@ -59,21 +59,12 @@ export async function simulatorSummaries(
   return Promise.all(views.map((v) => simulatorSummary(deps, actor, v, orgKey, errors)));
 }
 
-/** How long one health report serves every page and SSE tick that asks for it. */
-const HEALTH_REUSE_MS = 1000;
-const recentHealth = new WeakMap<AppDeps, { at: number; report: ReturnType<AppDeps["health"]["check"]> }>();
-
 /**
  * The databases' cards. One ping per database (timeout 1.5 s) answers every request in the same
  * second: concurrent pages and the SSE ticks of many dashboard clients share it.
  */
 export async function databaseSummaries(deps: AppDeps): Promise<DatabaseSummary[]> {
-  let recent = recentHealth.get(deps);
-  if (!recent || performance.now() - recent.at > HEALTH_REUSE_MS) {
-    recent = { at: performance.now(), report: deps.health.check(1500) };
-    recentHealth.set(deps, recent);
-  }
-  const report = await recent.report;
+  const report = await deps.health.recent(1000, 1500);
   return report.databases.map((d) => ({
     key: d.key,
     role: d.role,
