@@ -68,3 +68,48 @@ export function FormErrors(props: { errors?: readonly string[] }) {
     </div>
   );
 }
+
+export interface TextAreaFieldProps {
+  name: string;
+  /** Default `f-<name>`, as for {@link Field}. */
+  id?: string;
+  label: string;
+  value?: string | null;
+  error?: string | null;
+  hint?: Child;
+  rows?: number;
+  /** Monospace (`textarea.code`) for YAML, JSON and the like. */
+  code?: boolean;
+}
+
+/** A labelled textarea with its hint and its server-side error (kept preformatted: parser messages). */
+export function TextAreaField(p: TextAreaFieldProps) {
+  const id = p.id ?? `f-${p.name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+  const described = [p.hint ? `${id}-hint` : null, p.error ? `${id}-err` : null].filter(Boolean).join(" ");
+  return (
+    <div class="field">
+      <label for={id}>{p.label}</label>
+      <textarea
+        id={id}
+        name={p.name}
+        rows={p.rows}
+        spellcheck={false}
+        class={p.code ? "code" : undefined}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={described || undefined}
+      >
+        {p.value ?? ""}
+      </textarea>
+      {p.hint ? (
+        <div class="hint" id={`${id}-hint`}>
+          {p.hint}
+        </div>
+      ) : null}
+      {p.error ? (
+        <pre class="error" id={`${id}-err`}>
+          {p.error}
+        </pre>
+      ) : null}
+    </div>
+  );
+}

@@ -3,7 +3,7 @@
 // application admins) and pollers (org admins; configuration decrypted).
 import { PasswordForm, type PasswordFormProps } from "../auth/password.tsx";
 import { CsrfField } from "../components/csrf-field.tsx";
-import { Field } from "../components/field.tsx";
+import { Field, TextAreaField } from "../components/field.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -299,12 +299,14 @@ function PollerFields(p: { prefix: string; v: Partial<PollerRow> }) {
           </select>
         </div>
       </div>
-      <div class="field">
-        <label for={`${p.prefix}-config`}>Configuration (stored encrypted)</label>
-        <textarea id={`${p.prefix}-config`} name="config" rows={5} class="code" spellcheck={false}>
-          {p.v.config ?? ""}
-        </textarea>
-      </div>
+      <TextAreaField
+        id={`${p.prefix}-config`}
+        name="config"
+        label="Configuration (stored encrypted)"
+        value={p.v.config}
+        rows={5}
+        code
+      />
     </>
   );
 }

@@ -3,7 +3,7 @@
 // the configuration as YAML or JSON. The key and template of an existing simulator do not change
 // here (the template is part of the document). Errors found by the server sit next to their field.
 import { CsrfField } from "../components/csrf-field.tsx";
-import { Field, FormErrors } from "../components/field.tsx";
+import { Field, FormErrors, TextAreaField } from "../components/field.tsx";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 
@@ -27,41 +27,6 @@ export interface EditFormProps {
   values: EditFormValues;
   errors: EditFormErrors;
   csrf: string | null;
-}
-
-function TextArea(p: {
-  name: keyof EditFormValues;
-  label: string;
-  value: string;
-  error?: string;
-  hint: unknown;
-  rows: number;
-}) {
-  const id = `f-${p.name}`;
-  return (
-    <div class="field">
-      <label for={id}>{p.label}</label>
-      <textarea
-        id={id}
-        name={p.name}
-        rows={p.rows}
-        spellcheck={false}
-        class="code"
-        aria-invalid={p.error ? "true" : undefined}
-        aria-describedby={p.error ? `${id}-hint ${id}-err` : `${id}-hint`}
-      >
-        {p.value}
-      </textarea>
-      <div class="hint" id={`${id}-hint`}>
-        {p.hint}
-      </div>
-      {p.error ? (
-        <pre class="error" id={`${id}-err`}>
-          {p.error}
-        </pre>
-      ) : null}
-    </div>
-  );
 }
 
 export function SimulatorEditForm(p: EditFormProps) {
@@ -116,12 +81,13 @@ export function SimulatorEditForm(p: EditFormProps) {
           />
         </div>
       </fieldset>
-      <TextArea
+      <TextAreaField
         name="faults"
         label="Fault windows (YAML or JSON list)"
         value={v.faults}
         error={e.faults}
         rows={6}
+        code
         hint={
           <>
             For example{" "}
@@ -133,12 +99,13 @@ export function SimulatorEditForm(p: EditFormProps) {
           </>
         }
       />
-      <TextArea
+      <TextAreaField
         name="config"
         label="Configuration (YAML or JSON)"
         value={v.config}
         error={e.config}
         rows={16}
+        code
         hint={
           <>
             The rest of the document (template, building…). The key <code>{p.simKey}</code> does not change;

@@ -2,7 +2,7 @@
 // Create a simulator from a template: a few settings, and the full configuration as YAML or JSON.
 // Errors found by the server are shown next to their field.
 import { CsrfField } from "../components/csrf-field.tsx";
-import { Field, FormErrors } from "../components/field.tsx";
+import { Field, FormErrors, TextAreaField } from "../components/field.tsx";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 
@@ -89,30 +89,21 @@ export function SimulatorForm(p: SimulatorFormProps) {
           hint="Empty: derived from the key."
         />
       </div>
-      <div class="field">
-        <label for="f-config">Configuration (YAML or JSON, optional)</label>
-        <textarea
-          id="f-config"
-          name="config"
-          spellcheck={false}
-          aria-invalid={e.config ? "true" : undefined}
-          aria-describedby="f-config-hint f-config-err"
-        >
-          {v.config}
-        </textarea>
-        <div class="hint" id="f-config-hint">
-          Keys you set here override the template (for example{" "}
-          <code>
-            building: {"{"} floors: 3 {"}"}
-          </code>
-          ). The fields above win over the same keys in the document.
-        </div>
-        {e.config ? (
-          <pre class="error" id="f-config-err">
-            {e.config}
-          </pre>
-        ) : null}
-      </div>
+      <TextAreaField
+        name="config"
+        label="Configuration (YAML or JSON, optional)"
+        value={v.config}
+        error={e.config}
+        hint={
+          <>
+            Keys you set here override the template (for example{" "}
+            <code>
+              building: {"{"} floors: 3 {"}"}
+            </code>
+            ). The fields above win over the same keys in the document.
+          </>
+        }
+      />
       <button type="submit">{p.submitLabel}</button>
     </form>
   );
