@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 // Sign-in, sign-out, the forced password change and the org switcher.
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { LoginPage } from "../../views/auth/login.tsx";
 import { ForcedPasswordPage, type PasswordFormProps } from "../../views/auth/password.tsx";
 import { login, logout } from "../access/sessions.ts";
@@ -13,6 +13,7 @@ import {
   formOf,
   localPath,
   orgOptions,
+  type PageContext,
   pageContext,
   publicShell,
   redirect,
@@ -26,6 +27,35 @@ export function passwordErrors(f: Record<string, string>): NonNullable<PasswordF
   if (!f.password || f.password.length < 8) errors.password = "Use at least 8 characters.";
   else if (f.password !== f.confirm) errors.confirm = "The two passwords differ.";
   return errors;
+}
+
+/**
+ * Checks the posted password pair and changes the actor's password. Returns null when it is changed,
+ * else what the form shows again; an AppError whose code is not in `shown` propagates.
+ */
+export async function submitPasswordChange(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  p: PageContext,
+  f: Record<string, string>,
+  shown: readonly string[],
+): Promise<Omit<PasswordFormProps, "action"> | null> {
+  const errors = passwordErrors(f);
+  if (Object.keys(errors).length > 0) return { errors };
+  try {
+    await changePassword({
+      deps,
+      actor: p.actor,
+      currentPassword: f.current ?? "",
+      newPassword: f.password ?? "",
+      sessionId: c.get("sessionId"),
+      ip: clientIp(c, deps.config.trustProxy),
+    });
+    return null;
+  } catch (e) {
+    if (!isAppError(e) || !shown.includes(e.code)) throw e;
+    return { formError: e.message };
+  }
 }
 
 export function mountAuthPages(app: Hono<AppEnv>, deps: AppDeps): void {
@@ -79,27 +109,14 @@ export function mountAuthPages(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.post("/password", async (c) => {
     const p = await pageContext(c, deps);
-    const f = await formOf(c);
-    const errors = passwordErrors(f);
-    if (Object.keys(errors).length === 0) {
-      try {
-        await changePassword({
-          deps,
-          actor: p.actor,
-          currentPassword: f.current ?? "",
-          newPassword: f.password ?? "",
-          sessionId: c.get("sessionId"),
-          ip: clientIp(c, deps.config.trustProxy),
-        });
-        flash(c, "ok", "Your password is changed.");
-        return redirect(c, "/");
-      } catch (e) {
-        if (!isAppError(e) || (e.code !== "invalid" && e.code !== "unauthorized" && e.code !== "forbidden"))
-          throw e;
-        return c.html(<ForcedPasswordPage shell={p.shell} action="/password" formError={e.message} />, 422);
-      }
-    }
-    return c.html(<ForcedPasswordPage shell={p.shell} action="/password" errors={errors} />, 422);
+    const shown = await submitPasswordChange(c, deps, p, await formOf(c), [
+      "invalid",
+      "unauthorized",
+      "forbidden",
+    ]);
+    if (shown) return c.html(<ForcedPasswordPage shell={p.shell} action="/password" {...shown} />, 422);
+    flash(c, "ok", "Your password is changed.");
+    return redirect(c, "/");
   });
 
   app.post("/session/org", async (c) => {

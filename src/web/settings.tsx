@@ -9,7 +9,7 @@ import {
 } from "../../views/settings/index.tsx";
 import { createOrg, listOrgs } from "../access/orgs.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
-import { addOrgUser, changePassword, listOrgUsers, removeOrgUser } from "../access/users.ts";
+import { addOrgUser, listOrgUsers, removeOrgUser } from "../access/users.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
 import {
   createPoller,
@@ -20,7 +20,7 @@ import {
 } from "../catalog/pollers.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { clientIp } from "../http/auth.ts";
-import { passwordErrors } from "./auth-pages.tsx";
+import { submitPasswordChange } from "./auth-pages.tsx";
 import { flash, formOf, isFragment, type PageContext, pageContext, redirect, requireOrg } from "./context.ts";
 
 async function tokenRows(deps: AppDeps, p: PageContext): Promise<TokenRow[] | null> {
@@ -123,31 +123,13 @@ export function mountSettingsPages(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.post("/settings/password", async (c) => {
     const p = await pageContext(c, deps);
-    const f = await formOf(c);
-    const errors = passwordErrors(f);
-    let formError: string | null = null;
-    if (Object.keys(errors).length === 0) {
-      try {
-        await changePassword({
-          deps,
-          actor: p.actor,
-          currentPassword: f.current ?? "",
-          newPassword: f.password ?? "",
-          sessionId: c.get("sessionId"),
-          ip: clientIp(c, deps.config.trustProxy),
-        });
-        flash(c, "ok", "Your password is changed.");
-        return redirect(c, "/settings");
-      } catch (e) {
-        if (!isAppError(e) || (e.code !== "invalid" && e.code !== "unauthorized")) throw e;
-        formError = e.message;
-      }
+    const shown = await submitPasswordChange(c, deps, p, await formOf(c), ["invalid", "unauthorized"]);
+    if (!shown) {
+      flash(c, "ok", "Your password is changed.");
+      return redirect(c, "/settings");
     }
     return c.html(
-      <SettingsPage
-        shell={p.shell}
-        {...(await settingsProps(deps, p, { password: { errors, formError } }))}
-      />,
+      <SettingsPage shell={p.shell} {...(await settingsProps(deps, p, { password: shown }))} />,
       422,
     );
   });
