@@ -7,7 +7,7 @@ import {
   type TokenRow,
   TokenSection,
 } from "../../views/settings/index.tsx";
-import { createOrg, listOrgs } from "../access/orgs.ts";
+import { createOrg } from "../access/orgs.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
 import { addOrgUser, listOrgUsers, removeOrgUser } from "../access/users.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
@@ -79,13 +79,8 @@ async function settingsProps(
             disabled: u.disabled,
           }))
         : null,
-    orgs: p.actor.appAdmin
-      ? (await listOrgs({ deps, actor: p.actor, limit: 1000 })).map((o) => ({
-          id: o.id,
-          key: o.key ?? String(o.id),
-          name: o.name ?? o.key ?? "",
-        }))
-      : null,
+    // An app admin's switcher options are already every org (pageContext read them with listOrgs).
+    orgs: p.actor.appAdmin ? p.shell.orgs.map((o) => ({ id: o.id, key: o.key, name: o.name })) : null,
     pollers,
     ...over,
   };
