@@ -4,7 +4,7 @@
 import { tokenCommand, UsageError, userCommand } from "./access/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";
-import { DirectoryLockedError, migrateAll, openDatabases } from "./db/index.ts";
+import { migrateAll, openDatabases } from "./db/index.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { createReplicator } from "./ingest/replicate.ts";
@@ -43,10 +43,6 @@ SECONDARY_DATABASE_URLS, STATE_DB_URL, LOG_LEVEL, ...
 function fail(message: string, code = 1): never {
   process.stderr.write(`haystack-sim: ${message}\n`);
   process.exit(code);
-}
-
-function lockedMessage(e: DirectoryLockedError): string {
-  return `${e.message}.`;
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -159,7 +155,6 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2);
     if (e instanceof AppError) fail(e.message);
-    if (e instanceof DirectoryLockedError) fail(lockedMessage(e));
     fail(e instanceof Error ? e.message : String(e));
   }
 }
