@@ -273,15 +273,24 @@ export async function createTagDef(opts: {
     );
     await recordChange(deps, tx, actor, "tag_def", [def!.id]);
     for (const m of metas) await addMeta(deps, tx, actor, def!.id, m.attribute, m.value);
-    const seen = new Set<string>();
-    for (const e of opts.enums ?? []) {
-      if (seen.has(e.value)) throw invalidField(["enums"], `duplicate enum value ${e.value}`);
-      seen.add(e.value);
-      const [row] = await tx.query<{ id: number }>(
-        "INSERT INTO core.tag_def_enum (tag_id, value, label) VALUES ($1, $2, $3) RETURNING id",
-        [def!.id, e.value, e.label],
+    const enums = opts.enums ?? [];
+    const values = enums.map((e) => e.value);
+    const dup = values.find((v, i) => values.indexOf(v) !== i);
+    if (dup !== undefined) throw invalidField(["enums"], `duplicate enum value ${dup}`);
+    if (enums.length > 0) {
+      const rows = await tx.query<{ id: number }>(
+        `INSERT INTO core.tag_def_enum (tag_id, value, label)
+         SELECT $1, e.value, e.label FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(value, label, ord)
+          ORDER BY e.ord RETURNING id`,
+        [def!.id, values, enums.map((e) => e.label)],
       );
-      await recordChange(deps, tx, actor, "tag_def_enum", [row!.id]);
+      await recordChange(
+        deps,
+        tx,
+        actor,
+        "tag_def_enum",
+        rows.map((r) => r.id),
+      );
     }
     return def!;
   });
