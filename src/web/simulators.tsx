@@ -60,16 +60,22 @@ const FIELD_OF: Record<string, keyof SimulatorFormValues> = {
   seed: "seed",
 };
 
+/** A service 422's detail entries: the `loc` path below `body`, and the message. */
+function detailOf(e: AppError): Array<{ rest: string[]; msg: string }> {
+  const detail = Array.isArray(e.detail) ? (e.detail as Array<{ loc?: unknown[]; msg?: string }>) : [];
+  return detail.map((d) => {
+    const loc = (d.loc ?? []).map(String);
+    return { rest: loc[0] === "body" ? loc.slice(1) : loc, msg: d.msg ?? "invalid" };
+  });
+}
+
 /** Maps a service's 422 detail (`loc` paths) to the form's fields; the rest goes to the document. */
 export function formErrorsOf(e: AppError): SimulatorFormErrors {
   const errors: SimulatorFormErrors = {};
-  const detail = Array.isArray(e.detail) ? (e.detail as Array<{ loc?: unknown[]; msg?: string }>) : [];
+  const detail = detailOf(e);
   if (detail.length === 0) return { form: [e.message] };
   const configLines: string[] = [];
-  for (const d of detail) {
-    const loc = (d.loc ?? []).map(String);
-    const rest = loc[0] === "body" ? loc.slice(1) : loc;
-    const msg = d.msg ?? "invalid";
+  for (const { rest, msg } of detail) {
     if (rest[0] === "key") errors.key = msg;
     else if (rest[0] === "config" && rest.length > 1 && FIELD_OF[rest[1]!] && rest.length === 2)
       errors[FIELD_OF[rest[1]!]!] = msg;
@@ -94,15 +100,12 @@ const EDIT_FIELD_OF: Record<string, keyof EditFormValues> = {
 
 /** Maps a 422 of updateSimulatorConfig to the edit form: fields, fault windows, the document. */
 export function editErrorsOf(e: AppError): EditFormErrors {
-  const detail = Array.isArray(e.detail) ? (e.detail as Array<{ loc?: unknown[]; msg?: string }>) : [];
+  const detail = detailOf(e);
   if (detail.length === 0) return { form: [e.message] };
   const errors: EditFormErrors = {};
   const faults: string[] = [];
   const config: string[] = [];
-  for (const d of detail) {
-    const loc = (d.loc ?? []).map(String);
-    const rest = loc[0] === "body" ? loc.slice(1) : loc;
-    const msg = d.msg ?? "invalid";
+  for (const { rest, msg } of detail) {
     const path = rest[0] === "config" ? rest.slice(1) : rest;
     const field = EDIT_FIELD_OF[path.join(".")];
     if (field) errors[field] = msg;
