@@ -133,16 +133,14 @@ export function editValuesOf(v: SimulatorView): EditFormValues {
   };
 }
 
-const numOrUndefined = (s: string | undefined): number | undefined | "bad" => {
+/** A number field's value: undefined when empty, "bad" when `ok` refuses it (default: whole numbers). */
+const numOrUndefined = (
+  s: string | undefined,
+  ok: (n: number) => boolean = Number.isInteger,
+): number | undefined | "bad" => {
   if (s === undefined || s.trim() === "") return undefined;
   const n = Number(s);
-  return Number.isFinite(n) ? n : "bad";
-};
-
-const intOrUndefined = (s: string | undefined): number | undefined | "bad" => {
-  if (s === undefined || s.trim() === "") return undefined;
-  const n = Number(s);
-  return Number.isInteger(n) ? n : "bad";
+  return ok(n) ? n : "bad";
 };
 
 /** A datetime-local value (UTC) as a Date; undefined when empty. */
@@ -216,7 +214,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
       ["backfill_days", "backfill_days"],
       ["seed", "seed"],
     ] as const) {
-      const n = intOrUndefined(values[field]);
+      const n = numOrUndefined(values[field]);
       if (n === "bad") errors[field] = "Enter a whole number.";
       else if (n !== undefined) input[prop] = n;
     }
@@ -364,7 +362,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
       ["interval_minutes", "interval_minutes"],
       ["seed", "seed"],
     ] as const) {
-      const n = intOrUndefined(values[field]);
+      const n = numOrUndefined(values[field]);
       if (n === "bad") errors[field] = "Enter a whole number.";
       else if (n !== undefined) input[prop] = n;
     }
@@ -373,7 +371,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
       ["stale_percent", "stalePercent"],
       ["fault_percent", "faultPercent"],
     ] as const) {
-      const n = numOrUndefined(values[field]);
+      const n = numOrUndefined(values[field], Number.isFinite);
       if (n === "bad") errors[field] = "Enter a number from 0 to 100.";
       else if (n !== undefined) quality[key] = n;
     }
