@@ -101,12 +101,11 @@ async function inspectOne(
         let rows = num(t.rows);
         let bytes = num(t.bytes);
         if (base.hypertables.some((h) => h.name === `core.${t.name}`)) {
-          const [hs] = await db.query<{ b: unknown }>(`SELECT hypertable_size('core."${t.name}"') AS b`);
-          bytes = num(hs?.b);
-          const [approx] = await db.query<{ n: unknown }>(
-            `SELECT approximate_row_count('core."${t.name}"') AS n`,
+          const [hs] = await db.query<{ b: unknown; n: unknown }>(
+            `SELECT hypertable_size('core."${t.name}"') AS b, approximate_row_count('core."${t.name}"') AS n`,
           );
-          rows = num(approx?.n);
+          bytes = num(hs?.b);
+          rows = num(hs?.n);
         } else if (rows < 0 && bytes < 256 * 1024 * 1024) {
           // Never analysed (new or embedded databases): a small table is counted exactly.
           const [exact] = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM core."${t.name}"`);
