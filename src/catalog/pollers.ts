@@ -8,6 +8,7 @@ import { recordAudit } from "../access/audit.ts";
 import type { Databases } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { activeOrgKey } from "./entities.ts";
 import {
   type FernetKey,
   fernetDecrypt,
@@ -121,10 +122,7 @@ export async function createPoller(opts: {
   requireRole(actor, orgId, "admin");
   if (!opts.pollerType.trim() || !opts.pollerName.trim())
     throw new AppError("invalid", "poller_type and poller_name must not be empty");
-  const [org] = await deps.dbs.primary.query("SELECT 1 FROM core.org WHERE id = $1 AND disabled_ts IS NULL", [
-    orgId,
-  ]);
-  if (!org) throw new AppError("forbidden", "not allowed in this org");
+  await activeOrgKey(deps.dbs.primary, orgId);
   const config = await encryptPollerConfig(deps, opts.config);
   const [row] = await deps.dbs.primary.query<Row>(
     `INSERT INTO core.poller_config (org_id, poller_type, poller_name, config, status)
