@@ -10,6 +10,7 @@ import { actorOf } from "../http/auth.ts";
 import { validationHook as v } from "../http/validate.ts";
 
 const pid = z.coerce.number().int().min(1).max(2_147_483_647);
+const PollerParam = z.object({ poller_id: pid });
 const config = z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]);
 const CreateBody = z.object({
   org_id: z.number().int().min(1),
@@ -33,7 +34,7 @@ export function pollerRoutes(deps: ServiceDeps): Hono<AppEnv> {
   app.get("/poller", zValidator("query", z.object({ type: z.string().min(1).max(255) }), v), async (c) =>
     c.json(await listPollers({ deps, actor: actorOf(c), type: c.req.valid("query").type })),
   );
-  app.get("/poller/:poller_id", zValidator("param", z.object({ poller_id: pid }), v), async (c) =>
+  app.get("/poller/:poller_id", zValidator("param", PollerParam, v), async (c) =>
     c.json(
       await getPoller({
         deps,
@@ -59,7 +60,7 @@ export function pollerRoutes(deps: ServiceDeps): Hono<AppEnv> {
   });
   app.put(
     "/poller/:poller_id",
-    zValidator("param", z.object({ poller_id: pid }), v),
+    zValidator("param", PollerParam, v),
     zValidator("json", UpdateBody, v),
     async (c) => {
       const b = c.req.valid("json");
@@ -76,7 +77,7 @@ export function pollerRoutes(deps: ServiceDeps): Hono<AppEnv> {
       );
     },
   );
-  app.delete("/poller/:poller_id", zValidator("param", z.object({ poller_id: pid }), v), async (c) =>
+  app.delete("/poller/:poller_id", zValidator("param", PollerParam, v), async (c) =>
     c.json(await deletePoller({ deps, actor: actorOf(c), pollerId: c.req.valid("param").poller_id })),
   );
   return app;
