@@ -26,6 +26,7 @@ import {
   listTagDefs,
   listTagEnums,
   listTagMetas,
+  type TagValueInput,
   updateEntityTag,
   updateTagDef,
   updateTagEnum,
@@ -144,17 +145,18 @@ async function deleteOrgId(c: Context<AppEnv>): Promise<number> {
   return parsed.data;
 }
 
-function tagValueOf<T extends Record<string, unknown>>(b: T) {
+/** The value fields of a body (the rest dropped). */
+function tagValueOf(b: TagValueInput): TagValueInput {
   return {
-    value_n: b.value_n as number | null | undefined,
-    value_b: b.value_b as boolean | null | undefined,
-    value_s: b.value_s as string | null | undefined,
-    value_ts: b.value_ts as string | null | undefined,
-    value_list: b.value_list as string[] | null | undefined,
+    value_n: b.value_n,
+    value_b: b.value_b,
+    value_s: b.value_s,
+    value_ts: b.value_ts,
+    value_list: b.value_list,
     value_dict: b.value_dict,
-    value_ref: b.value_ref as number | null | undefined,
-    value_enum: b.value_enum as number | null | undefined,
-    value_unit: b.value_unit as string | null | undefined,
+    value_ref: b.value_ref,
+    value_enum: b.value_enum,
+    value_unit: b.value_unit,
   };
 }
 
