@@ -11,7 +11,10 @@ export function mountDatabasePages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/databases", async (c) => {
     const p = await pageContext(c, deps);
     requireAppAdmin(p.actor);
-    const [inspected, health] = await Promise.all([inspectDatabases(deps.dbs), deps.health.check(1500)]);
+    const [inspected, health] = await Promise.all([
+      inspectDatabases(deps.dbs),
+      deps.health.recent(1000, 1500),
+    ]);
     const databases = inspected.map((d) => ({
       ...d,
       backlog: health.databases.find((h) => h.key === d.key)?.backlog ?? null,
