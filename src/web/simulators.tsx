@@ -176,7 +176,8 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/simulators/new", async (c) => {
     const p = await pageContext(c, deps);
     requireAdmin(requireOrg(p).role);
-    const values = { ...blank(), template: c.req.query("template") ?? blank().template };
+    const values = blank();
+    values.template = c.req.query("template") ?? values.template;
     return c.html(
       <NewSimulatorPage
         shell={p.shell}
