@@ -1,11 +1,13 @@
 // POST /filter: the original filter endpoint. Parses the body, calls `filterEntities`, replies
-// with the list as is. 400 `{"detail": "line:col message"}` on a filter syntax error.
+// with the list as is. 400 `{"detail": "line:col message"}` on a filter syntax error; 422 in the
+// shape of every other route (api/parse.ts, http/validate.ts) on a malformed body or query.
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
 import { FILTER_MAX_LIMIT, filterEntities } from "../haystack-api/filter.ts";
+import { actorOf } from "../http/auth.ts";
+import { invalid, parse } from "./parse.ts";
 
 const Body = z.object({
   filter: z.string().max(10_000),
@@ -22,33 +24,18 @@ const Paging = z.object({
   limit: z.coerce.number().int().min(1).max(FILTER_MAX_LIMIT).optional(),
 });
 
-function unprocessable(where: "body" | "query", issues: z.core.$ZodIssue[]): AppError {
-  const detail = issues.map((i) => ({
-    loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    msg: i.message,
-    type: i.code,
-  }));
-  return new AppError("invalid", "invalid request", detail);
-}
-
 export function filterRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/filter", async (c) => {
-    const actor = c.get("actor");
-    if (!actor) throw new AppError("unauthorized", "not authenticated");
+    const actor = actorOf(c);
     let raw: unknown;
     try {
       raw = await c.req.json();
     } catch {
-      throw new AppError("invalid", "invalid request", [
-        { loc: ["body"], msg: "body must be JSON", type: "json_invalid" },
-      ]);
+      throw invalid([{ loc: ["body"], msg: "body must be JSON", type: "json_invalid" }]);
     }
-    const body = Body.safeParse(raw);
-    if (!body.success) throw unprocessable("body", body.error.issues);
-    const query = Paging.safeParse(c.req.query());
-    if (!query.success) throw unprocessable("query", query.error.issues);
-    const b = body.data;
+    const b = parse(Body, raw, "body");
+    const query = parse(Paging, c.req.query(), "query");
     const tags = [...(b.tags ?? []), ...(b.tag ? [b.tag] : [])];
     const result = await filterEntities({
       deps,
@@ -57,8 +44,8 @@ export function filterRoutes(deps: ServiceDeps): Hono<AppEnv> {
         filter: b.filter,
         orgId: b.org_id,
         tags,
-        skip: b.skip ?? query.data.skip,
-        limit: b.limit ?? query.data.limit,
+        skip: b.skip ?? query.skip,
+        limit: b.limit ?? query.limit,
       },
     });
     return c.json(result);
