@@ -7,7 +7,7 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { valueTables } from "./columns.ts";
-import { guarded, resolveOrgAndEntities } from "./write.ts";
+import { primaryFailure, resolveOrgAndEntities } from "./write.ts";
 
 /** What a `values_delete` change carries (see `replicate.ts`). */
 export interface ValuesDelete {
@@ -70,7 +70,12 @@ export async function deleteValues(opts: {
     throw new AppError("invalid", "entity ids must be positive integers");
   if (entityIds.length === 0) return { deleted: 0 };
   const primary = deps.dbs.primary;
-  const org = await guarded(deps, () => resolveOrgAndEntities(primary, actor, orgId, entityIds));
+  let org: Awaited<ReturnType<typeof resolveOrgAndEntities>>;
+  try {
+    org = await resolveOrgAndEntities(primary, actor, orgId, entityIds);
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
   if (org.hidden.length > 0)
     throw new AppError("forbidden", `not allowed to delete values of entities: ${org.hidden.join(", ")}`);
   const change: ValuesDelete = {
@@ -79,13 +84,16 @@ export async function deleteValues(opts: {
     from: opts.from?.toISOString(),
     to: opts.to?.toISOString(),
   };
-  const deleted = await guarded(deps, () =>
-    primary.transaction(async (tx) => {
+  let deleted: number;
+  try {
+    deleted = await primary.transaction(async (tx) => {
       const n = await applyValuesDelete(tx, change);
       await deps.replicator.record(tx, { op: "values_delete", ...change });
       return n;
-    }),
-  );
+    });
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
   deps.replicator.kick();
   return { deleted };
 }

@@ -8,7 +8,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { compileFilter, FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
 import { valueTables } from "./columns.ts";
-import { guarded, resolveOrgAndEntities } from "./write.ts";
+import { primaryFailure, resolveOrgAndEntities } from "./write.ts";
 
 /** A stored value as the API returns it (`ValueBase`). */
 export interface ValueRow {
@@ -23,6 +23,14 @@ export interface ValueRow {
 }
 
 const COLS = "ts, entity_id, value_n, value_b, value_s, value_ts, value_dict, status";
+
+async function guarded<T>(deps: ServiceDeps, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
+}
 
 /** The org's tables after checking that every id is visible to the actor there. */
 async function tablesFor(deps: ServiceDeps, actor: Actor, orgId: number, ids: readonly number[]) {
