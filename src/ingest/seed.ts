@@ -94,8 +94,7 @@ async function steps(
   return out;
 }
 
-/** The columns of a table (`schema.name`, quotes allowed) in order; none when it does not exist. */
-export async function columnsOf(db: Sql, table: string): Promise<string[]> {
+async function columnsOf(db: Sql, table: string): Promise<string[]> {
   const [schema, name] = table.replaceAll('"', "").split(".") as [string, string];
   return (
     await db.query<{ c: string }>(
