@@ -7,7 +7,8 @@
 // answered 200 with an error grid.
 import { type Context, Hono } from "hono";
 import type { Actor } from "../access/actor.ts";
-import { actorForBearer } from "../access/sessions.ts";
+import { API_TOKEN_PREFIX, actorForApiToken } from "../access/resolve.ts";
+import { verifyJwt } from "../access/sessions.ts";
 import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -70,7 +71,11 @@ async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Forma
   }
   if (header?.scheme === "bearer") {
     const token = header.params.get("authtoken") ?? header.token68 ?? "";
-    const actor = (await actorForAuthToken(deps, token)) ?? (await actorForBearer(deps, token));
+    const actor =
+      (await actorForAuthToken(deps, token)) ??
+      (token.startsWith(API_TOKEN_PREFIX)
+        ? await actorForApiToken(deps, token)
+        : ((await verifyJwt(deps, token, "access"))?.actor ?? null));
     if (actor) return { actor, authToken: token };
     return plain(401, "invalid or expired token", { "www-authenticate": CHALLENGE });
   }
