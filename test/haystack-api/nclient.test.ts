@@ -27,7 +27,10 @@ describe("haystack-nclient against a running server (postgres)", () => {
   let runtime: SimulatorRuntime;
   let sim: SimulatorView;
   let client: Client;
-  let clockMs = Date.now();
+  // 18:00 UTC of the current day: 11:00 in Phoenix, when the store is open (an operator's write
+  // to a setpoint shows up in the next interval only while the equipment runs). Three days of
+  // backfill before it always cover Phoenix's "yesterday" as the real clock sees it.
+  let clockMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 18 * 3_600_000;
 
   beforeAll(async () => {
     t = await testApp("postgres");
@@ -42,7 +45,7 @@ describe("haystack-nclient against a running server (postgres)", () => {
       deps: t.deps,
       actor: systemActor,
       orgId: acme.org.id,
-      input: { name: "Shop", key: "shop", template: "retail-rtu", interval_minutes: 15, backfill_days: 2 },
+      input: { name: "Shop", key: "shop", template: "retail-rtu", interval_minutes: 15, backfill_days: 3 },
     });
     const r = await runtime.tick(sim.id);
     expect(r.status).toBe("running");
