@@ -145,8 +145,18 @@ async function main(argv: string[]): Promise<void> {
       case "simulate": {
         const a = parseSimulateArgs(args);
         if (!a.ok) return fail(a.message, 2);
+        // The first signal stops after the chunk in flight and releases the lease; a second one
+        // exits at once (as `serve` does).
         const stop = new AbortController();
-        for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => stop.abort());
+        for (const sig of ["SIGTERM", "SIGINT"] as const)
+          process.on(sig, () => {
+            if (stop.signal.aborted) {
+              log.warn("second signal: exiting now", { signal: sig });
+              process.exit(1);
+            }
+            log.info("signal received", { signal: sig });
+            stop.abort();
+          });
         return await createRemoteRunner({ ...a, log }).run(stop.signal);
       }
       default:

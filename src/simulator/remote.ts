@@ -44,8 +44,9 @@ export interface StepResult {
 }
 
 export interface RemoteRunner {
-  /** Writes every interval due up to now (or as far as the server accepts). Never throws for 503. */
-  step(): Promise<StepResult>;
+  /** Writes every interval due up to now (or as far as the server accepts). Never throws for 503.
+   * When `signal` aborts, stops after the chunk in flight (its values and state report together). */
+  step(signal?: AbortSignal): Promise<StepResult>;
   /** Steps at each interval boundary (sooner while waiting) until `signal` aborts; then releases the lease. */
   run(signal: AbortSignal): Promise<void>;
   readonly status: RunStatus;
@@ -185,7 +186,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       ...extra,
     });
 
-  async function step(): Promise<StepResult> {
+  async function step(signal?: AbortSignal): Promise<StepResult> {
     const recovering = status === "waiting" || status === "error";
     let written = 0;
     let done = 0;
@@ -218,7 +219,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
           ? 1
           : Math.max(1, Math.floor(batchValues / Math.max(1, L.entities.filter((e) => e.tags.his).length)));
       const label = kind === "backfill" ? "Backfill" : "Gap fill";
-      for (let i = 0; i < list.length; i += perChunk) {
+      for (let i = 0; i < list.length && !signal?.aborted; i += perChunk) {
         const chunk = list.slice(i, i + perChunk);
         const { values, state } = generateChunk({
           config: L.config,
@@ -261,7 +262,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
             duration_ms: ms,
           });
       }
-      if (kind !== "generation" && list.length > 0)
+      if (kind !== "generation" && list.length > 0 && done === list.length)
         event(kind, `${label} complete: ${done} intervals, ${written} points (remote)`, {
           done,
           total: list.length,
@@ -305,22 +306,12 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
     },
     async run(signal) {
       while (!signal.aborted) {
-        const r = await step();
+        const r = await step(signal);
         const wait =
           r.status === "waiting" || r.status === "error"
             ? Math.min(maxRetryMs, retryMs * 2 ** Math.min(10, failures - 1), untilNext())
             : untilNext();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(100, wait));
-          signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await sleep(Math.max(100, wait), signal);
       }
       event("stop", "Remote runner stopped");
       await flushEvents();
@@ -329,6 +320,21 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       );
     },
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts, including when it aborted before the call
+ * (an abort during a step must not leave the runner asleep until the next interval). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**

@@ -148,6 +148,44 @@ describe("remote runner", () => {
     expect(await other.step()).toEqual({ status: "running", intervals: 1, written: RETAIL_POINTS });
   });
 
+  test("a stop asked for during a backfill ends the run after the chunk in flight and releases the lease", async () => {
+    // The signal comes while the first chunk is being posted (as SIGTERM reaches `simulate`
+    // mid-request): run() must return without sleeping until the next interval (an hour here).
+    const { env, c, v, runner, stopMetrics } = await setup();
+    stopMetrics();
+    const stop = new AbortController();
+    let posts = 0;
+    const r = createRemoteRunner({
+      apiUrl: "http://server.test",
+      token: env.seeded.admin.token,
+      simulatorId: v.id,
+      holder: "r1",
+      log: silentLogger,
+      now: c.now,
+      batchValues: 1000,
+      fetch: async (req) => {
+        if (new URL(req.url).pathname === "/bulk/value" && ++posts === 1) stop.abort();
+        return env.app.fetch(req);
+      },
+    });
+    const ran = r.run(stop.signal);
+    const timeout = new Promise<"asleep">((resolve) => setTimeout(() => resolve("asleep"), 20_000));
+    expect(await Promise.race([ran.then(() => "returned" as const), timeout])).toBe("returned");
+    expect(posts).toBe(1);
+    const ck = await loadCheckpoint(env.deps.dbs.primary, v.id);
+    expect(ck?.points_written).toBe(7 * RETAIL_POINTS);
+    const state = (await (
+      await env.app.request(`/simulator/state/${v.id}`, { headers: bearer(env.seeded.member.token) })
+    ).json()) as Json;
+    expect(state.status).toBe("stopped");
+    // The lease is free: another runner continues where this one stopped.
+    expect(await runner("r2").step()).toEqual({
+      status: "running",
+      intervals: 17,
+      written: 17 * RETAIL_POINTS,
+    });
+  });
+
   test("routes for remote runners: who may report, what is validated, the live activity stream", async () => {
     const env = await simEnv("postgres");
     const other = await seedOrg(env.deps, { key: "other" });
