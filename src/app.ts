@@ -1,6 +1,7 @@
-// createApp(deps): the Hono root. Mounts operations routes (health, metrics) and, as later parts
-// land, the REST API, the Haystack API, pages, SSE and static assets. Importable by tests: it
-// opens nothing itself; everything concrete comes in through deps.
+// createApp(deps): the Hono root. Mounts request ids, metrics, security headers, the body limit,
+// authentication, the Haystack API, operations routes (health, metrics), the REST API, the console
+// pages with their SSE stream and static assets, and the one error edge. Importable by tests: it
+// opens nothing itself; everything concrete comes in through deps (see services.ts).
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { accessRoutes } from "./api/access.ts";
@@ -9,28 +10,12 @@ import { filterRoutes } from "./api/filter.ts";
 import { pollerRoutes } from "./api/pollers.ts";
 import { simulatorRoutes } from "./api/simulators.ts";
 import { valueRoutes } from "./api/values.ts";
-import type { HealthChecker } from "./db/health.ts";
-import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { haystackRoutes } from "./haystack-api/routes.ts";
-import { type AuthVariables, authMiddleware, securityHeaders } from "./http/auth.ts";
+import { authMiddleware, securityHeaders } from "./http/auth.ts";
+import type { AppDeps, AppEnv } from "./http/env.ts";
 import { errorResponse } from "./http/errors.ts";
-import type { Logger } from "./log.ts";
-import type { AppMetrics } from "./metrics.ts";
 import { mountWeb, pageErrors } from "./web/index.ts";
-
-export interface AppDeps extends ServiceDeps {
-  readonly metrics: AppMetrics;
-  readonly health: HealthChecker;
-  readonly version: string;
-}
-
-export type AppEnv = {
-  Variables: AuthVariables & {
-    requestId: string;
-    log: Logger;
-  };
-};
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

@@ -1,6 +1,6 @@
-// CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `version` | `help`.
-// Loads the configuration once, then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or
-// configuration.
+// CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `user …` |
+// `token …` | `simulate …` | `version` | `help` (see HELP below). Loads the configuration once,
+// then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
 import { tokenCommand, UsageError, userCommand } from "./access/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";

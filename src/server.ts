@@ -3,10 +3,11 @@
 import type { Server } from "bun";
 import { bootstrap } from "./access/bootstrap.ts";
 import { accessRetentionService } from "./access/retention.ts";
-import { type AppDeps, createApp } from "./app.ts";
+import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createHealthChecker } from "./db/health.ts";
 import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
+import type { AppDeps } from "./http/env.ts";
 import { createReplicator, replicaBacklog } from "./ingest/replicate.ts";
 import { retentionService } from "./ingest/retention.ts";
 import type { Logger } from "./log.ts";

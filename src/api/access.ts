@@ -28,9 +28,9 @@ import {
   removeAppAdmin,
   removeOrgUser,
 } from "../access/users.ts";
-import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
 import { parseTimestamp } from "../ingest/timestamps.ts";
 import { idParam, jsonBody, parse } from "./parse.ts";
 

@@ -4,7 +4,6 @@
 import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app.ts";
 import {
   createEntity,
   createEntityTag,
@@ -35,6 +34,7 @@ import {
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
 import { validationDetail, validationHook } from "../http/validate.ts";
 
 const id = z.number().int().min(1).max(2_147_483_647);

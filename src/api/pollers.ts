@@ -3,10 +3,10 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app.ts";
 import { createPoller, deletePoller, getPoller, listPollers, updatePoller } from "../catalog/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
 import { validationHook as v } from "../http/validate.ts";
 
 const pid = z.coerce.number().int().min(1).max(2_147_483_647);

@@ -8,10 +8,10 @@
 // {id}` is the live activity (SSE).
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
 import { type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import type { ModelState } from "../simulator/model/types.ts";

@@ -7,10 +7,10 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
 import {
   AGGREGATIONS,
   readCurrentValues,

@@ -47,19 +47,6 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Paths whose route authenticates Haystack clients itself (see the header). */
 export const HAYSTACK_PREFIX = "/api/";
 
-export type AuthVia = "cookie" | "bearer" | "api_token";
-
-/** The variables the auth middleware sets on the context. */
-export interface AuthVariables {
-  /** Null only on public routes. */
-  actor: Actor | null;
-  authVia: AuthVia | null;
-  /** The browser session id (cookie sessions only). */
-  sessionId: string | null;
-  /** The CSRF token pages must send back with unsafe requests (cookie sessions only). */
-  csrfToken: string | null;
-}
-
 /** The authenticated actor of a request. @throws AppError unauthorized on a public route without one. */
 export function actorOf(c: Context): Actor {
   const a = c.get("actor") as Actor | null | undefined;

@@ -3,8 +3,8 @@
 import type { Hono } from "hono";
 import { type ActivityFilters, ActivityList, ActivityPage } from "../../views/activity/index.tsx";
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { isAppError } from "../errors.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import { listActivity, listSimulators } from "../simulator/service.ts";
 import { page, pageContext, requireOrg } from "./context.ts";

@@ -5,9 +5,9 @@ import { LoginPage } from "../../views/auth/login.tsx";
 import { ForcedPasswordPage, type PasswordFormProps } from "../../views/auth/password.tsx";
 import { login, logout } from "../access/sessions.ts";
 import { changePassword } from "../access/users.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { isAppError } from "../errors.ts";
 import { actorOf, clearSessionCookie, clientIp, sessionCookieOf, setSessionCookie } from "../http/auth.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import {
   flash,
   formOf,

@@ -8,10 +8,10 @@ import type { Flash, OrgOption, Shell } from "../../views/shell.ts";
 import type { Actor } from "../access/actor.ts";
 import { listOrgs } from "../access/orgs.ts";
 import { myOrgs } from "../access/users.ts";
-import type { AppDeps } from "../app.ts";
 import { AppError } from "../errors.ts";
 import { assetUrls } from "../http/assets.ts";
 import { actorOf } from "../http/auth.ts";
+import type { AppDeps } from "../http/env.ts";
 
 export const ORG_COOKIE = "hs_org";
 const FLASH_COOKIE = "hs_flash";

@@ -5,7 +5,7 @@ import type { DatabaseSummary } from "../../views/components/database-card.tsx";
 import type { SimulatorSummary } from "../../views/components/simulator-card.tsx";
 import { DashboardBody, DashboardPage } from "../../views/dashboard/index.tsx";
 import type { Actor } from "../access/actor.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { listSimulators, type SimulatorView, simulatorErrors24h } from "../simulator/service.ts";
 import { page, pageContext } from "./context.ts";
 

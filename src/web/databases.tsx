@@ -3,8 +3,8 @@
 import type { Hono } from "hono";
 import { DatabasesBody, DatabasesPage } from "../../views/databases/index.tsx";
 import { requireAppAdmin } from "../access/actor.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { inspectDatabases } from "../db/inspect.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { page, pageContext } from "./context.ts";
 
 export function mountDatabasePages(app: Hono<AppEnv>, deps: AppDeps): void {

@@ -4,7 +4,7 @@
 // JSON `{"detail"}` form stays for everything else (src/http/errors.ts decides which).
 import type { Context, MiddlewareHandler } from "hono";
 import { ErrorFragment, ErrorPage } from "../../views/errors/error-page.tsx";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../http/env.ts";
 import { pageContext, publicShell } from "./context.ts";
 
 const PAGE_PREFIXES = [

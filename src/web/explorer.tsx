@@ -12,11 +12,11 @@ import {
   type TreeNode,
 } from "../../views/explorer/index.tsx";
 import type { Actor } from "../access/actor.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { getEntity } from "../catalog/entities.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { type FilterResult, filterEntities } from "../haystack-api/filter.ts";
 import { treeEntities } from "../haystack-api/tree.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { page, pageContext, requireOrg } from "./context.ts";
 import { pointsChart, tagOf, tagText } from "./series.ts";
 import { parseLocalUtc } from "./simulators.tsx";

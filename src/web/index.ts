@@ -1,8 +1,8 @@
 // The web console: page routes (full page, or the fragment htmx asks for), the live-update stream
 // and the embedded static assets. Pages call service verbs only; views take props only.
 import type { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { mountAssets } from "../http/assets.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { mountActivityPages } from "./activity.tsx";
 import { mountAuthPages } from "./auth-pages.tsx";
 import { mountDashboard } from "./dashboard.tsx";

@@ -7,7 +7,7 @@ import { ActivityItem } from "../../views/components/activity-item.tsx";
 import { DatabaseCards } from "../../views/components/database-card.tsx";
 import { SimulatorCard } from "../../views/components/simulator-card.tsx";
 import { SimulatorLive } from "../../views/simulators/detail.tsx";
-import type { AppDeps, AppEnv } from "../app.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import type { BrokerEvent } from "../realtime/broker.ts";
 import { type SseClient, type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { getSimulator, type SimulatorView } from "../simulator/service.ts";

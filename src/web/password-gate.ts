@@ -3,7 +3,7 @@
 // password page, not only the first one after sign-in. The REST and Haystack APIs are unaffected.
 import type { MiddlewareHandler } from "hono";
 import { mustChangePassword } from "../access/users.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { isPagePath } from "./errors.tsx";
 
 const ALLOWED = new Set(["/password", "/logout", "/login"]);

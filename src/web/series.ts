@@ -3,8 +3,8 @@
 
 import type { ChartProps } from "../../views/components/chart.tsx";
 import type { Actor } from "../access/actor.ts";
-import type { AppDeps } from "../app.ts";
 import { type FilterResult, type FilterTagRow, filterEntities } from "../haystack-api/filter.ts";
+import type { AppDeps } from "../http/env.ts";
 import { readPointValues } from "../ingest/read.ts";
 import type { SimulatorView } from "../simulator/service.ts";
 

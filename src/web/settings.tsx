@@ -10,7 +10,6 @@ import {
 import { createOrg } from "../access/orgs.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
 import { addOrgUser, listOrgUsers, removeOrgUser } from "../access/users.ts";
-import type { AppDeps, AppEnv } from "../app.ts";
 import {
   createPoller,
   decryptPollerConfig,
@@ -20,6 +19,7 @@ import {
 } from "../catalog/pollers.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { clientIp } from "../http/auth.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import { submitPasswordChange } from "./auth-pages.tsx";
 import { flash, formOf, isFragment, type PageContext, pageContext, redirect, requireOrg } from "./context.ts";
 

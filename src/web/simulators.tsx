@@ -17,8 +17,8 @@ import {
   type SimulatorFormErrors,
   type SimulatorFormValues,
 } from "../../views/simulators/new.tsx";
-import type { AppDeps, AppEnv } from "../app.ts";
 import { AppError, isAppError } from "../errors.ts";
+import type { AppDeps, AppEnv } from "../http/env.ts";
 import {
   backfillRange,
   createSimulator,

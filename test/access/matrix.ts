@@ -16,8 +16,9 @@
 // `request` builds the request for a persona; it may create what it needs (a fresh org, member,
 // token…) so that destructive requests never disturb the shared fixture. Without `request`, a
 // route gets: `:org_id` → org A's id, `?org_id=<A>` on reads, and a JSON body `{org_id: A}` on writes.
-import type { AppDeps } from "../../src/app.ts";
+
 import type { Database } from "../../src/db/index.ts";
+import type { AppDeps } from "../../src/http/env.ts";
 import { bearer, type SeededOrg, type SeededUser, TEST_PASSWORD } from "../harness/auth.ts";
 import { PAGE_MATRIX } from "../web/page-matrix.ts";
 import { SIMULATOR_MATRIX } from "./matrix-simulators.ts";

@@ -1,9 +1,10 @@
 // Builds the real app over test databases (no listening socket): requests go through
 // `app.request(...)`. The same factory the server uses, with a silent logger.
-import { type AppDeps, createApp } from "../../src/app.ts";
+import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHealthChecker } from "../../src/db/health.ts";
 import type { Database, Databases } from "../../src/db/index.ts";
+import type { AppDeps } from "../../src/http/env.ts";
 import { createReplicator, replicaBacklog } from "../../src/ingest/replicate.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createMetrics } from "../../src/metrics.ts";
