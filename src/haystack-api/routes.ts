@@ -7,8 +7,7 @@
 // answered 200 with an error grid.
 import { type Context, Hono } from "hono";
 import type { Actor } from "../access/actor.ts";
-import { API_TOKEN_PREFIX, actorForApiToken } from "../access/resolve.ts";
-import { verifyJwt } from "../access/sessions.ts";
+import { actorForBearer } from "../access/sessions.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { Grid } from "../haystack/index.ts";
@@ -71,11 +70,7 @@ async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Forma
   }
   if (header?.scheme === "bearer") {
     const token = header.params.get("authtoken") ?? header.token68 ?? "";
-    const actor =
-      (await actorForAuthToken(deps, token)) ??
-      (token.startsWith(API_TOKEN_PREFIX)
-        ? await actorForApiToken(deps, token)
-        : ((await verifyJwt(deps, token, "access"))?.actor ?? null));
+    const actor = (await actorForAuthToken(deps, token)) ?? (await actorForBearer(deps, token));
     if (actor) return { actor, authToken: token };
     return plain(401, "invalid or expired token", { "www-authenticate": CHALLENGE });
   }
