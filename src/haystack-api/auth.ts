@@ -1,12 +1,12 @@
 // Haystack client authentication (Haystack Auth spec): the HELLO → SCRAM-SHA-256 → BEARER exchange
-// against the SCRAM credentials stored with every password (core.hs_credential), and the auth
+// against the SCRAM credentials stored with every password (read through access/), and the auth
 // tokens it issues. Handshakes and auth tokens live in this process's memory (a restart asks
 // clients to log in again); `close` ends a token.
 import { createHmac, randomBytes } from "node:crypto";
 import type { Actor } from "../access/actor.ts";
+import { scramCredentialsOf } from "../access/credentials.ts";
 import { actorForUser } from "../access/resolve.ts";
 import { runtimeOf as accessRuntimeOf } from "../access/runtime.ts";
-import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -86,30 +86,21 @@ export function parseAuthHeader(value: string | undefined): AuthHeader | null {
   return { scheme, params };
 }
 
+/** The stored SCRAM credentials of a user, as the exchange uses them (bytes, not base64). */
 async function credentialsOf(
-  sql: Sql,
+  deps: ServiceDeps,
   username: string,
 ): Promise<{ userId: number; creds: ScramCredentials } | null> {
-  const [row] = await sql.query<{
-    user_id: number;
-    scram_salt: string;
-    scram_iterations: number;
-    scram_stored_key: string;
-    scram_server_key: string;
-  }>(
-    `SELECT c.user_id, c.scram_salt, c.scram_iterations, c.scram_stored_key, c.scram_server_key
-       FROM core.hs_credential c JOIN core."user" u ON u.id = c.user_id
-      WHERE lower(u.email) = lower($1) AND u.disabled_ts IS NULL`,
-    [username.trim()],
-  );
-  if (!row) return null;
+  const found = await scramCredentialsOf(deps.dbs.primary, username);
+  if (!found) return null;
+  const { salt, iterations, storedKey, serverKey } = found.creds;
   return {
-    userId: row.user_id,
+    userId: found.userId,
     creds: {
-      salt: Buffer.from(row.scram_salt, "base64"),
-      iterations: row.scram_iterations,
-      storedKey: Buffer.from(row.scram_stored_key, "base64"),
-      serverKey: Buffer.from(row.scram_server_key, "base64"),
+      salt: Buffer.from(salt, "base64"),
+      iterations,
+      storedKey: Buffer.from(storedKey, "base64"),
+      serverKey: Buffer.from(serverKey, "base64"),
     },
   };
 }
@@ -153,7 +144,7 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
   }
   const wait = accessRuntimeOf(deps).loginLimiter.retryAfter(limitKeys(username));
   if (wait > 0) throw new AppError("rate_limited", `too many login attempts; try again in ${wait} s`);
-  const found = await credentialsOf(deps.dbs.primary, username);
+  const found = await credentialsOf(deps, username);
   const token = newToken();
   r.handshakes.set(token, {
     username,
