@@ -9,9 +9,9 @@
 // table, public.bench_bm, maps block positions to entity ids while the tags are inserted).
 // Run: `bun bench/haystack.ts [runs]` (default 7 timed runs per figure, after one warm-up).
 import { actorForUser } from "../src/access/resolve.ts";
+import { filterEntityIds } from "../src/catalog/read.ts";
 import type { Sql } from "../src/db/index.ts";
 import { Grid, parseFilter, Ref, writeZincGrid } from "../src/haystack/index.ts";
-import { filterEntityIds } from "../src/haystack-api/entities.ts";
 import { seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
 import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts";

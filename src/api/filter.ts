@@ -3,8 +3,8 @@
 // shape of every other route (api/parse.ts, http/validate.ts) on a malformed body or query.
 import { Hono } from "hono";
 import { z } from "zod";
+import { FILTER_MAX_LIMIT, filterEntities } from "../catalog/filter.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { FILTER_MAX_LIMIT, filterEntities } from "../haystack-api/filter.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { invalid, parse } from "./parse.ts";

@@ -1,9 +1,9 @@
 // The original `/filter` contract as a service verb: a filter over the caller's visible entities
-// of one org, answered as rows of raw tag columns.
+// of one org, answered as rows of raw tag columns (also what the explorer pages show).
 import { type Actor, requireRole } from "../access/actor.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { filterEntityIds, parseFilterOrThrow } from "./entities.ts";
+import { filterEntityIds, parseFilterOrThrow } from "./read.ts";
 
 export interface FilterTagRow {
   entity_id: number;
@@ -30,6 +30,24 @@ export interface FilterInput {
   tags?: readonly string[] | null;
   skip?: number;
   limit?: number;
+}
+
+/** A tag row as `core.entity_tag` returns it, before `tagRowOut`. */
+export type StoredTagRow = Omit<FilterTagRow, "value_ts"> & { value_ts: Date | null };
+
+/** A stored tag row in the wire form (numbers as numbers, timestamps as UTC ISO text). */
+export function tagRowOut(r: StoredTagRow): FilterTagRow {
+  return {
+    entity_id: r.entity_id,
+    tag_id: r.tag_id,
+    tag_name: r.tag_name,
+    value_n: r.value_n === null ? null : Number(r.value_n),
+    value_b: r.value_b,
+    value_s: r.value_s,
+    value_ts: r.value_ts === null ? null : new Date(r.value_ts).toISOString(),
+    value_ref: r.value_ref,
+    value_enum: r.value_enum,
+  };
 }
 
 export const FILTER_DEFAULT_LIMIT = 100;
@@ -63,7 +81,7 @@ export async function filterEntities(opts: {
     const all = names.includes("*");
     const params: unknown[] = [ids];
     if (!all) params.push(names);
-    const rows = await sql.query<Omit<FilterTagRow, "value_ts"> & { value_ts: Date | null }>(
+    const rows = await sql.query<StoredTagRow>(
       `SELECT et.entity_id, et.tag_id, td.name AS tag_name, et.value_n, et.value_b, et.value_s, et.value_ts,
               et.value_ref, et.value_enum
          FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
@@ -71,19 +89,7 @@ export async function filterEntities(opts: {
         ORDER BY et.entity_id, et.id`,
       params,
     );
-    for (const r of rows) {
-      byEntity.get(r.entity_id)?.push({
-        entity_id: r.entity_id,
-        tag_id: r.tag_id,
-        tag_name: r.tag_name,
-        value_n: r.value_n === null ? null : Number(r.value_n),
-        value_b: r.value_b,
-        value_s: r.value_s,
-        value_ts: r.value_ts === null ? null : new Date(r.value_ts).toISOString(),
-        value_ref: r.value_ref,
-        value_enum: r.value_enum,
-      });
-    }
+    for (const r of rows) byEntity.get(r.entity_id)?.push(tagRowOut(r));
   }
   return ids.map((id) => ({ entity_id: id, tags: byEntity.get(id) ?? [] }));
 }

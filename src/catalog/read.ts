@@ -1,52 +1,19 @@
-// Entity reads for the Haystack protocol: the org an `/api/{key}` path names, the visible entities
-// a filter or a list of ids selects, and their tags decoded to Haystack dicts (Refs carry the
-// target's `dis`; points get `curVal`/`curStatus` from the org's current-values table).
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+// Entity reads by Haystack means: the visible entities a filter or a list of `id` strings selects,
+// and their active tags decoded to Haystack dicts (Refs carry the target's `dis`). The Haystack
+// ops, the explorer and pointWrite read entities through here.
+import { type Actor, visibleEntitySql } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
-import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
   compileFilter,
   type Dict,
   type FilterNode,
   FilterSyntaxError,
-  HNum,
   parseFilter,
   Ref,
   type TagRow,
   tagValueFromRow,
 } from "../haystack/index.ts";
-
-export interface HaystackOrg {
-  readonly id: number;
-  readonly key: string;
-  /** `values_<key>`: the history table; the current values are in `<valueTable>_current`. */
-  readonly valueTable: string;
-}
-
-const ORG_KEY = /^[a-z][a-z0-9_]{0,39}$/;
-const VALUE_TABLE = /^values_[a-z][a-z0-9_]{0,39}$/;
-
-/**
- * The active org with this key, when the actor is a member of it.
- * @throws AppError forbidden for an unknown key, a disabled org, or no membership (no oracle).
- */
-export async function resolveOrg(deps: ServiceDeps, actor: Actor, key: string): Promise<HaystackOrg> {
-  if (!ORG_KEY.test(key)) throw new AppError("forbidden", "not allowed in this org");
-  const [row] = await deps.dbs.primary.query<{ id: number; key: string; value_table: string }>(
-    "SELECT id, key, value_table FROM core.org WHERE key = $1 AND disabled_ts IS NULL",
-    [key],
-  );
-  if (!row) throw new AppError("forbidden", "not allowed in this org");
-  requireRole(actor, row.id, "member");
-  return { id: row.id, key: row.key, valueTable: row.value_table };
-}
-
-/** The quoted `core."values_<key>"` (or `_current`) table name; throws for an odd value_table. */
-export function valueTableSql(org: HaystackOrg, current = false): string {
-  if (!VALUE_TABLE.test(org.valueTable)) throw new AppError("internal", "org has no value table");
-  return `core."${org.valueTable}${current ? "_current" : ""}"`;
-}
 
 /**
  * Parses a filter.
@@ -114,14 +81,9 @@ const TAG_COLUMNS =
 /**
  * The Haystack dicts of these entities (which the caller has checked are visible), in the order
  * given. Every dict has an `id` Ref (the `id` tag, or the integer id as text when it has none) with
- * the entity's `dis`. Ref values carry their target's `dis`. When `org` is given, points without a
- * `curVal` tag get `curVal`/`curStatus` from the org's current-values table.
+ * the entity's `dis`. Ref values carry their target's `dis`.
  */
-export async function loadDicts(
-  sql: Sql,
-  entityIds: readonly number[],
-  org?: HaystackOrg,
-): Promise<Map<number, Dict>> {
+export async function entityDicts(sql: Sql, entityIds: readonly number[]): Promise<Map<number, Dict>> {
   const out = new Map<number, Dict>();
   if (entityIds.length === 0) return out;
   const rows = await sql.query<TagRowWithName>(
@@ -158,7 +120,6 @@ export async function loadDicts(
     d.id = new Ref(self?.id ?? String(id), self?.dis ?? (typeof d.dis === "string" ? d.dis : undefined));
     out.set(id, d);
   }
-  if (org) await addCurrentValues(sql, org, out);
   return out;
 }
 
@@ -178,34 +139,4 @@ async function idsAndDis(sql: Sql, ids: number[]): Promise<Map<number, { id?: st
     out.set(r.entity_id, e);
   }
   return out;
-}
-
-async function addCurrentValues(sql: Sql, org: HaystackOrg, dicts: Map<number, Dict>): Promise<void> {
-  const points = [...dicts]
-    .filter(([, d]) => d.point !== undefined && d.curVal === undefined)
-    .map(([id]) => id);
-  if (points.length === 0) return;
-  const [exists] = await sql.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [
-    valueTableSql(org, true),
-  ]);
-  if (!exists?.t) return;
-  const rows = await sql.query<{
-    entity_id: number;
-    value_n: number | null;
-    value_b: boolean | null;
-    value_s: string | null;
-  }>(
-    `SELECT entity_id, value_n, value_b, value_s FROM ${valueTableSql(org, true)} WHERE entity_id = ANY($1::int4[])`,
-    [points],
-  );
-  for (const r of rows) {
-    const d = dicts.get(r.entity_id);
-    if (!d) continue;
-    const unit = typeof d.unit === "string" ? d.unit : undefined;
-    if (r.value_n !== null) d.curVal = new HNum(Number(r.value_n), unit);
-    else if (r.value_b !== null) d.curVal = r.value_b;
-    else if (r.value_s !== null) d.curVal = r.value_s;
-    else continue;
-    d.curStatus = "ok";
-  }
 }

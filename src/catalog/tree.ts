@@ -2,7 +2,7 @@
 // site and equip their `siteRef`/`equipRef` name, each with only the tags a tree needs, in one query.
 import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
 import type { ServiceDeps } from "../deps.ts";
-import type { FilterResult, FilterTagRow } from "./filter.ts";
+import { type FilterResult, type FilterTagRow, type StoredTagRow, tagRowOut } from "./filter.ts";
 
 /** The tags a tree node is built from. */
 export const TREE_TAGS: readonly string[] = ["id", "dis", "site", "equip", "point", "siteRef", "equipRef"];
@@ -26,7 +26,7 @@ export async function treeEntities(opts: {
   if (ids.length === 0) return [];
   const params: unknown[] = [ids, TREE_TAGS];
   const visible = visibleEntitySql(actor, orgId, "w.id", params);
-  const rows = await deps.dbs.primary.query<Omit<FilterTagRow, "value_ts"> & { value_ts: Date | null }>(
+  const rows = await deps.dbs.primary.query<StoredTagRow>(
     `WITH m(id) AS (SELECT unnest($1::int4[])),
           w(id) AS (
             SELECT id FROM m
@@ -50,17 +50,7 @@ export async function treeEntities(opts: {
       tags = [];
       out.set(r.entity_id, tags);
     }
-    tags.push({
-      entity_id: r.entity_id,
-      tag_id: r.tag_id,
-      tag_name: r.tag_name,
-      value_n: r.value_n === null ? null : Number(r.value_n),
-      value_b: r.value_b,
-      value_s: r.value_s,
-      value_ts: r.value_ts === null ? null : new Date(r.value_ts).toISOString(),
-      value_ref: r.value_ref,
-      value_enum: r.value_enum,
-    });
+    tags.push(tagRowOut(r));
   }
   return [...out].map(([entity_id, tags]) => ({ entity_id, tags }));
 }

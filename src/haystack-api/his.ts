@@ -1,6 +1,8 @@
-// hisRead and hisWrite: history of points from the org's `core.values_<key>` table, answered in the
-// point's time zone, and writes through the one ingest path (`writeValues`).
+// hisRead and hisWrite: the protocol side of history. hisRead parses the range in the point's time
+// zone, reads the rows through ingest (`readHistoryRows`) and encodes them as a grid; hisWrite
+// decodes a grid and writes through the one ingest path (`writeValues`).
 import { type Actor, requireRole } from "../access/actor.ts";
+import { entityIdsByRef } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -13,11 +15,11 @@ import {
   parseHisRange,
   Ref,
   tzToIana,
-  utcTimestampText,
   writeZincValue,
 } from "../haystack/index.ts";
+import { readHistoryRows } from "../ingest/read.ts";
 import { type ValueInput, writeValues } from "../ingest/write.ts";
-import { entityIdsByRef, type HaystackOrg, loadDicts, valueTableSql } from "./entities.ts";
+import { type HaystackOrg, loadDicts } from "./records.ts";
 
 /** Most rows one hisRead answers (about 28 years of one point at 15 minutes). */
 export const HIS_READ_MAX_ROWS = 1_000_000;
@@ -113,31 +115,14 @@ export async function hisRead(opts: {
     if (e instanceof HisRangeError) throw new AppError("invalid", e.message);
     throw e;
   }
-  const sql = deps.dbs.primary;
-  const [exists] = await sql.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [
-    valueTableSql(org),
-  ]);
-  const rows = exists?.t
-    ? await sql.query<{
-        entity_id: number;
-        ts: Date;
-        value_n: number | null;
-        value_b: boolean | null;
-        value_s: string | null;
-      }>(
-        `SELECT entity_id, ts, value_n, value_b, value_s FROM ${valueTableSql(org)}
-          WHERE entity_id = ANY($1::int4[]) AND ts >= $2::timestamp AND ts < $3::timestamp
-          ORDER BY ts, entity_id LIMIT $4`,
-        [
-          pts.map((p) => p.entityId),
-          utcTimestampText(start.epochMs),
-          utcTimestampText(end.epochMs),
-          HIS_READ_MAX_ROWS + 1,
-        ],
-      )
-    : [];
-  if (rows.length > HIS_READ_MAX_ROWS)
-    throw new AppError("too_large", "range holds too many rows; ask for less");
+  const rows = await readHistoryRows({
+    sql: deps.dbs.primary,
+    valueTable: org.valueTable,
+    entityIds: pts.map((p) => p.entityId),
+    startMs: start.epochMs,
+    endMs: end.epochMs,
+    maxRows: HIS_READ_MAX_ROWS,
+  });
   const meta: Dict = { hisStart: start, hisEnd: end };
   const at = (ms: number) => HDateTime.fromInstant(ms, first.tz);
   if (pts.length === 1 && !opts.batch) {

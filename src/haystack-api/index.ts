@@ -1,9 +1,11 @@
 /**
- * haystack-api/: the Project Haystack protocol over this product's data. It owns the `/filter`
- * service verb, the Haystack ops (read, nav, hisRead/hisWrite, watches, pointWrite…), the
- * HELLO/SCRAM-SHA-256 client authentication, and the pointWrite priority arrays
- * (core.hs_point_write). `routes.ts` is its HTTP edge (the only file here that imports hono);
- * everything else is services taking `ServiceDeps` first.
+ * haystack-api/: the Project Haystack HTTP API over this product's data — transport only. It owns
+ * the routes (`routes.ts`, the only file here that imports hono), format negotiation and the Zinc /
+ * JSON grids on the wire (`wire.ts`), the ops dispatch (`ops.ts`), the HELLO/SCRAM-SHA-256 client
+ * authentication and its auth tokens (`auth.ts`, `scram.ts`), watches (`watch.ts`), hisRead range
+ * glue and grid encoding (`his.ts`), and the Haystack view of orgs and entity dicts (`records.ts`).
+ * It holds no SQL: entities come from catalog/, history and current values from ingest/, priority
+ * arrays from points/, orgs and credentials from access/.
  */
 export {
   actorForAuthToken,
@@ -12,9 +14,7 @@ export {
   parseAuthHeader,
   scramStep,
 } from "./auth.ts";
-export { type HaystackOrg, loadDicts, resolveOrg } from "./entities.ts";
-export { type FilterInput, type FilterResult, type FilterTagRow, filterEntities } from "./filter.ts";
 export { hisRead, hisWrite } from "./his.ts";
 export { OPS, runOp } from "./ops.ts";
-export { effectiveWrites, LEVELS, pointWrite, pointWriteArray } from "./point-write.ts";
+export { type HaystackOrg, loadDicts, resolveOrg } from "./records.ts";
 export { watchPoll, watchSub, watchUnsub } from "./watch.ts";

@@ -1,20 +1,15 @@
 // The Haystack ops, from a decoded request grid to a response grid. The HTTP edge (routes.ts)
 // authenticates, negotiates formats and turns thrown errors into error grids; everything here is
-// protocol semantics over the services of this folder.
+// protocol semantics over the services of catalog/, ingest/ and points/.
 import type { Actor } from "../access/actor.ts";
+import { entityIdsByRef, filterEntityIds, parseFilterOrThrow } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, Grid, HDateTime, HNum, HSymbol, type HVal, MARKER, Ref, Uri } from "../haystack/index.ts";
+import { pointWrite, pointWriteArray } from "../points/point-write.ts";
 import { closeAuthToken } from "./auth.ts";
-import {
-  entityIdsByRef,
-  filterEntityIds,
-  type HaystackOrg,
-  loadDicts,
-  parseFilterOrThrow,
-} from "./entities.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
-import { pointWrite, pointWriteArray } from "./point-write.ts";
+import { type HaystackOrg, loadDicts } from "./records.ts";
 import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
 
 export interface OpDef {

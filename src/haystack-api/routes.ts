@@ -13,8 +13,8 @@ import { AppError } from "../errors.ts";
 import { Grid } from "../haystack/index.ts";
 import type { AppEnv } from "../http/env.ts";
 import { type AuthHeader, actorForAuthToken, helloHandshake, parseAuthHeader, scramStep } from "./auth.ts";
-import { resolveOrg } from "./entities.ts";
 import { opByName, runOp } from "./ops.ts";
+import { resolveOrg } from "./records.ts";
 import {
   encodeGrid,
   errorGrid,

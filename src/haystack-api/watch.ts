@@ -4,10 +4,11 @@
 // ran out without a poll is gone.
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
+import { entityIdsByRef } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, Grid, HNum, type HVal, type Ref, writeZincValue } from "../haystack/index.ts";
-import { entityIdsByRef, type HaystackOrg, loadDicts } from "./entities.ts";
+import { type HaystackOrg, loadDicts } from "./records.ts";
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 export const MAX_LEASE_MS = 60 * 60_000;

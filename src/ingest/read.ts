@@ -1,12 +1,14 @@
 // History reads: one entity's values newest first, several points over a range, current values,
 // and series of the entities a Haystack filter selects (raw or aggregated per time bucket). Every
 // read checks membership and entity visibility first; ids the actor cannot see answer forbidden,
-// named, exactly as writes do.
+// named, exactly as writes do. The two Haystack reads at the end (current value rows, history rows
+// for hisRead) take entities the Haystack layer has already resolved as visible.
 import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
-import type { Database, Engine } from "../db/index.ts";
+import type { Database, Engine, Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { compileFilter, FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
+import { utcTimestampText } from "../haystack/index.ts";
 import { valueTables } from "./columns.ts";
 import { primaryFailure, resolveOrgAndEntities } from "./write.ts";
 
@@ -246,4 +248,63 @@ export async function readSeries(opts: {
     if (s) s.values.push(normalize({ ...(rest as unknown as ValueRow) }));
   }
   return [...series.values()];
+}
+
+/** A stored value reduced to the kinds the Haystack ops answer. */
+export interface PlainValueRow {
+  entity_id: number;
+  value_n: number | null;
+  value_b: boolean | null;
+  value_s: string | null;
+}
+
+/** Whether the table (a quoted, schema-qualified name) exists; an org's value tables may not yet. */
+async function tableExists(sql: Sql, table: string): Promise<boolean> {
+  const [row] = await sql.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
+  return Boolean(row?.t);
+}
+
+/**
+ * The current values of these entities from the `<valueTable>_current` table (none when it does not
+ * exist). No permission check: the caller has checked the entities are visible.
+ */
+export async function currentValueRows(
+  sql: Sql,
+  valueTable: string,
+  entityIds: readonly number[],
+): Promise<PlainValueRow[]> {
+  const { cur } = valueTables(valueTable);
+  if (entityIds.length === 0 || !(await tableExists(sql, cur))) return [];
+  return sql.query<PlainValueRow>(
+    `SELECT entity_id, value_n, value_b, value_s FROM ${cur} WHERE entity_id = ANY($1::int4[])`,
+    [[...entityIds]],
+  );
+}
+
+/**
+ * The history of these entities with `start <= ts < end` (epoch ms), oldest first, then by entity
+ * (none when the history table does not exist). No permission check: the caller has checked the
+ * entities are visible (hisRead).
+ * @throws AppError too_large (more than `maxRows` rows).
+ */
+export async function readHistoryRows(opts: {
+  sql: Sql;
+  valueTable: string;
+  entityIds: readonly number[];
+  startMs: number;
+  endMs: number;
+  maxRows: number;
+}): Promise<Array<PlainValueRow & { ts: Date }>> {
+  const { sql } = opts;
+  const { hist } = valueTables(opts.valueTable);
+  const rows = (await tableExists(sql, hist))
+    ? await sql.query<PlainValueRow & { ts: Date }>(
+        `SELECT entity_id, ts, value_n, value_b, value_s FROM ${hist}
+          WHERE entity_id = ANY($1::int4[]) AND ts >= $2::timestamp AND ts < $3::timestamp
+          ORDER BY ts, entity_id LIMIT $4`,
+        [[...opts.entityIds], utcTimestampText(opts.startMs), utcTimestampText(opts.endMs), opts.maxRows + 1],
+      )
+    : [];
+  if (rows.length > opts.maxRows) throw new AppError("too_large", "range holds too many rows; ask for less");
+  return rows;
 }

@@ -1,11 +1,12 @@
-// pointWrite: the 17-level priority array of writable points (core.hs_point_write, primary only),
-// and the effective value per point (highest priority non-null level) that the simulators apply
-// as operator overrides from their next interval.
+// points/: operator writes to writable points. It owns core.hs_point_write (primary only): the
+// 17-level priority array of each writable point (pointWrite, pointWriteArray), and the effective
+// value per point (highest priority active level, effectiveWrites) that the simulators apply as
+// operator overrides from their next interval. The Haystack pointWrite op and the console use it.
 import { type Actor, requireRole, systemActor, visibleEntitySql } from "../access/actor.ts";
+import { entityDicts } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, Grid, HNum, type HVal, kindOf } from "../haystack/index.ts";
-import { type HaystackOrg, loadDicts } from "./entities.ts";
 
 export const LEVELS = 17;
 const LEVEL_DIS: Readonly<Record<number, string>> = {
@@ -81,7 +82,8 @@ export async function pointWriteArray(deps: ServiceDeps, entityId: number): Prom
 export async function pointWrite(opts: {
   deps: ServiceDeps;
   actor: Actor;
-  org: HaystackOrg;
+  /** The org the point is in (the caller has resolved it and the point in it). */
+  org: { readonly id: number };
   entityId: number;
   level: number;
   val: HVal | null;
@@ -92,7 +94,7 @@ export async function pointWrite(opts: {
   requireRole(actor, org.id, "member");
   if (!Number.isInteger(level) || level < 1 || level > LEVELS)
     throw new AppError("invalid", `level must be an integer from 1 to ${LEVELS}`);
-  const dict = (await loadDicts(deps.dbs.primary, [entityId])).get(entityId);
+  const dict = (await entityDicts(deps.dbs.primary, [entityId])).get(entityId);
   if (!dict || dict.point === undefined || dict.writable === undefined)
     throw new AppError("invalid", "point is not writable");
   const pointKind = typeof dict.kind === "string" ? dict.kind : undefined;

@@ -9,9 +9,9 @@ import { createPoller, deletePoller, updatePoller } from "../catalog/pollers.ts"
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import type { Dict } from "../haystack/kinds.ts";
-import { effectiveWrites } from "../haystack-api/point-write.ts";
 import { deleteValues } from "../ingest/delete.ts";
 import { type ValueInput, writeValues } from "../ingest/write.ts";
+import { effectiveWrites } from "../points/point-write.ts";
 
 export interface SimulatorPorts {
   /** Creates or updates entities by `id` tag in one transaction; returns id → entity id. */

@@ -13,9 +13,9 @@ import {
 } from "../../views/explorer/index.tsx";
 import type { Actor } from "../access/actor.ts";
 import { getEntity } from "../catalog/entities.ts";
+import { type FilterResult, filterEntities } from "../catalog/filter.ts";
+import { treeEntities } from "../catalog/tree.ts";
 import { AppError, isAppError } from "../errors.ts";
-import { type FilterResult, filterEntities } from "../haystack-api/filter.ts";
-import { treeEntities } from "../haystack-api/tree.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { page, pageContext, requireOrg } from "./context.ts";
 import { pointsChart, tagOf, tagText } from "./series.ts";

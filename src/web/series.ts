@@ -3,7 +3,7 @@
 
 import type { ChartProps } from "../../views/components/chart.tsx";
 import type { Actor } from "../access/actor.ts";
-import { type FilterResult, type FilterTagRow, filterEntities } from "../haystack-api/filter.ts";
+import { type FilterResult, type FilterTagRow, filterEntities } from "../catalog/filter.ts";
 import type { AppDeps } from "../http/env.ts";
 import { readPointValues } from "../ingest/read.ts";
 import type { SimulatorView } from "../simulator/service.ts";

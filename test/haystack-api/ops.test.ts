@@ -12,7 +12,7 @@ import {
   readJsonGrid,
   readZincGrid,
 } from "../../src/haystack/index.ts";
-import { effectiveWrites } from "../../src/haystack-api/point-write.ts";
+import { effectiveWrites } from "../../src/points/point-write.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";

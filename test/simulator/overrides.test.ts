@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
 import { HNum } from "../../src/haystack/kinds.ts";
-import { pointWrite } from "../../src/haystack-api/point-write.ts";
+import { pointWrite } from "../../src/points/point-write.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { HOUR, historyOf, simEnv } from "./helpers.ts";
 
@@ -26,7 +26,7 @@ test("a setpoint written with pointWrite is used from the next interval and rele
   await pointWrite({
     deps: env.deps,
     actor: systemActor,
-    org: { id: org.id, key: org.key, valueTable: "values_acme" },
+    org: { id: org.id },
     entityId: first!.entity_id,
     level: 8,
     val: new HNum(79, "°F"),
@@ -40,7 +40,7 @@ test("a setpoint written with pointWrite is used from the next interval and rele
   await pointWrite({
     deps: env.deps,
     actor: systemActor,
-    org: { id: org.id, key: org.key, valueTable: "values_acme" },
+    org: { id: org.id },
     entityId: first!.entity_id,
     level: 8,
     val: null,

@@ -1,0 +1,63 @@
+// The Haystack view of this product's records: the org an `/api/{key}` path names, and entity dicts
+// as the ops answer them (catalog's dicts; points get `curVal`/`curStatus` from ingest's current
+// values). No SQL here: the rows come from access/, catalog/ and ingest/.
+import type { Actor } from "../access/actor.ts";
+import { requireRole } from "../access/actor.ts";
+import { ORG_KEY, orgByKey } from "../access/orgs.ts";
+import { entityDicts } from "../catalog/read.ts";
+import type { Sql } from "../db/index.ts";
+import type { ServiceDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { type Dict, HNum } from "../haystack/index.ts";
+import { currentValueRows } from "../ingest/read.ts";
+
+export interface HaystackOrg {
+  readonly id: number;
+  readonly key: string;
+  /** `values_<key>`: the history table; the current values are in `<valueTable>_current`. */
+  readonly valueTable: string;
+}
+
+/**
+ * The active org with this key, when the actor is a member of it.
+ * @throws AppError forbidden for an unknown key, a disabled org, or no membership (no oracle).
+ */
+export async function resolveOrg(deps: ServiceDeps, actor: Actor, key: string): Promise<HaystackOrg> {
+  if (!ORG_KEY.test(key)) throw new AppError("forbidden", "not allowed in this org");
+  const row = await orgByKey(deps, key);
+  if (!row) throw new AppError("forbidden", "not allowed in this org");
+  requireRole(actor, row.id, "member");
+  return { id: row.id, key, valueTable: row.value_table };
+}
+
+/**
+ * The Haystack dicts of these entities (which the caller has checked are visible), as
+ * `entityDicts` answers them. When `org` is given, points without a `curVal` tag get
+ * `curVal`/`curStatus` from the org's current values.
+ */
+export async function loadDicts(
+  sql: Sql,
+  entityIds: readonly number[],
+  org?: HaystackOrg,
+): Promise<Map<number, Dict>> {
+  const dicts = await entityDicts(sql, entityIds);
+  if (org) await addCurrentValues(sql, org, dicts);
+  return dicts;
+}
+
+async function addCurrentValues(sql: Sql, org: HaystackOrg, dicts: Map<number, Dict>): Promise<void> {
+  const points = [...dicts]
+    .filter(([, d]) => d.point !== undefined && d.curVal === undefined)
+    .map(([id]) => id);
+  if (points.length === 0) return;
+  for (const r of await currentValueRows(sql, org.valueTable, points)) {
+    const d = dicts.get(r.entity_id);
+    if (!d) continue;
+    const unit = typeof d.unit === "string" ? d.unit : undefined;
+    if (r.value_n !== null) d.curVal = new HNum(Number(r.value_n), unit);
+    else if (r.value_b !== null) d.curVal = r.value_b;
+    else if (r.value_s !== null) d.curVal = r.value_s;
+    else continue;
+    d.curStatus = "ok";
+  }
+}
