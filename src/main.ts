@@ -7,10 +7,9 @@ import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";
 import { migrateAll, openDatabases } from "./db/index.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
-import { createReplicator } from "./ingest/replicate.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createBroker } from "./realtime/broker.ts";
 import { startServer } from "./server.ts";
+import { createServices } from "./services.ts";
 import { createRemoteRunner, parseSimulateArgs } from "./simulator/remote.ts";
 import { VERSION } from "./version.ts";
 
@@ -74,10 +73,9 @@ async function admin(config: Config, log: Logger, run: (deps: ServiceDeps) => Pr
   const dbs = await openDatabases(config);
   try {
     await migrateAll(dbs, (key, error) => log.warn("secondary not migrated", { key, error }));
-    const replicator = createReplicator({ dbs, log });
-    const deps: ServiceDeps = { config, dbs, log, replicator, broker: createBroker() };
+    const deps = createServices({ config, dbs, log });
     await run(deps);
-    for (const t of replicator.targets) await replicator.deliver(t);
+    for (const t of deps.replicator.targets) await deps.replicator.deliver(t);
   } finally {
     await dbs.close();
   }

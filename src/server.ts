@@ -5,14 +5,11 @@ import { bootstrap } from "./access/bootstrap.ts";
 import { accessRetentionService } from "./access/retention.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
-import { createHealthChecker } from "./db/health.ts";
 import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
 import type { AppDeps } from "./http/env.ts";
-import { createReplicator, replicaBacklog } from "./ingest/replicate.ts";
 import { retentionService } from "./ingest/retention.ts";
 import type { Logger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
-import { createBroker } from "./realtime/broker.ts";
+import { createServices } from "./services.ts";
 import { simulatorBackgroundService } from "./simulator/jobs.ts";
 import { VERSION } from "./version.ts";
 
@@ -44,11 +41,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw e;
   }
 
-  const metrics = createMetrics();
-  const replicator = createReplicator({ dbs, log, chunkDays: config.timescaleChunkDays });
-  const health = createHealthChecker(dbs, replicaBacklog(replicator));
-  const broker = createBroker();
-  const deps: AppDeps = { config, dbs, log, metrics, health, replicator, broker, version: VERSION };
+  const deps = createServices({ config, dbs, log });
+  const { replicator } = deps;
   try {
     await bootstrap(deps);
   } catch (e) {

@@ -1,14 +1,13 @@
 // Builds the real app over test databases (no listening socket): requests go through
-// `app.request(...)`. The same factory the server uses, with a silent logger.
+// `app.request(...)`. The same factories the server uses (createServices, createApp), with a
+// silent logger and, when a test passes one, its own clock.
 import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { createHealthChecker } from "../../src/db/health.ts";
 import type { Database, Databases } from "../../src/db/index.ts";
+import type { Clock } from "../../src/deps.ts";
 import type { AppDeps } from "../../src/http/env.ts";
-import { createReplicator, replicaBacklog } from "../../src/ingest/replicate.ts";
 import { silentLogger } from "../../src/log.ts";
-import { createMetrics } from "../../src/metrics.ts";
-import { createBroker } from "../../src/realtime/broker.ts";
+import { createServices } from "../../src/services.ts";
 import { type EngineName, testDatabase } from "./db.ts";
 
 export interface TestApp {
@@ -32,21 +31,17 @@ export async function testDatabases(engine: EngineName, secondaries: Database[] 
 
 export async function testApp(
   engine: EngineName,
-  opts: { env?: Record<string, string>; dbs?: Databases } = {},
+  opts: { env?: Record<string, string>; dbs?: Databases; clock?: Clock } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({ DEMO: "false", ...opts.env });
   const dbs = opts.dbs ?? (await testDatabases(engine));
-  const metrics = createMetrics();
-  const replicator = createReplicator({ dbs, log: silentLogger, retryMs: 200 });
-  const deps: AppDeps = {
+  const deps = createServices({
     config,
     dbs,
     log: silentLogger,
-    metrics,
-    health: createHealthChecker(dbs, replicaBacklog(replicator)),
-    replicator,
-    broker: createBroker(),
     version: "test",
-  };
+    replicatorRetryMs: 200,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   return { app: createApp(deps), deps, dbs };
 }
