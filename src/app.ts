@@ -23,7 +23,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { log, metrics } = deps;
   const app = new Hono<AppEnv>();
 
-  metrics.processStart.set({}, Math.floor(Date.now() / 1000));
+  metrics.processStart.set({}, Math.floor(deps.clock.now().getTime() / 1000));
   metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));
   metrics.registry.onCollect(async () => {
     const report = await deps.health.recent(1000, 1000);

@@ -164,7 +164,7 @@ export async function tokenCommand(
       if (days !== undefined) {
         const n = Number(days);
         if (!Number.isFinite(n) || n <= 0) throw new UsageError("--expires-days must be a positive number");
-        expiresAt = new Date(Date.now() + n * 86_400_000);
+        expiresAt = new Date(deps.clock.now().getTime() + n * 86_400_000);
       }
       const t = await createApiToken({
         deps,

@@ -60,7 +60,7 @@ export async function actorForApiToken(deps: ServiceDeps, secret: string): Promi
   if (!creatorRole) return null;
   const role: OrgRole = t.role === "admin" && creatorRole === "admin" ? "admin" : "member";
   const touched = runtimeOf(deps).tokenTouched;
-  const now = Date.now();
+  const now = deps.clock.now().getTime();
   if ((touched.get(t.id) ?? 0) < now - 60_000) {
     touched.set(t.id, now);
     await sql.query("UPDATE core.hs_api_token SET last_used_at = now() WHERE id = $1", [t.id]);

@@ -9,7 +9,7 @@ export const AUDIT_RETENTION_DAYS = 90;
 /** Deletes expired audit rows and ended sessions. Returns how many of each. */
 export async function pruneAccessRecords(
   deps: ServiceDeps,
-  now = new Date(),
+  now = deps.clock.now(),
 ): Promise<{ audit: number; sessions: number }> {
   const audit = await deps.dbs.primary.query<{ id: number }>(
     "DELETE FROM core.hs_audit_log WHERE ts < $1::timestamptz - make_interval(days => $2) RETURNING id",

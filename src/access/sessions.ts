@@ -37,7 +37,7 @@ export async function issueJwt(
 ): Promise<IssuedJwt> {
   const ttl = opts.ttlSeconds ?? deps.config.sessionHours * 3600;
   const sessionId = randomBytes(18).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
   const expiresAt = new Date((now + ttl) * 1000);
   await deps.dbs.primary.query(
     `INSERT INTO core.hs_session (id, user_id, kind, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4::timestamptz, $5, $6)`,
@@ -155,7 +155,7 @@ async function checkPassword(
   if (wait > 0) {
     // Audited once a minute per account and address, so a flood cannot fill the audit log.
     const seen = keys.join(" ");
-    const now = Date.now();
+    const now = deps.clock.now().getTime();
     if ((runtime.limitedAudited.get(seen) ?? 0) < now - 60_000) {
       if (runtime.limitedAudited.size > 10_000) runtime.limitedAudited.clear();
       runtime.limitedAudited.set(seen, now);

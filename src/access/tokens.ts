@@ -58,7 +58,10 @@ export async function createApiToken(opts: {
   requireRole(actor, orgId, role);
   const name = typeof opts.name === "string" ? opts.name.trim() : "";
   if (!name || name.length > 200) throw new AppError("invalid", "name must be 1 to 200 characters");
-  if (opts.expiresAt && (Number.isNaN(opts.expiresAt.getTime()) || opts.expiresAt.getTime() <= Date.now()))
+  if (
+    opts.expiresAt &&
+    (Number.isNaN(opts.expiresAt.getTime()) || opts.expiresAt.getTime() <= deps.clock.now().getTime())
+  )
     throw new AppError("invalid", "expires_at must be in the future");
   let userId: number;
   if (actor.kind === "system") {

@@ -83,7 +83,7 @@ export function isSecureRequest(c: Context, publicUrl: string | undefined): bool
 /** Sets the session cookie from a login result. */
 export function setSessionCookie(
   c: Context,
-  deps: Pick<ServiceDeps, "config">,
+  deps: Pick<ServiceDeps, "config" | "clock">,
   session: { cookie: string; expiresAt: Date },
 ): void {
   setCookie(c, SESSION_COOKIE, session.cookie, {
@@ -92,7 +92,7 @@ export function setSessionCookie(
     sameSite: "Lax",
     secure: isSecureRequest(c, deps.config.publicUrl),
     expires: session.expiresAt,
-    maxAge: Math.max(0, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)),
+    maxAge: Math.max(0, Math.floor((session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000)),
   });
 }
 

@@ -86,7 +86,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
       simulators: await simulatorSummaries(deps, p.actor, sims, p.org?.key ?? ""),
       databases,
       canCreate: p.org?.role === "admin",
-      now: new Date(),
+      now: deps.clock.now(),
     };
     return page(
       c,

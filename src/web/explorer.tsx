@@ -73,9 +73,8 @@ async function pointInfo(deps: AppDeps, actor: Actor, orgId: number, id: number)
   return { id: e.id, dis: text("dis") ?? text("id") ?? String(e.id), ref: text("id"), unit: text("unit") };
 }
 
-function rangeOf(c: Context): { range: string; from: Date; to: Date } {
+function rangeOf(c: Context, now: Date): { range: string; from: Date; to: Date } {
   const range = c.req.query("range") ?? "1d";
-  const now = new Date();
   if (range === "custom") {
     const from = parseLocalUtc(c.req.query("from"));
     const to = parseLocalUtc(c.req.query("to"));
@@ -161,7 +160,7 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const org = requireOrg(p);
     const ids = pointIds(c);
     const points = await Promise.all(ids.map((id) => pointInfo(deps, p.actor, org.id, id)));
-    const { range, from, to } = rangeOf(c);
+    const { range, from, to } = rangeOf(c, deps.clock.now());
     const { chart, rows } = await pointsChart({
       deps,
       actor: p.actor,

@@ -71,7 +71,10 @@ export async function renderEvents(
     if (!v) continue;
     const summary = await simulatorSummary(deps, client.actor, v, "");
     if (dash)
-      out.push({ event: `sim-${id}`, data: await html(<SimulatorCard sim={summary} now={new Date()} />) });
+      out.push({
+        event: `sim-${id}`,
+        data: await html(<SimulatorCard sim={summary} now={deps.clock.now()} />),
+      });
     if (detail)
       out.push({
         event: `simd-${id}`,

@@ -138,7 +138,7 @@ export function mountSettingsPages(app: Hono<AppEnv>, deps: AppDeps): void {
     let expiresAt: Date | null = null;
     if (f.expires) {
       expiresAt = new Date(`${f.expires}T00:00:00Z`);
-      if (Number.isNaN(expiresAt.getTime()) || expiresAt <= new Date())
+      if (Number.isNaN(expiresAt.getTime()) || expiresAt <= deps.clock.now())
         return tokensAnswer(c, deps, p, { tokenError: "The expiry date must be in the future." }, 422);
     }
     try {

@@ -268,7 +268,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     }
     const chart = await simulatorChart(deps, p.actor, v).catch(() => null);
     const isAdmin = p.actor.roleIn(v.org_id) === "admin";
-    const from = v.last_interval ?? new Date(Date.now() - 86_400_000).toISOString();
+    const from = v.last_interval ?? new Date(deps.clock.now().getTime() - 86_400_000).toISOString();
     return c.html(
       <SimulatorDetailPage
         shell={p.shell}

@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/index.ts";
 import { setSessionCookie } from "../../src/http/auth.ts";
 import { createLogger } from "../../src/log.ts";
+import { systemClock } from "../../src/services.ts";
 import { testApp } from "../harness/app.ts";
 import { appAdmin, bearer, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
 import { ENGINES, testDatabase } from "../harness/db.ts";
@@ -161,7 +162,7 @@ describe.each(ENGINES)("access services on %s", (engine) => {
       const config = loadConfig({ DEMO: "false", ...env });
       const h = new Hono();
       h.get("/x", (c) => {
-        setSessionCookie(c, { config }, s1);
+        setSessionCookie(c, { config, clock: systemClock }, s1);
         return c.text("ok");
       });
       return (await h.request(url, { headers })).headers.get("set-cookie") ?? "";
