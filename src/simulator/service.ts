@@ -32,6 +32,7 @@ import { defaultPorts, pollers, type SimulatorPorts } from "./ports.ts";
 import {
   acquireRemoteLease,
   advanceCheckpoint,
+  type Checkpoint,
   type DesiredStatus,
   listSimulatorRows,
   loadCheckpoint,
@@ -184,12 +185,17 @@ function shapeOf(row: SimulatorRow) {
   return shape;
 }
 
-async function view(deps: ServiceDeps, row: SimulatorRow): Promise<SimulatorView> {
+/** `checkpoint`: the one the caller already read (it is not read again). */
+async function view(
+  deps: ServiceDeps,
+  row: SimulatorRow,
+  checkpoint?: Checkpoint | null,
+): Promise<SimulatorView> {
   const { config, entityCount, pointCount } = shapeOf(row);
   const live = runtimeOf(deps)?.status(row.simulator_id);
   // The checkpoint (primary) and the state mirror (state database) are read at the same time.
   const [ck, mirror] = await Promise.all([
-    loadCheckpoint(deps.dbs.primary, row.simulator_id),
+    checkpoint !== undefined ? (checkpoint ?? undefined) : loadCheckpoint(deps.dbs.primary, row.simulator_id),
     readState(deps, row.simulator_id).catch(() => undefined),
   ]);
   const status: RunStatus =
@@ -712,7 +718,7 @@ export async function readRemoteCheckpoint(opts: {
 }): Promise<RemoteCheckpoint> {
   const { deps } = opts;
   const row = await loadFor(deps, opts.actor, opts.id, "admin");
-  const entities = buildEntities(resolveConfig(row).building);
+  const entities = buildEntities(shapeOf(row).config.building);
   const ids = await entitiesByIdTag(
     deps.dbs.primary,
     row.org_id,
@@ -725,7 +731,7 @@ export async function readRemoteCheckpoint(opts: {
   }
   const ck = await loadCheckpoint(deps.dbs.primary, row.simulator_id);
   return {
-    simulator: await view(deps, row),
+    simulator: await view(deps, row, ck ?? null),
     checkpoint: ck
       ? {
           last_interval: ck.last_ts.toISOString(),
@@ -779,7 +785,6 @@ export async function reportRemoteState(opts: {
   const row = await loadFor(deps, opts.actor, opts.id, "admin");
   const t = now(deps);
   const holder = `${REMOTE_HOLDER}${input.holder}`;
-  const config = resolveConfig(row);
   if (input.release) {
     await releaseLease(deps, row.simulator_id, holder);
     await mirrorState(deps, {
@@ -796,7 +801,9 @@ export async function reportRemoteState(opts: {
       updated_at: row.updated_at.toISOString(),
     };
   }
-  const until = new Date(t.getTime() + Math.max(LEASE_MIN_MS, 3 * config.intervalMinutes * 60_000));
+  // The parsed configuration is cached by its text: a runner reports after every chunk.
+  const { intervalMinutes } = shapeOf(row).config;
+  const until = new Date(t.getTime() + Math.max(LEASE_MIN_MS, 3 * intervalMinutes * 60_000));
   if (!(await acquireRemoteLease(deps, row.simulator_id, holder, t, until)))
     throw new AppError("conflict", "another remote runner holds this simulator");
   let moved = false;
