@@ -232,6 +232,16 @@ async function view(
   };
 }
 
+/** Creates or updates the entities of a simulator's building (catalog ids `<key>.<local id>`). */
+function upsertSimulatorEntities(deps: ServiceDeps, orgId: number, key: string, config: SimulatorConfig) {
+  return ports(deps).upsertEntities({
+    deps,
+    actor: systemActor,
+    orgId,
+    entities: buildEntities(config.building).map((e) => toCatalogEntity(key, e)),
+  });
+}
+
 async function event(
   deps: ServiceDeps,
   row: Pick<SimulatorRow, "simulator_id" | "org_id">,
@@ -306,12 +316,7 @@ export async function createSimulator(opts: {
     throw e;
   }
   const row = (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow;
-  await ports(deps).upsertEntities({
-    deps,
-    actor: systemActor,
-    orgId,
-    entities: buildEntities(config.building).map((e) => toCatalogEntity(key, e)),
-  });
+  await upsertSimulatorEntities(deps, orgId, key, config);
   await mirrorState(deps, { simulatorId: id, orgId, status: "stopped", at: now(deps) });
   await event(deps, row, "config_change", `Simulator "${name}" created`, {
     key,
@@ -345,12 +350,7 @@ export async function updateSimulatorConfig(opts: {
   const merged: SimulatorInput = { ...input, config: input.config ?? row.config };
   const { doc, config } = documentOf(merged, row.key);
   const name = (input.name ?? config.name).trim().slice(0, 255) || row.name;
-  await ports(deps).upsertEntities({
-    deps,
-    actor: systemActor,
-    orgId: row.org_id,
-    entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
-  });
+  await upsertSimulatorEntities(deps, row.org_id, row.key, config);
   const updated = now(deps);
   await deps.dbs.primary.query(
     `UPDATE core.hs_simulator SET config = $2::text::jsonb, name = $3,
@@ -489,13 +489,7 @@ export async function resetSimulator(opts: {
   const rt = runtimeOf(deps);
   rt?.cancel(id);
   await rt?.forget(id);
-  const config = resolveConfig(row);
-  const ids = await ports(deps).upsertEntities({
-    deps,
-    actor: systemActor,
-    orgId: row.org_id,
-    entities: buildEntities(config.building).map((e) => toCatalogEntity(row.key, e)),
-  });
+  const ids = await upsertSimulatorEntities(deps, row.org_id, row.key, resolveConfig(row));
   // Checkpoint first: a failure between the two leaves old values that the next backfill rewrites,
   // never a checkpoint pointing at deleted history.
   await deps.dbs.primary.query("DELETE FROM core.hs_simulator_checkpoint WHERE simulator_id = $1", [id]);
