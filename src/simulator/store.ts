@@ -72,19 +72,36 @@ export async function loadCheckpoint(db: Sql, id: number): Promise<Checkpoint | 
   return r ? { ...r, points_written: Number(r.points_written) } : undefined;
 }
 
-/** Upserts the checkpoint inside the interval's transaction. */
-export async function saveCheckpoint(
-  tx: Sql,
-  c: { simulatorId: number; lastTs: Date; firstTs: Date; state: ModelState; points: number; at: Date },
-): Promise<void> {
-  await tx.query(
+type CheckpointInput = {
+  simulatorId: number;
+  lastTs: Date;
+  firstTs: Date;
+  state: ModelState;
+  points: number;
+  at: Date;
+};
+
+/**
+ * Inserts or moves the checkpoint (points added to the total); with `onlyForward` an existing one
+ * moves only to a later `last_ts`. True when stored.
+ */
+async function upsertCheckpoint(db: Sql, c: CheckpointInput, onlyForward: boolean): Promise<boolean> {
+  const rows = await db.query(
     `INSERT INTO core.hs_simulator_checkpoint (simulator_id, last_ts, first_ts, state, points_written, updated_at)
      VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)
      ON CONFLICT (simulator_id) DO UPDATE SET last_ts = excluded.last_ts, state = excluded.state,
        points_written = core.hs_simulator_checkpoint.points_written + excluded.points_written,
-       updated_at = excluded.updated_at`,
+       updated_at = excluded.updated_at
+       ${onlyForward ? "WHERE core.hs_simulator_checkpoint.last_ts < excluded.last_ts" : ""}
+     RETURNING simulator_id`,
     [c.simulatorId, c.lastTs, c.firstTs, JSON.stringify(c.state), c.points, c.at],
   );
+  return rows.length === 1;
+}
+
+/** Upserts the checkpoint inside the interval's transaction. */
+export async function saveCheckpoint(tx: Sql, c: CheckpointInput): Promise<void> {
+  await upsertCheckpoint(tx, c, false);
 }
 
 /** Writes the state database's mirror of one simulator (never throws; logs instead). */
@@ -212,19 +229,6 @@ export async function acquireRemoteLease(
  * Moves the checkpoint forward to what a remote runner wrote (through `POST /bulk/value`): only a
  * later `last_ts` is stored, so a repeated or late report never moves it back. True when stored.
  */
-export async function advanceCheckpoint(
-  db: Sql,
-  c: { simulatorId: number; lastTs: Date; firstTs: Date; state: ModelState; points: number; at: Date },
-): Promise<boolean> {
-  const rows = await db.query(
-    `INSERT INTO core.hs_simulator_checkpoint (simulator_id, last_ts, first_ts, state, points_written, updated_at)
-     VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)
-     ON CONFLICT (simulator_id) DO UPDATE SET last_ts = excluded.last_ts, state = excluded.state,
-       points_written = core.hs_simulator_checkpoint.points_written + excluded.points_written,
-       updated_at = excluded.updated_at
-       WHERE core.hs_simulator_checkpoint.last_ts < excluded.last_ts
-     RETURNING simulator_id`,
-    [c.simulatorId, c.lastTs, c.firstTs, JSON.stringify(c.state), c.points, c.at],
-  );
-  return rows.length === 1;
+export function advanceCheckpoint(db: Sql, c: CheckpointInput): Promise<boolean> {
+  return upsertCheckpoint(db, c, true);
 }
