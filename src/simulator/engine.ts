@@ -406,16 +406,16 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
       let state: ModelState =
         ck?.state ?? initialState({ building: r.config.building, entities: r.entities, seed: r.config.seed });
       const firstTs = ck?.first_ts ?? list[0];
+      const label = kind === "backfill" ? "Backfill" : "Gap fill";
       const perChunk =
         kind === "generation" ? 1 : Math.max(1, Math.floor(chunkRows / Math.max(1, r.hisCount)));
       if (kind !== "generation" && list.length > 0) {
         r.progress = { kind, done: 0, total: list.length };
-        await event(
-          r,
-          kind,
-          `${kind === "backfill" ? "Backfill" : "Gap fill"} of ${list.length} intervals started`,
-          { from: list[0]?.toISOString(), to: list.at(-1)?.toISOString(), total: list.length },
-        );
+        await event(r, kind, `${label} of ${list.length} intervals started`, {
+          from: list[0]?.toISOString(),
+          to: list.at(-1)?.toISOString(),
+          total: list.length,
+        });
       }
       let renewed = now().getTime();
       for (let i = 0; i < list.length; i += perChunk) {
@@ -492,16 +492,11 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
             },
           );
         } else if (i + perChunk < list.length) {
-          await event(
-            r,
-            kind,
-            `${kind === "backfill" ? "Backfill" : "Gap fill"}: ${done} of ${list.length} intervals`,
-            {
-              done,
-              total: list.length,
-              to: lastTs.toISOString(),
-            },
-          );
+          await event(r, kind, `${label}: ${done} of ${list.length} intervals`, {
+            done,
+            total: list.length,
+            to: lastTs.toISOString(),
+          });
         }
         await new Promise((res) => setTimeout(res, 0));
       }
@@ -511,8 +506,8 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
           r,
           kind,
           complete
-            ? `${kind === "backfill" ? "Backfill" : "Gap fill"} complete: ${done} intervals, ${written} points`
-            : `${kind === "backfill" ? "Backfill" : "Gap fill"} interrupted after ${done} of ${list.length} intervals; it resumes on the next run`,
+            ? `${label} complete: ${done} intervals, ${written} points`
+            : `${label} interrupted after ${done} of ${list.length} intervals; it resumes on the next run`,
           { done, total: list.length, points: written, complete },
         );
       }
