@@ -71,6 +71,8 @@ interface Loaded {
   updatedAt: string;
   config: SimulatorConfig;
   entities: Entity[];
+  /** Entities with history (`his`): the values of one interval. */
+  hisCount: number;
   map: Map<string, number>;
   lastTs: Date | undefined;
   firstTs: Date | undefined;
@@ -172,6 +174,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       updatedAt: r.simulator.updated_at,
       config,
       entities,
+      hisCount: entities.filter((e) => e.tags.his).length,
       map,
       lastTs: r.checkpoint ? new Date(r.checkpoint.last_interval) : undefined,
       firstTs: r.checkpoint ? new Date(r.checkpoint.first_interval) : undefined,
@@ -215,9 +218,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
           skipped,
         });
       const perChunk =
-        kind === "generation"
-          ? 1
-          : Math.max(1, Math.floor(batchValues / Math.max(1, L.entities.filter((e) => e.tags.his).length)));
+        kind === "generation" ? 1 : Math.max(1, Math.floor(batchValues / Math.max(1, L.hisCount)));
       const label = kind === "backfill" ? "Backfill" : "Gap fill";
       for (let i = 0; i < list.length && !signal?.aborted; i += perChunk) {
         const chunk = list.slice(i, i + perChunk);
