@@ -237,3 +237,15 @@ export async function deletePoller(opts: {
   });
   return out(cur);
 }
+
+/**
+ * Removes a poller that its creator could not complete (a simulator whose definition was not
+ * stored): the row goes without an audit record, since for the user it never existed. Internal
+ * (no actor): only service verbs that created the poller call it.
+ */
+export async function discardPoller(opts: {
+  deps: Pick<ServiceDeps, "dbs">;
+  pollerId: number;
+}): Promise<void> {
+  await opts.deps.dbs.primary.query("DELETE FROM core.poller_config WHERE poller_id = $1", [opts.pollerId]);
+}

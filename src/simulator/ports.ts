@@ -5,7 +5,7 @@
  */
 import type { Actor } from "../access/actor.ts";
 import { upsertEntities } from "../catalog/bulk.ts";
-import { createPoller, deletePoller, updatePoller } from "../catalog/pollers.ts";
+import { createPoller, deletePoller, discardPoller, updatePoller } from "../catalog/pollers.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import type { Dict } from "../haystack/kinds.ts";
@@ -46,4 +46,4 @@ export interface SimulatorPorts {
 export const defaultPorts: SimulatorPorts = { upsertEntities, writeValues, deleteValues, effectiveWrites };
 
 /** The catalog's poller verbs: a simulator is a poller of type `simulator` (config encrypted). */
-export const pollers = { createPoller, updatePoller, deletePoller };
+export const pollers = { createPoller, updatePoller, deletePoller, discardPoller };

@@ -11,12 +11,13 @@
 import { hostname } from "node:os";
 import type { Logger } from "../log.ts";
 import type { ActivityType } from "./activity.ts";
-import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
-import { generateChunk, planIntervals } from "./engine.ts";
-import { buildEntities } from "./model/entities.ts";
+import { generateChunk } from "./chunk.ts";
+import type { SimulatorConfig } from "./config.ts";
 import { initialState } from "./model/generate.ts";
 import type { Entity, ModelState } from "./model/types.ts";
+import { planIntervals } from "./plan.ts";
 import type { DesiredStatus, RunStatus } from "./store.ts";
+import { storedConfigOf } from "./stored-config.ts";
 
 export interface RemoteOptions {
   /** Base URL of the server, e.g. `https://sim.example.com`. */
@@ -161,10 +162,8 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       checkpoint: { last_interval: string; first_interval: string; state: ModelState } | null;
       entities: Record<string, number>;
     }>("GET", `/simulator/state/${id}?checkpoint=true`);
-    const parsed = parseSimulatorConfig(r.simulator.config);
-    if (!parsed.ok) throw new Error(`the server's configuration is invalid: ${parsed.issues[0]?.message}`);
-    const config = parsed.config;
-    const entities = buildEntities(config.building);
+    // The server validated the document when it stored it; a version is parsed once here too.
+    const { config, entities, pointCount } = storedConfigOf({ simulator_id: id, ...r.simulator });
     const map = new Map(Object.entries(r.entities));
     const missing = entities.filter((e) => !map.has(e.localId));
     if (missing.length > 0)
@@ -174,7 +173,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       updatedAt: r.simulator.updated_at,
       config,
       entities,
-      hisCount: entities.filter((e) => e.tags.his).length,
+      hisCount: pointCount,
       map,
       lastTs: r.checkpoint ? new Date(r.checkpoint.last_interval) : undefined,
       firstTs: r.checkpoint ? new Date(r.checkpoint.first_interval) : undefined,

@@ -1,0 +1,55 @@
+/**
+ * Pure chunk generation: the values of consecutive intervals of a building, mapped to entity ids.
+ * Shared by the engine and remote runners, so both produce identical rows for identical inputs.
+ */
+import type { ValueInput } from "../ingest/write.ts";
+import type { SimulatorConfig } from "./config.ts";
+import { generateInterval } from "./model/generate.ts";
+import type { Entity, ModelState, OverrideValue } from "./model/types.ts";
+
+/**
+ * The values of consecutive intervals `list` starting from `state` (operator overrides apply from
+ * the first), mapped to entity ids, and the state after the last one. Pure: the engine and remote
+ * runners (`remote.ts`) produce identical rows for identical inputs.
+ * @throws Error when an entity has no id in `map`.
+ */
+export function generateChunk(o: {
+  config: SimulatorConfig;
+  entities: Entity[];
+  map: ReadonlyMap<string, number>;
+  state: ModelState;
+  list: readonly Date[];
+  overrides?: Record<string, OverrideValue>;
+}): { values: ValueInput[]; state: ModelState } {
+  const { config } = o;
+  const values: ValueInput[] = [];
+  let next = o.state;
+  for (const ts of o.list) {
+    const out = generateInterval({
+      building: config.building,
+      entities: o.entities,
+      seed: config.seed,
+      ts,
+      intervalMinutes: config.intervalMinutes,
+      state: next,
+      quality: config.quality,
+      faults: config.faults,
+      overrides: ts === o.list[0] ? o.overrides : undefined,
+      noise: config.noise,
+    });
+    next = out.state;
+    for (const row of out.rows) {
+      const entityId = o.map.get(row.localId);
+      if (entityId === undefined) throw new Error(`no entity for ${row.localId}`);
+      values.push({
+        entity_id: entityId,
+        ts: row.ts,
+        value_n: row.value_n,
+        value_b: row.value_b,
+        value_s: row.value_s,
+        status: row.status,
+      });
+    }
+  }
+  return { values, state: next };
+}
