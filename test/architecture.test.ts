@@ -143,7 +143,7 @@ const EXCEPTIONS: readonly Exception[] = [
     why: "creates and reads the poller configs' Fernet key",
   },
   // Reads of the org row that should go through access/ (orgByKey and friends).
-  ...["catalog/entities.ts", "ingest/write.ts", "ingest/retention.ts", "simulator/service.ts"].map(
+  ...["catalog/entities.ts", "ingest/write.ts", "ingest/retention.ts", "simulator/service/define.ts"].map(
     (file) => ({
       file,
       table: "org",
@@ -157,12 +157,6 @@ const EXCEPTIONS: readonly Exception[] = [
     why: "readSeries selects the filtered entities with their dis, id and kind",
     pending: "catalog/read.ts (filterEntityIds and entityDicts)",
   })),
-  {
-    file: "simulator/service.ts",
-    table: "poller_config",
-    why: "the simulators' poller rows",
-    pending: "arch-splits (issue 10) moves this SQL into catalog/",
-  },
 ];
 
 /** SQL functions in core, not tables. */
