@@ -1,6 +1,9 @@
 // The audit log (primary only): who did what, when, in which org. Written in the same transaction
 // as the change it records; failed logins are written on their own. Never holds secrets.
+import { desc, eq } from "drizzle-orm";
 import type { Sql } from "../db/index.ts";
+import { orm } from "../db/orm.ts";
+import { hsAuditLog } from "../db/schema.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { type Actor, requireAppAdmin, requireRole } from "./actor.ts";
 
@@ -29,20 +32,18 @@ export interface AuditRow {
 
 /** Appends one audit row through `sql` (a transaction, to commit with the change). */
 export async function recordAudit(sql: Sql, actor: Actor | null, e: AuditEntry): Promise<void> {
-  await sql.query(
-    `INSERT INTO core.hs_audit_log (actor_user_id, actor_token_id, actor_email, org_id, action, target, details, ip)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)`,
-    [
-      actor?.userId ?? null,
-      actor?.tokenId ?? null,
-      actor?.email ?? (actor?.kind === "system" ? "system" : null),
-      e.orgId ?? null,
-      e.action,
-      e.target ?? null,
-      e.details ? JSON.stringify(e.details) : null,
-      e.ip ?? null,
-    ],
-  );
+  await orm(sql)
+    .insert(hsAuditLog)
+    .values({
+      actorUserId: actor?.userId ?? null,
+      actorTokenId: actor?.tokenId ?? null,
+      actorEmail: actor?.email ?? (actor?.kind === "system" ? "system" : null),
+      orgId: e.orgId ?? null,
+      action: e.action,
+      target: e.target ?? null,
+      details: e.details ?? null,
+      ip: e.ip ?? null,
+    });
 }
 
 /**
@@ -60,20 +61,26 @@ export async function listAudit(opts: {
   const { deps, actor } = opts;
   const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
   const skip = Math.max(opts.skip ?? 0, 0);
-  if (opts.orgId == null) {
-    requireAppAdmin(actor);
-    return deps.dbs.primary.query<AuditRow>(
-      `SELECT id::int AS id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, actor_user_id,
-              actor_token_id, actor_email, org_id, action, target, details, ip
-         FROM core.hs_audit_log ORDER BY id DESC OFFSET $1 LIMIT $2`,
-      [skip, limit],
-    );
-  }
-  requireRole(actor, opts.orgId, "admin");
-  return deps.dbs.primary.query<AuditRow>(
-    `SELECT id::int AS id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts, actor_user_id,
-            actor_token_id, actor_email, org_id, action, target, details, ip
-       FROM core.hs_audit_log WHERE org_id = $1 ORDER BY id DESC OFFSET $2 LIMIT $3`,
-    [opts.orgId, skip, limit],
-  );
+  if (opts.orgId == null) requireAppAdmin(actor);
+  else requireRole(actor, opts.orgId, "admin");
+  const t = hsAuditLog;
+  const rows = await orm(deps.dbs.primary)
+    .select()
+    .from(t)
+    .where(opts.orgId == null ? undefined : eq(t.orgId, opts.orgId))
+    .orderBy(desc(t.id))
+    .offset(skip)
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    ts: r.ts.toISOString(),
+    actor_user_id: r.actorUserId,
+    actor_token_id: r.actorTokenId,
+    actor_email: r.actorEmail,
+    org_id: r.orgId,
+    action: r.action,
+    target: r.target,
+    details: r.details,
+    ip: r.ip,
+  }));
 }

@@ -2,6 +2,9 @@
 // when the creator is admin there), optional expiry. The secret (`hst_` + 43 characters) is
 // returned once by createApiToken and stored only as its SHA-256.
 import { randomBytes } from "node:crypto";
+import { desc, eq, sql } from "drizzle-orm";
+import { orm } from "../db/orm.ts";
+import { hsApiToken } from "../db/schema.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireRole } from "./actor.ts";
@@ -30,9 +33,35 @@ export interface CreatedApiToken extends ApiTokenInfo {
   token: string;
 }
 
-const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const INFO = `id, name, org_id, user_id, role, prefix, ${iso("created_at")} AS created_at, ${iso("expires_at")} AS expires_at,
-  ${iso("last_used_at")} AS last_used_at, ${iso("revoked_at")} AS revoked_at`;
+const t = hsApiToken;
+/** The columns of a token without its hash. */
+const INFO = {
+  id: t.id,
+  name: t.name,
+  orgId: t.orgId,
+  userId: t.userId,
+  role: t.role,
+  prefix: t.prefix,
+  createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+};
+type InfoRow = Omit<typeof hsApiToken.$inferSelect, "tokenHash">;
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const info = (r: InfoRow): ApiTokenInfo => ({
+  id: r.id,
+  name: r.name,
+  org_id: r.orgId,
+  user_id: r.userId,
+  role: r.role as OrgRole,
+  prefix: r.prefix,
+  created_at: r.createdAt.toISOString(),
+  expires_at: iso(r.expiresAt),
+  last_used_at: iso(r.lastUsedAt),
+  revoked_at: iso(r.revokedAt),
+});
 
 /**
  * Creates an API token in an org. A user acts for themself and needs membership there (admin for
@@ -82,19 +111,27 @@ export async function createApiToken(opts: {
   const token = API_TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const prefix = token.slice(0, 10);
   return write(deps, async (tx) => {
-    const [row] = await tx.query<ApiTokenInfo>(
-      `INSERT INTO core.hs_api_token (user_id, org_id, name, role, token_hash, prefix, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz) RETURNING ${INFO}`,
-      [userId, orgId, name, role, sha256Hex(token), prefix, opts.expiresAt?.toISOString() ?? null],
-    );
+    const [inserted] = await orm(tx)
+      .insert(t)
+      .values({
+        userId,
+        orgId,
+        name,
+        role,
+        tokenHash: sha256Hex(token),
+        prefix,
+        expiresAt: opts.expiresAt ?? null,
+      })
+      .returning(INFO);
+    const row = info(inserted!);
     await recordAudit(tx, actor, {
       action: "token.create",
       orgId,
-      target: `token:${row!.id}`,
-      details: { name, role, user_id: userId, expires_at: row!.expires_at },
+      target: `token:${row.id}`,
+      details: { name, role, user_id: userId, expires_at: row.expires_at },
       ip: opts.ip,
     });
-    return { ...row!, token };
+    return { ...row, token };
   });
 }
 
@@ -109,18 +146,24 @@ export async function listApiTokens(opts: {
   requireRole(opts.actor, opts.orgId, "admin");
   if (opts.actor.kind === "token") throw new AppError("forbidden", "API tokens cannot list tokens");
   const { skip, limit } = paging(opts.skip, opts.limit);
-  return opts.deps.dbs.primary.query<ApiTokenInfo>(
-    `SELECT ${INFO} FROM core.hs_api_token WHERE org_id = $1 ORDER BY id DESC OFFSET $2 LIMIT $3`,
-    [opts.orgId, skip, limit],
-  );
+  const rows = await orm(opts.deps.dbs.primary)
+    .select(INFO)
+    .from(t)
+    .where(eq(t.orgId, opts.orgId))
+    .orderBy(desc(t.id))
+    .offset(skip)
+    .limit(limit);
+  return rows.map(info);
 }
 
 /** Every token (CLI, system actor). */
 export async function listAllApiTokens(deps: ServiceDeps, orgId?: number | null): Promise<ApiTokenInfo[]> {
-  return deps.dbs.primary.query<ApiTokenInfo>(
-    `SELECT ${INFO} FROM core.hs_api_token WHERE ($1::int4 IS NULL OR org_id = $1) ORDER BY id`,
-    [orgId ?? null],
-  );
+  const rows = await orm(deps.dbs.primary)
+    .select(INFO)
+    .from(t)
+    .where(orgId == null ? undefined : eq(t.orgId, orgId))
+    .orderBy(t.id);
+  return rows.map(info);
 }
 
 /**
@@ -136,24 +179,24 @@ export async function revokeApiToken(opts: {
 }): Promise<ApiTokenInfo> {
   const { deps, actor } = opts;
   if (actor.kind === "token") throw new AppError("forbidden", "API tokens cannot revoke tokens");
-  const [t] = await deps.dbs.primary.query<ApiTokenInfo>(
-    `SELECT ${INFO} FROM core.hs_api_token WHERE id = $1`,
-    [opts.tokenId],
-  );
-  const own = t && actor.kind === "user" && t.user_id === actor.userId && actor.roleIn(t.org_id) !== null;
-  if (!t || (!own && actor.roleIn(t.org_id) !== "admin")) throw new AppError("forbidden", "not allowed");
+  const [found] = await orm(deps.dbs.primary).select(INFO).from(t).where(eq(t.id, opts.tokenId));
+  const tok = found && info(found);
+  const own =
+    tok && actor.kind === "user" && tok.user_id === actor.userId && actor.roleIn(tok.org_id) !== null;
+  if (!tok || (!own && actor.roleIn(tok.org_id) !== "admin")) throw new AppError("forbidden", "not allowed");
   return write(deps, async (tx) => {
-    const [row] = await tx.query<ApiTokenInfo>(
-      `UPDATE core.hs_api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${INFO}`,
-      [opts.tokenId],
-    );
+    const [row] = await orm(tx)
+      .update(t)
+      .set({ revokedAt: sql`coalesce(${t.revokedAt}, now())` })
+      .where(eq(t.id, opts.tokenId))
+      .returning(INFO);
     await recordAudit(tx, actor, {
       action: "token.revoke",
-      orgId: t.org_id,
-      target: `token:${t.id}`,
-      details: { name: t.name },
+      orgId: tok.org_id,
+      target: `token:${tok.id}`,
+      details: { name: tok.name },
       ip: opts.ip,
     });
-    return row!;
+    return info(row!);
   });
 }

@@ -1,20 +1,15 @@
 // Connections: one interface over a PostgreSQL server (postgres.js pool) and an embedded PGlite
-// directory, with drizzle on both. Sessions run in UTC; `timestamp` columns hold UTC wall time and
+// directory (drizzle runs through it: see orm.ts). Sessions run in UTC; `timestamp` columns hold UTC wall time and
 // come back as Dates; numeric and bigint come back as JS numbers.
 import { PGlite } from "@electric-sql/pglite";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DirLock, lockDirectory } from "./lock.ts";
-import * as schema from "./schema.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
 export type Row = Record<string, unknown>;
-export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Something that runs SQL: a database or an open transaction. */
 export interface Sql {
@@ -29,7 +24,6 @@ export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
   /** The embedded data directory, for pglite. */
   readonly dir: string | undefined;
-  readonly orm: Orm;
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** `timescaledb` when the extension is installed in this database. */
@@ -80,8 +74,6 @@ function openPostgres(key: string, url: string, max: number): Database {
       numeric: { to: 1700, from: [1700, 20], serialize: (n: number) => String(n), parse: parseNumber },
     },
   });
-  const ormClient = postgres(url, { ...common, max: Math.max(2, Math.ceil(max / 2)) });
-  const orm = drizzlePostgres({ client: ormClient, schema }) as unknown as Orm;
   const wrap = (s: postgres.Sql | postgres.TransactionSql): Sql => ({
     query: async <T>(text: string, params: readonly unknown[] = []) =>
       (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
@@ -94,7 +86,6 @@ function openPostgres(key: string, url: string, max: number): Database {
     key,
     kind: "postgres",
     dir: undefined,
-    orm,
     ...base,
     transaction: async <T>(fn: (tx: Sql) => Promise<T>) =>
       (await raw.begin((tx) => fn(wrap(tx)) as Promise<unknown>)) as T,
@@ -104,7 +95,7 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
     ping: (timeoutMs = 3000) => timed(() => raw`SELECT 1`, timeoutMs),
     close: async () => {
-      await Promise.all([raw.end({ timeout: 5 }), ormClient.end({ timeout: 5 })]);
+      await raw.end({ timeout: 5 });
     },
   };
 }
@@ -162,7 +153,6 @@ async function openPglite(key: string, dir: string, seed?: Blob): Promise<Databa
     lock?.release();
     throw e;
   }
-  const orm = drizzlePglite({ client: pg, schema }) as unknown as Orm;
   type Tx = Pick<PGlite, "query" | "exec">;
   const wrap = (s: Tx): Sql => ({
     query: async <T>(text: string, params: readonly unknown[] = []) =>
@@ -176,7 +166,6 @@ async function openPglite(key: string, dir: string, seed?: Blob): Promise<Databa
     key,
     kind: "pglite",
     dir: memory ? undefined : dir,
-    orm,
     ...wrap(pg),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(wrap(tx))),
     engine: async () => "pglite",

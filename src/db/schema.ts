@@ -1,7 +1,10 @@
 // drizzle table definitions for the building databases' `core` schema (v2 names), mirroring the
-// SQL in schema/building. The SQL files are the source of truth; keep these in step with them.
-// Per-org value tables (core.values_<key>) are dynamic and reached through raw SQL in ingest.
+// SQL in schema/building. The SQL files are the source of truth; keep these in step with them
+// (test/db/schema.test.ts compares them with a migrated database). Simple CRUD is written against
+// these through `orm(sql)` (db/orm.ts, docs/drizzle.md). Per-org value tables
+// (core.values_<key>) are dynamic and reached through raw SQL in ingest.
 import {
+  bigserial,
   boolean,
   integer,
   jsonb,
@@ -17,6 +20,7 @@ import {
 export const core = pgSchema("core");
 
 const ts = (name: string) => timestamp(name, { mode: "date" });
+const tstz = (name: string) => timestamp(name, { mode: "date", withTimezone: true });
 
 export const entity = core.table("entity", {
   id: serial("id").primaryKey(),
@@ -163,4 +167,33 @@ export const pollerConfig = core.table("poller_config", {
   config: text("config").notNull(),
   createdAt: ts("created_at").defaultNow(),
   status: varchar("status").notNull(),
+});
+
+/** API tokens (primary only; schema/building/0004_access.sql). */
+export const hsApiToken = core.table("hs_api_token", {
+  id: serial("id").primaryKey(),
+  userId: integer("user_id").notNull(),
+  orgId: integer("org_id").notNull(),
+  name: varchar("name", { length: 200 }).notNull(),
+  role: varchar("role", { length: 20 }).notNull().default("member"),
+  tokenHash: text("token_hash").notNull(),
+  prefix: varchar("prefix", { length: 16 }).notNull(),
+  createdAt: tstz("created_at").notNull().defaultNow(),
+  expiresAt: tstz("expires_at"),
+  lastUsedAt: tstz("last_used_at"),
+  revokedAt: tstz("revoked_at"),
+});
+
+/** The audit log (primary only; schema/building/0004_access.sql). */
+export const hsAuditLog = core.table("hs_audit_log", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  ts: tstz("ts").notNull().defaultNow(),
+  actorUserId: integer("actor_user_id"),
+  actorTokenId: integer("actor_token_id"),
+  actorEmail: text("actor_email"),
+  orgId: integer("org_id"),
+  action: varchar("action", { length: 64 }).notNull(),
+  target: text("target"),
+  details: jsonb("details").$type<Record<string, unknown>>(),
+  ip: text("ip"),
 });
