@@ -125,7 +125,11 @@ const EXCEPTIONS: readonly Exception[] = [
   },
   { file: "catalog/shared.ts", table: "user_tag_add_permission", why: "visibleTagIdsSql: per-user grants" },
   { file: "catalog/shared.ts", table: "user_tag_rev_permission", why: "visibleTagIdsSql: per-user revokes" },
-  { file: "catalog/tag-defs.ts", table: "org_tag_permission", why: "an org's tag defs are its granted ones" },
+  {
+    file: "catalog/tag-metas.ts",
+    table: "org_tag_permission",
+    why: "a lib meta names a library granted to the org",
+  },
   ...entityScope("catalog/bulk.ts"),
   ...entityScope("catalog/entity-tags.ts"),
   { file: "catalog/entities.ts", table: "org_entity_permission", why: "a new entity is granted to its org" },

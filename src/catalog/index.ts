@@ -37,23 +37,15 @@ export {
 } from "./pollers.ts";
 export {
   createTagDef,
-  createTagEnum,
-  createTagMeta,
   deleteTagDef,
-  deleteTagEnum,
-  deleteTagMeta,
   getTagDef,
-  getTagDefEnum,
-  getTagMeta,
   listTagDefs,
-  listTagEnums,
-  listTagMetas,
   STANDARD_LIBRARIES,
   type TagDefOut,
   type TagEnumOut,
   type TagMetaOut,
   updateTagDef,
-  updateTagEnum,
-  updateTagMeta,
 } from "./tag-defs.ts";
+export { createTagEnum, deleteTagEnum, getTagDefEnum, listTagEnums, updateTagEnum } from "./tag-enums.ts";
+export { createTagMeta, deleteTagMeta, getTagMeta, listTagMetas, updateTagMeta } from "./tag-metas.ts";
 export type { EntityTagOut, TagValueInput } from "./tag-values.ts";
