@@ -5,11 +5,12 @@
 import type { ServiceDeps } from "../deps.ts";
 import { systemActor } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { setMembership } from "./memberships.ts";
 import { insertOrg, type Org } from "./orgs.ts";
 import { generatePassword } from "./passwords.ts";
 import { signingKey } from "./runtime.ts";
 import { write } from "./tx.ts";
-import { credentialFor, insertUser, setMembership } from "./users.ts";
+import { credentialFor, insertUser } from "./users.ts";
 
 const BOOTSTRAP_LOCK = 7_362_114_902;
 

@@ -11,11 +11,12 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { systemActor } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { setMembership } from "./memberships.ts";
 import { orgByKey } from "./orgs.ts";
 import { generatePassword } from "./passwords.ts";
 import { createApiToken, listAllApiTokens, revokeApiToken } from "./tokens.ts";
 import { write } from "./tx.ts";
-import { credentialFor, disableUser, insertUser, setMembership, setPassword, userByEmail } from "./users.ts";
+import { credentialFor, disableUser, insertUser, setPassword, userByEmail } from "./users.ts";
 
 export class UsageError extends Error {}
 

@@ -9,10 +9,11 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireRole } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { roleOf } from "./memberships.ts";
 import { sha256Hex } from "./passwords.ts";
 import { API_TOKEN_PREFIX } from "./resolve.ts";
 import { paging, write } from "./tx.ts";
-import { roleOf, userById } from "./users.ts";
+import { userById } from "./users.ts";
 
 export interface ApiTokenInfo {
   id: number;

@@ -5,7 +5,9 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../access/actor.ts";
+import { addAppAdmin, getAppAdmin, listAppAdmins, removeAppAdmin } from "../access/app-admins.ts";
 import { listAudit } from "../access/audit.ts";
+import { addOrgUser, getOrgUser, listOrgUsers, myOrgs, removeOrgUser } from "../access/memberships.ts";
 import { createOrg, disableOrg, getOrg, listOrgs, updateOrg } from "../access/orgs.ts";
 import {
   createPermission,
@@ -17,17 +19,6 @@ import {
 } from "../access/permissions.ts";
 import { authorizeToken } from "../access/sessions.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
-import {
-  addAppAdmin,
-  addOrgUser,
-  getAppAdmin,
-  getOrgUser,
-  listAppAdmins,
-  listOrgUsers,
-  myOrgs,
-  removeAppAdmin,
-  removeOrgUser,
-} from "../access/users.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";

@@ -7,9 +7,9 @@ import {
   type TokenRow,
   TokenSection,
 } from "../../views/settings/index.tsx";
+import { addOrgUser, listOrgUsers, removeOrgUser } from "../access/memberships.ts";
 import { createOrg } from "../access/orgs.ts";
 import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.ts";
-import { addOrgUser, listOrgUsers, removeOrgUser } from "../access/users.ts";
 import {
   createPoller,
   decryptPollerConfig,

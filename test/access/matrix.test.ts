@@ -1,8 +1,9 @@
 // Every route of the app × every kind of caller → the expected status (see matrix.ts). Routes are
 // enumerated from the Hono router, so a new route without a row in matrix.ts fails here.
 import { describe, test } from "bun:test";
+import { setMembership } from "../../src/access/memberships.ts";
 import { write } from "../../src/access/tx.ts";
-import { insertUser, setMembership } from "../../src/access/users.ts";
+import { insertUser } from "../../src/access/users.ts";
 import { testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { type Fixture, MATRIX, type MatrixRequest, MIDDLEWARE, PERSONAS, type Persona } from "./matrix.ts";

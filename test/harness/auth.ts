@@ -4,10 +4,11 @@
 //   await app.request(`/entity?org_id=${org.id}`, { headers: bearer(member.token) });
 // Users get no password unless `password` is given (argon2id costs ~150 ms per hash).
 import { systemActor } from "../../src/access/actor.ts";
+import { setMembership } from "../../src/access/memberships.ts";
 import { insertOrg } from "../../src/access/orgs.ts";
 import { issueJwt } from "../../src/access/sessions.ts";
 import { write } from "../../src/access/tx.ts";
-import { credentialFor, insertUser, setMembership } from "../../src/access/users.ts";
+import { credentialFor, insertUser } from "../../src/access/users.ts";
 import type { ServiceDeps } from "../../src/deps.ts";
 
 export interface SeededUser {

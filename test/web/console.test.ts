@@ -4,7 +4,7 @@
 // every page that shows it (explorer table and tree, point page and its legend, CSV as data).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
-import { addOrgUser } from "../../src/access/users.ts";
+import { addOrgUser } from "../../src/access/memberships.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import {

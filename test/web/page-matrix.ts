@@ -4,9 +4,10 @@
 // reaches A's simulators, users or pollers. Requests carry no form fields, so routes that pass the
 // access check answer their validation status (422) or their redirect (303).
 import { systemActor } from "../../src/access/actor.ts";
+import { setMembership } from "../../src/access/memberships.ts";
 import { createApiToken } from "../../src/access/tokens.ts";
 import { write } from "../../src/access/tx.ts";
-import { insertUser, setMembership } from "../../src/access/users.ts";
+import { insertUser } from "../../src/access/users.ts";
 import { createPoller } from "../../src/catalog/pollers.ts";
 import { assetUrls } from "../../src/http/assets.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
