@@ -1,0 +1,71 @@
+// postgres.js under server faults (porsager/postgres #1066, #1154, #1208): a query buffered for a
+// connection whose socket has just closed used to throw `TypeError: null is not an object
+// (evaluating 'socket.write')` from a setImmediate callback, outside every promise, and so end the
+// process. With the patch in patches/ (applied by bun install through patchedDependencies) every
+// such query settles with a catchable error and nothing escapes. These tests fail (an uncaught
+// TypeError, and a query that never settles) on the unpatched driver.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import postgres from "postgres";
+import { type PgCluster, startCluster } from "../harness/pg.ts";
+import { waitFor } from "../harness/proc.ts";
+
+let cluster: PgCluster;
+const escaped: unknown[] = [];
+const onEscape = (e: unknown) => escaped.push(e);
+
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(async () => {
+  await cluster?.destroy();
+});
+beforeEach(() => {
+  escaped.length = 0;
+  process.on("uncaughtException", onEscape);
+  process.on("unhandledRejection", onEscape);
+});
+afterEach(() => {
+  process.off("uncaughtException", onEscape);
+  process.off("unhandledRejection", onEscape);
+});
+
+/** Settles `p` within `ms`: its outcome, or "pending" when it never settled (the unpatched bug). */
+async function outcome(p: Promise<unknown>, ms = 5000): Promise<string> {
+  let timer: Timer | undefined;
+  const r = await Promise.race([
+    p.then(
+      () => "ok",
+      (e: { code?: string }) => `rejected ${e.code ?? "?"}`,
+    ),
+    new Promise<string>((r) => {
+      timer = setTimeout(() => r("pending"), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return r;
+}
+
+test("a reserved connection whose backend was terminated rejects every later query; nothing escapes", async () => {
+  const sql = postgres(cluster.url(), { max: 2, onnotice: () => {} });
+  const killer = postgres(cluster.url(), { max: 1 });
+  try {
+    const reserved = await sql.reserve();
+    const [row] = await reserved`SELECT pg_backend_pid() AS pid`;
+    await killer`SELECT pg_terminate_backend(${row!.pid})`;
+    await waitFor(
+      async () => (await killer`SELECT 1 FROM pg_stat_activity WHERE pid = ${row!.pid}`).length === 0,
+      10_000,
+      "the backend to exit",
+    );
+    // The first query may meet the reset itself; the later ones find the socket already gone
+    // (the path that threw from nextWrite).
+    const results: string[] = [];
+    for (let i = 0; i < 5; i++) results.push(await outcome(reserved`SELECT 1`));
+    expect(results.every((r) => r.startsWith("rejected "))).toBe(true);
+    expect(results.at(-1)).toBe("rejected CONNECTION_CLOSED");
+    expect(escaped).toEqual([]);
+    reserved.release();
+  } finally {
+    await Promise.allSettled([sql.end({ timeout: 1 }), killer.end({ timeout: 1 })]);
+  }
+});
