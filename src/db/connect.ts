@@ -6,6 +6,7 @@ import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 import postgres from "postgres";
+import { type Availability, createAvailabilityGate, registerEndpoint } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
@@ -28,8 +29,20 @@ export interface Database extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** `timescaledb` when the extension is installed in this database. */
   engine(): Promise<Engine>;
-  /** Round trip in milliseconds; throws when unreachable. */
+  /**
+   * Round trip in milliseconds; throws when unreachable. Bypasses the availability gate and
+   * feeds it: a failed ping marks the database down, an answer marks it up.
+   */
   ping(timeoutMs?: number): Promise<number>;
+  /**
+   * Whether the database is known to be down (a failed connect or health ping). While it is,
+   * `query`, `exec` and `transaction` reject at once with DatabaseUnavailableError (code
+   * CONNECTION_UNAVAILABLE) instead of waiting on the pool, and a probe retries with a short,
+   * capped back-off. An embedded database is always up.
+   */
+  availability(): Availability;
+  /** Calls `fn` on every change of availability; returns the unsubscribe function. */
+  onAvailability(fn: (a: Availability) => void): () => void;
   close(): Promise<void>;
   /** Embedded only: a gzip'd tarball of the data directory (for backups and test snapshots). */
   dumpDataDir?(): Promise<Blob>;
@@ -58,7 +71,12 @@ function openPostgres(key: string, url: string, max: number): Database {
   const common = {
     max,
     idle_timeout: 60,
-    connect_timeout: 10,
+    // A refused connect fails in milliseconds; a host that does not answer at all must fail well
+    // before Bun's 10 s request timeout.
+    connect_timeout: CONNECT_TIMEOUT_S,
+    // postgres.js's default grows to 20 s and is shared by the pool: after an outage every
+    // request would wait that long for a reconnect. Retry quickly, capped at half a second.
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection: { TimeZone: "UTC", application_name: "haystack-sim" },
   } as const;
@@ -82,22 +100,57 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
   });
   const base = wrap(raw);
+  const gate = createAvailabilityGate({ key, probe: () => timed(() => raw`SELECT 1`, PROBE_TIMEOUT_MS) });
+  const { hostname, port } = new URL(url.replace(/^postgres(ql)?:/, "http:"));
+  const unregister = registerEndpoint({ key, host: hostname, port: Number(port || 5432), gate });
+  /** Runs fn unless the database is known down; a connection error makes the gate probe. */
+  const gated = async <T>(fn: () => Promise<T>): Promise<T> => {
+    gate.check();
+    try {
+      return await fn();
+    } catch (e) {
+      gate.failed(e);
+      throw e;
+    }
+  };
   return {
     key,
     kind: "postgres",
     dir: undefined,
-    ...base,
-    transaction: async <T>(fn: (tx: Sql) => Promise<T>) =>
-      (await raw.begin((tx) => fn(wrap(tx)) as Promise<unknown>)) as T,
+    query: (text, params) => gated(() => base.query(text, params)),
+    exec: (text) => gated(() => base.exec(text)),
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
+      gated(async () => (await raw.begin((tx) => fn(wrap(tx)) as Promise<unknown>)) as T),
     engine: async () => {
-      const rows = await raw`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`;
+      const rows = await gated(() => raw`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`);
       return rows.length > 0 ? "timescaledb" : "postgresql";
     },
-    ping: (timeoutMs = 3000) => timed(() => raw`SELECT 1`, timeoutMs),
+    ping: async (timeoutMs = 3000) => {
+      try {
+        const ms = await timed(() => raw`SELECT 1`, timeoutMs);
+        gate.answered();
+        return ms;
+      } catch (e) {
+        gate.unreachable(e);
+        throw e;
+      }
+    },
+    availability: gate.state,
+    onAvailability: gate.onChange,
     close: async () => {
+      gate.close();
+      unregister();
       await raw.end({ timeout: 5 });
     },
   };
+}
+
+const CONNECT_TIMEOUT_S = 3;
+const PROBE_TIMEOUT_MS = 2000;
+
+/** Seconds before a pool connection retries after an error close: 10 ms growing ×3, capped 0.5 s. */
+export function reconnectDelaySeconds(retries: number): number {
+  return Math.min(3 ** retries / 100, 0.5);
 }
 
 async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<number> {
@@ -127,6 +180,7 @@ function pgliteArtifacts() {
 }
 
 const SEED_NAME = "pglite-seed";
+const EMBEDDED_UP: Availability = Object.freeze({ up: true, downSince: undefined, reason: undefined });
 
 /** The empty, initialised cluster embedded by `bun run build` (absent when run from source). */
 function embeddedSeed(): Blob | undefined {
@@ -169,6 +223,8 @@ async function openPglite(key: string, dir: string, seed?: Blob): Promise<Databa
     ...wrap(pg),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(wrap(tx))),
     engine: async () => "pglite",
+    availability: () => EMBEDDED_UP,
+    onAvailability: () => () => {},
     dumpDataDir: () => pg.dumpDataDir("gzip"),
     ping: (timeoutMs = 3000) => timed(() => pg.query("SELECT 1"), timeoutMs),
     close: async () => {
