@@ -3,7 +3,7 @@
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { type Actor, requireAppAdmin } from "./actor.ts";
+import { type Actor, requireAppAdmin, visibleEntitySql } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { paging, write } from "./tx.ts";
 
@@ -137,6 +137,61 @@ export async function orgByKey(deps: ServiceDeps, key: string): Promise<Org | nu
     [key],
   );
   return org ?? null;
+}
+
+/**
+ * The key of an active org (what names its value tables; "" for an org without one).
+ * @throws AppError forbidden for an unknown or disabled org.
+ */
+export async function activeOrgKey(tx: Sql, orgId: number): Promise<string> {
+  const [org] = await tx.query<{ key: string | null }>(
+    "SELECT key FROM core.org WHERE id = $1 AND disabled_ts IS NULL",
+    [orgId],
+  );
+  if (!org) throw new AppError("forbidden", "not allowed in this org");
+  return org.key ?? "";
+}
+
+/** The `value_table` of every org (disabled ones too: their history is kept), by org id. */
+export async function orgValueTables(db: Sql): Promise<string[]> {
+  const rows = await db.query<{ value_table: string }>("SELECT value_table FROM core.org ORDER BY id");
+  return rows.map((r) => r.value_table);
+}
+
+const INT_LITERAL = (ids: Iterable<number>) => `{${[...ids].join(",")}}`;
+
+/**
+ * The org's value table and key, and the ids of the batch the actor cannot see in that org, in
+ * one query (the ingest path's "where", see ingest/design.md). No role check (callers check).
+ * @throws AppError forbidden when the org does not exist or is disabled.
+ */
+export async function resolveOrgAndEntities(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  entityIds: Iterable<number>,
+): Promise<{ valueTable: string; orgKey: string; hidden: number[] }> {
+  const params: unknown[] = [INT_LITERAL(new Set(entityIds))];
+  const visible = visibleEntitySql(actor, orgId, "x", params);
+  params.push(orgId);
+  const rows = await sql.query<{ value_table: string; key: string | null; hidden: number[] | string }>(
+    `SELECT o.value_table, o.key,
+            (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest($1::text::int4[]) AS x
+              WHERE NOT ${visible}) AS hidden
+       FROM core.org o WHERE o.id = $${params.length} AND o.disabled_ts IS NULL`,
+    params,
+  );
+  const row = rows[0];
+  if (!row) throw new AppError("forbidden", "not allowed in this org");
+  return { valueTable: row.value_table, orgKey: row.key ?? "", hidden: parseIntArray(row.hidden) };
+}
+
+/** int4[] comes back as an array (PGlite, postgres.js) or, from some paths, as `{1,2}` text. */
+function parseIntArray(v: number[] | string | null): number[] {
+  if (v === null) return [];
+  if (Array.isArray(v)) return v.map(Number);
+  const inner = v.replace(/^\{|\}$/g, "");
+  return inner ? inner.split(",").map(Number) : [];
 }
 
 /**

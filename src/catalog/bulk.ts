@@ -2,11 +2,12 @@
 // org's entities match a list (keyed by their `id` strings) with a few set-based statements in one
 // transaction; `readEntityDicts` reads entities back as Haystack dicts.
 import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { activeOrgKey } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type HVal, kindOf, Ref, type TagRow, tagColumnsFor, tagValueFromRow } from "../haystack/index.ts";
-import { activeOrgKey, entitiesByIdTag, lockOrgIds } from "./entities.ts";
+import { entitiesByIdTag, lockOrgIds } from "./entities.ts";
 import { recordChange, visibleTagIdsSql, writeTx } from "./shared.ts";
 
 /** The library of tags `upsertEntities` defines on the fly. */

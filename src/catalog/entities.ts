@@ -3,6 +3,7 @@
 // and tags are shown only when their library is visible to the caller.
 import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
 import { recordAudit } from "../access/audit.ts";
+import { activeOrgKey } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -51,16 +52,6 @@ export async function entitiesByIdTag(
     [orgId, [...ids]],
   );
   return new Map(rows.map((r) => [r.sid, r.entity_id]));
-}
-
-/** The org's value-table key for `entity.value_table_id`. @throws AppError forbidden for an unknown or disabled org. */
-export async function activeOrgKey(tx: Sql, orgId: number): Promise<string> {
-  const [org] = await tx.query<{ key: string | null }>(
-    "SELECT key FROM core.org WHERE id = $1 AND disabled_ts IS NULL",
-    [orgId],
-  );
-  if (!org) throw new AppError("forbidden", "not allowed in this org");
-  return org.key ?? "";
 }
 
 /** Inserts entity_tag rows (columns per row) and returns their ids in the same order. */

@@ -5,10 +5,10 @@
 // (`core.app_secret`, name `poller_config_key`).
 import { type Actor, requireRole } from "../access/actor.ts";
 import { recordAudit } from "../access/audit.ts";
+import { activeOrgKey } from "../access/orgs.ts";
 import type { Databases } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { activeOrgKey } from "./entities.ts";
 import {
   type FernetKey,
   fernetDecrypt,

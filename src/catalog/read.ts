@@ -52,6 +52,31 @@ export async function filterEntityIds(
   return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
 }
 
+/**
+ * The visible entities of the org matching the filter, by id, at most `limit`, each with the text
+ * of its first active `dis`, `id` and `kind` tag rows (a Ref as its integer id text).
+ */
+export async function filterEntityNames(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  ast: FilterNode,
+  limit: number,
+): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
+  const params: unknown[] = [];
+  const visible = visibleEntitySql(actor, orgId, "e.id", params);
+  const compiled = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length });
+  params.push(...compiled.params);
+  const tag = (name: string) =>
+    `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
+       WHERE et.entity_id = e.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
+  return sql.query(
+    `SELECT e.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
+       FROM core.entity e WHERE ${visible} AND ${compiled.sql} ORDER BY e.id LIMIT ${Math.trunc(limit)}`,
+    params,
+  );
+}
+
 /** Maps Haystack id strings to the visible entities carrying them (unknown ids are absent). */
 export async function entityIdsByRef(
   sql: Sql,

@@ -3,11 +3,12 @@
 // so every secondary deletes exactly the same rows. Used by a simulator reset; the same rule as
 // writes: nothing changes on a secondary that the primary did not commit first.
 import { type Actor, requireRole } from "../access/actor.ts";
+import { resolveOrgAndEntities } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { valueTables } from "./columns.ts";
-import { primaryFailure, resolveOrgAndEntities } from "./write.ts";
+import { primaryFailure } from "./write.ts";
 
 /** What a `values_delete` change carries (see `replicate.ts`). */
 export interface ValuesDelete {

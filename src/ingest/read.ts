@@ -3,14 +3,16 @@
 // read checks membership and entity visibility first; ids the actor cannot see answer forbidden,
 // named, exactly as writes do. The two Haystack reads at the end (current value rows, history rows
 // for hisRead) take entities the Haystack layer has already resolved as visible.
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, requireRole } from "../access/actor.ts";
+import { resolveOrgAndEntities } from "../access/orgs.ts";
+import { filterEntityNames } from "../catalog/read.ts";
 import type { Database, Engine, Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { compileFilter, FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
+import { FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
 import { utcTimestampText } from "../haystack/index.ts";
 import { valueTables } from "./columns.ts";
-import { primaryFailure, resolveOrgAndEntities } from "./write.ts";
+import { primaryFailure } from "./write.ts";
 
 /** A stored value as the API returns it (`ValueBase`). */
 export interface ValueRow {
@@ -185,19 +187,8 @@ export async function readSeries(opts: {
   const db = deps.dbs.primary;
   const org = await guarded(deps, () => resolveOrgAndEntities(db, actor, orgId, []));
   const t = valueTables(org.valueTable);
-  const params: unknown[] = [];
-  const visible = visibleEntitySql(actor, orgId, "e.id", params);
-  const compiled = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length });
-  params.push(...compiled.params);
-  const tag = (name: string) =>
-    `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-       WHERE et.entity_id = e.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
   const entities = await guarded(deps, () =>
-    db.query<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>(
-      `SELECT e.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
-         FROM core.entity e WHERE ${visible} AND ${compiled.sql} ORDER BY e.id LIMIT ${SERIES_MAX_ENTITIES + 1}`,
-      params,
-    ),
+    filterEntityNames(db, actor, orgId, ast, SERIES_MAX_ENTITIES + 1),
   );
   if (entities.length > SERIES_MAX_ENTITIES)
     throw new AppError("too_large", `the filter selects more than ${SERIES_MAX_ENTITIES} entities`);

@@ -5,6 +5,7 @@
 // primary and records the deletion in the outbox, so secondaries delete the same rows. Current
 // values are kept: they are each point's latest value, whatever its age.
 import { Cron } from "croner";
+import { orgValueTables } from "../access/orgs.ts";
 import type { Database } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { valueTables } from "./columns.ts";
@@ -12,14 +13,13 @@ import { valueTables } from "./columns.ts";
 const PLAIN = /^[a-z_][a-z0-9_]{0,54}$/;
 
 async function valueTablesOf(db: Database): Promise<string[]> {
-  const rows = await db.query<{ value_table: string }>("SELECT value_table FROM core.org ORDER BY id");
   const out: string[] = [];
-  for (const r of rows) {
-    if (!PLAIN.test(r.value_table)) continue;
+  for (const table of await orgValueTables(db)) {
+    if (!PLAIN.test(table)) continue;
     const [exists] = await db.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [
-      `core."${r.value_table}"`,
+      `core."${table}"`,
     ]);
-    if (exists?.ok) out.push(r.value_table);
+    if (exists?.ok) out.push(table);
   }
   return out;
 }

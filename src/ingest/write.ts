@@ -2,7 +2,8 @@
 // hisWrite, simulator intervals). Stages, in order (see design.md): check the caller, validate the
 // whole batch, dedupe, one primary transaction (history, current, outbox, caller's extra work),
 // then ask the replicator to deliver to the secondaries.
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, requireRole } from "../access/actor.ts";
+import { resolveOrgAndEntities } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -108,41 +109,6 @@ export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
     c.status.push(v.status ?? null);
   }
   return c;
-}
-
-const INT_LITERAL = (ids: Iterable<number>) => `{${[...ids].join(",")}}`;
-
-/**
- * The org's value table and the ids of the batch the actor cannot see in that org, in one query.
- * @throws AppError forbidden when the org does not exist or is disabled.
- */
-export async function resolveOrgAndEntities(
-  sql: Sql,
-  actor: Actor,
-  orgId: number,
-  entityIds: Iterable<number>,
-): Promise<{ valueTable: string; orgKey: string; hidden: number[] }> {
-  const params: unknown[] = [INT_LITERAL(new Set(entityIds))];
-  const visible = visibleEntitySql(actor, orgId, "x", params);
-  params.push(orgId);
-  const rows = await sql.query<{ value_table: string; key: string | null; hidden: number[] | string }>(
-    `SELECT o.value_table, o.key,
-            (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest($1::text::int4[]) AS x
-              WHERE NOT ${visible}) AS hidden
-       FROM core.org o WHERE o.id = $${params.length} AND o.disabled_ts IS NULL`,
-    params,
-  );
-  const row = rows[0];
-  if (!row) throw new AppError("forbidden", "not allowed in this org");
-  return { valueTable: row.value_table, orgKey: row.key ?? "", hidden: parseIntArray(row.hidden) };
-}
-
-/** int4[] comes back as an array (PGlite, postgres.js) or, from some paths, as `{1,2}` text. */
-export function parseIntArray(v: number[] | string | null): number[] {
-  if (v === null) return [];
-  if (Array.isArray(v)) return v.map(Number);
-  const inner = v.replace(/^\{|\}$/g, "");
-  return inner ? inner.split(",").map(Number) : [];
 }
 
 /** True for errors that mean the database could not be reached or stopped serving. */
