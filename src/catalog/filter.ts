@@ -4,19 +4,21 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { filterEntityIds, parseFilterOrThrow } from "./read.ts";
+import type { EntityTagOut } from "./tag-values.ts";
 
-export interface FilterTagRow {
-  entity_id: number;
-  tag_id: number;
-  tag_name: string;
-  value_n: number | null;
-  value_b: boolean | null;
-  value_s: string | null;
-  /** UTC, `YYYY-MM-DDTHH:MM:SS.sssZ`. */
-  value_ts: string | null;
-  value_ref: number | null;
-  value_enum: number | null;
-}
+/** The tag columns the `/filter` contract answers (`value_ts` as UTC `YYYY-MM-DDTHH:MM:SS.sssZ`). */
+export type FilterTagRow = Pick<
+  EntityTagOut,
+  | "entity_id"
+  | "tag_id"
+  | "tag_name"
+  | "value_n"
+  | "value_b"
+  | "value_s"
+  | "value_ts"
+  | "value_ref"
+  | "value_enum"
+>;
 
 export interface FilterResult {
   entity_id: number;
