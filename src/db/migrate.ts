@@ -1,8 +1,12 @@
 // Applies the embedded, numbered SQL migrations of one scope (building or state) to a database:
 // all pending ones in one transaction under an advisory lock, each recorded in core.hs_migration.
-// Idempotent; a failure rolls everything back and changes nothing.
+// Idempotent; a failure rolls everything back and changes nothing. Before building migrations it
+// asks whether `CREATE EXTENSION timescaledb` could run (see timescale.ts): when the server offers
+// TimescaleDB without preloading it, the statement would end the session with a FATAL, so the
+// migrations run without it and the database uses plain tables (reported in `notes`).
 import { buildingMigrations, type Migration, stateMigrations } from "../../schema/index.ts";
 import type { Database } from "./connect.ts";
+import { createWouldFail, timescaleStatus, withoutTimescaleCreate } from "./timescale.ts";
 
 export type Scope = "building" | "state";
 
@@ -10,8 +14,11 @@ export type Scope = "building" | "state";
 const LOCK_KEY = 7_362_114_901;
 
 export interface MigrationResult {
+  readonly key: string;
   readonly scope: Scope;
   readonly applied: readonly string[];
+  /** Things the operator should know (e.g. TimescaleDB offered but not preloaded: plain tables). */
+  readonly notes: readonly string[];
 }
 
 function checksum(sql: string): string {
@@ -40,10 +47,17 @@ export async function migrate(db: Database, scope: Scope): Promise<MigrationResu
       ),
     );
     const applied: string[] = [];
-    for (const m of all) {
-      if (done.has(m.name)) continue;
+    const notes: string[] = [];
+    const pending = all.filter((m) => !done.has(m.name));
+    let skipTimescale = false;
+    if (scope === "building" && pending.length) {
+      const ts = await timescaleStatus(tx, db.kind === "pglite");
+      skipTimescale = createWouldFail(ts);
+      if (skipTimescale && ts.note) notes.push(ts.note);
+    }
+    for (const m of pending) {
       try {
-        await tx.exec(m.sql);
+        await tx.exec(skipTimescale ? withoutTimescaleCreate(m.sql) : m.sql);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(`migration ${scope}/${m.name} failed: ${msg}`);
@@ -55,7 +69,7 @@ export async function migrate(db: Database, scope: Scope): Promise<MigrationResu
       ]);
       applied.push(m.name);
     }
-    return { scope, applied };
+    return { key: db.key, scope, applied, notes };
   });
 }
 

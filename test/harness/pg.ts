@@ -1,12 +1,24 @@
 // Throwaway PostgreSQL clusters for tests: initdb + pg_ctl from the installed PostgreSQL, run as
 // the unprivileged `postgres` OS user when we are root (initdb refuses root), in a temporary
 // directory, on a free loopback port; stopped and removed afterwards.
+//
+// The environment can point the tests at another server build, e.g. one with TimescaleDB:
+//   TEST_PG_BIN      directory holding initdb, pg_ctl and postgres (default: the newest under
+//                    /usr/lib/postgresql/*/bin)
+//   TEST_PG_OPTIONS  extra server options, as for `postgres` (e.g. "-c shared_preload_libraries=
+//                    timescaledb -c timescaledb.max_background_workers=0")
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-function binDir(): string {
+/** The server binaries used by default: TEST_PG_BIN, else the newest installed PostgreSQL. */
+export function binDir(): string {
+  const fromEnv = process.env.TEST_PG_BIN;
+  if (fromEnv) {
+    if (!existsSync(join(fromEnv, "initdb"))) throw new Error(`TEST_PG_BIN=${fromEnv} has no initdb`);
+    return fromEnv;
+  }
   const base = "/usr/lib/postgresql";
   if (!existsSync(base))
     throw new Error("PostgreSQL server binaries not found: apt-get install -y postgresql");
@@ -60,9 +72,16 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** Server binaries (default: binDir()). */
+  bin?: string;
+  /** Extra server options (default: TEST_PG_OPTIONS). */
+  options?: string;
+}
+
 /** Starts a new cluster. Takes about 1-2 s. */
-export async function startCluster(): Promise<PgCluster> {
-  const bin = binDir();
+export async function startCluster(o: ClusterOptions = {}): Promise<PgCluster> {
+  const bin = o.bin ?? binDir();
   const dir = mkdtempSync(join(tmpdir(), "hs-pg-"));
   const owner = osUser();
   if (owner) chownSync(dir, owner.uid, owner.gid);
@@ -79,6 +98,7 @@ export async function startCluster(): Promise<PgCluster> {
     "-c full_page_writes=off",
     "-c max_connections=200",
     "-c shared_buffers=32MB",
+    o.options ?? process.env.TEST_PG_OPTIONS ?? "",
   ].join(" ");
   let running = false;
   const cluster: PgCluster = {
