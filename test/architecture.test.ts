@@ -62,12 +62,13 @@ const OWNERS: Readonly<Record<string, string>> = {
   hs_migration: "db",
 };
 
-/** Who may build table names at run time (`core."${name}"`), and which tables the names range over. */
+/** Who may name tables generically (built at run time, or all at once), and which tables that covers. */
 const DYNAMIC_NAMES: Readonly<Record<string, string>> = {
   "ingest/columns.ts": "valueTables(): the value tables of an org",
   "ingest/retention.ts": "the value tables of every org",
   "ingest/seed.ts": "copies whole tables generically (catalog, access and value tables) to a new secondary",
   "db/inspect.ts": "generic inspection: sizes of the value tables",
+  "db/orm.ts": "hands drizzle every table definition of schema.ts (the query builder's schema)",
   "catalog/shared.ts": "the *_h history rows of catalog tables",
   "catalog/tag-defs.ts": "tag_def, tag_meta, tag_def_enum (one disable helper)",
   "access/permissions.ts": "the six permission tables",
@@ -157,7 +158,8 @@ const EXCEPTIONS: readonly Exception[] = [
 /** SQL functions in core, not tables. */
 const IGNORED_TABLE_NAMES = new Set(["hs_ensure_value_tables", "hs_value_policies"]);
 /** drizzle's table definitions (`core.table("entity", …)`): the shape of every table, not SQL. */
-const NOT_SQL = new Set(["db/schema.ts"]);
+const SCHEMA = "db/schema.ts";
+const NOT_SQL = new Set([SCHEMA]);
 
 const transpilers = {
   ts: new Bun.Transpiler({ loader: "ts" }),
@@ -169,9 +171,33 @@ function codeOf(f: SourceFile): string {
   return (f.path.endsWith(".tsx") ? transpilers.tsx : transpilers.ts).transformSync(f.text);
 }
 
-/** The `core.*` tables a file names in its code; `<dynamic>` for names built at run time. */
-function tablesNamed(f: SourceFile): Set<string> {
+/** The drizzle table objects `db/schema.ts` exports, by name: `entityTag` → `entity_tag`. */
+function schemaTables(files: readonly SourceFile[]): Map<string, string> {
+  const schema = files.find((f) => f.path === SCHEMA)?.text ?? "";
+  const out = new Map<string, string>();
+  for (const m of schema.matchAll(/export const (\w+) = core\.table\(\s*"([a-z_][a-z0-9_]*)"/g))
+    out.set(m[1]!, m[2]!);
+  return out;
+}
+
+/**
+ * The `core.*` tables a file names in its code (SQL text, or drizzle table objects imported from
+ * `db/schema.ts`); `<dynamic>` for names built at run time.
+ */
+function tablesNamed(f: SourceFile, schema: ReadonlyMap<string, string> = new Map()): Set<string> {
   const out = new Set<string>();
+  for (const m of f.text.matchAll(/^\s*import\s+(?:type\s+)?([^;]*?)\s+from\s*["']([^"']+)["']/gm)) {
+    if (!m[2]!.startsWith(".") || resolve(f.path, m[2]!) !== SCHEMA) continue;
+    if (m[1]!.includes("*")) out.add("<dynamic>");
+    for (const name of m[1]!.replace(/[{}]/g, "").split(",")) {
+      const imported = name
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)[0]!;
+      const table = schema.get(imported);
+      if (table !== undefined) out.add(table);
+    }
+  }
   for (const m of codeOf(f).matchAll(/core\.(?:"([a-z_][a-z0-9_]*)"|([a-z_][a-z0-9_]*)|"?\$\{)/g)) {
     const name = m[1] ?? m[2];
     if (name === undefined) out.add("<dynamic>");
@@ -192,9 +218,10 @@ function ownershipViolations(
   for (const file of Object.keys(dynamicNames)) excepted.add(`${file}: <dynamic>`);
   const used = new Set<string>();
   const violations: string[] = [];
+  const schema = schemaTables(files);
   for (const f of files) {
     if (NOT_SQL.has(f.path)) continue;
-    for (const table of tablesNamed(f)) {
+    for (const table of tablesNamed(f, schema)) {
       const key = `${f.path}: ${table}`;
       const owner = OWNERS[table];
       if (owner !== undefined && owner === folderOf(f.path)) continue;
@@ -299,10 +326,11 @@ describe("table ownership", () => {
   test("no table is named by haystack-api/, api/, web/ or http/ (they go through the services)", async () => {
     const files = (await sourceFiles()).filter((f) => /^(haystack-api|api|web|http)\//.test(f.path));
     expect(files.length).toBeGreaterThan(10);
-    expect(files.filter((f) => tablesNamed(f).size > 0).map((f) => f.path)).toEqual([]);
+    const schema = schemaTables(await sourceFiles());
+    expect(files.filter((f) => tablesNamed(f, schema).size > 0).map((f) => f.path)).toEqual([]);
   });
 
-  test("bites: SQL over a table from outside its owner is reported; comments are not SQL", () => {
+  test("bites: SQL or a drizzle table object from outside the owner is reported; comments are not SQL", () => {
     const files: SourceFile[] = [
       {
         path: "web/fake.tsx",
@@ -313,6 +341,14 @@ export const q = (sql: { query(t: string): unknown }) =>
       { path: "catalog/fake.ts", text: 'export const q = "SELECT * FROM core.entity_tag";' },
       { path: "api/dyn.ts", text: `export const q = (t: string) => \`SELECT * FROM core."\${t}"\`;` },
       { path: "simulator/x.ts", text: 'export const q = "SELECT * FROM core.not_a_table";' },
+      {
+        path: "db/schema.ts",
+        text: 'export const entityTag = core.table("entity_tag", {});\nexport const hsOutbox = core.table(\n  "hs_outbox",\n  {});',
+      },
+      {
+        path: "access/orm.ts",
+        text: 'import { entityTag as et, type hsOutbox } from "../db/schema.ts";\nexport const q = (db: any) => db.select().from(et);',
+      },
     ];
     expect(ownershipViolations(files, [], {})).toEqual({
       violations: [
@@ -320,6 +356,8 @@ export const q = (sql: { query(t: string): unknown }) =>
         "web/fake.tsx: user",
         "api/dyn.ts: <dynamic>",
         "simulator/x.ts: not_a_table (no owner)",
+        "access/orm.ts: entity_tag",
+        "access/orm.ts: hs_outbox",
       ],
       unused: [],
     });
