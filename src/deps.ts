@@ -1,11 +1,13 @@
 // What services need from the running process: configuration, databases, logging, the clock,
-// replication to secondaries and the live-event broker. Built once by createServices (services.ts)
-// and passed to every service verb; services never read process.env or import hono.
+// replication to secondaries, the live-event broker and the per-process state (runtime.ts).
+// Built once by createServices (services.ts) and passed to every service verb; services never
+// read process.env or import hono.
 import type { Config } from "./config.ts";
 import type { Databases } from "./db/index.ts";
 import type { Replicator } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import type { Broker } from "./realtime/broker.ts";
+import type { ProcessRuntime } from "./runtime.ts";
 
 /** Where services read the current time; tests inject a fixed or stepping clock. */
 export interface Clock {
@@ -21,4 +23,6 @@ export interface ServiceDeps {
   readonly replicator: Replicator;
   /** Publishes live events (SSE). */
   readonly broker: Broker;
+  /** Per-process state of the services (runtime.ts), one per createServices. */
+  readonly runtime: ProcessRuntime;
 }

@@ -10,6 +10,7 @@ import { createReplicator, replicaBacklog } from "./ingest/replicate.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { createBroker } from "./realtime/broker.ts";
+import { ProcessRuntime } from "./runtime.ts";
 import { VERSION } from "./version.ts";
 
 /** The wall clock: what every service reads the time from unless a test injects another. */
@@ -29,8 +30,8 @@ export interface ServicesInput {
 
 /**
  * Builds the deps of one process over already opened (and migrated) databases: the replicator
- * (not started: the caller starts and stops it), the broker, metrics, the health checker and the
- * clock. Opens nothing and starts nothing.
+ * (not started: the caller starts and stops it), the broker, metrics, the health checker, the
+ * clock and the per-process state (runtime.ts). Opens nothing and starts nothing.
  */
 export function createServices(input: ServicesInput): AppDeps {
   const { config, dbs, log } = input;
@@ -47,6 +48,7 @@ export function createServices(input: ServicesInput): AppDeps {
     clock: input.clock ?? systemClock,
     replicator,
     broker: createBroker(),
+    runtime: new ProcessRuntime(),
     metrics: createMetrics(),
     health: createHealthChecker(dbs, replicaBacklog(replicator)),
     version: input.version ?? VERSION,

@@ -4,7 +4,7 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { type Actor, makeActor, type OrgRole } from "./actor.ts";
 import { sha256Hex } from "./passwords.ts";
-import { runtimeOf } from "./runtime.ts";
+import { accessRuntime } from "./runtime.ts";
 
 /** An active user's actor with every role they hold; null when unknown or disabled. */
 export async function actorForUser(sql: Sql, userId: number): Promise<Actor | null> {
@@ -59,7 +59,7 @@ export async function actorForApiToken(deps: ServiceDeps, secret: string): Promi
   const creatorRole: OrgRole | null = t.app || t.admin ? "admin" : t.member ? "member" : null;
   if (!creatorRole) return null;
   const role: OrgRole = t.role === "admin" && creatorRole === "admin" ? "admin" : "member";
-  const touched = runtimeOf(deps).tokenTouched;
+  const touched = accessRuntime(deps).tokenTouched;
   const now = deps.clock.now().getTime();
   if ((touched.get(t.id) ?? 0) < now - 60_000) {
     touched.set(t.id, now);

@@ -1,8 +1,9 @@
-// Per-process access state that services share without widening ServiceDeps: the signing key
-// (AUTH_SECRET, or generated once and kept in the state database's core.app_secret) and the login
-// rate limiter. Keyed by the primary database object, so copies of deps share one state.
+// Per-process access state (a slot of deps.runtime, see runtime.ts): the signing key (AUTH_SECRET,
+// or generated once and kept in the state database's core.app_secret), the login rate limiter and
+// the throttles of token last-use writes and rate-limit audits.
 import { randomBytes } from "node:crypto";
 import type { ServiceDeps } from "../deps.ts";
+import { slot } from "../runtime.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 interface AccessRuntime {
@@ -14,19 +15,18 @@ interface AccessRuntime {
   limitedAudited: Map<string, number>;
 }
 
-const runtimes = new WeakMap<object, AccessRuntime>();
+const ACCESS = slot(
+  "access",
+  (): AccessRuntime => ({
+    loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }),
+    tokenTouched: new Map(),
+    limitedAudited: new Map(),
+  }),
+);
 
-export function runtimeOf(deps: Pick<ServiceDeps, "dbs">): AccessRuntime {
-  let r = runtimes.get(deps.dbs.primary);
-  if (!r) {
-    r = {
-      loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }),
-      tokenTouched: new Map(),
-      limitedAudited: new Map(),
-    };
-    runtimes.set(deps.dbs.primary, r);
-  }
-  return r;
+/** This process's access state. */
+export function accessRuntime(deps: Pick<ServiceDeps, "runtime">): AccessRuntime {
+  return ACCESS.of(deps);
 }
 
 const SECRET_NAME = "auth_signing_key";
@@ -36,8 +36,8 @@ const SECRET_NAME = "auth_signing_key";
  * start and stored in the state database (so restarts keep sessions). Concurrent first starts
  * agree on one key (insert-if-absent, then read).
  */
-export function signingKey(deps: Pick<ServiceDeps, "dbs" | "config">): Promise<Uint8Array> {
-  const r = runtimeOf(deps);
+export function signingKey(deps: Pick<ServiceDeps, "dbs" | "config" | "runtime">): Promise<Uint8Array> {
+  const r = accessRuntime(deps);
   r.key ??= (async () => {
     if (deps.config.authSecret) return new TextEncoder().encode(deps.config.authSecret);
     const fresh = randomBytes(32).toString("base64url");

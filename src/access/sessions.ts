@@ -10,7 +10,7 @@ import type { Actor } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { dummyPasswordHash, safeEqual, verifyPassword } from "./passwords.ts";
 import { API_TOKEN_PREFIX, actorForApiToken, actorForUser } from "./resolve.ts";
-import { runtimeOf, signingKey } from "./runtime.ts";
+import { accessRuntime, signingKey } from "./runtime.ts";
 import { normalizeEmail } from "./users.ts";
 
 /** Name of the session cookie. */
@@ -148,7 +148,7 @@ async function checkPassword(
       .slice(0, 200)
       .toLowerCase();
   }
-  const runtime = runtimeOf(deps);
+  const runtime = accessRuntime(deps);
   const limiter = runtime.loginLimiter;
   const keys = [`account:${email}`, `ip:${input.ip ?? "unknown"}`];
   const wait = limiter.retryAfter(keys);

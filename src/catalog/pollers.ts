@@ -6,9 +6,9 @@
 import { type Actor, requireRole } from "../access/actor.ts";
 import { recordAudit } from "../access/audit.ts";
 import { activeOrgKey } from "../access/orgs.ts";
-import type { Databases } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { slot } from "../runtime.ts";
 import {
   type FernetKey,
   fernetDecrypt,
@@ -34,11 +34,13 @@ const COLUMNS = "id, org_id, poller_id, poller_type, poller_name, config, status
 type Row = Omit<PollerOut, "created_at"> & { created_at: Date | null };
 const out = (r: Row): PollerOut => ({ ...r, created_at: isoOut(r.created_at) });
 
-const keys = new WeakMap<Databases, Promise<FernetKey>>();
+/** This process's poller config key, once loaded (a slot of deps.runtime). */
+const POLLER_KEY = slot("catalog.poller_key", (): { key?: Promise<FernetKey> } => ({}));
 
 /** The poller config key: POLLER_CONFIG_KEY, or the one generated and kept in the state database. */
-export function pollerConfigKey(deps: Pick<ServiceDeps, "config" | "dbs">): Promise<FernetKey> {
-  let k = keys.get(deps.dbs);
+export function pollerConfigKey(deps: Pick<ServiceDeps, "config" | "dbs" | "runtime">): Promise<FernetKey> {
+  const held = POLLER_KEY.of(deps);
+  let k = held.key;
   if (!k) {
     k = (async () => {
       if (deps.config.pollerConfigKey) return importFernetKey(deps.config.pollerConfigKey);
@@ -51,15 +53,17 @@ export function pollerConfigKey(deps: Pick<ServiceDeps, "config" | "dbs">): Prom
       );
       return importFernetKey(row!.value);
     })();
-    k.catch(() => keys.delete(deps.dbs));
-    keys.set(deps.dbs, k);
+    k.catch(() => {
+      if (held.key === k) held.key = undefined;
+    });
+    held.key = k;
   }
   return k;
 }
 
 /** Encrypts a poller configuration (text, or any JSON value serialised first). */
 export async function encryptPollerConfig(
-  deps: Pick<ServiceDeps, "config" | "dbs">,
+  deps: Pick<ServiceDeps, "config" | "dbs" | "runtime">,
   config: unknown,
 ): Promise<string> {
   const text = typeof config === "string" ? config : JSON.stringify(config);
@@ -71,7 +75,7 @@ export async function encryptPollerConfig(
  * @throws FernetError when it was not encrypted with this key.
  */
 export async function decryptPollerConfig(
-  deps: Pick<ServiceDeps, "config" | "dbs">,
+  deps: Pick<ServiceDeps, "config" | "dbs" | "runtime">,
   token: string,
 ): Promise<string> {
   return fernetDecrypt(await pollerConfigKey(deps), token);

@@ -6,9 +6,10 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { Actor } from "../access/actor.ts";
 import { scramCredentialsOf } from "../access/credentials.ts";
 import { actorForUser } from "../access/resolve.ts";
-import { runtimeOf as accessRuntimeOf } from "../access/runtime.ts";
+import { accessRuntime } from "../access/runtime.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { slot } from "../runtime.ts";
 import {
   fromBase64Uri,
   parseClientFirst,
@@ -39,16 +40,12 @@ interface AuthRuntime {
   fakeKey: Buffer;
 }
 
-const runtimes = new WeakMap<object, AuthRuntime>();
-
-function runtimeOf(deps: Pick<ServiceDeps, "dbs">): AuthRuntime {
-  let r = runtimes.get(deps.dbs.primary);
-  if (!r) {
-    r = { handshakes: new Map(), tokens: new Map(), fakeKey: randomBytes(32) };
-    runtimes.set(deps.dbs.primary, r);
-  }
-  return r;
-}
+/** This process's handshakes and Haystack auth tokens (a slot of deps.runtime). */
+const HAYSTACK_AUTH = slot(
+  "haystack.auth",
+  (): AuthRuntime => ({ handshakes: new Map(), tokens: new Map(), fakeKey: randomBytes(32) }),
+);
+const authRuntime = (deps: Pick<ServiceDeps, "runtime">): AuthRuntime => HAYSTACK_AUTH.of(deps);
 
 const newToken = (): string => randomBytes(32).toString("base64url");
 
@@ -130,8 +127,8 @@ export type AuthStep =
  *   logins of that account in a minute (the limiter password logins use).
  */
 export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Promise<AuthStep> {
-  const r = runtimeOf(deps);
-  const now = Date.now();
+  const r = authRuntime(deps);
+  const now = deps.clock.now().getTime();
   sweep(r, now);
   if (r.handshakes.size >= MAX_HANDSHAKES) throw new AppError("rate_limited", "too many logins in progress");
   const encoded = header.params.get("username");
@@ -142,7 +139,7 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
   } catch {
     throw new AppError("unauthorized", "HELLO username is not base64uri");
   }
-  const wait = accessRuntimeOf(deps).loginLimiter.retryAfter(limitKeys(username));
+  const wait = accessRuntime(deps).loginLimiter.retryAfter(limitKeys(username));
   if (wait > 0) throw new AppError("rate_limited", `too many login attempts; try again in ${wait} s`);
   const found = await credentialsOf(deps, username);
   const token = newToken();
@@ -163,8 +160,8 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
  *   forbidden (wrong password, unknown user, or a user name other than the HELLO's).
  */
 export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<AuthStep> {
-  const r = runtimeOf(deps);
-  const now = Date.now();
+  const r = authRuntime(deps);
+  const now = deps.clock.now().getTime();
   sweep(r, now);
   const token = header.params.get("handshaketoken") ?? "";
   const hs = r.handshakes.get(token);
@@ -191,7 +188,7 @@ export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<
     }
     r.handshakes.delete(token);
     // Failed proofs count against the account like failed password logins (shared limiter).
-    const release = accessRuntimeOf(deps).loginLimiter.reserve(limitKeys(hs.username));
+    const release = accessRuntime(deps).loginLimiter.reserve(limitKeys(hs.username));
     const serverFinal = verifyClientFinal(hs.state, message, hs.creds);
     if (hs.userId === null) throw new AppError("forbidden", "authentication failed");
     release();
@@ -214,10 +211,10 @@ export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<
 
 /** The actor an auth token issued by the SCRAM exchange stands for; null when unknown or expired. */
 export async function actorForAuthToken(deps: ServiceDeps, token: string): Promise<Actor | null> {
-  const r = runtimeOf(deps);
+  const r = authRuntime(deps);
   const t = r.tokens.get(token);
   if (!t) return null;
-  if (t.expiresAt <= Date.now()) {
+  if (t.expiresAt <= deps.clock.now().getTime()) {
     r.tokens.delete(token);
     return null;
   }
@@ -226,5 +223,5 @@ export async function actorForAuthToken(deps: ServiceDeps, token: string): Promi
 
 /** Ends an auth token (the `close` op). Returns whether it was one of ours. */
 export function closeAuthToken(deps: ServiceDeps, token: string): boolean {
-  return runtimeOf(deps).tokens.delete(token);
+  return authRuntime(deps).tokens.delete(token);
 }

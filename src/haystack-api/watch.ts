@@ -8,6 +8,7 @@ import { entityIdsByRef } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, Grid, HNum, type HVal, type Ref, writeZincValue } from "../haystack/index.ts";
+import { slot } from "../runtime.ts";
 import { type HaystackOrg, loadDicts } from "./records.ts";
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -26,16 +27,9 @@ interface Watch {
   entities: Map<number, string>;
 }
 
-const runtimes = new WeakMap<object, Map<string, Watch>>();
-
-function watchesOf(deps: Pick<ServiceDeps, "dbs">): Map<string, Watch> {
-  let w = runtimes.get(deps.dbs.primary);
-  if (!w) {
-    w = new Map();
-    runtimes.set(deps.dbs.primary, w);
-  }
-  return w;
-}
+/** This process's watches by id (a slot of deps.runtime). */
+const WATCHES = slot("haystack.watches", (): Map<string, Watch> => new Map());
+const watchesOf = (deps: Pick<ServiceDeps, "runtime">): Map<string, Watch> => WATCHES.of(deps);
 
 const ownerOf = (a: Actor): string => `${a.kind}:${a.userId ?? ""}:${a.tokenId ?? ""}`;
 
@@ -68,7 +62,7 @@ function fingerprint(d: Dict): string {
 
 function find(deps: ServiceDeps, actor: Actor, org: HaystackOrg, watchId: HVal | null | undefined): Watch {
   const all = watchesOf(deps);
-  sweep(all, Date.now());
+  sweep(all, deps.clock.now().getTime());
   const w = typeof watchId === "string" ? all.get(watchId) : undefined;
   if (!w || w.orgId !== org.id || w.owner !== ownerOf(actor))
     throw new AppError("not_found", "unknown watch");
@@ -92,7 +86,7 @@ export async function watchSub(opts: {
   const { deps, actor, org } = opts;
   requireRole(actor, org.id, "member");
   const all = watchesOf(deps);
-  const now = Date.now();
+  const now = deps.clock.now().getTime();
   sweep(all, now);
   const lease = leaseMs(opts.lease);
   let w: Watch;
@@ -151,7 +145,7 @@ export async function watchPoll(opts: {
   const { deps, actor, org } = opts;
   requireRole(actor, org.id, "member");
   const w = find(deps, actor, org, opts.watchId);
-  w.expiresAt = Date.now() + w.leaseMs;
+  w.expiresAt = deps.clock.now().getTime() + w.leaseMs;
   const sql = deps.dbs.primary;
   const dicts = await loadDicts(sql, [...w.entities.keys()], org);
   const visible = await entityIdsByRef(

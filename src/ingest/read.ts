@@ -11,6 +11,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
 import { utcTimestampText } from "../haystack/index.ts";
+import { slot } from "../runtime.ts";
 import { valueTables } from "./columns.ts";
 import { primaryFailure } from "./write.ts";
 
@@ -130,8 +131,10 @@ export interface Series {
 export const SERIES_MAX_ENTITIES = 1000;
 export const SERIES_MAX_ROWS = 100_000;
 
-const engines = new WeakMap<Database, Promise<Engine>>();
-function engineOf(db: Database): Promise<Engine> {
+/** Each database's engine, asked once per process (a slot of deps.runtime). */
+const ENGINES = slot("ingest.engines", () => new Map<Database, Promise<Engine>>());
+function engineOf(deps: Pick<ServiceDeps, "runtime">, db: Database): Promise<Engine> {
+  const engines = ENGINES.of(deps);
   let e = engines.get(db);
   if (!e) {
     e = db.engine();
@@ -219,7 +222,7 @@ export async function readSeries(opts: {
         "too_large",
         `more than ${SERIES_MAX_ROWS} buckets: use a longer timeInSeconds or a shorter range`,
       );
-    const timescale = (await guarded(deps, () => engineOf(db))) === "timescaledb";
+    const timescale = (await guarded(deps, () => engineOf(deps, db))) === "timescaledb";
     const bucket = timescale
       ? "time_bucket(make_interval(secs => $4), ts, origin => $2::text::timestamp)"
       : "date_bin(make_interval(secs => $4), ts, $2::text::timestamp)";

@@ -5,6 +5,7 @@
  * order, before the next event that can be stored, or by `flush()`.
  */
 import type { ServiceDeps } from "../deps.ts";
+import { slot } from "../runtime.ts";
 
 export const ACTIVITY_TYPES = [
   "start",
@@ -51,16 +52,12 @@ export interface ActivityLog {
 }
 
 const QUEUE_LIMIT = 10_000;
-const logs = new WeakMap<ServiceDeps, ActivityLog>();
+/** This process's activity queue (a slot of deps.runtime). */
+const ACTIVITY = slot("simulator.activity", (deps: ServiceDeps) => createActivityLog(deps));
 
-/** The activity log of one process (one per deps object). */
+/** The activity log of this process. */
 export function activityLogOf(deps: ServiceDeps): ActivityLog {
-  let l = logs.get(deps);
-  if (!l) {
-    l = createActivityLog(deps);
-    logs.set(deps, l);
-  }
-  return l;
+  return ACTIVITY.of(deps);
 }
 
 function createActivityLog(deps: ServiceDeps, limit = QUEUE_LIMIT): ActivityLog {

@@ -46,7 +46,7 @@ export interface RuntimeOptions {
 /** Creates the runtime of this process and registers it for `deps` (service verbs find it there). */
 export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
   const { deps } = opts;
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? (() => deps.clock.now());
   const holder = opts.holder ?? `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const leaseMs = opts.leaseMs ?? 90_000;
   const schedule = opts.schedule ?? true;

@@ -1,9 +1,11 @@
 /**
  * The simulator runtime's contract and the one per-process registry that maps service deps to the
- * runtime running in this process. Service verbs find the runtime here (`runtimeOf`); the engine
- * registers itself here (`registerRuntime`). This is the only module-level state of the engine.
+ * runtime running in this process. Service verbs find the runtime here (`simulatorRuntimeOf`); the
+ * engine registers itself here (`registerRuntime`). The runtime is held in deps.runtime (runtime.ts),
+ * not in module state.
  */
 import type { ServiceDeps } from "../deps.ts";
+import { slot } from "../runtime.ts";
 import type { SimulatorPorts } from "./ports.ts";
 import type { RunStatus } from "./store.ts";
 
@@ -57,14 +59,15 @@ export interface SimulatorRuntime {
   overview(): Array<{ id: number; status: RunStatus; held: boolean; lagSeconds: number | null }>;
 }
 
-const runtimes = new WeakMap<ServiceDeps, SimulatorRuntime>();
+/** The runtime running in this process, once the engine registered it (a slot of deps.runtime). */
+const SIMULATOR_RUNTIME = slot("simulator.runtime", (): { current?: SimulatorRuntime } => ({}));
 
-/** The runtime registered for these deps (by `createSimulatorRuntime`), if any. */
-export function runtimeOf(deps: ServiceDeps): SimulatorRuntime | undefined {
-  return runtimes.get(deps);
+/** The simulator runtime registered in this process (by `createSimulatorRuntime`), if any. */
+export function simulatorRuntimeOf(deps: Pick<ServiceDeps, "runtime">): SimulatorRuntime | undefined {
+  return SIMULATOR_RUNTIME.of(deps).current;
 }
 
-/** Registers the runtime of this process for `deps` (a later one replaces it). */
-export function registerRuntime(deps: ServiceDeps, runtime: SimulatorRuntime): void {
-  runtimes.set(deps, runtime);
+/** Registers the simulator runtime of this process (a later one replaces it). */
+export function registerRuntime(deps: Pick<ServiceDeps, "runtime">, runtime: SimulatorRuntime): void {
+  SIMULATOR_RUNTIME.of(deps).current = runtime;
 }

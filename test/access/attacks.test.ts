@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { systemActor } from "../../src/access/actor.ts";
-import { runtimeOf, signingKey } from "../../src/access/runtime.ts";
+import { accessRuntime, signingKey } from "../../src/access/runtime.ts";
 import { csrfTokenFor, login, SESSION_COOKIE } from "../../src/access/sessions.ts";
 import { disableUser } from "../../src/access/users.ts";
 import { testApp } from "../harness/app.ts";
@@ -204,7 +204,7 @@ describe.each(ENGINES)("attacks on %s", (engine) => {
       { action: "login.limited", n: 3 },
     ]);
     // After the window, a right password works again.
-    runtimeOf(deps).loginLimiter.clear();
+    accessRuntime(deps).loginLimiter.clear();
     const res = await app.request("/authorize/token", {
       method: "POST",
       headers: basic(a.member.email, TEST_PASSWORD),

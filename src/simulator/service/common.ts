@@ -11,7 +11,7 @@ import { type ActivityType, activityLogOf } from "../activity.ts";
 import { parseSimulatorConfig, type SimulatorConfig } from "../config.ts";
 import type { Entity } from "../model/types.ts";
 import { defaultPorts, type SimulatorPorts } from "../ports.ts";
-import { runtimeOf } from "../runtime-registry.ts";
+import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { type DesiredStatus, loadSimulator, type SimulatorRow } from "../store.ts";
 import { toCatalogEntity } from "../tags.ts";
 
@@ -33,8 +33,8 @@ export interface SimulatorInput {
   status?: DesiredStatus;
 }
 
-export const ports = (deps: ServiceDeps): SimulatorPorts => runtimeOf(deps)?.ports ?? defaultPorts;
-export const now = (deps: ServiceDeps): Date => runtimeOf(deps)?.now() ?? new Date();
+export const ports = (deps: ServiceDeps): SimulatorPorts => simulatorRuntimeOf(deps)?.ports ?? defaultPorts;
+export const now = (deps: ServiceDeps): Date => simulatorRuntimeOf(deps)?.now() ?? deps.clock.now();
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** A stable seed from the key, so two simulators of one template produce different data. */
@@ -140,7 +140,7 @@ export async function event(
 
 /** The runtime of this process. @throws AppError unavailable (none runs here). */
 export function requireRuntime(deps: ServiceDeps) {
-  const rt = runtimeOf(deps);
+  const rt = simulatorRuntimeOf(deps);
   if (!rt) throw new AppError("unavailable", "simulators are not running in this process");
   return rt;
 }

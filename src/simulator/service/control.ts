@@ -7,7 +7,7 @@ import { recordAudit } from "../../access/audit.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import type { ActivityType } from "../activity.ts";
-import { runtimeOf, type TickResult } from "../runtime-registry.ts";
+import { simulatorRuntimeOf, type TickResult } from "../runtime-registry.ts";
 import { type DesiredStatus, loadCheckpoint, mirrorState } from "../store.ts";
 import { storedConfigOf } from "../stored-config.ts";
 import { event, iso, loadFor, now, ports, requireRuntime, upsertSimulatorEntities } from "./common.ts";
@@ -26,7 +26,7 @@ async function setDesired(
     id,
     desired,
   ]);
-  const rt = runtimeOf(deps);
+  const rt = simulatorRuntimeOf(deps);
   if (desired !== "running") rt?.cancel(id);
   await event(deps, row, type, message, { by: actor.email ?? actor.kind });
   if (rt) await rt.supervise();
@@ -125,7 +125,7 @@ export async function resetSimulator(opts: {
     throw new AppError("invalid", "reset deletes this simulator's history: confirm with its key", [
       { loc: ["body", "confirm"], msg: `must equal the simulator key "${row.key}"`, type: "value_error" },
     ]);
-  const rt = runtimeOf(deps);
+  const rt = simulatorRuntimeOf(deps);
   rt?.cancel(id);
   await rt?.forget(id);
   const ids = await upsertSimulatorEntities(deps, row.org_id, row.key, storedConfigOf(row).entities);

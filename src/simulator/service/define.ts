@@ -9,7 +9,7 @@ import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { buildEntities } from "../model/entities.ts";
 import { pollers } from "../ports.ts";
-import { runtimeOf } from "../runtime-registry.ts";
+import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { loadSimulator, mirrorState, type SimulatorRow } from "../store.ts";
 import { rememberStoredConfig } from "../stored-config.ts";
 import {
@@ -90,7 +90,7 @@ export async function createSimulator(opts: {
   });
   if (desired === "running") {
     await event(deps, row, "start", "Simulator started", { reason: "created" });
-    void runtimeOf(deps)?.supervise();
+    void simulatorRuntimeOf(deps)?.supervise();
   }
   return view(deps, row);
 }
@@ -142,7 +142,7 @@ export async function updateSimulatorConfig(opts: {
 export async function deleteSimulator(opts: { deps: ServiceDeps; actor: Actor; id: number }): Promise<void> {
   const { deps, actor, id } = opts;
   const row = await loadFor(deps, actor, id, "admin");
-  const rt = runtimeOf(deps);
+  const rt = simulatorRuntimeOf(deps);
   rt?.cancel(id);
   await rt?.forget(id);
   // The definition and checkpoint go with the poller (foreign keys, ON DELETE CASCADE).

@@ -15,7 +15,7 @@ import {
   readActivity,
 } from "../activity.ts";
 import { alignDown } from "../model/time.ts";
-import { runtimeOf } from "../runtime-registry.ts";
+import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { listSimulatorRows } from "../store.ts";
 import { listTemplates } from "../templates/index.ts";
 import { loadFor, now } from "./common.ts";
@@ -52,7 +52,7 @@ export async function simulatorMetrics(opts: { deps: ServiceDeps; actor: Actor; 
   } catch {
     errors24h = null;
   }
-  const live = runtimeOf(deps)?.status(v.id);
+  const live = simulatorRuntimeOf(deps)?.status(v.id);
   const lagSeconds = v.last_interval
     ? Math.max(0, (alignDown(t, v.interval_minutes).getTime() - Date.parse(v.last_interval)) / 1000)
     : null;

@@ -5,7 +5,7 @@
  */
 import type { ServiceDeps } from "../../deps.ts";
 import type { LiveStatus } from "../runtime-registry.ts";
-import { runtimeOf } from "../runtime-registry.ts";
+import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import {
   type Checkpoint,
   type DesiredStatus,
@@ -51,7 +51,7 @@ export async function view(
   checkpoint?: Checkpoint | null,
 ): Promise<SimulatorView> {
   const { config, entityCount, pointCount } = storedConfigOf(row);
-  const live = runtimeOf(deps)?.status(row.simulator_id);
+  const live = simulatorRuntimeOf(deps)?.status(row.simulator_id);
   // The checkpoint (primary) and the state mirror (state database) are read at the same time.
   const [ck, mirror] = await Promise.all([
     checkpoint !== undefined ? (checkpoint ?? undefined) : loadCheckpoint(deps.dbs.primary, row.simulator_id),
