@@ -22,8 +22,8 @@ import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
+import { idParam, jsonBody, parse } from "../http/validate.ts";
 import { parseTimestamp } from "../ingest/timestamps.ts";
-import { idParam, jsonBody, parse } from "./parse.ts";
 
 const Id = z.coerce.number().int().min(1).max(2_147_483_647);
 const Paging = z.object({
@@ -38,7 +38,7 @@ const Role = z.enum(["member", "admin"]);
 async function orgIdOf(c: Context): Promise<number> {
   const q = c.req.query("org_id");
   if (q !== undefined) return parse(z.object({ org_id: Id }), { org_id: q }, "query").org_id;
-  return parse(z.object({ org_id: Id }), await jsonBody(c), "body").org_id;
+  return parse(z.object({ org_id: Id }), await jsonBody(c, { empty: {} }), "body").org_id;
 }
 
 /** Registers a handler on `path` and on `path/`. */
@@ -64,7 +64,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   // Orgs (application admin).
   const OrgBody = z.object({ name: z.string().min(1).max(200), key: z.string() });
   both(app, "post", "/org", async (c) => {
-    const body = parse(OrgBody, await jsonBody(c), "body");
+    const body = parse(OrgBody, await jsonBody(c, { empty: {} }), "body");
     return c.json(await createOrg({ deps, actor: actorOf(c), name: body.name, key: body.key, ip: ip(c) }));
   });
   both(app, "get", "/org", async (c) => {
@@ -78,7 +78,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const orgId = idParam(c, "org_id");
     const body = parse(
       z.object({ name: z.string().min(1).max(200).optional(), key: z.string().optional() }),
-      await jsonBody(c),
+      await jsonBody(c, { empty: {} }),
       "body",
     );
     return c.json(await updateOrg({ deps, actor: actorOf(c), orgId, ...body, ip: ip(c) }));
@@ -99,7 +99,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     display_name: z.string().max(200).nullish(),
   });
   both(app, "post", "/user", async (c) => {
-    const b = parse(UserBody, await jsonBody(c), "body");
+    const b = parse(UserBody, await jsonBody(c, { empty: {} }), "body");
     const r = await addOrgUser({
       deps,
       actor: actorOf(c),
@@ -131,7 +131,11 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
 
   // Application admins.
   both(app, "post", "/appuser", async (c) => {
-    const b = parse(z.object({ user_email: z.string().min(3).max(320) }), await jsonBody(c), "body");
+    const b = parse(
+      z.object({ user_email: z.string().min(3).max(320) }),
+      await jsonBody(c, { empty: {} }),
+      "body",
+    );
     return c.json(await addAppAdmin({ deps, actor: actorOf(c), email: b.user_email, ip: ip(c) }));
   });
   both(app, "get", "/appuser", async (c) => c.json(await listAppAdmins({ deps, actor: actorOf(c) })));
@@ -160,7 +164,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
       .nullish(),
   });
   both(app, "post", "/token", async (c) => {
-    const b = parse(TokenBody, await jsonBody(c), "body");
+    const b = parse(TokenBody, await jsonBody(c, { empty: {} }), "body");
     const actor = actorOf(c);
     // CONTRACT: creating tokens is for org admins (members get theirs from an admin).
     requireRole(actor, b.org_id, "admin");
@@ -207,7 +211,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const userKind = PERMISSION_TABLES[kind].owner === "user_id";
     const orgOf = async (c: Context) => (userKind ? await orgIdOf(c) : null);
     both(app, "post", `/${kind}`, async (c) => {
-      const b = parse(PermBody, await jsonBody(c), "body");
+      const b = parse(PermBody, await jsonBody(c, { empty: {} }), "body");
       const row = await createPermission({
         deps,
         actor: actorOf(c),

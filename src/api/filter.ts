@@ -7,7 +7,7 @@ import { FILTER_MAX_LIMIT, filterEntities } from "../catalog/filter.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { invalid, parse } from "./parse.ts";
+import { jsonBody, parse } from "../http/validate.ts";
 
 const Body = z.object({
   filter: z.string().max(10_000),
@@ -28,13 +28,7 @@ export function filterRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/filter", async (c) => {
     const actor = actorOf(c);
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw invalid([{ loc: ["body"], msg: "body must be JSON", type: "json_invalid" }]);
-    }
-    const b = parse(Body, raw, "body");
+    const b = parse(Body, await jsonBody(c), "body");
     const query = parse(Paging, c.req.query(), "query");
     const tags = [...(b.tags ?? []), ...(b.tag ? [b.tag] : [])];
     const result = await filterEntities({

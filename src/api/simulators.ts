@@ -9,9 +9,9 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
+import { idParam, jsonBody, parse } from "../http/validate.ts";
 import { type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import type { ModelState } from "../simulator/model/types.ts";
@@ -96,51 +96,15 @@ const ActivityQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-function unprocessable(where: "body" | "query" | "path", issues: z.core.$ZodIssue[]): AppError {
-  return new AppError(
-    "invalid",
-    "invalid request",
-    issues.map((i) => ({
-      loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-      msg: i.message,
-      type: i.code,
-    })),
-  );
-}
-
 async function body<T extends z.ZodType>(c: Context, schema: T, optional = false): Promise<z.output<T>> {
-  let raw: unknown;
-  const text = await c.req.text();
-  if (text.trim() === "" && optional) raw = undefined;
-  else {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new AppError("invalid", "invalid request", [
-        { loc: ["body"], msg: "body must be JSON", type: "json_invalid" },
-      ]);
-    }
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw unprocessable("body", r.error.issues);
-  return r.data;
+  return parse(schema, await jsonBody(c, optional ? { empty: undefined } : {}), "body") as z.output<T>;
 }
 
 function query<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
-  const r = schema.safeParse(c.req.query());
-  if (!r.success) throw unprocessable("query", r.error.issues);
-  return r.data;
+  return parse(schema, c.req.query(), "query") as z.output<T>;
 }
 
-function idOf(c: Context): number {
-  const raw = c.req.param("id") ?? "";
-  const id = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(id) || id < 1)
-    throw new AppError("invalid", "invalid request", [
-      { loc: ["path", "id"], msg: "must be a positive integer", type: "int_parsing" },
-    ]);
-  return id;
-}
+const idOf = (c: Context): number => idParam(c, "id");
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 

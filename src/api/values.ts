@@ -4,13 +4,13 @@
 // (timestamps out as `YYYY-MM-DDTHH:MM:SS.sssZ`). The bulk body is checked by hand rather than by
 // zod: it is the hot path (up to 100,000 values per request).
 
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
+import { invalid, jsonBody, parse } from "../http/validate.ts";
 import {
   AGGREGATIONS,
   readCurrentValues,
@@ -24,30 +24,6 @@ import { parseTimestamp } from "../ingest/timestamps.ts";
 import { type FieldError, type ValueInput, writeValues } from "../ingest/write.ts";
 
 type Loc = (string | number)[];
-
-const invalid = (detail: FieldError[]) => new AppError("invalid", "invalid request", detail);
-
-function zodErrors(where: string, issues: z.core.$ZodIssue[]): FieldError[] {
-  return issues.map((i) => ({
-    loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    msg: i.message,
-    type: i.code,
-  }));
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw invalid([{ loc: ["body"], msg: "body must be JSON", type: "json_invalid" }]);
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw invalid(zodErrors(where, r.error.issues));
-  return r.data;
-}
 
 const Timestamp = z.string().transform((s, ctx) => {
   const d = parseTimestamp(s);
@@ -86,13 +62,13 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
   const bad = (field: string, msg: string, type: string) => errors.push({ loc: [...at, field], msg, type });
   const entity_id = asInt(r.entity_id);
   if (entity_id === undefined)
-    bad("entity_id", "must be an integer", r.entity_id == null ? "missing" : "int_parsing");
+    bad("entity_id", "must be an integer", r.entity_id == null ? "value_error.missing" : "int_parsing");
   const ts = asTime(r.ts);
   if (!ts)
     bad(
       "ts",
       r.ts == null ? "field required" : "invalid timestamp",
-      r.ts == null ? "missing" : "datetime_parsing",
+      r.ts == null ? "value_error.missing" : "datetime_parsing",
     );
   const v: ValueInput = { entity_id: entity_id ?? 0, ts: ts ?? new Date(Number.NaN) };
   if (r.value_n != null) {

@@ -1,7 +1,19 @@
-// Request validation at the edge: a hook for `@hono/zod-validator` answering invalid input the way
-// the original FastAPI service did, 422 `{"detail": [{loc, msg, type}]}`, with `loc` starting at
-// "body", "query", "path" or "header". Use: `zValidator("json", schema, validationHook)`.
+// Request validation at the edge, the one place 422 answers are made: FastAPI's
+// `{"detail": [{loc, msg, type}]}` (CONTRACT.md), with `loc` starting at "body", "query", "path" or
+// "header" and zod issues spelled as the original (pydantic v1) did: `value_error.missing` for an
+// absent field, `value_error.<zod code>` otherwise. Routes throw `invalid(...)` (an AppError) and
+// the error edge (http/errors.ts) renders it; `validationHook` does the same for
+// `zValidator("json", schema, validationHook)`.
 import type { Context, ValidationTargets } from "hono";
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+
+/** One problem with one field, in FastAPI's 422 shape. */
+export interface FieldError {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
 
 const LOC_ROOT: Record<string, string> = {
   json: "body",
@@ -18,11 +30,15 @@ interface Issue {
   code?: string;
 }
 
+/** The 422 error listing `detail`. */
+export const invalid = (detail: FieldError[], message = "invalid request") =>
+  new AppError("invalid", message, detail);
+
 /** One FastAPI-style error entry per zod issue. */
 export function validationDetail(
   target: keyof ValidationTargets | string,
   issues: readonly Issue[],
-): Array<{ loc: Array<string | number>; msg: string; type: string }> {
+): FieldError[] {
   const root = LOC_ROOT[target] ?? String(target);
   return issues.map((i) => {
     const missing = i.code === "invalid_type" && /received undefined/.test(i.message);
@@ -34,12 +50,41 @@ export function validationDetail(
   });
 }
 
-/** The `@hono/zod-validator` hook: 422 with the detail list when validation failed. */
+/** @throws AppError invalid listing every problem under `where` (`body`, `query`, `path`). */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(validationDetail(where, r.error.issues));
+  return r.data;
+}
+
+/**
+ * The JSON body. A blank body is `opts.empty` when that option is given, else a 422 like any
+ * body that is not JSON. @throws AppError invalid
+ */
+export async function jsonBody(c: Context, opts: { empty?: unknown } = {}): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim() && "empty" in opts) return opts.empty;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid([{ loc: ["body"], msg: "body must be JSON", type: "json_invalid" }]);
+  }
+}
+
+/** A positive int4 path parameter. @throws AppError invalid */
+export function idParam(c: Context, name: string): number {
+  const raw = c.req.param(name) ?? "";
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
+    throw invalid([{ loc: ["path", name], msg: "must be a positive integer", type: "int_parsing" }]);
+  return Number(raw);
+}
+
+/** The `@hono/zod-validator` hook: a 422 (through the error edge) when validation failed. */
 export function validationHook(
   result: { success: boolean; error?: unknown; target: keyof ValidationTargets },
-  c: Context,
-): Response | undefined {
+  _c: Context,
+): undefined {
   if (result.success) return undefined;
   const issues = (result.error as { issues?: Issue[] } | undefined)?.issues ?? [];
-  return c.json({ detail: validationDetail(result.target, issues) }, 422);
+  throw invalid(validationDetail(result.target, issues));
 }
