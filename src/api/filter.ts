@@ -1,6 +1,6 @@
 // POST /filter: the original filter endpoint. Parses the body, calls `filterEntities`, replies
 // with the list as is. 400 `{"detail": "line:col message"}` on a filter syntax error; 422 in the
-// shape of every other route (api/parse.ts, http/validate.ts) on a malformed body or query.
+// shape of every other route (http/validate.ts) on a malformed body or query.
 import { Hono } from "hono";
 import { z } from "zod";
 import { FILTER_MAX_LIMIT, filterEntities } from "../catalog/filter.ts";

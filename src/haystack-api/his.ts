@@ -110,7 +110,7 @@ export async function hisRead(opts: {
   let start: HDateTime;
   let end: HDateTime;
   try {
-    ({ start, end } = parseHisRange(opts.range, first.iana, opts.nowMs ?? Date.now()));
+    ({ start, end } = parseHisRange(opts.range, first.iana, opts.nowMs ?? deps.clock.now().getTime()));
   } catch (e) {
     if (e instanceof HisRangeError) throw new AppError("invalid", e.message);
     throw e;

@@ -128,7 +128,7 @@ function about(ctx: OpContext): Grid {
       haystackVersion: "4.0",
       tz: "UTC",
       serverName: "haystack-sim",
-      serverTime: HDateTime.fromInstant(Date.now(), "UTC"),
+      serverTime: HDateTime.fromInstant(ctx.deps.clock.now().getTime(), "UTC"),
       serverBootTime: HDateTime.fromInstant(BOOT, "UTC"),
       productName: "haystack-sim",
       productUri: new Uri("https://project-haystack.org/"),

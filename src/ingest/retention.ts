@@ -50,7 +50,7 @@ export async function applyValuePolicies(
  * table in one transaction with its outbox record. Does nothing when RETAIN_DAYS is unset or the
  * primary runs TimescaleDB (its retention policy drops whole chunks instead). Returns rows deleted.
  */
-export async function deleteExpiredValues(deps: ServiceDeps, now = new Date()): Promise<number> {
+export async function deleteExpiredValues(deps: ServiceDeps, now = deps.clock.now()): Promise<number> {
   const days = deps.config.retainDays;
   if (!days) return 0;
   const primary = deps.dbs.primary;

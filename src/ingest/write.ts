@@ -156,7 +156,7 @@ export async function writeValues(opts: {
   requireRole(actor, orgId, "member");
   if (values.length > deps.config.bulkMaxValues)
     throw new AppError("too_large", `at most ${deps.config.bulkMaxValues} values per request`);
-  const errors = validateValues(values, Date.now(), opts.errorPrefix);
+  const errors = validateValues(values, deps.clock.now().getTime(), opts.errorPrefix);
   if (errors.length > 0) throw new AppError("invalid", "invalid values", errors);
 
   const primary = deps.dbs.primary;

@@ -104,7 +104,7 @@ export async function pointWrite(opts: {
     const ms = d instanceof HNum ? DURATION_MS[d.unit ?? ""] : undefined;
     if (!(d instanceof HNum) || ms === undefined || !(d.val > 0))
       throw new AppError("invalid", "duration must be a positive Number with a time unit (s, min, h)");
-    expiresAt = new Date(Date.now() + d.val * ms);
+    expiresAt = new Date(deps.clock.now().getTime() + d.val * ms);
   }
   const who = (opts.who ?? actor.email ?? `user ${actor.userId ?? "system"}`).slice(0, 200);
   if (val === null) {
