@@ -158,7 +158,7 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
     const path = c.req.path;
     if (isPublic(method, path)) {
       if (!SAFE.has(method) && crossSite(c, deps.config.publicUrl))
-        return c.json({ detail: "cross-site request refused" }, 403);
+        throw new AppError("forbidden", "cross-site request refused");
       return next();
     }
     const haystack = path.startsWith(HAYSTACK_PREFIX);
@@ -183,9 +183,9 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
       return unauthorized(c, cookie ? "session expired; sign in again" : "not authenticated");
     }
     if (!SAFE.has(method)) {
-      if (crossSite(c, deps.config.publicUrl)) return c.json({ detail: "cross-site request refused" }, 403);
+      if (crossSite(c, deps.config.publicUrl)) throw new AppError("forbidden", "cross-site request refused");
       if (!(await checkCsrfToken(deps, s.sessionId, await csrfTokenOfRequest(c))))
-        return c.json({ detail: "missing or invalid CSRF token" }, 403);
+        throw new AppError("forbidden", "missing or invalid CSRF token");
     }
     c.set("actor", s.actor);
     c.set("authVia", "cookie");

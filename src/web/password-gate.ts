@@ -3,6 +3,7 @@
 // password page, not only the first one after sign-in. The REST and Haystack APIs are unaffected.
 import type { MiddlewareHandler } from "hono";
 import { mustChangePassword } from "../access/users.ts";
+import { AppError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { isPagePath } from "./errors.tsx";
 
@@ -19,6 +20,6 @@ export function passwordGate(deps: AppDeps): MiddlewareHandler<AppEnv> {
       return c.body(null, 204);
     }
     if (c.req.method === "GET" && c.req.path !== "/events") return c.redirect("/password", 303);
-    return c.json({ detail: "change your password first" }, 403);
+    throw new AppError("forbidden", "change your password first");
   };
 }
