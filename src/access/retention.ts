@@ -1,7 +1,7 @@
 // Retention of access records: audit rows older than 90 days, and sessions (browser sessions and
 // access tokens) that ended more than a day ago. A daily cron job (`access.retention`) on the
 // primary; these tables are never replicated, so nothing goes to the outbox.
-import { Cron } from "croner";
+import { cronService } from "../cron.ts";
 import type { ServiceDeps } from "../deps.ts";
 
 export const AUDIT_RETENTION_DAYS = 90;
@@ -26,29 +26,14 @@ export async function pruneAccessRecords(
 
 /** The daily job, as a background service of the server. */
 export function accessRetentionService(deps: ServiceDeps) {
-  let job: Cron | undefined;
-  return {
+  return cronService({
     name: "access.retention",
-    start: () => {
-      job = new Cron(
-        "41 3 * * *",
-        {
-          name: "access.retention",
-          protect: true,
-          timezone: "UTC",
-          catch: (e) =>
-            deps.log.warn("access retention failed; retried tomorrow", {
-              error: e instanceof Error ? e.message : String(e),
-            }),
-        },
-        async () => {
-          const n = await pruneAccessRecords(deps);
-          if (n.audit || n.sessions) deps.log.info("access records pruned", n);
-        },
-      );
+    pattern: "41 3 * * *",
+    log: deps.log,
+    failure: "access retention failed; retried tomorrow",
+    run: async () => {
+      const n = await pruneAccessRecords(deps);
+      if (n.audit || n.sessions) deps.log.info("access records pruned", n);
     },
-    stop: () => {
-      job?.stop();
-    },
-  };
+  });
 }

@@ -1,11 +1,12 @@
 // Retention and compression of value history. On TimescaleDB, `core.hs_value_policies` installs
 // per-table policies (compression after TIMESCALE_COMPRESS_AFTER days, chunks dropped after
 // RETAIN_DAYS) in every database; TimescaleDB's own jobs apply them. Elsewhere (plain PostgreSQL,
-// PGlite) a daily cron job (`retention.values`) deletes history older than RETAIN_DAYS from the
+// PGlite) a daily cron job (`ingest.retention`) deletes history older than RETAIN_DAYS from the
 // primary and records the deletion in the outbox, so secondaries delete the same rows. Current
 // values are kept: they are each point's latest value, whatever its age.
-import { Cron } from "croner";
+
 import { orgValueTables } from "../access/orgs.ts";
+import { cronService } from "../cron.ts";
 import type { Database } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { valueTables } from "./columns.ts";
@@ -74,8 +75,6 @@ export async function deleteExpiredValues(deps: ServiceDeps, now = deps.clock.no
 
 /** The daily retention job and the policy set-up, as a background service of the server. */
 export function retentionService(deps: ServiceDeps) {
-  let job: Cron | undefined;
-  let running: Promise<void> = Promise.resolve();
   const run = async () => {
     for (const db of [deps.dbs.primary, ...deps.dbs.secondaries]) {
       try {
@@ -90,41 +89,13 @@ export function retentionService(deps: ServiceDeps) {
     const n = await deleteExpiredValues(deps);
     if (n > 0) deps.log.info("expired values deleted", { rows: n, retainDays: deps.config.retainDays });
   };
-  return {
-    name: "retention.values",
-    /** Runs the job now (what the schedule does once a day). */
-    runOnce: (): Promise<void> => {
-      running = run();
-      return running;
-    },
-    start: () => {
-      job = new Cron(
-        "17 3 * * *",
-        {
-          name: "retention.values",
-          protect: true,
-          timezone: "UTC",
-          catch: (e) =>
-            deps.log.warn("retention job failed; retried tomorrow", {
-              error: e instanceof Error ? e.message : String(e),
-            }),
-        },
-        async () => {
-          const p = run();
-          running = p;
-          await p;
-        },
-      );
-      // Policies (and a first cleanup) at start, in the background: start-up does not wait.
-      running = run().catch((e) =>
-        deps.log.warn("retention at start failed; retried by the daily job", {
-          error: e instanceof Error ? e.message : String(e),
-        }),
-      );
-    },
-    stop: async () => {
-      job?.stop();
-      await running.catch(() => {});
-    },
-  };
+  return cronService({
+    name: "ingest.retention",
+    pattern: "17 3 * * *",
+    log: deps.log,
+    failure: "retention job failed; retried tomorrow",
+    // Policies (and a first cleanup) at start, in the background: start-up does not wait.
+    atStart: "retention at start failed; retried by the daily job",
+    run,
+  });
 }

@@ -5,7 +5,8 @@
  * missing interval since the checkpoint in bounded chunks. Planning (`plan.ts`) and chunk generation
  * (`chunk.ts`) are pure; the registry of the process's runtime is `runtime-registry.ts`.
  */
-import { Cron, scheduledJobs } from "croner";
+import type { Cron } from "croner";
+import { scheduleJob as cronJob } from "../cron.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { activityLogOf } from "./activity.ts";
 import { alignDown } from "./model/time.ts";
@@ -103,18 +104,11 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
 
   const scheduleJob = (r: Runner) => {
     if (!schedule || r.job || stopped) return;
-    const name = `simulator.tick:${r.id}`;
-    r.job = new Cron(
+    r.job = cronJob(
+      `simulator.tick:${r.id}`,
       cronPattern(r.config.intervalMinutes),
-      {
-        name: scheduledJobs.some((j) => j.name === name) ? undefined : name,
-        timezone: "UTC",
-        protect: true,
-        catch: (e: unknown) => deps.log.error("simulator tick failed", { simulator: r.id, error: e }),
-      },
-      async () => {
-        await tick(r.id);
-      },
+      (e) => deps.log.error("simulator tick failed", { simulator: r.id, error: e }),
+      () => tick(r.id),
     );
   };
 
@@ -228,16 +222,10 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
     async start() {
       stopped = false;
       if (schedule) {
-        supervisor = new Cron(
+        supervisor = cronJob(
+          "simulator.supervise",
           "*/30 * * * * *",
-          {
-            name: scheduledJobs.some((j) => j.name === "simulator.supervise")
-              ? undefined
-              : "simulator.supervise",
-            timezone: "UTC",
-            protect: true,
-            catch: (e: unknown) => deps.log.error("simulator supervision failed", { error: e }),
-          },
+          (e) => deps.log.error("simulator supervision failed", { error: e }),
           () => supervise(),
         );
       }
