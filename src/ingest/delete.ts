@@ -8,7 +8,7 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { valueTables } from "./columns.ts";
-import { primaryFailure } from "./write.ts";
+import { guarded } from "./write.ts";
 
 /** What a `values_delete` change carries (see `replicate.ts`). */
 export interface ValuesDelete {
@@ -71,12 +71,7 @@ export async function deleteValues(opts: {
     throw new AppError("invalid", "entity ids must be positive integers");
   if (entityIds.length === 0) return { deleted: 0 };
   const primary = deps.dbs.primary;
-  let org: Awaited<ReturnType<typeof resolveOrgAndEntities>>;
-  try {
-    org = await resolveOrgAndEntities(primary, actor, orgId, entityIds);
-  } catch (e) {
-    throw primaryFailure(deps, e);
-  }
+  const org = await guarded(deps, () => resolveOrgAndEntities(primary, actor, orgId, entityIds));
   if (org.hidden.length > 0)
     throw new AppError("forbidden", `not allowed to delete values of entities: ${org.hidden.join(", ")}`);
   const change: ValuesDelete = {
@@ -85,16 +80,13 @@ export async function deleteValues(opts: {
     from: opts.from?.toISOString(),
     to: opts.to?.toISOString(),
   };
-  let deleted: number;
-  try {
-    deleted = await primary.transaction(async (tx) => {
+  const deleted = await guarded(deps, () =>
+    primary.transaction(async (tx) => {
       const n = await applyValuesDelete(tx, change);
       await deps.replicator.record(tx, { op: "values_delete", ...change });
       return n;
-    });
-  } catch (e) {
-    throw primaryFailure(deps, e);
-  }
+    }),
+  );
   deps.replicator.kick();
   return { deleted };
 }

@@ -13,7 +13,7 @@ import { FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
 import { utcTimestampText } from "../haystack/index.ts";
 import { slot } from "../runtime.ts";
 import { valueTables } from "./columns.ts";
-import { primaryFailure } from "./write.ts";
+import { guarded } from "./write.ts";
 
 /** A stored value as the API returns it (`ValueBase`). */
 export interface ValueRow {
@@ -28,14 +28,6 @@ export interface ValueRow {
 }
 
 const COLS = "ts, entity_id, value_n, value_b, value_s, value_ts, value_dict, status";
-
-async function guarded<T>(deps: ServiceDeps, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw primaryFailure(deps, e);
-  }
-}
 
 /** The org's tables after checking that every id is visible to the actor there. */
 async function tablesFor(deps: ServiceDeps, actor: Actor, orgId: number, ids: readonly number[]) {

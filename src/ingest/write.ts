@@ -132,6 +132,15 @@ export function primaryFailure(deps: Pick<ServiceDeps, "log">, e: unknown): AppE
   return new AppError("unavailable", reason);
 }
 
+/** Runs `fn` on the primary; a failure is answered as `primaryFailure` does. */
+export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw primaryFailure(deps, e);
+  }
+}
+
 /**
  * Writes a batch of values for one org: validated whole before anything is written, duplicates
  * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history,
@@ -160,33 +169,28 @@ export async function writeValues(opts: {
   if (errors.length > 0) throw new AppError("invalid", "invalid values", errors);
 
   const primary = deps.dbs.primary;
-  let org: Awaited<ReturnType<typeof resolveOrgAndEntities>>;
-  try {
-    org = await resolveOrgAndEntities(
+  const org = await guarded(deps, () =>
+    resolveOrgAndEntities(
       primary,
       actor,
       orgId,
       values.map((v) => v.entity_id),
-    );
-  } catch (e) {
-    throw primaryFailure(deps, e);
-  }
+    ),
+  );
   if (org.hidden.length > 0)
     throw new AppError("forbidden", `not allowed to write to entities: ${org.hidden.join(", ")}`);
   if (values.length === 0 && !opts.inTransaction) return { written: 0 };
 
   const tables = valueTables(org.valueTable);
   const cols = dedupeToColumns(values);
-  try {
-    await primary.transaction(async (tx) => {
+  await guarded(deps, () =>
+    primary.transaction(async (tx) => {
       await upsertValues(tx, tables, cols);
       if (cols.entity_id.length > 0)
         await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
       if (opts.inTransaction) await opts.inTransaction(tx);
-    });
-  } catch (e) {
-    throw primaryFailure(deps, e);
-  }
+    }),
+  );
   deps.replicator.kick();
   return { written: cols.entity_id.length };
 }
