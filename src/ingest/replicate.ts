@@ -10,7 +10,7 @@ import { migrate } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
 import { upsertValues, type ValueColumns, valueTables } from "./columns.ts";
 import { applyValuesDelete, type ValuesDelete } from "./delete.ts";
-import { seedSecondary } from "./seed.ts";
+import { columnsOf, seedSecondary } from "./seed.ts";
 
 /** A change as stored in the outbox (JSON). */
 export type Change =
@@ -236,16 +236,10 @@ export function createReplicator(opts: {
       columns.set(target, cache);
     }
     // Runs inside the secondary's transaction: PGlite allows no other query meanwhile.
-    const columnsOf = (tx: Sql) => async (table: string) => {
+    const cachedColumns = (tx: Sql) => async (table: string) => {
       const known = cache.get(table);
       if (known) return known;
-      const [schema, name] = table.replaceAll('"', "").split(".") as [string, string];
-      const cols = (
-        await tx.query<{ c: string }>(
-          "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
-          [schema, name],
-        )
-      ).map((r) => r.c);
+      const cols = await columnsOf(tx, table);
       cache.set(table, cols);
       return cols;
     };
@@ -259,7 +253,7 @@ export function createReplicator(opts: {
       await db.transaction(async (tx) => {
         for (const row of batch) {
           const change = typeof row.change === "string" ? (JSON.parse(row.change) as Change) : row.change;
-          await applyChange(tx, change, columnsOf(tx));
+          await applyChange(tx, change, cachedColumns(tx));
         }
       });
       const last = batch[batch.length - 1]!.id;

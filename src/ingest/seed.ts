@@ -94,7 +94,8 @@ async function steps(
   return out;
 }
 
-async function columnsOf(db: Sql, table: string): Promise<string[]> {
+/** The columns of a table (`schema.name`, quotes allowed) in order; none when it does not exist. */
+export async function columnsOf(db: Sql, table: string): Promise<string[]> {
   const [schema, name] = table.replaceAll('"', "").split(".") as [string, string];
   return (
     await db.query<{ c: string }>(
