@@ -20,6 +20,18 @@ export interface ValueColumns {
   status: (string | null)[];
 }
 
+/** Every column of a value row, in table order. */
+const VALUE_COLUMNS = [
+  "entity_id",
+  "ts",
+  "value_n",
+  "value_b",
+  "value_s",
+  "value_ts",
+  "value_dict",
+  "status",
+] as const satisfies readonly (keyof ValueColumns)[];
+
 export interface ValueTables {
   /** Quoted, schema-qualified history table, e.g. `core."values_acme"`. */
   hist: string;
@@ -65,30 +77,55 @@ export function sliceColumns(c: ValueColumns, from: number, to: number): ValueCo
   };
 }
 
-/** The newest row of each entity (the candidates for the current table). */
-export function newestPerEntity(c: ValueColumns): ValueColumns {
-  const best = new Map<number, number>();
-  for (let i = 0; i < c.entity_id.length; i++) {
-    const e = c.entity_id[i]!;
-    const j = best.get(e);
-    if (j === undefined || c.ts[i]! >= c.ts[j]!) best.set(e, i);
+/** True when the rows are in (entity_id, ts) order. */
+export function isSorted(c: ValueColumns): boolean {
+  for (let i = 1; i < c.entity_id.length; i++) {
+    const d = c.entity_id[i]! - c.entity_id[i - 1]!;
+    if (d < 0 || (d === 0 && c.ts[i]! < c.ts[i - 1]!)) return false;
   }
+  return true;
+}
+
+/** The rows at `order`, in that order. */
+function pick(c: ValueColumns, order: readonly number[]): ValueColumns {
   const out = emptyColumns();
-  for (const i of best.values()) {
-    out.entity_id.push(c.entity_id[i]!);
-    out.ts.push(c.ts[i]!);
-    out.value_n.push(c.value_n[i]!);
-    out.value_b.push(c.value_b[i]!);
-    out.value_s.push(c.value_s[i]!);
-    out.value_ts.push(c.value_ts[i]!);
-    out.value_dict.push(c.value_dict[i]!);
-    out.status.push(c.status[i]!);
+  for (const k of VALUE_COLUMNS) {
+    const from = c[k] as unknown[];
+    (out[k] as unknown[]) = order.map((i) => from[i]);
   }
   return out;
 }
 
-const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+/**
+ * The batch in (entity_id, ts) order (stable, so equal keys keep their order): the one lock order
+ * of every multi-row write. Two writers that lock rows in the same global order cannot deadlock.
+ * Returns `c` itself when it is already in order.
+ */
+export function sortColumns(c: ValueColumns): ValueColumns {
+  if (isSorted(c)) return c;
+  const order = Array.from(c.entity_id, (_, i) => i);
+  order.sort((i, j) => {
+    const d = c.entity_id[i]! - c.entity_id[j]!;
+    if (d !== 0) return d;
+    const a = c.ts[i]!;
+    const b = c.ts[j]!;
+    return a < b ? -1 : a > b ? 1 : i - j;
+  });
+  return pick(c, order);
+}
 
+/**
+ * The newest row of each entity (the candidates for the current table), in entity order. `c` must
+ * be in (entity_id, ts) order (`sortColumns`): the newest row of an entity is the last of its run.
+ */
+export function newestPerEntity(c: ValueColumns): ValueColumns {
+  const order: number[] = [];
+  const n = c.entity_id.length;
+  for (let i = 0; i < n; i++) if (i === n - 1 || c.entity_id[i + 1] !== c.entity_id[i]) order.push(i);
+  return order.length === n ? c : pick(c, order);
+}
+
+const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 /** A PostgreSQL array literal of plain scalars (numbers, booleans) with NULLs. */
 function plainLiteral(xs: readonly (number | boolean | null)[]): string {
   let out = "{";
@@ -149,12 +186,15 @@ export const STATEMENT_ROWS = 20_000;
  * Upserts a batch into the history table (last write of a key wins) and moves each entity's
  * current row forward (never backwards: a row older than the stored one is ignored; an equal
  * timestamp overwrites, so current agrees with history). The batch must hold no duplicate
- * (entity_id, ts) (PostgreSQL refuses to update a row twice in one statement). Runs inside the
- * caller's transaction; large batches are split into several statements of the same transaction.
+ * (entity_id, ts) (PostgreSQL refuses to update a row twice in one statement). Rows are written
+ * in (entity_id, ts) order, history before current, whatever order the batch lists them in: every
+ * writer takes its row locks in that one order, so concurrent writers never deadlock. Runs inside
+ * the caller's transaction; large batches are split into several statements of it.
  */
-export async function upsertValues(tx: Sql, t: ValueTables, c: ValueColumns): Promise<void> {
-  const n = columnsLength(c);
+export async function upsertValues(tx: Sql, t: ValueTables, batch: ValueColumns): Promise<void> {
+  const n = columnsLength(batch);
   if (n === 0) return;
+  const c = sortColumns(batch);
   for (let from = 0; from < n; from += STATEMENT_ROWS) {
     const part = n <= STATEMENT_ROWS ? c : sliceColumns(c, from, from + STATEMENT_ROWS);
     await tx.query(

@@ -122,7 +122,7 @@ export async function applyChange(tx: Sql, change: Change, columnsOf: (t: string
       const rows = JSON.stringify(change.rows ?? []);
       await tx.query(
         `INSERT INTO ${t.hist} (${cols})
-         SELECT ${cols} FROM jsonb_populate_recordset(NULL::${t.hist}, $1::text::jsonb)
+         SELECT ${cols} FROM jsonb_populate_recordset(NULL::${t.hist}, $1::text::jsonb) ORDER BY entity_id, ts
          ON CONFLICT (entity_id, ts) DO UPDATE SET value_n = EXCLUDED.value_n, value_b = EXCLUDED.value_b,
            value_s = EXCLUDED.value_s, value_ts = EXCLUDED.value_ts, value_dict = EXCLUDED.value_dict,
            status = EXCLUDED.status`,

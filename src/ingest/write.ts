@@ -87,17 +87,27 @@ export function validateValues(
   return errors;
 }
 
-/** Last-wins dedupe of (entity_id, ts), into columns. */
+/**
+ * The batch as columns in (entity_id, ts) order (the lock order of every write), duplicates of
+ * (entity_id, ts) resolved last-wins (PostgreSQL refuses to update one row twice in a statement).
+ */
 export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
-  const last = new Map<string, number>();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    last.set(`${v.entity_id}@${v.ts.getTime()}`, i);
+  const n = values.length;
+  const ms = values.map((v) => v.ts.getTime());
+  const order = Array.from(values, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    const d = values[i]!.entity_id - values[i - 1]!.entity_id;
+    sorted = d > 0 || (d === 0 && ms[i]! > ms[i - 1]!);
   }
+  // Stable on equal keys, so the last of a run is the last one sent.
+  if (!sorted) order.sort((i, j) => values[i]!.entity_id - values[j]!.entity_id || ms[i]! - ms[j]! || i - j);
   const c = emptyColumns();
-  const keep = last.size === values.length ? null : new Set(last.values());
-  for (let i = 0; i < values.length; i++) {
-    if (keep && !keep.has(i)) continue;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const next = order[k + 1];
+    if (next !== undefined && values[next]!.entity_id === values[i]!.entity_id && ms[next] === ms[i])
+      continue;
     const v = values[i]!;
     c.entity_id.push(v.entity_id);
     c.ts.push(v.ts.toISOString());
@@ -132,12 +142,34 @@ export function primaryFailure(deps: Pick<ServiceDeps, "log">, e: unknown): AppE
   return new AppError("unavailable", reason);
 }
 
-/** Runs `fn` on the primary; a failure is answered as `primaryFailure` does. */
+/** SQLSTATEs after which running the same transaction again is the answer: deadlock, serialization. */
+const RETRYABLE = /^(40P01|40001)$/;
+/** Attempts of one transaction before its failure is answered (the first try included). */
+export const PRIMARY_ATTEMPTS = 5;
+
+/** True for a deadlock or serialization failure: the transaction was rolled back and can rerun. */
+export function isRetryable(e: unknown): boolean {
+  return e instanceof Error && RETRYABLE.test(String((e as { code?: unknown }).code ?? ""));
+}
+
+/**
+ * Runs `fn` on the primary. A deadlock or serialization failure (PostgreSQL rolled the transaction
+ * back) runs `fn` again, up to PRIMARY_ATTEMPTS times with a short randomised back-off, before
+ * anything is answered: `fn` must be one transaction (or a read). Any other failure, or the last
+ * one, is answered as `primaryFailure` does.
+ */
 export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw primaryFailure(deps, e);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= PRIMARY_ATTEMPTS || !isRetryable(e)) throw primaryFailure(deps, e);
+      deps.log.warn("primary transaction rolled back by a lock conflict; retrying", {
+        attempt,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      await Bun.sleep(5 * 2 ** attempt * (0.5 + Math.random()));
+    }
   }
 }
 
