@@ -14,8 +14,11 @@ export type Row = Record<string, unknown>;
 
 /** Something that runs SQL: a database or an open transaction. */
 export interface Sql {
-  /** One statement with `$1…` parameters; returns its rows. */
-  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * One statement with `$1…` parameters; returns its rows. `prepare` keeps it as a named prepared
+   * statement of the connection (PostgreSQL servers; for hot statements of a fixed text).
+   */
+  query<T = Row>(text: string, params?: readonly unknown[], opts?: { prepare?: boolean }): Promise<T[]>;
   /** Several statements without parameters (migrations, DDL). */
   exec(text: string): Promise<void>;
 }
@@ -93,8 +96,10 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
   });
   const wrap = (s: postgres.Sql | postgres.TransactionSql): Sql => ({
-    query: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+    query: async <T>(text: string, params: readonly unknown[] = [], opts?: { prepare?: boolean }) =>
+      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: opts?.prepare ?? false,
+      })) as unknown as T[],
     exec: async (text: string) => {
       await s.unsafe(text);
     },

@@ -129,6 +129,27 @@ describe.each(ENGINES)("value routes on %s", (engine) => {
     ]);
   });
 
+  test("a rewrite of a key replaces the whole row: fields the new value leaves out become null", async () => {
+    const p = pts[3]!.id;
+    const ts = "2025-03-03T00:00:00.000Z";
+    const write = async (v: Record<string, unknown>) =>
+      (await post("/bulk/value", { org_id: acme.org.id, values: [{ entity_id: p, ts, ...v }] })).status;
+    expect(await write({ value_n: 5, status: "ok" })).toBe(200);
+    expect(await write({ value_s: "auto" })).toBe(200);
+    const row = {
+      ts,
+      entity_id: p,
+      value_n: null,
+      value_b: null,
+      value_s: "auto",
+      value_ts: null,
+      value_dict: null,
+      status: null,
+    };
+    expect((await json(await get(`/value/${p}?org_id=${acme.org.id}&limit=1`)))[0]).toEqual(row);
+    expect((await json(await post("/point/current", { org_id: acme.org.id, points: [p] })))[0]).toEqual(row);
+  });
+
   test.each([
     ["no value field", { ts: T0 }, ["body", "values", 0, "value_n"], "value_error"],
     [
