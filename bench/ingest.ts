@@ -1,6 +1,12 @@
 // Ingest benchmark: values per second through POST /bulk/value over real HTTP (batches of 1,000
-// and 10,000; concurrency 1 and 4; p50/p99 latency) beside a plain COPY of the same rows into the
-// same table, on one throwaway PostgreSQL cluster. Run: `bun bench/ingest.ts [totalValues]`.
+// and 10,000; concurrency 1 and 4), beside a plain COPY of as many rows into the same table,
+// interleaved (COPY, HTTP, COPY, HTTP, …) so drifting machine load hits both alike. Every batch
+// lists its points in its own order (a fresh shuffle) and concurrent pollers write the same points,
+// as real pollers do: the case that deadlocked. Reports errors, p50/p99 latency and the ratio to
+// the COPY of the same round, on a cluster at PostgreSQL's defaults (fsync on) and on one with the
+// test harness's settings (fsync, synchronous_commit, full_page_writes off).
+// Run: `bun bench/ingest.ts [totalValues=100000] [rounds=2]`.
+import { loadavg } from "node:os";
 import type { Writable } from "node:stream";
 import postgres from "postgres";
 import { bearer, seedOrg } from "../test/harness/auth.ts";
@@ -8,43 +14,100 @@ import { startCluster } from "../test/harness/pg.ts";
 import { makePoints } from "../test/ingest/fixtures.ts";
 import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts";
 
-const TOTAL = Number(process.argv[2] ?? 200_000);
+const TOTAL = Number(process.argv[2] ?? 100_000);
+const ROUNDS = Math.max(1, Number(process.argv[3] ?? 2));
 const POINTS = 200;
+const CONFIGS = [
+  { batch: 1_000, concurrency: 1 },
+  { batch: 1_000, concurrency: 4 },
+  { batch: 10_000, concurrency: 1 },
+  { batch: 10_000, concurrency: 4 },
+] as const;
 
-const cluster = await startCluster();
-try {
-  const url = await createBenchDatabase(cluster);
-  const server = await startBenchServer(url);
-  const { org, member } = await seedOrg(server.deps, { key: "bench" });
-  const points = (await makePoints(server.deps, org.id, POINTS, { prefix: "b" })).map((p) => p.id);
-  const headers = { ...bearer(member.token), "content-type": "application/json" };
-  const raw = postgres(url, { max: 1, onnotice: () => {} });
-
-  let epoch = Date.parse("2024-01-01T00:00:00Z");
-  /** `n` fresh values (new timestamps every time), point-major like a poller's batch. */
-  const rows = (n: number) => {
-    const out: { entity_id: number; ts: string; value_n: number }[] = [];
-    for (let i = 0; i < n; i++) {
-      out.push({
-        entity_id: points[i % POINTS]!,
-        ts: new Date(epoch).toISOString(),
-        value_n: ((i * 7919) % 1000) / 10,
-      });
-      if (i % POINTS === POINTS - 1) epoch += 60_000;
-    }
-    epoch += 60_000;
-    return out;
+/** xorshift32: the same shuffles every run. */
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
   };
+}
 
-  const results: string[][] = [];
-  for (const batch of [1_000, 10_000]) {
-    for (const concurrency of [1, 4]) {
-      await raw.unsafe("TRUNCATE core.values_bench, core.values_bench_current");
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+const range = (xs: number[], digits = 0) => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const f = (x: number) => x.toLocaleString("en", { maximumFractionDigits: digits });
+  return lo === hi ? f(lo) : `${f(lo)}–${f(hi)}`;
+};
+
+console.log(`ingest bench: ${TOTAL.toLocaleString("en")} values per run, ${ROUNDS} rounds, load ${load()}`);
+
+for (const settings of ["defaults", "test"] as const) {
+  const cluster = await startCluster({ settings });
+  try {
+    const url = await createBenchDatabase(cluster);
+    const server = await startBenchServer(url);
+    const { org, member } = await seedOrg(server.deps, { key: "bench" });
+    const points = (await makePoints(server.deps, org.id, POINTS, { prefix: "b" })).map((p) => p.id);
+    const headers = { ...bearer(member.token), "content-type": "application/json" };
+    const raw = postgres(url, { max: 1, onnotice: () => {} });
+    const random = rng(42);
+
+    let epoch = Date.parse("2024-01-01T00:00:00Z");
+    /** `n` values at fresh timestamps, point-major, the points in a new random order. */
+    const rows = (n: number) => {
+      const order = [...points];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const steps = Math.ceil(n / POINTS);
+      const out: { entity_id: number; ts: string; value_n: number }[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = Math.floor(i / steps);
+        out.push({
+          entity_id: order[p]!,
+          ts: new Date(epoch + (i % steps) * 60_000).toISOString(),
+          value_n: ((i * 7919) % 1000) / 10,
+        });
+      }
+      epoch += steps * 60_000;
+      return out;
+    };
+    const empty = () => raw.unsafe("TRUNCATE core.values_bench, core.values_bench_current");
+
+    /** COPY of `n` rows (CSV over the wire, like psql's \copy) into the emptied history table. */
+    const copy = async (n: number) => {
+      await empty();
+      const csv = rows(n)
+        .map((r) => `${r.entity_id},${r.ts},${r.value_n}`)
+        .join("\n");
+      const t0 = performance.now();
+      const stream = (await raw
+        .unsafe("COPY core.values_bench (entity_id, ts, value_n) FROM STDIN (FORMAT csv)")
+        .writable()) as Writable;
+      await new Promise<void>((resolve, reject) => {
+        stream.on("error", reject);
+        stream.on("finish", () => resolve());
+        stream.end(csv);
+      });
+      return n / ((performance.now() - t0) / 1000);
+    };
+
+    const http = async (batch: number, concurrency: number) => {
+      await empty();
       const requests = Math.max(concurrency, Math.floor(TOTAL / batch));
       const bodies = Array.from({ length: requests }, () =>
         JSON.stringify({ org_id: org.id, values: rows(batch) }),
       );
       const latencies: number[] = [];
+      const errors = new Map<number, number>();
       let next = 0;
       const start = performance.now();
       await Promise.all(
@@ -53,54 +116,75 @@ try {
             const body = bodies[next++]!;
             const t0 = performance.now();
             const res = await fetch(`${server.url}/bulk/value`, { method: "POST", headers, body });
-            if (res.status !== 200) throw new Error(`bulk/value answered ${res.status}: ${await res.text()}`);
             await res.arrayBuffer();
             latencies.push(performance.now() - t0);
+            if (res.status !== 200) errors.set(res.status, (errors.get(res.status) ?? 0) + 1);
           }
         }),
       );
       const secs = (performance.now() - start) / 1000;
+      return {
+        rate: (requests * batch) / secs,
+        p50: pct(latencies, 50),
+        p99: pct(latencies, 99),
+        errors: [...errors].map(([s, n]) => `${n}×${s}`).join(" ") || "0",
+        requests,
+      };
+    };
+
+    const results: string[][] = [];
+    const copyRates: number[] = [];
+    for (const { batch, concurrency } of CONFIGS) {
+      const rates: number[] = [];
+      const ratios: number[] = [];
+      const p50s: number[] = [];
+      const p99s: number[] = [];
+      const errs: string[] = [];
+      let requests = 0;
+      for (let r = 0; r < ROUNDS; r++) {
+        const c = await copy(TOTAL);
+        const h = await http(batch, concurrency);
+        copyRates.push(c);
+        rates.push(h.rate);
+        ratios.push(h.rate / c);
+        p50s.push(h.p50);
+        p99s.push(h.p99);
+        errs.push(h.errors);
+        requests = h.requests;
+      }
       results.push([
-        `HTTP bulk/value`,
-        String(batch),
+        "HTTP bulk/value",
+        batch.toLocaleString("en"),
         String(concurrency),
-        String(requests * batch),
-        Math.round((requests * batch) / secs).toLocaleString("en"),
-        pct(latencies, 50).toFixed(1),
-        pct(latencies, 99).toFixed(1),
+        String(requests),
+        range(rates),
+        range(p50s, 1),
+        range(p99s, 1),
+        errs.join(" / "),
+        range(ratios, 2),
       ]);
     }
+    results.push([
+      "COPY (history only)",
+      TOTAL.toLocaleString("en"),
+      "1",
+      "1",
+      range(copyRates),
+      "-",
+      "-",
+      "-",
+      "1",
+    ]);
+    console.log(
+      `\nPostgreSQL ${settings === "defaults" ? "at initdb defaults (fsync on)" : "with the test harness's settings (fsync off)"}; load ${load()}`,
+    );
+    printTable(
+      ["path", "batch", "conc", "requests", "values/s", "p50 ms", "p99 ms", "errors", "÷ COPY"],
+      results,
+    );
+    await raw.end();
+    await server.stop();
+  } finally {
+    await cluster.destroy();
   }
-
-  // COPY of the same number of rows (same shape) into the same, emptied history table.
-  await raw.unsafe("TRUNCATE core.values_bench, core.values_bench_current");
-  const n = Math.floor(TOTAL / 10_000) * 10_000;
-  const all = rows(n);
-  const csv = all.map((r) => `${r.entity_id},${r.ts},${r.value_n}`).join("\n");
-  const t0 = performance.now();
-  const stream = (await raw
-    .unsafe("COPY core.values_bench (entity_id, ts, value_n) FROM STDIN (FORMAT csv)")
-    .writable()) as Writable;
-  await new Promise<void>((resolve, reject) => {
-    stream.on("error", reject);
-    stream.on("finish", () => resolve());
-    stream.end(csv);
-  });
-  const copySecs = (performance.now() - t0) / 1000;
-  results.push([
-    "COPY (history only)",
-    String(n),
-    "1",
-    String(n),
-    Math.round(n / copySecs).toLocaleString("en"),
-    "-",
-    "-",
-  ]);
-
-  printTable(["path", "batch", "conc", "values", "values/s", "p50 ms", "p99 ms"], results);
-
-  await raw.end();
-  await server.stop();
-} finally {
-  await cluster.destroy();
 }

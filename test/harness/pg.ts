@@ -77,6 +77,11 @@ export interface ClusterOptions {
   bin?: string;
   /** Extra server options (default: TEST_PG_OPTIONS). */
   options?: string;
+  /**
+   * `"test"` (the default) turns durability off (fsync, synchronous_commit, full_page_writes) for
+   * speed; `"defaults"` keeps initdb's settings, for benches that compare with COPY or another system.
+   */
+  settings?: "test" | "defaults";
 }
 
 /** Starts a new cluster. Takes about 1-2 s. */
@@ -93,11 +98,15 @@ export async function startCluster(o: ClusterOptions = {}): Promise<PgCluster> {
     `-p ${port}`,
     `-k ${dir}`,
     "-c listen_addresses=127.0.0.1",
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
-    "-c max_connections=200",
-    "-c shared_buffers=32MB",
+    ...(o.settings === "defaults"
+      ? []
+      : [
+          "-c fsync=off",
+          "-c synchronous_commit=off",
+          "-c full_page_writes=off",
+          "-c max_connections=200",
+          "-c shared_buffers=32MB",
+        ]),
     o.options ?? process.env.TEST_PG_OPTIONS ?? "",
   ].join(" ");
   let running = false;
