@@ -4,7 +4,7 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { filterEntityIds, parseFilterOrThrow } from "./read.ts";
-import type { EntityTagOut } from "./tag-values.ts";
+import { type EntityTagOut, tagRowHead } from "./tag-values.ts";
 
 /** The tag columns the `/filter` contract answers (`value_ts` as UTC `YYYY-MM-DDTHH:MM:SS.sssZ`). */
 export type FilterTagRow = Pick<
@@ -40,13 +40,7 @@ export type StoredTagRow = Omit<FilterTagRow, "value_ts"> & { value_ts: Date | n
 /** A stored tag row in the wire form (numbers as numbers, timestamps as UTC ISO text). */
 export function tagRowOut(r: StoredTagRow): FilterTagRow {
   return {
-    entity_id: r.entity_id,
-    tag_id: r.tag_id,
-    tag_name: r.tag_name,
-    value_n: r.value_n === null ? null : Number(r.value_n),
-    value_b: r.value_b,
-    value_s: r.value_s,
-    value_ts: r.value_ts === null ? null : new Date(r.value_ts).toISOString(),
+    ...tagRowHead(r),
     value_ref: r.value_ref,
     value_enum: r.value_enum,
   };

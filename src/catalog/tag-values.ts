@@ -179,10 +179,22 @@ type EntityTagRow = Omit<EntityTagOut, "value_ts" | "value_kind"> & {
   value_kind: string | null;
 };
 
-/** Shapes a row selected with `ENTITY_TAG_COLUMNS` (aliases `et`, `td`) for the wire. */
-export function entityTagOut(r: EntityTagRow): EntityTagOut {
+type TagRowHead = Pick<
+  EntityTagOut,
+  "entity_id" | "tag_id" | "tag_name" | "value_n" | "value_b" | "value_s" | "value_ts"
+>;
+
+/**
+ * The leading columns of a stored tag row in the wire form (numbers as numbers, timestamps as UTC
+ * ISO text), shared by the entity tag answers and the `/filter` rows, in their order.
+ */
+export function tagRowHead(
+  r: Omit<TagRowHead, "value_n" | "value_ts"> & {
+    value_n: number | string | null;
+    value_ts: Date | string | null;
+  },
+): TagRowHead {
   return {
-    id: r.id,
     entity_id: r.entity_id,
     tag_id: r.tag_id,
     tag_name: r.tag_name,
@@ -190,6 +202,14 @@ export function entityTagOut(r: EntityTagRow): EntityTagOut {
     value_b: r.value_b,
     value_s: r.value_s,
     value_ts: isoOut(r.value_ts),
+  };
+}
+
+/** Shapes a row selected with `ENTITY_TAG_COLUMNS` (aliases `et`, `td`) for the wire. */
+export function entityTagOut(r: EntityTagRow): EntityTagOut {
+  return {
+    id: r.id,
+    ...tagRowHead(r),
     value_list: r.value_list,
     value_dict: r.value_dict,
     value_ref: r.value_ref,
