@@ -13,6 +13,8 @@ export interface DatabaseHealth {
   status: "healthy" | "unhealthy";
   latency_ms: number | null;
   engine: Engine;
+  /** The TimescaleDB version installed in this database; null without it (or while unreachable). */
+  timescaledb_version: string | null;
   backlog: number;
   /** Secondaries: age in seconds of the oldest change they have not received (0 when none). */
   lag_seconds?: number;
@@ -35,11 +37,18 @@ export interface ReplicaBacklog {
 export type BacklogOf = (key: string) => Promise<number | ReplicaBacklog> | number | ReplicaBacklog;
 
 export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () => 0) {
-  const engines = new Map<string, Engine>();
-  const engineOf = async (db: Database): Promise<Engine> => {
+  const engines = new Map<string, { engine: Engine; version: string | null }>();
+  const engineOf = async (db: Database) => {
     const known = engines.get(db.key);
     if (known) return known;
-    const e = await db.engine();
+    const engine = await db.engine();
+    const [v] =
+      engine === "timescaledb"
+        ? await db.query<{ v: string }>(
+            "SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'",
+          )
+        : [];
+    const e = { engine, version: v?.v ?? null };
     engines.set(db.key, e);
     return e;
   };
@@ -53,9 +62,10 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
         const role = roleOf(db);
         let latency: number | null = null;
         let engine: Engine = db.kind === "pglite" ? "pglite" : "postgresql";
+        let version: string | null = null;
         try {
           latency = Math.round((await db.ping(timeoutMs)) * 100) / 100;
-          engine = await engineOf(db);
+          ({ engine, version } = await engineOf(db));
         } catch {
           latency = null;
         }
@@ -77,6 +87,7 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
           status: latency === null ? "unhealthy" : "healthy",
           latency_ms: latency,
           engine,
+          timescaledb_version: version,
           backlog,
           ...(lag !== undefined ? { lag_seconds: lag } : {}),
         };

@@ -2,6 +2,7 @@
 // hypertables with chunks and compression, value tables with estimated rows and sizes, and the
 // newest current value. For application admins (the caller checks); reports names, never URLs.
 import type { Database, Databases } from "./index.ts";
+import { timescaleStatus } from "./timescale.ts";
 
 export interface HypertableInfo {
   name: string;
@@ -27,6 +28,8 @@ export interface DatabaseInspection {
   engine: string;
   serverVersion: string | null;
   timescaleVersion: string | null;
+  /** Why TimescaleDB is offered by the server but not used here (e.g. not preloaded); else null. */
+  timescaleNote: string | null;
   hypertables: HypertableInfo[];
   valueTables: ValueTableInfo[];
   databaseBytes: number | null;
@@ -48,6 +51,7 @@ async function inspectOne(
     engine: db.kind === "pglite" ? "pglite" : "postgresql",
     serverVersion: null,
     timescaleVersion: null,
+    timescaleNote: null,
     hypertables: [],
     valueTables: [],
     databaseBytes: null,
@@ -62,10 +66,9 @@ async function inspectOne(
     );
     base.serverVersion = v?.v ?? null;
     base.databaseBytes = v?.size === null || v?.size === undefined ? null : Number(v.size);
-    const [ts] = await db.query<{ extversion: string }>(
-      "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'",
-    );
-    base.timescaleVersion = ts?.extversion ?? null;
+    const ts = await timescaleStatus(db, db.kind === "pglite");
+    base.timescaleVersion = ts.installed;
+    base.timescaleNote = ts.note;
     if (base.timescaleVersion) {
       const hts = await db.query<{
         name: string;

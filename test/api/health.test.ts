@@ -37,6 +37,7 @@ describe.each(ENGINES)("operations routes on %s", (engine) => {
               status: z.literal("healthy"),
               latency_ms: z.number().nonnegative(),
               engine: z.enum(["postgresql", "timescaledb", "pglite"]),
+              timescaledb_version: z.string().nullable(),
               backlog: z.literal(0),
               lag_seconds: z.number().nonnegative().optional(),
             })

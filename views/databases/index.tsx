@@ -14,6 +14,8 @@ export interface DatabasePanelProps {
   engine: string;
   serverVersion: string | null;
   timescaleVersion: string | null;
+  /** Why TimescaleDB is offered but not used (e.g. not in shared_preload_libraries). */
+  timescaleNote?: string | null;
   databaseBytes: number | null;
   backlog: number | null;
   hypertables: ReadonlyArray<{
@@ -63,6 +65,7 @@ function Panel(p: { db: DatabasePanelProps }) {
           </>
         ) : null}
       </dl>
+      {d.timescaleNote ? <p class="hint">{d.timescaleNote}</p> : null}
       {d.error ? <p class="error-text">{d.error}</p> : null}
       {d.hypertables.length > 0 ? (
         <>
