@@ -61,12 +61,23 @@ export interface OpenOptions {
   max?: number;
   /** A dump produced by `dumpDataDir` to initialise an empty embedded directory from. */
   seed?: Blob;
+  /** Another embedded build to open instead of the bundled PGlite (the tests' TimescaleDB one). */
+  embedded?: EmbeddedBuild;
 }
+
+/**
+ * Creates a PGlite-compatible instance on `dataDir` (undefined: in memory) with the given data
+ * directory dump and type parsers.
+ */
+export type EmbeddedBuild = (
+  dataDir: string | undefined,
+  opts: { loadDataDir?: Blob; parsers: Record<number, (s: string) => unknown> },
+) => Promise<PGlite>;
 
 /** Opens a database by URL: `postgres://…` or `pglite://<dir>` (`pglite://memory` for in-memory). */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.url.startsWith("pglite://"))
-    return openPglite(opts.key, opts.url.slice("pglite://".length), opts.seed);
+    return openPglite(opts.key, opts.url.slice("pglite://".length), opts.seed, opts.embedded);
   return openPostgres(opts.key, opts.url, opts.max ?? 10);
 }
 
@@ -192,21 +203,25 @@ function embeddedSeed(): Blob | undefined {
   return Bun.embeddedFiles.find((f) => (f as Blob & { name?: string }).name?.startsWith(SEED_NAME));
 }
 
-async function openPglite(key: string, dir: string, seed?: Blob): Promise<Database> {
+async function openPglite(key: string, dir: string, seed?: Blob, build?: EmbeddedBuild): Promise<Database> {
   const memory = dir === "memory" || dir === "";
   let lock: DirLock | undefined;
   if (!memory) lock = lockDirectory(dir);
   let pg: PGlite;
   try {
-    const { pglite, initdb } = await pgliteArtifacts();
     const empty = memory || !(await Bun.file(`${dir}/PG_VERSION`).exists());
-    pg = await PGlite.create(memory ? undefined : dir, {
-      pgliteWasmModule: pglite,
-      initdbWasmModule: initdb,
-      fsBundle: Bun.file(pgliteDataPath),
-      loadDataDir: empty ? (seed ?? embeddedSeed()) : undefined,
-      parsers: { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber },
-    });
+    const parsers = { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber };
+    if (build) pg = await build(memory ? undefined : dir, { loadDataDir: empty ? seed : undefined, parsers });
+    else {
+      const { pglite, initdb } = await pgliteArtifacts();
+      pg = await PGlite.create(memory ? undefined : dir, {
+        pgliteWasmModule: pglite,
+        initdbWasmModule: initdb,
+        fsBundle: Bun.file(pgliteDataPath),
+        loadDataDir: empty ? (seed ?? embeddedSeed()) : undefined,
+        parsers,
+      });
+    }
     await pg.exec("SET TimeZone = 'UTC'");
   } catch (e) {
     lock?.release();
@@ -227,7 +242,13 @@ async function openPglite(key: string, dir: string, seed?: Blob): Promise<Databa
     dir: memory ? undefined : dir,
     ...wrap(pg),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(wrap(tx))),
-    engine: async () => "pglite",
+    // An embedded build with TimescaleDB installed behaves as TimescaleDB (hypertables, policies).
+    engine: async () => {
+      const r = await pg.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'",
+      );
+      return r.rows[0]?.n ? "timescaledb" : "pglite";
+    },
     availability: () => EMBEDDED_UP,
     onAvailability: () => () => {},
     dumpDataDir: () => pg.dumpDataDir("gzip"),

