@@ -10,6 +10,7 @@ import { filterRoutes } from "./api/filter.ts";
 import { pollerRoutes } from "./api/pollers.ts";
 import { simulatorRoutes } from "./api/simulators.ts";
 import { valueRoutes } from "./api/values.ts";
+import { escapedFaults } from "./db/faults.ts";
 import { AppError } from "./errors.ts";
 import { haystackRoutes } from "./haystack-api/routes.ts";
 import { authMiddleware, securityHeaders } from "./http/auth.ts";
@@ -33,7 +34,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         metrics.dbLatency.set({ database: d.key, role: d.role }, d.latency_ms / 1000);
       if (d.role === "secondary") metrics.dbBacklog.set({ database: d.key }, d.backlog);
       if (d.lag_seconds !== undefined) metrics.dbLag.set({ database: d.key }, d.lag_seconds);
+      if (d.timescaledb_version)
+        metrics.timescale.set({ database: d.key, version: d.timescaledb_version }, 1);
     }
+    for (const db of deps.dbs.all())
+      metrics.dbAvailable.set({ database: db.key }, db.availability().up ? 1 : 0);
+    for (const [key, n] of escapedFaults()) metrics.dbEscaped.set({ database: key }, n);
   });
 
   app.use(async (c, next) => {

@@ -4,6 +4,7 @@
 import { tokenCommand, UsageError, userCommand } from "./access/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";
+import { guardDatabaseFaults } from "./db/faults.ts";
 import { migrateAll, openDatabases } from "./db/index.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
@@ -45,6 +46,9 @@ function fail(message: string, code = 1): never {
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
+  // Before any connection opens: an error escaping a database connection becomes a logged,
+  // counted failure of that database, never the end of the process.
+  guardDatabaseFaults(log);
   const running = await startServer(config, log);
   let signals = 0;
   const onSignal = (sig: string) => {

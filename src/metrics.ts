@@ -119,6 +119,15 @@ export function createMetrics() {
     dbLatency: m.gauge("hs_database_latency_seconds", "Round trip of the last health check."),
     dbBacklog: m.gauge("hs_database_backlog", "Outbox batches a secondary has not received yet."),
     dbLag: m.gauge("hs_database_lag_seconds", "Age of the oldest change a secondary has not received yet."),
+    dbAvailable: m.gauge(
+      "hs_database_available",
+      "0 while a database is known to be down (its requests fail at once), else 1.",
+    ),
+    dbEscaped: m.gauge(
+      "hs_database_escaped_errors",
+      "Errors that escaped a database connection and were caught by the last-resort guard.",
+    ),
+    timescale: m.gauge("hs_database_timescaledb_info", "1 for each database with TimescaleDB, by version."),
     processStart: m.gauge("hs_process_start_time_seconds", "Start time of the process (Unix seconds)."),
     memory: m.gauge("hs_process_resident_memory_bytes", "Resident memory of the process."),
     simulator: {

@@ -34,8 +34,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const results = await migrateAll(dbs, (key, error) =>
       log.warn("secondary database not migrated (unreachable); it will be retried", { key, error }),
     );
-    for (const r of results)
-      if (r.applied.length) log.info("migrated", { scope: r.scope, applied: r.applied });
+    for (const r of results) {
+      if (r.applied.length) log.info("migrated", { database: r.key, scope: r.scope, applied: r.applied });
+      for (const note of r.notes) log.warn(note, { database: r.key });
+    }
   } catch (e) {
     await dbs.close();
     throw e;
