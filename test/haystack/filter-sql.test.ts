@@ -8,19 +8,9 @@
 
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/index.ts";
-import {
-  compileFilter,
-  type Dict,
-  isDict,
-  matches,
-  parseFilter,
-  Ref,
-  readZincValue,
-  type TagRow,
-  tagColumnsFor,
-  tagValueFromRow,
-} from "../../src/haystack/index.ts";
+import { type Dict, Ref, readZincValue } from "../../src/haystack/index.ts";
 import { ENGINES, testDatabase } from "../harness/db.ts";
+import { evaluate, insertFixture, type Loaded, loadDicts, type RawRow, select } from "./filter-db.ts";
 
 /** The fixture building, as Zinc dicts. */
 const ENTITIES = [
@@ -42,10 +32,8 @@ const ENTITIES = [
   `{id:@p.old dis:"Old" point}`,
 ];
 
-type Legacy = { entity: string; name: string; cols: Partial<TagRow>; disabled?: boolean };
-
 /** Rows written the old way (value_kind NULL) and disabled rows. */
-const RAW_ROWS: Legacy[] = [
+const RAW_ROWS: RawRow[] = [
   { entity: "legacy.1", name: "id", cols: { value_s: "legacy.1" } },
   { entity: "legacy.1", name: "dis", cols: { value_s: "Legacy" } },
   { entity: "legacy.1", name: "point", cols: { value_b: true } },
@@ -108,7 +96,7 @@ const CASES: Case[] = [
   ["equipRef == @nowhere", ["p.neg"]],
   ["siteRef == @site.hq", ["ahu1", "vav1", "p.temp", "p.flow", "p.kw", "legacy.1"]],
   ['siteRef == "site.hq"', ["odd"]],
-  ["siteRef != @site.hq", ["ahu2", "p.raw"]],
+  ["siteRef != @site.hq", ["ahu2", "p.raw", "odd"]],
   ["siteRef < @site.b", ["ahu2", "p.raw"]],
   ["siteRef >= @site.b", ["ahu1", "vav1", "p.temp", "p.flow", "p.kw", "legacy.1"]],
   ["id == @site.hq", ["site.hq"]],
@@ -120,7 +108,8 @@ const CASES: Case[] = [
   ["curVal == 12kW", ["p.kw"]],
   ["curVal == 12000W", ["p.w"]],
   ["curVal == 1.5e3cfm", ["p.flow"]],
-  ["curVal != 12", ["p.wide", "legacy.1"]],
+  // `!=`: every value that is not equal, whatever its kind or unit (Haxall).
+  ["curVal != 12", ["p.temp", "p.flow", "p.kw", "p.w", "p.neg", "p.wide", "legacy.1"]],
   ["curVal > 5", ["p.raw", "legacy.1"]],
   ["curVal <= 12", ["p.raw"]],
   ["curVal == 99", []],
@@ -165,121 +154,16 @@ const CASES: Case[] = [
   ["geoCoord", ["site.hq"]],
   ['tz == "Chicago" and site', ["site.hq"]],
   ['dis == "x\' OR 1=1 --"', []],
-  ["meta->a", []],
+  ["meta->a", ["tagsy"]],
+  ["meta->a == 1", ["tagsy"]],
+  ["meta->b", ["tagsy"]],
+  ["meta->c", []],
+  ["meta->a IN (1, 2)", ["tagsy"]],
+  ["site or meta->a IN (2, 1)", ["site.hq", "site.annex", "tagsy"]],
   ['geoCoord == "C(41.88,-87.63)"', []],
   ["missingTag", []],
   ["not missingTag", ALL],
 ];
-
-async function insertFixture(db: Database): Promise<void> {
-  const entityIds = new Map<string, number>();
-  const tagIds = new Map<string, number>();
-  const entity = async (id: string): Promise<number> => {
-    const known = entityIds.get(id);
-    if (known !== undefined) return known;
-    const [r] = await db.query<{ id: number }>(
-      "INSERT INTO core.entity (value_table_id) VALUES ('demo') RETURNING id",
-    );
-    const n = r?.id ?? 0;
-    entityIds.set(id, n);
-    return n;
-  };
-  const tag = async (name: string): Promise<number> => {
-    const known = tagIds.get(name);
-    if (known !== undefined) return known;
-    // Standard tags are seeded by the migrations; the others are added here.
-    await db.query("INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
-    const [r] = await db.query<{ id: number }>("SELECT id FROM core.tag_def WHERE name = $1", [name]);
-    const n = r?.id ?? 0;
-    tagIds.set(name, n);
-    return n;
-  };
-  const insertRow = async (
-    eid: number,
-    name: string,
-    c: Partial<TagRow>,
-    disabled: boolean,
-  ): Promise<void> => {
-    await db.query(
-      `INSERT INTO core.entity_tag (entity_id, tag_id, value_n, value_b, value_s, value_ts, value_list, value_dict,
-         value_ref, value_unit, value_kind, disabled_ts)
-       VALUES ($1, $2, $3::numeric, $4, $5, $6::timestamp, $7::varchar[], $8::text::jsonb, $9, $10, $11, $12::timestamp)`,
-      [
-        eid,
-        await tag(name),
-        c.value_n ?? null,
-        c.value_b ?? null,
-        c.value_s ?? null,
-        c.value_ts ?? null,
-        c.value_list ?? null,
-        c.value_dict === undefined || c.value_dict === null ? null : JSON.stringify(c.value_dict),
-        c.value_ref ?? null,
-        c.value_unit ?? null,
-        c.value_kind ?? null,
-        disabled ? "2024-01-01 00:00:00" : null,
-      ],
-    );
-  };
-  const parsed = ENTITIES.map((z) => {
-    const d = readZincValue(z);
-    if (!isDict(d)) throw new Error(`fixture is not a dict: ${z}`);
-    return d;
-  });
-  for (const d of parsed) await entity((d.id as Ref).id);
-  await entity("legacy.1");
-  for (const d of parsed) {
-    const eid = await entity((d.id as Ref).id);
-    for (const [name, v] of Object.entries(d)) {
-      const cols = tagColumnsFor(name, v, (r) => entityIds.get(r.id));
-      await insertRow(eid, name, cols, false);
-    }
-  }
-  for (const row of RAW_ROWS)
-    await insertRow(await entity(row.entity), row.name, row.cols, row.disabled ?? false);
-}
-
-interface Loaded {
-  dicts: Map<string, Dict>;
-  idOfEntity: Map<number, string>;
-}
-
-async function loadDicts(db: Database): Promise<Loaded> {
-  const rows = await db.query<TagRow & { entity_id: number; name: string }>(
-    `SELECT et.entity_id, td.name, et.value_n::text AS value_n, et.value_b, et.value_s,
-            to_char(et.value_ts, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS value_ts, et.value_list, et.value_dict,
-            et.value_ref, et.value_unit, et.value_kind
-       FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-       JOIN core.entity e ON e.id = et.entity_id
-      WHERE et.disabled_ts IS NULL AND e.value_table_id = 'demo' ORDER BY et.id`,
-  );
-  const idOfEntity = new Map<number, string>();
-  for (const row of rows) if (row.name === "id") idOfEntity.set(row.entity_id, row.value_s ?? "");
-  const byEntity = new Map<number, Dict>();
-  for (const row of rows) {
-    const d = byEntity.get(row.entity_id) ?? {};
-    d[row.name] = tagValueFromRow(row, row.name, (n) => idOfEntity.get(n));
-    byEntity.set(row.entity_id, d);
-  }
-  const dicts = new Map<string, Dict>();
-  for (const [eid, d] of byEntity) dicts.set(idOfEntity.get(eid) ?? "", d);
-  return { dicts, idOfEntity };
-}
-
-function evaluate({ dicts }: Loaded, filter: string): string[] {
-  const ast = parseFilter(filter);
-  const out: string[] = [];
-  for (const [id, d] of dicts) if (matches(ast, d, (ref) => dicts.get(ref.id))) out.push(id);
-  return out.sort();
-}
-
-async function select(db: Database, { idOfEntity }: Loaded, filter: string): Promise<string[]> {
-  const { sql, params } = compileFilter(parseFilter(filter), { entityIdSql: "e.id", paramOffset: 1 });
-  const rows = await db.query<{ id: number }>(
-    `SELECT e.id FROM core.entity e WHERE e.value_table_id = $1 AND ${sql} ORDER BY e.id`,
-    ["demo", ...params],
-  );
-  return rows.map((row) => idOfEntity.get(row.id) ?? `#${row.id}`).sort();
-}
 
 describe.each(ENGINES)("filter: evaluator and SQL agree (%s)", (engine) => {
   let db: Database;
@@ -287,7 +171,7 @@ describe.each(ENGINES)("filter: evaluator and SQL agree (%s)", (engine) => {
 
   beforeAll(async () => {
     db = await testDatabase(engine);
-    await insertFixture(db);
+    await insertFixture(db, ENTITIES, RAW_ROWS);
     loaded = await loadDicts(db);
   });
 

@@ -19,6 +19,8 @@ export type FilterNode =
   | { readonly type: "cmp"; readonly path: FilterPath; readonly op: CmpOp; readonly value: FilterLiteral }
   /** Extension from the original `/filter`: `path IN (v1, v2)` ≡ `path == v1 or path == v2`. */
   | { readonly type: "in"; readonly path: FilterPath; readonly values: readonly FilterLiteral[] }
+  /** `^symbol`: the record implements that def (its term or a subtype's, in a def namespace). */
+  | { readonly type: "isSymbol"; readonly symbol: string }
   | { readonly type: "and"; readonly terms: readonly FilterNode[] }
   | { readonly type: "or"; readonly terms: readonly FilterNode[] };
 
@@ -42,6 +44,8 @@ export function filterToString(node: FilterNode): string {
       return `${node.path.join("->")} ${node.op} ${literalToString(node.value)}`;
     case "in":
       return `${node.path.join("->")} IN (${node.values.map(literalToString).join(", ")})`;
+    case "isSymbol":
+      return `^${node.symbol}`;
     case "and":
       return node.terms
         .map((t) => (t.type === "or" ? `(${filterToString(t)})` : filterToString(t)))

@@ -32,7 +32,10 @@ describe("matches", () => {
     ["curVal > 70°F", "pt", true],
     ["curVal > 70", "pt", false],
     ["curVal > 70°C", "pt", false],
-    ["curVal != 70", "pt", false],
+    ["curVal != 70", "pt", true],
+    ['curVal != "72"', "pt", true],
+    ["curVal != 72°F", "pt", false],
+    ["nothere != 72°F", "pt", false],
     ["curVal != 70°F", "pt", true],
     ["temp == 21°C", "pt", true],
     ["count == 3", "pt", true],
@@ -51,6 +54,9 @@ describe("matches", () => {
     ["not point", "pt", false],
     ["not missing", "pt", true],
     ["siteRef->nothere->x", "ahu1", false],
+    ["^equip", "ahu1", true],
+    ["^ahu", "ahu1", true],
+    ["^equip", "site", false],
   ];
   test.each(cases)("%s on %s", (filter, id, expected) => {
     expect(matches(parseFilter(filter), rec(id), resolve)).toBe(expected);

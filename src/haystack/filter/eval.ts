@@ -1,16 +1,22 @@
 /**
- * In-memory filter evaluation, and the comparison rules the SQL compiler reproduces:
- * - `has p`: the path resolves to at least one value; `not p`: it resolves to none.
- * - `->` follows a Ref (through `resolveRef`) or each Ref of a List of Refs; anything else ends the path.
- * - A comparison holds when SOME resolved value compares true; a terminal List of Refs offers each
- *   of its Refs when the literal is a Ref (ref lists).
- * - Values compare only with a literal of the same kind; Numbers only with the same unit (both
- *   absent, or equal strings). `!=` therefore means "present, same kind, different value".
- * - Order: Bool false < true; Number numeric (NaN is unordered: only `!=` holds); Str, Uri, Symbol
- *   and Ref ids by Unicode code point; Date, Time, DateTime chronological (DateTime by instant).
- * Paths through nested Dicts are not followed (the SQL storage cannot answer them either).
+ * In-memory filter evaluation, and the comparison rules the SQL compiler reproduces. They follow
+ * the Project Haystack Filters chapter and Haxall's matching rules (`haystack::Filter`):
+ * - A path is followed tag by tag: through a Ref (looked up with `resolveRef`), through each Ref of
+ *   a List (ref lists), and through a nested Dict; anything else ends it (no value).
+ * - The values a path reaches are its terminal value and, when that is a List, each of its Refs.
+ *   `has p` holds when there is one; `not p` when there is none.
+ * - `==` and `<`, `<=`, `>`, `>=` hold when SOME reached value has the literal's kind (and, for a
+ *   Number, the same unit: both absent or equal strings) and compares true.
+ * - `!=` holds when SOME reached value is not equal to the literal, whatever its kind or unit:
+ *   `foo != 13` matches a Str `foo`, `curVal != 75` matches `75°F`, a List is never equal to a scalar.
+ * - Order: Bool false < true; Number numeric (NaN equals nothing and is unordered); Str, Uri,
+ *   Symbol and Ref ids by Unicode code point; Date, Time, DateTime chronological (DateTime by
+ *   instant, so equality ignores the zone name).
+ * - `^symbol` holds when the dict carries the term of that def or of one of its subtypes in the
+ *   namespace given (`implementsSymbol` in `../defs.ts`); without a namespace, the term itself.
  */
 
+import { implementsSymbol, type SymbolNamespace } from "../defs.ts";
 import { type Dict, HDate, HDateTime, HNum, HSymbol, HTime, type HVal, isDict, Ref, Uri } from "../kinds.ts";
 import type { CmpOp, FilterLiteral, FilterNode, FilterPath } from "./ast.ts";
 
@@ -78,36 +84,43 @@ function present(v: HVal | null | undefined): v is HVal {
   return v !== null && v !== undefined;
 }
 
-/** The values a path reaches from `dict` (several when it passes through a List of Refs). */
+/**
+ * The values a path reaches from `dict`: for each way along it (several through Lists of Refs),
+ * the terminal value, plus each Ref of a terminal List.
+ */
 export function resolvePath(dict: Dict, path: FilterPath, resolveRef: RefResolver): HVal[] {
-  const [name, ...rest] = path;
-  if (name === undefined) return [];
-  const v = dict[name];
-  if (!present(v)) return [];
-  if (rest.length === 0) return [v];
-  const refs = v instanceof Ref ? [v] : Array.isArray(v) ? v.filter((e): e is Ref => e instanceof Ref) : [];
   const out: HVal[] = [];
-  for (const r of refs) {
-    const target = resolveRef(r);
-    if (target && isDict(target)) out.push(...resolvePath(target, rest, resolveRef));
-  }
+  const visit = (v: HVal | null | undefined, level: number): void => {
+    if (!present(v)) return;
+    if (Array.isArray(v)) for (const e of v) if (e instanceof Ref) visit(e, level);
+    const next = path[level + 1];
+    if (next === undefined) {
+      out.push(v);
+      return;
+    }
+    const d = v instanceof Ref ? resolveRef(v) : v;
+    if (d !== undefined && isDict(d)) visit(d[next], level + 1);
+  };
+  const first = path[0];
+  if (first !== undefined) visit(dict[first], 0);
   return out;
 }
 
 function cmpHolds(values: HVal[], op: CmpOp, lit: FilterLiteral): boolean {
-  for (const v of values) {
-    if (Array.isArray(v) && lit instanceof Ref) {
-      if (v.some((e) => e instanceof Ref && holds(compareToLiteral(e, lit), op))) return true;
-    } else if (holds(compareToLiteral(v, lit), op)) return true;
-  }
-  return false;
+  if (op === "!=") return values.some((v) => compareToLiteral(v, lit) !== 0);
+  return values.some((v) => holds(compareToLiteral(v, lit), op));
 }
 
 /**
- * True when `dict` matches the filter. `resolveRef` is called for each Ref a `->` path crosses.
- * Pure: no I/O beyond what `resolveRef` does.
+ * True when `dict` matches the filter. `resolveRef` is called for each Ref a `->` path crosses;
+ * `namespace` answers `^symbol` terms. Pure: no I/O beyond what `resolveRef` does.
  */
-export function matches(node: FilterNode, dict: Dict, resolveRef: RefResolver): boolean {
+export function matches(
+  node: FilterNode,
+  dict: Dict,
+  resolveRef: RefResolver,
+  namespace?: SymbolNamespace,
+): boolean {
   switch (node.type) {
     case "has":
       return resolvePath(dict, node.path, resolveRef).length > 0;
@@ -119,9 +132,11 @@ export function matches(node: FilterNode, dict: Dict, resolveRef: RefResolver): 
       const values = resolvePath(dict, node.path, resolveRef);
       return node.values.some((lit) => cmpHolds(values, "==", lit));
     }
+    case "isSymbol":
+      return implementsSymbol(node.symbol, (tag) => present(dict[tag]), namespace);
     case "and":
-      return node.terms.every((t) => matches(t, dict, resolveRef));
+      return node.terms.every((t) => matches(t, dict, resolveRef, namespace));
     case "or":
-      return node.terms.some((t) => matches(t, dict, resolveRef));
+      return node.terms.some((t) => matches(t, dict, resolveRef, namespace));
   }
 }

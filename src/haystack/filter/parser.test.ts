@@ -40,6 +40,9 @@ describe("parse: canonical text", () => {
     ["x IN ()", "x IN ()"],
     ["  a\n and\tb  ", "a and b"],
     ["andy and orca and notes", "andy and orca and notes"],
+    ["^equip", "^equip"],
+    ["^hot-water and not ahu", "^hot-water and not ahu"],
+    ["(^ahu or ^vav) and x == ^heat", "(^ahu or ^vav) and x == ^heat"],
   ];
   test.each(cases)("%s", (input, canonical) => {
     const ast = parseFilter(input);
@@ -87,11 +90,11 @@ describe("parse: AST", () => {
 
 describe("parse: errors give line:col and what was expected", () => {
   const cases: [input: string, error: string][] = [
-    ["", "1:1 expected tag name, 'not' or '('"],
+    ["", "1:1 expected tag name, ^symbol, 'not' or '('"],
     ["dis ==", "1:7 expected value after =="],
     ["dis == and", "1:8 expected value after =="],
-    ["site and and equip", "1:10 expected tag name, 'not' or '(' after and"],
-    ["site or", "1:8 expected tag name, 'not' or '(' after or"],
+    ["site and and equip", "1:10 expected tag name, ^symbol, 'not' or '(' after and"],
+    ["site or", "1:8 expected tag name, ^symbol, 'not' or '(' after or"],
     ["site equip", "1:6 expected 'and', 'or' or end of filter"],
     ["(site or equip", "1:15 expected 'and', 'or' or ')'"],
     ["site)", "1:5 unexpected ')'"],

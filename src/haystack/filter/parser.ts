@@ -7,14 +7,14 @@
  * filter  := or
  * or      := and (("or"|"OR") and)*
  * and     := term (("and"|"AND") term)*
- * term    := "(" filter ")" | ("not"|"NOT") path | path [cmpOp val | "IN" "(" [val ("," val)*] ")"]
+ * term    := "(" filter ")" | ("not"|"NOT") path | symbol | path [cmpOp val | "IN" "(" [val ("," val)*] ")"]
  * path    := name ("->" name)*
  * val     := bool | ref | symbol | str | uri | number | date | time | dateTime  (Zinc forms)
  * bool    := "true" | "false" | "TRUE" | "FALSE"
  * ```
  */
 
-import { Ref } from "../kinds.ts";
+import { HSymbol, Ref } from "../kinds.ts";
 import { ScanError, scanNumeric, scanRefChars, scanStr, scanSymbol, scanUri } from "../scan.ts";
 import type { CmpOp, FilterLiteral, FilterNode } from "./ast.ts";
 
@@ -170,8 +170,9 @@ class Parser {
       if (name.kind !== "name") this.fail(`expected tag name after ${t.text}`, name.pos);
       return { type: "missing", path: this.parsePath(name.text) };
     }
+    if (t.kind === "lit" && t.value instanceof HSymbol) return { type: "isSymbol", symbol: t.value.val };
     if (t.kind !== "name") {
-      this.fail(`expected tag name, 'not' or '('${after ? ` after ${after}` : ""}`, t.pos);
+      this.fail(`expected tag name, ^symbol, 'not' or '('${after ? ` after ${after}` : ""}`, t.pos);
     }
     const path = this.parsePath(t.text);
     const op = this.peek();

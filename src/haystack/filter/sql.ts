@@ -5,6 +5,7 @@
  * keywords, the schema name and generated aliases are written into the text.
  */
 
+import type { SymbolNamespace } from "../defs.ts";
 import { HDate, HDateTime, HNum, HSymbol, HTime, Ref, Uri } from "../kinds.ts";
 import { kindSql, utcTimestampText } from "../tag-columns.ts";
 import type { CmpOp, FilterLiteral, FilterNode, FilterPath } from "./ast.ts";
@@ -16,6 +17,8 @@ export interface CompileOptions {
   paramOffset?: number;
   /** Schema of `entity_tag` and `tag_def`; default `core`. Trusted text (must be an identifier). */
   schema?: string;
+  /** The def namespace `^symbol` terms are answered in; without it a symbol matches its own term. */
+  namespace?: SymbolNamespace;
 }
 
 export interface CompiledFilter {
@@ -32,6 +35,31 @@ const SQL_OP: Readonly<Record<CmpOp, string>> = {
   ">=": ">=",
 };
 
+/** What the end of a path is tested for, on a stored row and on a value nested in a Dict. */
+interface Terminal {
+  /** Condition on tag row `t` whose kind is the SQL expression `k` (`""`: none). */
+  row(t: string, k: string): string;
+  /** Condition on the Haystack 4 JSON value `j` (a jsonb expression; SQL NULL when absent). */
+  json(j: string): string;
+}
+
+const HAS: Terminal = { row: () => "", json: (j) => `jsonb_typeof(${j}) <> 'null'` };
+
+/** The text of a JSON `{"_kind": kind, "val": …}` value, or NULL for anything else. */
+const jsonVal = (j: string, kind: string): string =>
+  `(CASE WHEN (${j} ->> '_kind') = '${kind}' THEN ${j} ->> 'val' END)`;
+
+/** The numeric value of a JSON Number (plain or `{"_kind":"number"}`, with `INF`/`-INF`/`NaN`), or NULL. */
+const jsonNumber = (j: string): string =>
+  `(CASE WHEN jsonb_typeof(${j}) = 'number' THEN (${j} #>> '{}')::numeric ` +
+  `WHEN (${j} ->> '_kind') = 'number' THEN (CASE jsonb_typeof(${j} -> 'val') ` +
+  `WHEN 'number' THEN (${j} ->> 'val')::numeric WHEN 'string' THEN (CASE ${j} ->> 'val' ` +
+  `WHEN 'INF' THEN 'Infinity'::numeric WHEN '-INF' THEN '-Infinity'::numeric ELSE 'NaN'::numeric END) END) END)`;
+
+/** The elements of `j` when it is a JSON array (no rows otherwise), as a FROM item `alias(v)`. */
+const jsonElements = (j: string, alias: string): string =>
+  `jsonb_array_elements(CASE WHEN jsonb_typeof(${j}) = 'array' THEN ${j} END) ${alias}(v)`;
+
 class Compiler {
   readonly params: unknown[] = [];
   private n = 0;
@@ -40,6 +68,7 @@ class Compiler {
   constructor(
     private readonly offset: number,
     schema: string,
+    private readonly ns: SymbolNamespace | undefined,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -77,18 +106,25 @@ class Compiler {
    * (`path`), which costs a few index probes per entity tested.
    */
   node(n: FilterNode, ent: string, top = false): string {
-    const at = (path: FilterPath, terminal: (t: string, kind: string) => string) =>
-      top ? this.inSet(ent, path, terminal) : this.path(ent, path, terminal);
+    const at = (path: FilterPath, term: Terminal) =>
+      top ? this.inSet(ent, path, term) : this.path(ent, path, term);
     switch (n.type) {
       case "has":
-        return at(n.path, () => "");
+        return at(n.path, HAS);
       case "missing":
-        return `NOT ${this.path(ent, n.path, () => "")}`;
+        return `NOT ${this.path(ent, n.path, HAS)}`;
       case "cmp":
-        return at(n.path, (t, k) => this.cmp(t, k, n.op, n.value));
-      case "in":
+        return at(n.path, this.cmpTerminal(n.op, n.value));
+      case "in": {
         if (n.values.length === 0) return "FALSE";
-        return at(n.path, (t, k) => `(${n.values.map((v) => `(${this.cmp(t, k, "==", v)})`).join(" OR ")})`);
+        const any = (f: (v: FilterLiteral) => string) => `(${n.values.map((v) => `(${f(v)})`).join(" OR ")})`;
+        return at(n.path, {
+          row: (t, k) => any((v) => this.cmp(t, k, "==", v)),
+          json: (j) => any((v) => this.jsonCmp(j, "==", v)),
+        });
+      }
+      case "isSymbol":
+        return this.symbol(ent, n.symbol);
       case "and":
         return `(${n.terms.map((t) => this.node(t, ent, top)).join(" AND ")})`;
       case "or":
@@ -96,10 +132,10 @@ class Compiler {
     }
   }
 
-  /** `ent` is in `set(path, terminal)`, as an EXISTS that PostgreSQL turns into a semi-join. */
-  private inSet(ent: string, path: FilterPath, terminal: (t: string, kind: string) => string): string {
+  /** `ent` is in `set(path, term)`, as an EXISTS that PostgreSQL turns into a semi-join. */
+  private inSet(ent: string, path: FilterPath, term: Terminal): string {
     const s = this.alias("s");
-    return `EXISTS (SELECT 1 FROM (${this.set(path, terminal)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
+    return `EXISTS (SELECT 1 FROM (${this.set(path, term)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
   }
 
   /** A row of tag `nameParam` with alias `t`: `FROM` fragment (with the kind when used) and conditions. */
@@ -122,21 +158,23 @@ class Compiler {
 
   /**
    * SELECT of the ids (one column, duplicates allowed, no NULL) of the entities with an active row
-   * of `path[0]` satisfying `terminal` or, through refs, the rest of the path. A ref step is a
-   * semi-join of the tag's ref edges (source entity, target entity) with the set for the rest of
-   * the path; the edges are the storage forms `targets` follows: `value_ref`, an id string in
-   * `value_s` (matched to the `id` rows), and the `@id` elements of a List.
+   * of `path[0]` satisfying `term` or, through refs or its Dict, the rest of the path. A ref step
+   * is a semi-join of the tag's ref edges (source entity, target entity) with the set for the rest
+   * of the path; the edges are the storage forms `targets` follows: `value_ref`, an id string in
+   * `value_s` (matched to the `id` rows), and the `@id` elements of a List. A Dict step goes on
+   * inside `value_dict` (`json`).
    */
-  private set(path: FilterPath, terminal: (t: string, kind: string) => string): string {
+  private set(path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "SELECT NULL::int4 WHERE FALSE";
     const nameParam = this.p(name);
     const t = this.alias("t");
     if (rest.length === 0)
-      return `SELECT ${t}.entity_id FROM ${this.row(t, name, nameParam, (k) => terminal(t, k))}`;
+      return `SELECT ${t}.entity_id FROM ${this.row(t, name, nameParam, (k) => term.row(t, k))}`;
     const g = this.alias("g");
     const t2 = this.alias("t");
     const t3 = this.alias("t");
+    const t4 = this.alias("t");
     const i = this.alias("i");
     const j = this.alias("i");
     const el = this.alias("el");
@@ -158,14 +196,16 @@ class Compiler {
           `${k} = 'List' AND left(${el}.v, 1) = '@' AND ${j}.value_s = substr(${el}.v, 2) AND ${this.tagRow(j, "'id'")}`,
         `, unnest(${t3}.value_list) ${el}(v), ${this.s}.entity_tag ${j}`,
       )}`;
-    return `SELECT ${g}.src FROM (${edges}) ${g}(src, dst) WHERE ${g}.dst IN (${this.set(rest, terminal)})`;
+    const viaRefs = `SELECT ${g}.src FROM (${edges}) ${g}(src, dst) WHERE ${g}.dst IN (${this.set(rest, term)})`;
+    const viaDict = `SELECT ${t4}.entity_id FROM ${this.row(t4, name, nameParam, (k) => this.dictStep(t4, k, rest, term))}`;
+    return `${viaRefs} UNION ALL ${viaDict}`;
   }
 
   /**
-   * EXISTS an active row of `path[0]` on entity `ent` satisfying `terminal` (or, via refs, the rest).
-   * `terminal` gets the row alias and an SQL expression for the row's kind.
+   * EXISTS an active row of `path[0]` on entity `ent` satisfying `term` (or, via refs or its Dict,
+   * the rest of the path).
    */
-  private path(ent: string, path: FilterPath, terminal: (t: string, kind: string) => string): string {
+  private path(ent: string, path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "FALSE";
     const t = this.alias("t");
@@ -173,10 +213,11 @@ class Compiler {
     const nameParam = this.p(name);
     const kind = `${k}.kind`;
     let cond: string;
-    if (rest.length === 0) cond = terminal(t, kind);
+    if (rest.length === 0) cond = term.row(t, kind);
     else {
       const x = this.alias("x");
-      cond = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, terminal)})`;
+      const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+      cond = `(${viaRefs} OR ${this.dictStep(t, kind, rest, term)})`;
     }
     const lateral = cond.includes(kind)
       ? ` CROSS JOIN LATERAL (SELECT ${kindSql(t, name)} AS kind) ${k}`
@@ -186,6 +227,35 @@ class Compiler {
       `WHERE ${t}.entity_id = ${ent} AND ${this.tagRow(t, nameParam)}` +
       `${cond ? ` AND ${cond}` : ""})`
     );
+  }
+
+  /** Row `t` (kind `k`) is a Dict whose tag `rest[0]` satisfies `term` or goes on along `rest`. */
+  private dictStep(t: string, k: string, rest: FilterPath, term: Terminal): string {
+    const [next, ...more] = rest;
+    if (next === undefined) return "FALSE";
+    return `(${t}.value_dict IS NOT NULL AND ${k} = 'Dict' AND ${this.json(`(${t}.value_dict -> ${this.p(next)}::text)`, more, term)})`;
+  }
+
+  /**
+   * The JSON value `j` (nested in a Dict) satisfies `term`, or `rest` goes on from it: from the
+   * entity a Ref points at, from each Ref of a List, or inside a Dict.
+   */
+  private json(j: string, rest: FilterPath, term: Terminal): string {
+    const [next, ...more] = rest;
+    if (next === undefined) return term.json(j);
+    const i = this.alias("i");
+    const i2 = this.alias("i");
+    const el = this.alias("el");
+    const viaRef =
+      `EXISTS (SELECT 1 FROM ${this.idRows(i)} AND ${i}.value_s = ${jsonVal(j, "ref")} ` +
+      `AND ${this.path(`${i}.entity_id`, rest, term)})`;
+    const viaList =
+      `EXISTS (SELECT 1 FROM ${jsonElements(j, el)}, ${this.idRows(i2)} AND ${i2}.value_s = ${jsonVal(`${el}.v`, "ref")} ` +
+      `AND ${this.path(`${i2}.entity_id`, rest, term)})`;
+    const viaDict =
+      `(jsonb_typeof(${j}) = 'object' AND (${j} ->> '_kind') IS NULL ` +
+      `AND ${this.json(`(${j} -> ${this.p(next)}::text)`, more, term)})`;
+    return `(${viaRef} OR ${viaList} OR ${viaDict})`;
   }
 
   /**
@@ -207,6 +277,19 @@ class Compiler {
     );
   }
 
+  /**
+   * `op lit` on a row and on a nested value. `!=` holds for any present value not equal to the
+   * literal, whatever its kind (a List is never equal to a scalar); the others need the same kind.
+   */
+  private cmpTerminal(op: CmpOp, lit: FilterLiteral): Terminal {
+    if (op !== "!=") return { row: (t, k) => this.cmp(t, k, op, lit), json: (j) => this.jsonCmp(j, op, lit) };
+    return {
+      row: (t, k) => `(${k} = 'List' OR (${this.cmp(t, k, "==", lit)}) IS NOT TRUE)`,
+      json: (j) =>
+        `(jsonb_typeof(${j}) <> 'null' AND (jsonb_typeof(${j}) = 'array' OR (${this.jsonCmp(j, "==", lit)}) IS NOT TRUE))`,
+    };
+  }
+
   private cmp(t: string, k: string, op: CmpOp, lit: FilterLiteral): string {
     const o = SQL_OP[op];
     if (typeof lit === "boolean") return `${k} = 'Bool' AND ${t}.value_b ${o} ${this.p(lit)}::boolean`;
@@ -219,7 +302,7 @@ class Compiler {
         lit.unit === undefined
           ? `COALESCE(${t}.value_unit, '') = ''`
           : `${t}.value_unit = ${this.p(lit.unit)}`;
-      const nan = op === "==" || op === "!=" ? "" : ` AND ${t}.value_n <> 'NaN'::numeric`;
+      const nan = op === "==" ? "" : ` AND ${t}.value_n <> 'NaN'::numeric`;
       return `${k} = 'Number' AND ${unit} AND ${t}.value_n ${o} ${this.p(String(lit.val))}::numeric${nan}`;
     }
     if (lit instanceof HDate) {
@@ -259,17 +342,86 @@ class Compiler {
     }
     return `((${k} = 'Ref' AND ${single}) OR ${inList})`;
   }
+
+  /**
+   * `op lit` (not `!=`) on the Haystack 4 JSON value `j`, with the same kinds and order as `cmp`;
+   * every cast sits behind a CASE on the JSON type, so no stored value can make the query fail.
+   */
+  private jsonCmp(j: string, op: CmpOp, lit: FilterLiteral): string {
+    const o = SQL_OP[op];
+    if (typeof lit === "boolean") {
+      return `(CASE WHEN jsonb_typeof(${j}) = 'boolean' THEN (${j})::boolean END) ${o} ${this.p(lit)}::boolean`;
+    }
+    if (typeof lit === "string") {
+      return `(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END) COLLATE "C" ${o} ${this.p(lit)}`;
+    }
+    const val = (kind: string, v: string) => `${jsonVal(j, kind)} COLLATE "C" ${o} ${this.p(v)}`;
+    if (lit instanceof Uri) return val("uri", lit.val);
+    if (lit instanceof HSymbol) return val("symbol", lit.val);
+    if (lit instanceof HDate) return val("date", lit.toString());
+    if (lit instanceof HTime) {
+      const v = jsonVal(j, "time");
+      return `(CASE WHEN ${v} ~ '^[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?$' THEN ${v}::time END) ${o} ${this.p(lit.toString())}::time`;
+    }
+    if (lit instanceof HDateTime) {
+      const v = jsonVal(j, "dateTime");
+      return (
+        `(CASE WHEN ${v} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$' ` +
+        `THEN ${v}::timestamptz END) ${o} ${this.p(new Date(lit.epochMs).toISOString())}::timestamptz`
+      );
+    }
+    if (lit instanceof HNum) {
+      const unit =
+        lit.unit === undefined
+          ? `COALESCE(${j} ->> 'unit', '') = ''`
+          : `(${j} ->> 'unit') = ${this.p(lit.unit)}`;
+      const n = jsonNumber(j);
+      const nan = op === "==" ? "" : ` AND ${n} <> 'NaN'::numeric`;
+      return `(${unit} AND ${n} ${o} ${this.p(String(lit.val))}::numeric${nan})`;
+    }
+    if (lit instanceof Ref) {
+      const el = this.alias("el");
+      return (
+        `(${val("ref", lit.id)} OR EXISTS (SELECT 1 FROM ${jsonElements(j, el)} ` +
+        `WHERE ${jsonVal(`${el}.v`, "ref")} COLLATE "C" ${o} ${this.p(lit.id)}))`
+      );
+    }
+    return "FALSE";
+  }
+
+  /**
+   * `^symbol`: the entity has the tag of the symbol or of one of its descendants in the namespace
+   * (every tag of a conjunct such as `hot-water`), as `implementsSymbol` in `../defs.ts` decides.
+   */
+  private symbol(ent: string, symbol: string): string {
+    const terms = (this.ns?.descendants(symbol) ?? [symbol]).filter((s) => !s.includes(":"));
+    const tags = terms.filter((s) => !s.includes("-"));
+    const parts: string[] = [];
+    if (tags.length > 0) {
+      const t = this.alias("t");
+      parts.push(
+        `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t} WHERE ${t}.entity_id = ${ent} AND ${t}.disabled_ts IS NULL ` +
+          `AND ${t}.tag_id IN (SELECT id FROM ${this.s}.tag_def WHERE name IN (${tags.map((x) => this.p(x)).join(", ")})))`,
+      );
+    }
+    for (const conjunct of terms.filter((s) => s.includes("-"))) {
+      const names = conjunct.split("-");
+      if (names.some((x) => x === "")) continue;
+      parts.push(`(${names.map((x) => this.path(ent, [x], HAS)).join(" AND ")})`);
+    }
+    return parts.length > 0 ? `(${parts.join(" OR ")})` : "FALSE";
+  }
 }
 
 /**
  * Compiles `ast` into a boolean SQL expression that is true exactly for the entities (identified by
- * `opts.entityIdSql`) that `matches` accepts, given storage laid out as `tag-columns.ts` describes.
+ * `opts.entityIdSql`) that `matches` accepts (with `opts.namespace` as its namespace), given storage laid out as `tag-columns.ts` describes.
  * Parameters are numbered from `$(paramOffset + 1)`; `params` holds their values (strings and
  * booleans). Only active tag rows (`disabled_ts IS NULL`) count; `core.entity.disabled_ts` is
  * left to the caller. Throws `TypeError` for an invalid schema name.
  */
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
-  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core");
+  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core", opts.namespace);
   const sql = c.node(ast, opts.entityIdSql, true);
   return { sql, params: c.params };
 }
