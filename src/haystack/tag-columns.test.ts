@@ -53,7 +53,7 @@ describe("tagColumnsFor and back", () => {
       "dateTime",
       "lastSeen",
       HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York"),
-      { value_ts: "2024-03-10 12:30:00.000", value_kind: "DateTime" },
+      { value_ts: "2024-03-10 12:30:00.000", value_unit: "New_York", value_kind: "DateTime" },
     ],
     [
       "coord",
@@ -73,18 +73,39 @@ describe("tagColumnsFor and back", () => {
     const stored = tagColumnsFor(tag, value, (r) => entityIds.get(r.id));
     expect(stored).toEqual({ ...NONE, ...cols } as TagColumns);
     const back = tagValueFromRow(stored as TagRow, tag, (n) => ids.get(n));
-    if (value instanceof HDateTime) expect((back as HDateTime).epochMs).toBe(value.epochMs);
-    else expect(hEquals(back, value)).toBe(true);
+    expect(hEquals(back, value)).toBe(true);
+    if (value instanceof HDateTime) expect((back as HDateTime).offsetMin).toBe(value.offsetMin);
   });
-  test("dateTimes come back as the same instant in UTC", () => {
-    const v = HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York");
+  test("dateTimes come back as the same instant in the zone they were written in", () => {
+    const cases: [text: string, tz: string, offsetMin: number][] = [
+      ["2024-03-10T08:30:00-04:00", "New_York", -240],
+      ["2024-03-10T01:30:00-05:00", "New_York", -300],
+      ["2024-07-01T12:00:00+02:00", "Paris", 120],
+      ["2024-07-01T12:00:00Z", "UTC", 0],
+    ];
+    for (const [text, tz, offsetMin] of cases) {
+      const v = HDateTime.parse(text, tz);
+      const back = tagValueFromRow(tagColumnsFor("t", v, () => undefined) as TagRow, "t", () => undefined);
+      expect(back).toEqual(new HDateTime(v.epochMs, offsetMin, tz));
+    }
+  });
+  test("list elements that are not Zinc (older writers' plain strings) read as Str", () => {
     const back = tagValueFromRow(
-      tagColumnsFor("t", v, () => undefined) as TagRow,
-      "t",
+      { ...NONE, value_list: ["plain text", '"quoted"', "@ref", "1kW", "N"], value_kind: null },
+      "tags",
       () => undefined,
-    ) as HDateTime;
-    expect(back.epochMs).toBe(v.epochMs);
-    expect(back.tz).toBe("UTC");
+    );
+    expect(back).toEqual(["plain text", "quoted", new Ref("ref"), new HNum(1, "kW"), null]);
+  });
+  test("dateTimes of older rows, or with an unknown zone, come back in UTC", () => {
+    for (const value_unit of [null, "Nowhere"]) {
+      const back = tagValueFromRow(
+        { ...NONE, value_ts: "2024-03-10 12:30:00.000", value_unit, value_kind: null },
+        "lastSeen",
+        () => undefined,
+      );
+      expect(back).toEqual(new HDateTime(Date.UTC(2024, 2, 10, 12, 30), 0, "UTC"));
+    }
   });
 });
 

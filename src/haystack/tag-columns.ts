@@ -12,9 +12,10 @@
  * | Ref                  | `value_ref` = the TARGET entity's integer id; when the target is |
  * |                      | unknown, or for an entity's own `id` tag, `value_s` = the id string |
  * | Date                 | `value_ts` = midnight UTC of the date                            |
- * | DateTime             | `value_ts` = the instant in UTC (the zone is not kept)           |
+ * | DateTime             | `value_ts` = the instant in UTC, `value_unit` = its Haystack zone name |
  * | Dict, Coord, XStr    | `value_dict` = Haystack 4 JSON                                   |
- * | List                 | `value_list` = the Zinc encoding of each element; Ref elements as `@id` (no dis) |
+ * | List                 | `value_list` = the Zinc encoding of each element; Ref elements as `@id` (no dis); |
+ * |                      | an element that is not Zinc (older writers' plain strings) reads as a Str |
  * `value_kind` holds the kind name. Rows written before `value_kind` existed have it NULL; their kind
  * is inferred (`inferKind`): `value_ref` → Ref; `value_s` on a tag named `id` or ending in `Ref` →
  * Ref; `value_n` → Number; `value_b` true → Marker (markers were stored that way), false → Bool;
@@ -135,8 +136,10 @@ export function tagColumnsFor(
     }
     case "Date":
       return { ...EMPTY, value_ts: utcTimestampText((value as HDate).toUtcMs()), value_kind: "Date" };
-    case "DateTime":
-      return { ...EMPTY, value_ts: utcTimestampText((value as HDateTime).epochMs), value_kind: "DateTime" };
+    case "DateTime": {
+      const d = value as HDateTime;
+      return { ...EMPTY, value_ts: utcTimestampText(d.epochMs), value_unit: d.tz, value_kind: "DateTime" };
+    }
     case "Coord":
     case "XStr":
     case "Dict":
@@ -197,10 +200,23 @@ function parseNumeric(v: string | number): number {
   return Number(v);
 }
 
+/** The instant `ms` in Haystack zone `tz`; in `UTC` when `tz` is empty or not a known zone. */
+function dateTimeIn(ms: number, tz: string | null): HDateTime {
+  if (tz) {
+    try {
+      return HDateTime.fromInstant(ms, tz);
+    } catch {
+      // an unknown zone name reads as UTC, like a row without one
+    }
+  }
+  return new HDateTime(ms, 0, "UTC");
+}
+
 /**
  * The Haystack value of a stored row of tag `name`. `idOf` maps an entity's integer id to its `id`
  * tag string (for `value_ref`); a `Date` from the driver is taken as the UTC instant. DateTimes come
- * back in `UTC`. Throws `TypeError` when a Ref target has no id.
+ * back in the zone named by `value_unit`, or in `UTC` when it names none (rows of older writers)
+ * or one that is not a known zone. Throws `TypeError` when a Ref target has no id.
  */
 export function tagValueFromRow(
   row: TagRow,
@@ -235,7 +251,7 @@ export function tagValueFromRow(
       return new HDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
     }
     case "DateTime":
-      return new HDateTime(tsMs(row.value_ts ?? ""), 0, "UTC");
+      return dateTimeIn(tsMs(row.value_ts ?? ""), row.value_unit);
     case "Coord":
     case "XStr":
     case "Dict": {
@@ -244,6 +260,15 @@ export function tagValueFromRow(
       return v;
     }
     case "List":
-      return (row.value_list ?? []).map((s) => readZincValue(s));
+      return (row.value_list ?? []).map(listElement);
+  }
+}
+
+/** A `value_list` element: its Zinc value, or the text itself as a Str when it is not Zinc (older writers). */
+function listElement(text: string): HVal | null {
+  try {
+    return readZincValue(text);
+  } catch {
+    return text;
   }
 }
