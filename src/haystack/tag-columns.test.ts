@@ -11,6 +11,7 @@ import {
   MARKER,
   Ref,
   Uri,
+  XStr,
 } from "./kinds.ts";
 import {
   inferKind,
@@ -19,6 +20,9 @@ import {
   type TagRow,
   tagColumnsFor,
   tagValueFromRow,
+  tagValueFromWire,
+  type WireTagFields,
+  WireValueError,
 } from "./tag-columns.ts";
 
 const entityIds = new Map([["site.hq", 7]]);
@@ -124,5 +128,85 @@ describe("inferKind for rows without value_kind", () => {
   ];
   test.each(cases)("%s", (_name, tag, cols, kind) => {
     expect(inferKind({ ...NONE, value_kind: null, ...cols }, tag)).toBe(kind);
+  });
+});
+
+describe("tagValueFromWire", () => {
+  const ok: [kind: StoredKind, fields: WireTagFields, value: HVal][] = [
+    ["Marker", {}, MARKER],
+    ["Bool", { value_b: false }, false],
+    ["Number", { value_n: 72.5, value_unit: "°F" }, new HNum(72.5, "°F")],
+    ["Number", { value_n: 3 }, new HNum(3)],
+    ["Number", { value_n: "INF", value_unit: "kW" }, new HNum(Number.POSITIVE_INFINITY, "kW")],
+    ["Number", { value_n: "NaN" }, new HNum(Number.NaN)],
+    ["Str", { value_s: "HQ" }, "HQ"],
+    ["Uri", { value_s: "http://x/" }, new Uri("http://x/")],
+    ["Symbol", { value_s: "^heat" }, new HSymbol("heat")],
+    ["Symbol", { value_s: "hot-water" }, new HSymbol("hot-water")],
+    ["Ref", { value_s: "@site.hq" }, new Ref("site.hq")],
+    ["Ref", { value_s: "site.hq" }, new Ref("site.hq")],
+    ["Time", { value_s: "08:30" }, new HTime(8, 30)],
+    ["Time", { value_s: "08:30:15.250" }, new HTime(8, 30, 15, 250)],
+    ["Date", { value_ts: "2024-03-10" }, new HDate(2024, 3, 10)],
+    ["Date", { value_ts: "2024-03-10T00:00:00.000Z" }, new HDate(2024, 3, 10)],
+    [
+      "DateTime",
+      { value_ts: "2024-03-10T08:30:00-04:00", value_unit: "New_York" },
+      HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York"),
+    ],
+    [
+      "DateTime",
+      { value_ts: "2024-03-10T12:30:00.000Z", value_unit: "New_York" },
+      HDateTime.parse("2024-03-10T08:30:00-04:00", "New_York"),
+    ],
+    ["DateTime", { value_ts: "2024-03-10 12:30:00" }, HDateTime.parse("2024-03-10T12:30:00Z")],
+    [
+      "DateTime",
+      { value_ts: "2024-03-10T07:30:00-0500" },
+      HDateTime.parse("2024-03-10T07:30:00-05:00", "GMT+5"),
+    ],
+    ["Coord", { value_dict: { _kind: "coord", lat: 41.88, lng: -87.63 } }, new Coord(41.88, -87.63)],
+    ["XStr", { value_dict: '{"_kind":"xstr","type":"Span","val":"today"}' }, new XStr("Span", "today")],
+    ["Dict", { value_dict: { a: 1, b: { _kind: "marker" } } }, { a: new HNum(1), b: MARKER }],
+    ["List", { value_list: ["@a", "@b"] }, [new Ref("a"), new Ref("b")]],
+    ["List", { value_list: ['"s"', "1kW", "plain"] }, ["s", new HNum(1, "kW"), "plain"]],
+  ];
+  test.each(ok)("%s %p", (kind, fields, value) => {
+    const v = tagValueFromWire(kind, fields);
+    expect(v).toEqual(value);
+    expect(hEquals(v, value) || Number.isNaN((value as HNum).val)).toBe(true);
+  });
+
+  const bad: [kind: StoredKind, fields: WireTagFields, field: string][] = [
+    ["Marker", { value_s: "x" }, "value_s"],
+    ["Bool", {}, "value_b"],
+    ["Bool", { value_s: "true" }, "value_s"],
+    ["Number", { value_n: "12" }, "value_n"],
+    ["Str", { value_s: "x", value_unit: "kW" }, "value_unit"],
+    ["Ref", { value_s: "has space" }, "value_s"],
+    ["Time", { value_s: "25:00" }, "value_s"],
+    ["Date", { value_ts: "2024-02-30" }, "value_ts"],
+    ["DateTime", { value_ts: "yesterday" }, "value_ts"],
+    ["DateTime", { value_ts: "2024-03-10T08:30:00Z", value_unit: "Atlantis" }, "value_unit"],
+    ["Coord", { value_dict: { a: 1 } }, "value_dict"],
+    ["Dict", { value_dict: "[1]" }, "value_dict"],
+    ["Dict", { value_dict: "{" }, "value_dict"],
+    ["List", { value_list: [1 as unknown as string] }, "value_list"],
+  ];
+  test.each(bad)("%s %p is refused", (kind, fields, field) => {
+    expect(() => tagValueFromWire(kind, fields)).toThrow(WireValueError);
+    try {
+      tagValueFromWire(kind, fields);
+    } catch (e) {
+      expect((e as WireValueError).field).toBe(field as WireValueError["field"]);
+    }
+  });
+
+  test("what is stored for a wire value reads back as the same value", () => {
+    for (const [kind, fields, value] of ok) {
+      const v = tagValueFromWire(kind, fields);
+      const back = tagValueFromRow(tagColumnsFor("t", v, () => undefined) as TagRow, "t", () => undefined);
+      expect(hEquals(back, value) || Number.isNaN((value as HNum).val)).toBe(true);
+    }
   });
 });

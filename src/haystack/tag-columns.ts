@@ -22,8 +22,23 @@
  * `value_s` → Str; `value_ts` → DateTime; `value_dict` → Dict; `value_list` → List; nothing → Marker.
  */
 
-import { fromJson, type Json, toJson } from "./json.ts";
-import { HDate, HDateTime, HNum, HSymbol, HTime, type HVal, kindOf, MARKER, Ref, Uri } from "./kinds.ts";
+import { fromJson, HaystackJsonError, type Json, toJson } from "./json.ts";
+import {
+  Coord,
+  HDate,
+  HDateTime,
+  HNum,
+  HSymbol,
+  HTime,
+  type HVal,
+  isDict,
+  kindOf,
+  MARKER,
+  Ref,
+  Uri,
+  XStr,
+} from "./kinds.ts";
+import { isKnownTz } from "./tz.ts";
 import { readZincValue, writeZincValue } from "./zinc.ts";
 
 /** The kinds a tag row can hold. */
@@ -271,4 +286,205 @@ function listElement(text: string): HVal | null {
   } catch {
     return text;
   }
+}
+
+/** The kinds a tag can be written with (`value_kind` on the REST wire). */
+export const STORED_KINDS: readonly StoredKind[] = [
+  "Marker",
+  "Bool",
+  "Number",
+  "Str",
+  "Uri",
+  "Ref",
+  "Symbol",
+  "Date",
+  "Time",
+  "DateTime",
+  "Coord",
+  "XStr",
+  "Dict",
+  "List",
+];
+
+/** The value fields of a tag on the REST wire (the `entity_tag` columns as JSON carries them). */
+export interface WireTagFields {
+  value_n?: number | string | null;
+  value_b?: boolean | null;
+  value_s?: string | null;
+  value_ts?: string | null;
+  value_list?: readonly string[] | null;
+  value_dict?: unknown;
+  value_unit?: string | null;
+}
+
+/** Wire fields that do not make a value of the kind they claim; `field` names the culprit. */
+export class WireValueError extends Error {
+  constructor(
+    readonly field: keyof WireTagFields | "value_kind",
+    message: string,
+  ) {
+    super(message);
+    this.name = "WireValueError";
+  }
+}
+
+/** The field that carries each kind on the wire (`value_unit` adds a Number's unit or a DateTime's zone). */
+const WIRE_FIELD: Readonly<Record<StoredKind, keyof WireTagFields | undefined>> = {
+  Marker: undefined,
+  Bool: "value_b",
+  Number: "value_n",
+  Str: "value_s",
+  Uri: "value_s",
+  Ref: "value_s",
+  Symbol: "value_s",
+  Date: "value_ts",
+  Time: "value_s",
+  DateTime: "value_ts",
+  Coord: "value_dict",
+  XStr: "value_dict",
+  Dict: "value_dict",
+  List: "value_list",
+};
+
+const WIRE_VALUE_FIELDS = ["value_n", "value_b", "value_s", "value_ts", "value_list", "value_dict"] as const;
+
+const ISO_TS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([zZ]|[+-]\d{2}:?\d{2})?)?$/;
+
+function wireDateTime(text: string, zone: string | undefined): HDateTime {
+  const m = ISO_TS.exec(text.trim());
+  if (!m) throw new WireValueError("value_ts", "value_ts must be an ISO 8601 timestamp");
+  const off =
+    m[3] === undefined || /^[zZ]$/.test(m[3])
+      ? "Z"
+      : m[3].includes(":")
+        ? m[3]
+        : `${m[3].slice(0, 3)}:${m[3].slice(3)}`;
+  let at: HDateTime;
+  try {
+    at = HDateTime.parse(`${m[1]}T${m[2] ?? "00:00:00"}${off}`);
+  } catch {
+    throw new WireValueError("value_ts", "value_ts must be an ISO 8601 timestamp");
+  }
+  if (zone === undefined) return at;
+  if (!isKnownTz(zone))
+    throw new WireValueError("value_unit", `value_unit must be a time zone name, not ${zone}`);
+  return HDateTime.fromInstant(at.epochMs, zone);
+}
+
+function wireHayson(v: unknown, kind: "Coord" | "XStr" | "Dict"): HVal {
+  let j = v;
+  if (typeof j === "string") {
+    try {
+      j = JSON.parse(j);
+    } catch {
+      throw new WireValueError("value_dict", "value_dict is not valid JSON");
+    }
+  }
+  if (typeof j !== "object" || j === null || Array.isArray(j))
+    throw new WireValueError("value_dict", "value_dict must be an object");
+  let out: HVal | null;
+  try {
+    out = fromJson(j as Json);
+  } catch (e) {
+    if (e instanceof HaystackJsonError) throw new WireValueError("value_dict", `value_dict: ${e.message}`);
+    throw e;
+  }
+  const ok =
+    kind === "Coord"
+      ? out instanceof Coord
+      : kind === "XStr"
+        ? out instanceof XStr
+        : out !== null && isDict(out);
+  if (!ok) throw new WireValueError("value_dict", `value_dict is not a Haystack JSON ${kind}`);
+  return out as HVal;
+}
+
+/**
+ * The Haystack value that REST wire fields carry for `value_kind` = `kind`: Bool `value_b`; Number
+ * `value_n` (a number, or `"INF"`, `"-INF"`, `"NaN"`) with its unit in `value_unit`; Str, Uri,
+ * Symbol (with or without `^`), Ref (an id string, with or without `@`) and Time (`hh:mm[:ss[.fff]]`)
+ * in `value_s`; Date (`YYYY-MM-DD`, or the date part of a timestamp) and DateTime (ISO 8601, UTC
+ * without an offset) in `value_ts`, a DateTime's Haystack zone name in `value_unit` (else `UTC`,
+ * or the fixed `GMT±h` of its offset); Coord, XStr and Dict as Haystack 4 JSON in `value_dict`;
+ * List in `value_list`, each element in Zinc (text that is not Zinc is a Str). A Ref given by the
+ * target's entity number (`value_ref`) is the caller's to store. Throws `WireValueError` when a
+ * field other than the kind's is set, when it is missing or malformed, or `value_unit` is given to
+ * a kind without one.
+ */
+export function tagValueFromWire(kind: StoredKind, f: WireTagFields): HVal {
+  const field = WIRE_FIELD[kind];
+  for (const other of WIRE_VALUE_FIELDS) {
+    if (other !== field && f[other] !== null && f[other] !== undefined)
+      throw new WireValueError(other, `a ${kind} is not given in ${other}${field ? ` (use ${field})` : ""}`);
+  }
+  const unit =
+    f.value_unit === null || f.value_unit === undefined || f.value_unit === "" ? undefined : f.value_unit;
+  if (unit !== undefined && kind !== "Number" && kind !== "DateTime")
+    throw new WireValueError("value_unit", `a ${kind} has no value_unit`);
+  if (field === undefined) return MARKER;
+  const v = f[field];
+  if (v === null || v === undefined) throw new WireValueError(field, `a ${kind} needs ${field}`);
+  const text = (): string => {
+    if (typeof v !== "string") throw new WireValueError(field, `${field} must be a string`);
+    return v;
+  };
+  switch (kind) {
+    case "Bool":
+      if (typeof v !== "boolean") throw new WireValueError(field, "value_b must be true or false");
+      return v;
+    case "Number": {
+      const n =
+        v === "INF"
+          ? Number.POSITIVE_INFINITY
+          : v === "-INF"
+            ? Number.NEGATIVE_INFINITY
+            : v === "NaN"
+              ? Number.NaN
+              : v;
+      if (typeof n !== "number")
+        throw new WireValueError(field, 'value_n must be a number, "INF", "-INF" or "NaN"');
+      return new HNum(n, unit);
+    }
+    case "Str":
+      return text();
+    case "Uri":
+      return new Uri(text());
+    case "Symbol": {
+      const s = text().replace(/^\^/, "");
+      if (s === "") throw new WireValueError(field, "value_s must name a symbol");
+      return new HSymbol(s);
+    }
+    case "Ref": {
+      const s = text().replace(/^@/, "");
+      if (!/^[A-Za-z0-9_:\-.~]+$/.test(s)) throw new WireValueError(field, "value_s must be a Ref id");
+      return new Ref(s);
+    }
+    case "Time":
+      try {
+        return HTime.parse(text());
+      } catch {
+        throw new WireValueError(field, "value_s must be a time hh:mm[:ss[.fff]]");
+      }
+    case "Date": {
+      const m = ISO_TS.exec(text().trim());
+      try {
+        if (m?.[1]) return HDate.parse(m[1]);
+      } catch {
+        // reported below
+      }
+      throw new WireValueError(field, "value_ts must be a date YYYY-MM-DD");
+    }
+    case "DateTime":
+      return wireDateTime(text(), unit);
+    case "Coord":
+    case "XStr":
+    case "Dict":
+      return wireHayson(v, kind);
+    case "List": {
+      if (!Array.isArray(v) || v.some((e) => typeof e !== "string"))
+        throw new WireValueError(field, "value_list must be a list of strings");
+      return (v as string[]).map(listElement);
+    }
+  }
+  throw new WireValueError("value_kind", `unknown kind ${kind}`);
 }

@@ -253,7 +253,7 @@ class Compiler {
       `EXISTS (SELECT 1 FROM ${jsonElements(j, el)}, ${this.idRows(i2)} AND ${i2}.value_s = ${jsonVal(`${el}.v`, "ref")} ` +
       `AND ${this.path(`${i2}.entity_id`, rest, term)})`;
     const viaDict =
-      `(jsonb_typeof(${j}) = 'object' AND (${j} ->> '_kind') IS NULL ` +
+      `(jsonb_typeof(${j}) = 'object' AND COALESCE(${j} ->> '_kind', 'dict') = 'dict' ` +
       `AND ${this.json(`(${j} -> ${this.p(next)}::text)`, more, term)})`;
     return `(${viaRef} OR ${viaList} OR ${viaDict})`;
   }
