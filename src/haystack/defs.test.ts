@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DefNamespace, hasTerm, implementsSymbol } from "./defs.ts";
+import { DefNamespace, defDicts, hasTerm, implementsSymbol } from "./defs.ts";
 import { type Dict, HSymbol, isDict } from "./kinds.ts";
 import { readZincValue } from "./zinc.ts";
 
@@ -88,5 +88,30 @@ describe("hasTerm and implementsSymbol", () => {
     expect(implementsSymbol("equip", tags("rtu"))).toBe(false);
     expect(implementsSymbol("meter", tags("elec"), ns)).toBe(false);
     expect(implementsSymbol("elec-meter", tags("elec", "meter"), ns)).toBe(true);
+  });
+});
+
+describe("defDicts", () => {
+  test("tag definitions become defs, and each library a lib def", () => {
+    const defs = defDicts([
+      { name: "phIoT", lib: "ph" },
+      { name: "ph", lib: "ph" },
+      { name: "equip", lib: "phIoT", is: ["entity"], doc: "Equipment" },
+      { name: "dis", lib: "ph", is: ["str"] },
+      { name: "myTag" },
+    ]);
+    expect(defs).toEqual([
+      { def: new HSymbol("lib:ph"), is: [new HSymbol("lib")], lib: new HSymbol("lib:ph") },
+      { def: new HSymbol("lib:phIoT"), is: [new HSymbol("lib")], lib: new HSymbol("lib:phIoT") },
+      {
+        def: new HSymbol("equip"),
+        is: [new HSymbol("entity")],
+        lib: new HSymbol("lib:phIoT"),
+        doc: "Equipment",
+      },
+      { def: new HSymbol("dis"), is: [new HSymbol("str")], lib: new HSymbol("lib:ph") },
+      { def: new HSymbol("myTag") },
+    ]);
+    expect(new DefNamespace(defs).descendants("lib")).toEqual(["lib", "lib:ph", "lib:phIoT"]);
   });
 });

@@ -111,3 +111,34 @@ export class DefNamespace implements SymbolNamespace {
     return list;
   }
 }
+
+/** One stored tag definition: its name, library, `is` supertypes and doc (as the catalog holds them). */
+export interface TagDefRecord {
+  name: string;
+  lib?: string | null;
+  is?: readonly string[];
+  doc?: string | null;
+}
+
+/**
+ * Haystack 4 def dicts for stored tag definitions: `{def:^name, is:[^…], lib:^lib:<lib>, doc}` per
+ * tag, and for each library named by a `lib` (whose own tag definition, if any, it replaces) a
+ * lib def `{def:^lib:<lib>, is:[^lib], lib:^lib:<lib>}`, as the `defs` and `libs` ops list them.
+ */
+export function defDicts(records: Iterable<TagDefRecord>): Dict[] {
+  const list = [...records];
+  const libs = new Set(list.map((r) => r.lib).filter((l): l is string => !!l));
+  const sym = (s: string) => new HSymbol(s);
+  const out: Dict[] = [];
+  for (const lib of [...libs].sort())
+    out.push({ def: sym(`lib:${lib}`), is: [sym("lib")], lib: sym(`lib:${lib}`) });
+  for (const r of list) {
+    if (libs.has(r.name)) continue;
+    const d: Dict = { def: sym(r.name) };
+    if (r.is && r.is.length > 0) d.is = r.is.map(sym);
+    if (r.lib) d.lib = sym(`lib:${r.lib}`);
+    if (r.doc) d.doc = r.doc;
+    out.push(d);
+  }
+  return out;
+}
