@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DefNamespace, defDicts, hasTerm, implementsSymbol } from "./defs.ts";
 import { type Dict, HSymbol, isDict } from "./kinds.ts";
+import { ENTITY_TAXONOMY, withTaxonomy } from "./taxonomy.ts";
 import { readZincValue } from "./zinc.ts";
 
 const dict = (z: string): Dict => {
@@ -113,5 +114,34 @@ describe("defDicts", () => {
       { def: new HSymbol("myTag") },
     ]);
     expect(new DefNamespace(defs).descendants("lib")).toEqual(["lib", "lib:ph", "lib:phIoT"]);
+  });
+});
+
+describe("withTaxonomy", () => {
+  test("standard entity types take their supertypes from the taxonomy; missing ones are added", () => {
+    const records = withTaxonomy([
+      { name: "ahu", lib: "phIoT", is: ["marker"], doc: "Air handling unit" },
+      { name: "dis", lib: "ph", is: ["str"] },
+    ]);
+    expect(records[0]).toEqual({
+      name: "ahu",
+      lib: "phIoT",
+      is: ["airHandlingEquip"],
+      doc: "Air handling unit",
+    });
+    expect(records[1]).toEqual({ name: "dis", lib: "ph", is: ["str"] });
+    expect(records.length).toBe(ENTITY_TAXONOMY.length + 1);
+    const ns = new DefNamespace(defDicts(records));
+    expect(ns.descendants("equip")).toContain("rtu");
+    expect(ns.descendants("equip")).toContain("elec-meter");
+    expect(ns.inheritance("mau")).toEqual([
+      "mau",
+      "doas",
+      "ahu",
+      "airHandlingEquip",
+      "equip",
+      "entity",
+      "marker",
+    ]);
   });
 });

@@ -11,6 +11,7 @@ export * from "./his-range.ts";
 export * from "./json.ts";
 export * from "./kinds.ts";
 export * from "./tag-columns.ts";
+export * from "./taxonomy.ts";
 export * from "./tz.ts";
 export * from "./units.ts";
 export {
