@@ -24,6 +24,12 @@ export type FilterNode =
   | { readonly type: "and"; readonly terms: readonly FilterNode[] }
   | { readonly type: "or"; readonly terms: readonly FilterNode[] };
 
+/** True when the filter has a `^symbol` term (it then needs a def namespace to be answered). */
+export function hasSymbolTerm(node: FilterNode): boolean {
+  if (node.type === "isSymbol") return true;
+  return (node.type === "and" || node.type === "or") && node.terms.some(hasSymbolTerm);
+}
+
 /** A literal as the filter language writes it (Zinc form, but `true`/`false` for Bool). */
 export function literalToString(v: FilterLiteral): string {
   if (typeof v === "boolean") return v ? "true" : "false";

@@ -8,6 +8,7 @@ export {
   type FilterNode,
   type FilterPath,
   filterToString,
+  hasSymbolTerm,
   literalToString,
 } from "./ast.ts";
 export { compareCodePoints, compareToLiteral, matches, type RefResolver, resolvePath } from "./eval.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HDate, HDateTime, HNum, HSymbol, HTime, Ref, Uri } from "../kinds.ts";
-import { type FilterNode, filterToString } from "./ast.ts";
+import { type FilterNode, filterToString, hasSymbolTerm } from "./ast.ts";
 import { FilterSyntaxError, parseFilter } from "./parser.ts";
 
 describe("parse: canonical text", () => {
@@ -125,5 +125,17 @@ describe("parse: errors give line:col and what was expected", () => {
     expect(String(caught)).toBe(error);
     const e = caught as FilterSyntaxError;
     expect(`${e.line}:${e.col} ${e.detail}`).toBe(error);
+  });
+});
+
+describe("hasSymbolTerm", () => {
+  const cases: [filter: string, expected: boolean][] = [
+    ["^equip", true],
+    ["site or (point and ^sensor)", true],
+    ["mode == ^heat", false],
+    ["site and not equip", false],
+  ];
+  test.each(cases)("%s", (filter, expected) => {
+    expect(hasSymbolTerm(parseFilter(filter))).toBe(expected);
   });
 });
