@@ -47,7 +47,8 @@ const HAYSTACK_AUTH = slot(
 );
 const authRuntime = (deps: Pick<ServiceDeps, "runtime">): AuthRuntime => HAYSTACK_AUTH.of(deps);
 
-const newToken = (): string => randomBytes(32).toString("base64url");
+// Hex, not base64url: some clients (phable) cut a handshakeToken at `-` or `_`.
+const newToken = (): string => randomBytes(32).toString("hex");
 
 function sweep(r: AuthRuntime, now: number): void {
   for (const [k, h] of r.handshakes) if (h.expiresAt <= now) r.handshakes.delete(k);

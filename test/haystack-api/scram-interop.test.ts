@@ -1,7 +1,8 @@
 // SCRAM-SHA-256 login with an independent client: SkyFoundry's npm `@skyfoundry/haystack-auth`
 // (its own SHA-256/PBKDF2 in plain JavaScript, Node's `http` module) against a real listening
 // server. Right password accepted, wrong one and unknown user refused, the token it obtains then
-// works (in the `bearer authToken=` form it sends), and after `close` it does not.
+// works (in the `bearer authToken=` form it sends), and after `close` it does not. 50 logins in a
+// row never fail, and the tokens are hex (a client that cuts a handshakeToken at `-`/`_` copes).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
@@ -88,5 +89,32 @@ describe("SCRAM login with @skyfoundry/haystack-auth (postgres)", () => {
     const after = await about(r.authorization);
     expect(after.status).toBe(401);
     expect(after.headers.get("www-authenticate")).toContain("SCRAM");
+  });
+
+  test("50 logins in a row: every one succeeds, with hex tokens", async () => {
+    const tokens = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const r = await login(base, acme.member.email, TEST_PASSWORD);
+      if (!("authorization" in r)) throw new Error(`login ${i + 1} failed: ${r.failed}`);
+      const token = /^bearer authToken=([0-9a-f]{64})$/.exec(r.authorization)?.[1];
+      expect(token).toBeDefined();
+      tokens.add(token ?? "");
+    }
+    expect(tokens.size).toBe(50);
+    const [last] = [...tokens].slice(-1);
+    expect((await about(`bearer authToken=${last}`)).status).toBe(200);
+  });
+
+  test("the handshakeToken of every challenge is hex", async () => {
+    for (let i = 0; i < 20; i++) {
+      const hello = await fetch(`${base}/about`, {
+        headers: { authorization: `HELLO username=${Buffer.from(acme.member.email).toString("base64url")}` },
+      });
+      await hello.text();
+      expect(hello.status).toBe(401);
+      expect(hello.headers.get("www-authenticate")).toMatch(
+        /^SCRAM handshakeToken=[0-9a-f]{64}, hash=SHA-256$/,
+      );
+    }
   });
 });
