@@ -11,6 +11,7 @@ import { closeAuthToken } from "./auth.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
 import { type HaystackOrg, loadDicts } from "./records.ts";
 import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
+import { MEDIA_TYPES } from "./wire.ts";
 
 export interface OpDef {
   readonly name: string;
@@ -142,10 +143,7 @@ function about(ctx: OpContext): Grid {
   ]);
 }
 
-const FORMATS: readonly Dict[] = [
-  { mime: "text/zinc", receive: MARKER, send: MARKER },
-  { mime: "application/json", receive: MARKER, send: MARKER },
-];
+const FORMATS: readonly Dict[] = MEDIA_TYPES.map((mime) => ({ mime, receive: MARKER, send: MARKER }));
 
 const FILETYPES: readonly Dict[] = [
   { def: new HSymbol("filetype:zinc"), dis: "Zinc", mime: "text/zinc", fileExt: "zinc" },

@@ -18,13 +18,14 @@ import { resolveOrg } from "./records.ts";
 import {
   encodeGrid,
   errorGrid,
-  type Format,
   gridFromQuery,
-  MIME,
+  MEDIA_TYPES,
+  type Negotiated,
   negotiate,
   RequestGridError,
   readRequestGrid,
   requestFormat,
+  ZINC,
 } from "./wire.ts";
 
 /** The challenge sent with every 401: Haystack clients start with HELLO, then SCRAM. */
@@ -34,16 +35,16 @@ function plain(status: number, text: string, headers: Record<string, string> = {
   return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
 }
 
-function reply(format: Format, grid: Grid, headers: Record<string, string> = {}): Response {
-  return new Response(encodeGrid(format, grid), {
+function reply(to: Negotiated, grid: Grid, headers: Record<string, string> = {}): Response {
+  return new Response(encodeGrid(to.format, grid), {
     status: 200,
-    headers: { "content-type": MIME[format], ...headers },
+    headers: { "content-type": to.contentType, ...headers },
   });
 }
 
 type Authed = { actor: Actor; authToken: string | null } | Response;
 
-async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Format): Promise<Authed> {
+async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Negotiated): Promise<Authed> {
   let header: AuthHeader | null;
   try {
     header = parseAuthHeader(c.req.header("authorization"));
@@ -82,7 +83,7 @@ export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.all("/api/:org/:op", async (c) => {
     const format = negotiate(c.req.header("accept"));
-    const auth = await authenticate(deps, c, format ?? "zinc");
+    const auth = await authenticate(deps, c, format ?? ZINC);
     if (auth instanceof Response) return auth;
     let org: Awaited<ReturnType<typeof resolveOrg>>;
     try {
@@ -97,13 +98,13 @@ export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const method = c.req.method;
     if (method !== "POST" && !(method === "GET" && op.safe))
       return plain(405, `${name} needs POST`, { allow: op.safe ? "GET, POST" : "POST" });
-    if (!format) return plain(406, "supported: text/zinc, application/json");
+    if (!format) return plain(406, `supported: ${MEDIA_TYPES.join(", ")}`);
     let req: Grid;
     if (method === "GET") req = gridFromQuery(c.req.query());
     else {
       const body = await c.req.text();
       const inFormat = body.trim() ? requestFormat(c.req.header("content-type")) : "zinc";
-      if (!inFormat) return plain(415, "supported: text/zinc, application/json");
+      if (!inFormat) return plain(415, `supported: ${MEDIA_TYPES.join(", ")}`);
       try {
         req = readRequestGrid(inFormat, body);
       } catch (e) {

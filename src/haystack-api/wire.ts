@@ -16,10 +16,14 @@ import {
 
 export type Format = "zinc" | "json";
 
-export const MIME: Readonly<Record<Format, string>> = {
-  zinc: "text/zinc; charset=utf-8",
-  json: "application/json; charset=utf-8",
-};
+/** A negotiated response: how the grid is encoded and the media type it is answered as. */
+export interface Negotiated {
+  readonly format: Format;
+  readonly contentType: string;
+}
+
+/** Zinc, answered as `text/zinc` (no `Accept`, or only wildcards). */
+export const ZINC: Negotiated = { format: "zinc", contentType: "text/zinc; charset=utf-8" };
 
 const BY_TYPE: Readonly<Record<string, Format>> = {
   "text/zinc": "zinc",
@@ -28,13 +32,21 @@ const BY_TYPE: Readonly<Record<string, Format>> = {
   "application/vnd.haystack+json": "json",
 };
 
+/** The grid formats `formats` lists; a client naming one in `Accept` is answered as it. */
+export const MEDIA_TYPES: readonly string[] = [
+  "text/zinc",
+  "application/json",
+  "application/vnd.haystack+json",
+];
+
 /**
- * The response format for an `Accept` header: the best-q supported type (`*\/*` and `text/*` mean
- * Zinc), Zinc when absent; null when nothing acceptable is supported.
+ * The response for an `Accept` header: the best-q supported type, answered as the media type the
+ * client named (`application/vnd.haystack+json` is echoed, not turned into `application/json`);
+ * `*\/*` and `text/*` mean Zinc, and so does no header; null when nothing acceptable is supported.
  */
-export function negotiate(accept: string | undefined): Format | null {
-  if (!accept?.trim()) return "zinc";
-  let best: { f: Format; q: number } | null = null;
+export function negotiate(accept: string | undefined): Negotiated | null {
+  if (!accept?.trim()) return ZINC;
+  let best: { n: Negotiated; q: number } | null = null;
   for (const part of accept.split(",")) {
     const [typeRaw, ...params] = part.split(";");
     const type = (typeRaw ?? "").trim().toLowerCase();
@@ -44,10 +56,15 @@ export function negotiate(accept: string | undefined): Format | null {
       if (m) q = Number(m[1]);
     }
     if (!(q > 0)) continue;
-    const f: Format | undefined = BY_TYPE[type] ?? (type === "*/*" || type === "text/*" ? "zinc" : undefined);
-    if (f && (!best || q > best.q)) best = { f, q };
+    const f = BY_TYPE[type];
+    const n: Negotiated | undefined = f
+      ? { format: f, contentType: `${type}; charset=utf-8` }
+      : type === "*/*" || type === "text/*"
+        ? ZINC
+        : undefined;
+    if (n && (!best || q > best.q)) best = { n, q };
   }
-  return best?.f ?? null;
+  return best?.n ?? null;
 }
 
 /** The format of a request body by its `Content-Type`; null when unsupported. */

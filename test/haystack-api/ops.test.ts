@@ -126,6 +126,22 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
       expect(JSON.parse(j.text).rows[0].haystackVersion).toBe("4.0");
     });
 
+    test("the media type asked for is the one answered", async () => {
+      const cases: [accept: string, contentType: string][] = [
+        ["application/vnd.haystack+json", "application/vnd.haystack+json; charset=utf-8"],
+        ["application/json", "application/json; charset=utf-8"],
+        ["text/zinc", "text/zinc; charset=utf-8"],
+        ["*/*", "text/zinc; charset=utf-8"],
+        ["text/zinc;q=0.5, application/vnd.haystack+json", "application/vnd.haystack+json; charset=utf-8"],
+      ];
+      for (const [accept, contentType] of cases) {
+        const r = await callOp(t.app, "acme", "read", { auth, accept, query: { filter: "site" } });
+        expect(r.status).toBe(200);
+        expect(r.headers.get("content-type")).toBe(contentType);
+        expect(r.grid!.rows.length).toBe(1);
+      }
+    });
+
     test("ops, formats, filetypes", async () => {
       const ops = await callOp(t.app, "acme", "ops", { auth });
       expect(ops.grid!.rows.map((r) => r.name)).toEqual([
@@ -144,7 +160,11 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
         "pointWrite",
       ]);
       const formats = await callOp(t.app, "acme", "formats", { auth });
-      expect(formats.grid!.rows.map((r) => r.mime)).toEqual(["text/zinc", "application/json"]);
+      expect(formats.grid!.rows.map((r) => r.mime)).toEqual([
+        "text/zinc",
+        "application/json",
+        "application/vnd.haystack+json",
+      ]);
       const ft = await callOp(t.app, "acme", "filetypes", { auth });
       expect(ft.grid!.rows.map((r) => r.mime)).toEqual(["text/zinc", "application/json"]);
     });
