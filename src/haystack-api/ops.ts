@@ -88,13 +88,17 @@ async function read(ctx: OpContext, req: Grid): Promise<Grid> {
   return gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {}));
 }
 
+/**
+ * The nav tree: the roots are the sites and the weather stations; a site's children are its equips
+ * and the points on it outside any equip; an equip's or a weather station's children are its
+ * points. Points are leaves (no `navId`).
+ */
 async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
   const { deps, actor, org } = ctx;
   const sql = deps.dbs.primary;
   const navId = req.rows[0]?.navId;
   let filter: string;
-  let leaf = false;
-  if (navId === null || navId === undefined) filter = "site";
+  if (navId === null || navId === undefined) filter = "site or weatherStation";
   else {
     const id =
       navId instanceof Ref ? navId.id : typeof navId === "string" ? navId.replace(/^@/, "") : undefined;
@@ -104,11 +108,12 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
     if (entityId === undefined) throw new AppError("not_found", `unknown navId @${id}`);
     const d = (await loadDicts(sql, [entityId])).get(entityId) ?? {};
     const ref = new Ref(id).toString();
-    if (d.site !== undefined) filter = `equip and siteRef == ${ref}`;
-    else if (d.equip !== undefined) {
-      filter = `point and equipRef == ${ref}`;
-      leaf = true;
-    } else return Grid.empty();
+    if (d.site !== undefined)
+      filter = `(equip and siteRef == ${ref}) or (point and siteRef == ${ref} and not equipRef)`;
+    else if (d.equip !== undefined) filter = `point and equipRef == ${ref}`;
+    else if (d.weatherStation !== undefined)
+      filter = `point and weatherStationRef == ${ref} and not equipRef`;
+    else return Grid.empty();
   }
   const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(filter), {
     limit: READ_MAX_LIMIT,
@@ -117,7 +122,7 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
   return gridOf(
     ids.map((i) => {
       const d = dicts.get(i) ?? {};
-      return leaf ? d : { ...d, navId: d.id as Ref };
+      return d.point !== undefined ? d : { ...d, navId: d.id as Ref };
     }),
   );
 }

@@ -25,6 +25,9 @@ const ENTITIES = [
   `{id:@p1 dis:"Zone Temp" point sensor temp his kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
   `{id:@p2 dis:"Supply Temp" point sensor his kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
   `{id:@sp1 dis:"Setpoint" point sp writable kind:"Number" unit:"°F" tz:"New_York" equipRef:@ahu1 siteRef:@s1}`,
+  `{id:@m1 dis:"Site power" point sensor elec power his kind:"Number" unit:"kW" tz:"New_York" siteRef:@s1}`,
+  `{id:@ws1 dis:"Weather" weatherStation tz:"New_York"}`,
+  `{id:@w1 dis:"Outside temp" point sensor air temp weather his kind:"Number" unit:"°F" tz:"New_York" weatherStationRef:@ws1}`,
 ];
 const FOREIGN = [
   `{id:@f1 dis:"Foreign" site tz:"UTC"}`,
@@ -172,7 +175,10 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
 
   describe("read and nav", () => {
     test("read by filter (GET) with Refs carrying dis, curVal from current values", async () => {
-      const r = await callOp(t.app, "acme", "read", { auth, query: { filter: "point and his" } });
+      const r = await callOp(t.app, "acme", "read", {
+        auth,
+        query: { filter: "point and his and equipRef" },
+      });
       expect(r.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["p1", "p2"]);
       const p1 = r.grid!.rows[0]!;
       expect((p1.id as Ref).dis).toBe("Zone Temp");
@@ -198,11 +204,15 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
       expect(g.rows[2]).toEqual({});
     });
 
-    test("nav: sites, then equips, then points", async () => {
-      const sites = await callOp(t.app, "acme", "nav", { auth });
-      expect(sites.grid!.rows.map((d) => (d.navId as Ref).id)).toEqual(["s1"]);
+    test("nav: sites and weather stations, then equips and site points, then points", async () => {
+      const roots = await callOp(t.app, "acme", "nav", { auth });
+      expect(roots.grid!.rows.map((d) => (d.navId as Ref).id)).toEqual(["s1", "ws1"]);
       const equips = await callOp(t.app, "acme", "nav", { auth, query: { navId: "@s1" } });
-      expect(equips.grid!.rows.map((d) => (d.navId as Ref).id)).toEqual(["ahu1"]);
+      expect(equips.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["ahu1", "m1"]);
+      expect(equips.grid!.rows.map((d) => (d.navId as Ref | undefined)?.id)).toEqual(["ahu1", undefined]);
+      const weather = await callOp(t.app, "acme", "nav", { auth, query: { navId: "@ws1" } });
+      expect(weather.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["w1"]);
+      expect(weather.grid!.rows[0]!.navId).toBeUndefined();
       const points = await callOp(t.app, "acme", "nav", { auth, query: { navId: "@ahu1" } });
       expect(points.grid!.rows.map((d) => (d.id as Ref).id)).toEqual(["p1", "p2", "sp1"]);
       expect(points.grid!.rows.every((d) => d.navId === undefined)).toBe(true);
