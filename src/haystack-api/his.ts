@@ -43,12 +43,17 @@ function zoneOf(dict: Dict): { tz: string; iana: string } {
   return { tz: "UTC", iana: "UTC" };
 }
 
-/** Resolves refs to visible points. @throws AppError not_found naming the first unknown id. */
+/**
+ * Resolves refs to visible points.
+ * @throws AppError not_found naming the first unknown id; invalid naming the first one without
+ *   `his` when `needHis`.
+ */
 async function points(
   deps: ServiceDeps,
   actor: Actor,
   org: HaystackOrg,
   refs: readonly Ref[],
+  needHis = false,
 ): Promise<Point[]> {
   const sql = deps.dbs.primary;
   const ids = await entityIdsByRef(
@@ -63,6 +68,8 @@ async function points(
   return refs.map((r) => {
     const entityId = ids.get(r.id)!;
     const dict = dicts.get(entityId) ?? {};
+    if (needHis && (dict.his === undefined || dict.his === null))
+      throw new AppError("invalid", `@${r.id} has no history (not a his point)`);
     const ref = dict.id instanceof Ref ? dict.id : r;
     return { entityId, ref, dict, ...zoneOf(dict) };
   });
@@ -89,8 +96,8 @@ export function rangeText(v: HVal | null | undefined): string {
  * Reads the history of one point (`refs` of length 1: columns `ts`, `val`, meta `id`) or several
  * (columns `ts`, `v0`…, each with meta `id`; rows merged by timestamp). The range is interpreted in
  * the first point's zone; timestamps are written in each grid's zone; meta `hisStart`/`hisEnd`.
- * @throws AppError forbidden (not a member), not_found (unknown id), invalid (bad range),
- *   too_large (more than HIS_READ_MAX_ROWS rows).
+ * @throws AppError forbidden (not a member), not_found (unknown id), invalid (bad range, or a
+ *   point without `his`), too_large (more than HIS_READ_MAX_ROWS rows).
  */
 export async function hisRead(opts: {
   deps: ServiceDeps;
@@ -105,7 +112,7 @@ export async function hisRead(opts: {
   const { deps, actor, org } = opts;
   requireRole(actor, org.id, "member");
   if (opts.ids.length === 0) throw new AppError("invalid", "hisRead needs an id");
-  const pts = await points(deps, actor, org, opts.ids);
+  const pts = await points(deps, actor, org, opts.ids, true);
   const first = pts[0]!;
   let start: HDateTime;
   let end: HDateTime;

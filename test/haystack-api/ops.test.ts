@@ -276,16 +276,21 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
       expect(g.rows[5]).toMatchObject({ v1: new HNum(55, "°F") });
     });
 
-    test("errors: a bad range, an unknown id, a foreign id", async () => {
+    test("errors: a bad range, an unknown id, a foreign id, an entity without his", async () => {
       for (const [range, id] of [
         ["next week", "@p1"],
         ["2024-03-10", "@nope"],
         ["2024-03-10", "@f2"],
+        ["2024-03-10", "@sp1"],
+        ["2024-03-10", "@ahu1"],
       ]) {
         const r = await read(range!, id);
         expect(r.status).toBe(200);
         expect(r.grid!.meta.err).toBe(MARKER);
+        expect(r.grid!.rows.length).toBe(0);
       }
+      const noHis = await read("2024-03-10", "@sp1");
+      expect(noHis.grid!.meta.dis).toBe("@sp1 has no history (not a his point)");
     });
   });
 
