@@ -9,11 +9,13 @@ import {
   type Dict,
   type FilterNode,
   FilterSyntaxError,
+  hasSymbolTerm,
   parseFilter,
   Ref,
   type TagRow,
   tagValueFromRow,
 } from "../haystack/index.ts";
+import { defNamespace } from "./defs.ts";
 
 /**
  * Parses a filter.
@@ -38,7 +40,9 @@ export async function filterEntityIds(
 ): Promise<number[]> {
   const params: unknown[] = [];
   const visible = visibleEntitySql(actor, orgId, "e.id", params);
-  const f = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length });
+  // `^symbol` terms are answered in the org's def namespace, loaded only when the filter has one.
+  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
+  const f = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length, namespace });
   params.push(...f.params);
   let text = `SELECT e.id FROM core.entity e WHERE ${visible} AND ${f.sql} ORDER BY e.id`;
   if (page.skip) {
