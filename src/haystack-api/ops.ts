@@ -2,10 +2,22 @@
 // authenticates, negotiates formats and turns thrown errors into error grids; everything here is
 // protocol semantics over the services of catalog/, ingest/ and points/.
 import type { Actor } from "../access/actor.ts";
+import { defNamespace } from "../catalog/defs.ts";
 import { entityIdsByRef, filterEntityIds, parseFilterOrThrow } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { type Dict, Grid, HDateTime, HNum, HSymbol, type HVal, MARKER, Ref, Uri } from "../haystack/index.ts";
+import {
+  type Dict,
+  Grid,
+  HDateTime,
+  HNum,
+  HSymbol,
+  type HVal,
+  MARKER,
+  matches,
+  Ref,
+  Uri,
+} from "../haystack/index.ts";
 import { pointWrite, pointWriteArray } from "../points/point-write.ts";
 import { closeAuthToken } from "./auth.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
@@ -26,6 +38,8 @@ export const OPS: readonly OpDef[] = [
   { name: "ops", summary: "Operations supported by this server", safe: true },
   { name: "formats", summary: "Grid data formats supported by this server", safe: true },
   { name: "filetypes", summary: "File types supported by this server", safe: true },
+  { name: "defs", summary: "Definitions of the namespace", safe: true },
+  { name: "libs", summary: "Libraries of the namespace", safe: true },
   { name: "read", summary: "Read entity records in database", safe: true },
   { name: "nav", summary: "Navigate record tree", safe: true },
   { name: "hisRead", summary: "Read time series from historian", safe: true },
@@ -127,6 +141,24 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
   );
 }
 
+/**
+ * `defs` (every def) or `libs` (the lib defs) of the org's namespace, ordered by symbol; the
+ * request's `filter` is matched against the def dicts (with `^symbol` terms in the namespace) and
+ * `limit` caps the rows.
+ * @throws AppError invalid for a filter syntax error or a bad limit.
+ */
+async function defsOp(ctx: OpContext, req: Grid, libs: boolean): Promise<Grid> {
+  const first = req.rows[0] ?? {};
+  const ast = typeof first.filter === "string" ? parseFilterOrThrow(first.filter) : undefined;
+  const limit = intOf(first.limit, "limit", READ_MAX_LIMIT);
+  const ns = await defNamespace(ctx.deps.dbs.primary, ctx.actor, ctx.org.id);
+  let rows = ns.defs();
+  if (libs) rows = rows.filter((d) => d.def instanceof HSymbol && d.def.val.startsWith("lib:"));
+  if (ast) rows = rows.filter((d) => matches(ast, d, () => undefined, ns));
+  if (limit !== undefined) rows = rows.slice(0, limit);
+  return rows.length > 0 ? Grid.fromRows(rows) : Grid.empty();
+}
+
 function about(ctx: OpContext): Grid {
   const version = "version" in ctx.deps ? String((ctx.deps as { version: unknown }).version) : "dev";
   return Grid.fromRows([
@@ -174,6 +206,9 @@ export async function runOp(name: string, ctx: OpContext, req: Grid): Promise<Gr
       return Grid.fromRows(FORMATS);
     case "filetypes":
       return Grid.fromRows(FILETYPES);
+    case "defs":
+    case "libs":
+      return defsOp(ctx, req, name === "libs");
     case "read":
       return read(ctx, req);
     case "nav":

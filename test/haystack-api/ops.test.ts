@@ -6,6 +6,7 @@ import {
   type HDate,
   HDateTime,
   HNum,
+  HSymbol,
   MARKER,
   parseHisRange,
   Ref,
@@ -129,6 +130,36 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
       expect(JSON.parse(j.text).rows[0].haystackVersion).toBe("4.0");
     });
 
+    test("defs and libs: the seeded namespace with the entity taxonomy", async () => {
+      const defs = await callOp(t.app, "acme", "defs", { auth });
+      expect(defs.status).toBe(200);
+      const byDef = new Map(defs.grid!.rows.map((d) => [(d.def as HSymbol).val, d]));
+      expect(defs.grid!.cols[0]!.name).toBe("def");
+      expect(byDef.get("ahu")).toMatchObject({
+        is: [new HSymbol("airHandlingEquip")],
+        lib: new HSymbol("lib:phIoT"),
+      });
+      expect(byDef.get("airHandlingEquip")).toMatchObject({ is: [new HSymbol("equip")] });
+      expect(byDef.get("dis")).toMatchObject({ is: [new HSymbol("str")], lib: new HSymbol("lib:ph") });
+      expect(byDef.get("siteRef")).toMatchObject({ is: [new HSymbol("ref")] });
+      const ahu = await callOp(t.app, "acme", "defs", { auth, query: { filter: "def == ^ahu" } });
+      expect(ahu.grid!.rows.map((d) => (d.def as HSymbol).val)).toEqual(["ahu"]);
+      const two = await callOp(t.app, "acme", "defs", {
+        auth,
+        query: { filter: "lib == ^lib:phIoT", limit: "2" },
+      });
+      expect(two.grid!.rows.length).toBe(2);
+      const libs = await callOp(t.app, "acme", "libs", { auth, accept: "application/json" });
+      // `custom` is listed once it holds a tag (none is defined on the fly here).
+      expect(libs.grid!.rows.map((d) => (d.def as HSymbol).val)).toEqual([
+        "lib:ph",
+        "lib:phIoT",
+        "lib:phScience",
+      ]);
+      const bad = await callOp(t.app, "acme", "defs", { auth, query: { filter: "and and" } });
+      expect(bad.grid!.meta.err).toBe(MARKER);
+    });
+
     test("the media type asked for is the one answered", async () => {
       const cases: [accept: string, contentType: string][] = [
         ["application/vnd.haystack+json", "application/vnd.haystack+json; charset=utf-8"],
@@ -153,6 +184,8 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
         "ops",
         "formats",
         "filetypes",
+        "defs",
+        "libs",
         "read",
         "nav",
         "hisRead",
