@@ -13,6 +13,7 @@ import {
   getEntityTag,
   listEntities,
   listEntityTags,
+  TAG_KINDS,
   type TagValueInput,
   updateEntityTag,
 } from "../catalog/index.ts";
@@ -32,6 +33,7 @@ const tagValue = {
   value_ref: id.nullish(),
   value_enum: id.nullish(),
   value_unit: z.string().max(64).nullish(),
+  value_kind: z.enum(TAG_KINDS).nullish(),
 };
 
 const EntityBody = z.object({
@@ -64,6 +66,7 @@ function tagValueOf(b: TagValueInput): TagValueInput {
     value_ref: b.value_ref,
     value_enum: b.value_enum,
     value_unit: b.value_unit,
+    value_kind: b.value_kind,
   };
 }
 

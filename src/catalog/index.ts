@@ -48,4 +48,4 @@ export {
 } from "./tag-defs.ts";
 export { createTagEnum, deleteTagEnum, getTagDefEnum, listTagEnums, updateTagEnum } from "./tag-enums.ts";
 export { createTagMeta, deleteTagMeta, getTagMeta, listTagMetas, updateTagMeta } from "./tag-metas.ts";
-export type { EntityTagOut, TagValueInput } from "./tag-values.ts";
+export { type EntityTagOut, TAG_KINDS, type TagKind, type TagValueInput } from "./tag-values.ts";

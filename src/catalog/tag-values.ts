@@ -1,16 +1,26 @@
 // Entity tag values on the wire (`value_n | value_b | value_s | value_ts | value_list | value_dict |
-// value_ref | value_enum`, plus `value_unit` with a number) and their row columns. Writing sets
-// `value_kind` from the field and the tag definition's kind; reading reports `value_kind` as stored,
-// or inferred for rows of older writers (CONTRACT.md compatibility rules).
+// value_ref | value_enum`, plus `value_unit` with a number or a DateTime, and the additive
+// `value_kind`) and their row columns. With `value_kind`, the fields are read as that Haystack kind
+// (haystack/tag-columns.ts `tagValueFromWire`) and stored so it reads back exactly (a DateTime's
+// zone included); without it, `value_kind` comes from the field and the tag definition's kind.
+// Reading reports `value_kind` as stored, or inferred for rows of older writers (CONTRACT.md).
 import type { Sql } from "../db/index.ts";
 import {
   inferKind,
   isRefTagName,
+  STORED_KINDS,
   type StoredKind,
   type TagRow,
+  tagColumnsFor,
+  tagValueFromWire,
   utcTimestampText,
+  WireValueError,
 } from "../haystack/index.ts";
 import { invalidField, isoOut } from "./shared.ts";
+
+/** The kinds a tag may be written with (`value_kind`). */
+export const TAG_KINDS = STORED_KINDS as readonly [StoredKind, ...StoredKind[]];
+export type { StoredKind as TagKind };
 
 /** The value fields of an entity tag as sent by clients (null counts as absent). */
 export interface TagValueInput {
@@ -24,6 +34,8 @@ export interface TagValueInput {
   value_ref?: number | null;
   value_enum?: number | null;
   value_unit?: string | null;
+  /** The Haystack kind the fields carry (absent: inferred from the field and the definition). */
+  value_kind?: StoredKind | null;
 }
 
 /** The columns written for one tag value. */
@@ -115,6 +127,7 @@ export function columnsFromInput(
     value_unit: null,
     value_kind: "Marker",
   };
+  if (input.value_kind) return columnsForKind(name, input.value_kind, input, loc, out);
   switch (present[0]) {
     case "value_n": {
       const n = input.value_n as number;
@@ -169,6 +182,48 @@ export function columnsFromInput(
     default:
       return out;
   }
+}
+
+/**
+ * The columns for wire fields that name their kind: a Ref by entity number (`value_ref`) and an
+ * enum value (`value_enum`, kind Str) as without a kind; a List keeps its elements as sent (each in
+ * Zinc, or a plain string); everything else as `tagColumnsFor` stores the value the fields make.
+ * @throws AppError invalid (422, naming the field) when the fields do not make a value of that kind.
+ */
+function columnsForKind(
+  name: string,
+  kind: StoredKind,
+  input: TagValueInput,
+  loc: (string | number)[],
+  empty: TagValueColumns,
+): TagValueColumns {
+  const fail = (field: string, msg: string) => invalidField([...loc, field], `tag ${name}: ${msg}`);
+  if (input.value_ref !== null && input.value_ref !== undefined) {
+    if (kind !== "Ref") throw fail("value_ref", `a ${kind} is not given in value_ref`);
+    return { ...empty, value_ref: input.value_ref, value_kind: "Ref" };
+  }
+  if (input.value_enum !== null && input.value_enum !== undefined)
+    throw fail("value_enum", "value_enum takes no value_kind (it is a Str)");
+  let value: ReturnType<typeof tagValueFromWire>;
+  try {
+    value = tagValueFromWire(kind, input);
+  } catch (e) {
+    if (e instanceof WireValueError) throw fail(e.field, e.message);
+    throw e;
+  }
+  if (kind === "List") return { ...empty, value_list: [...(input.value_list ?? [])], value_kind: "List" };
+  const c = tagColumnsFor(name, value, () => undefined);
+  return {
+    ...empty,
+    value_n: c.value_n === null ? null : Number(c.value_n),
+    value_b: c.value_b,
+    value_s: c.value_s,
+    value_ts: c.value_ts,
+    value_list: c.value_list,
+    value_dict: c.value_dict,
+    value_unit: c.value_unit,
+    value_kind: c.value_kind,
+  };
 }
 
 export const ENTITY_TAG_COLUMNS =
