@@ -79,7 +79,11 @@ export async function verifyJwt(
   if (jwt.length > 4096) return null;
   let payload: { sub?: string; sid?: unknown; typ?: unknown };
   try {
-    ({ payload } = await jwtVerify(jwt, await signingKey(deps), { algorithms: ["HS256"], issuer: ISSUER }));
+    ({ payload } = await jwtVerify(jwt, await signingKey(deps), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      currentDate: deps.clock.now(),
+    }));
   } catch (e) {
     if (e instanceof joseErrors.JOSEError) return null;
     throw e;
@@ -91,8 +95,8 @@ export async function verifyJwt(
     return null;
   if (kind && typ !== kind) return null;
   const [row] = await deps.dbs.primary.query<{ user_id: number }>(
-    `SELECT user_id FROM core.hs_session WHERE id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > now()`,
-    [sid, typ],
+    `SELECT user_id FROM core.hs_session WHERE id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3::timestamptz`,
+    [sid, typ, deps.clock.now().toISOString()],
   );
   if (!row || row.user_id !== userId) return null;
   const actor = await actorForUser(deps.dbs.primary, userId);
