@@ -1,6 +1,7 @@
 // The original `/filter` contract as a service verb: a filter over the caller's visible entities
 // of one org, answered as rows of raw tag columns (also what the explorer pages show).
 import { type Actor, requireRole } from "../access/actor.ts";
+import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { filterEntityIds, parseFilterOrThrow } from "./read.ts";
@@ -72,11 +73,23 @@ export async function filterEntities(opts: {
   const sql = deps.dbs.primary;
   const ids = await filterEntityIds(sql, actor, input.orgId, ast, { skip, limit });
   const names = (input.tags ?? []).filter((t) => typeof t === "string" && t.length > 0);
+  return entityTagRows(sql, ids, names);
+}
+
+/**
+ * These entities (which the caller has checked are visible) in the order given, each with its
+ * active tags named in `names` (`["*"]` = every tag; empty = none), ordered by tag row id.
+ */
+export async function entityTagRows(
+  sql: Sql,
+  ids: readonly number[],
+  names: readonly string[],
+): Promise<FilterResult[]> {
   const byEntity = new Map<number, FilterTagRow[]>(ids.map((id) => [id, []]));
   if (ids.length > 0 && names.length > 0) {
     const all = names.includes("*");
-    const params: unknown[] = [ids];
-    if (!all) params.push(names);
+    const params: unknown[] = [[...ids]];
+    if (!all) params.push([...names]);
     const rows = await sql.query<StoredTagRow>(
       `SELECT et.entity_id, et.tag_id, td.name AS tag_name, et.value_n, et.value_b, et.value_s, et.value_ts,
               et.value_ref, et.value_enum

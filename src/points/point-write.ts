@@ -48,23 +48,48 @@ const DURATION_MS: Readonly<Record<string, number>> = {
   day: 86_400_000,
 };
 
-/** The point's priority array as the spec's read-form grid (17 rows: level, levelDis, val, who). */
-export async function pointWriteArray(deps: ServiceDeps, entityId: number): Promise<Grid> {
+/** One level of a priority array; `val` is null for an empty level. */
+export interface PriorityLevel {
+  level: number;
+  /** `emergency`, `manual`, `default`, `relinquish default`, or the level's number. */
+  levelDis: string;
+  val: HVal | null;
+  who: string | null;
+  /** When a timed write ends; null until released. */
+  expiresAt: Date | null;
+}
+
+/** The 17 levels of a point's priority array (which the caller has checked is visible), level 1 first. */
+export async function priorityLevels(deps: ServiceDeps, entityId: number): Promise<PriorityLevel[]> {
   const rows = await deps.dbs.primary.query<Row>(
     `SELECT * FROM core.hs_point_write pw WHERE pw.entity_id = $1 AND ${ACTIVE} ORDER BY level`,
     [entityId],
   );
   const byLevel = new Map(rows.map((r) => [r.level, r]));
-  const out: Dict[] = [];
+  const out: PriorityLevel[] = [];
   for (let level = 1; level <= LEVELS; level++) {
     const r = byLevel.get(level);
-    const d: Dict = { level: new HNum(level), levelDis: LEVEL_DIS[level] ?? String(level) };
-    if (r) {
-      d.val = rowValue(r);
-      d.who = r.who;
-    }
-    out.push(d);
+    out.push({
+      level,
+      levelDis: LEVEL_DIS[level] ?? String(level),
+      val: r ? rowValue(r) : null,
+      who: r?.who ?? null,
+      expiresAt: r?.expires_at ? new Date(r.expires_at) : null,
+    });
   }
+  return out;
+}
+
+/** The point's priority array as the spec's read-form grid (17 rows: level, levelDis, val, who). */
+export async function pointWriteArray(deps: ServiceDeps, entityId: number): Promise<Grid> {
+  const out: Dict[] = (await priorityLevels(deps, entityId)).map((l) => {
+    const d: Dict = { level: new HNum(l.level), levelDis: l.levelDis };
+    if (l.val !== null) {
+      d.val = l.val;
+      d.who = l.who ?? "";
+    }
+    return d;
+  });
   return new Grid(
     {},
     ["level", "levelDis", "val", "who"].map((name) => ({ name, meta: {} })),
