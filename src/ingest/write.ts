@@ -178,7 +178,8 @@ export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promi
  * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history,
  * moves the current values forward, records the batch in the outbox for every secondary and runs
  * `inTransaction` (e.g. a simulator checkpoint). After the commit the replicator is asked to
- * deliver. All or nothing: on any failure nothing of the batch is stored.
+ * deliver and `values:written` `{count, source: "simulator" | "rest"}` is published (the system
+ * actor's writes are the simulators'). All or nothing: on any failure nothing of the batch is stored.
  *
  * @throws AppError forbidden (not a member, unknown org, or entities the actor cannot see in the
  *   org — the message lists their ids), invalid (detail: FastAPI-shaped field errors),
@@ -224,5 +225,10 @@ export async function writeValues(opts: {
     }),
   );
   deps.replicator.kick();
+  if (cols.entity_id.length > 0)
+    deps.broker.publish("values:written", orgId, {
+      count: cols.entity_id.length,
+      source: actor.kind === "system" ? "simulator" : "rest",
+    });
   return { written: cols.entity_id.length };
 }
