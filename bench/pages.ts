@@ -2,7 +2,9 @@
 // concurrent SSE clients cost the server. Run: `bun bench/pages.ts` (from source, embedded database,
 // demo building on). Every request is signed in with a session cookie, as a browser's would be.
 //
-//   pages: for each of dashboard, explorer (filter results + tree) and point (chart) page,
+//   pages: for each of dashboard, explorer (first open: the org's tree), explorer (filter results +
+//          tree), equipment page (an AHU: points, current values, trends), point page (chart,
+//          current value, priority array) and chart page,
 //          REQUESTS requests (default 400) by CONCURRENCY clients (default 8), stopped after
 //          SECONDS (default 20) if not done; prints count, p50, p99, max and requests/s.
 //   sse:   the server's RSS, then SSE_CLIENTS (default 1000) raw-socket clients on /events each
@@ -42,14 +44,19 @@ try {
 
   // The demo simulator creates its points at start; wait until the explorer finds some.
   const explorer = `/explorer?filter=${encodeURIComponent("point and his and temp")}`;
+  const firstEntity = async (filter: string) =>
+    /<td><a href="\/explorer\/entity\/(\d+)"/.exec(
+      await (await fetch(`${base}/explorer?filter=${encodeURIComponent(filter)}`, { headers })).text(),
+    )?.[1] ?? "";
   let point = "";
   const deadline = Date.now() + 120_000;
   while (!point && Date.now() < deadline) {
-    const html = await (await fetch(base + explorer, { headers })).text();
-    point = /href="\/explorer\/chart\?points=(\d+)"/.exec(html)?.[1] ?? "";
+    point = await firstEntity("point and his and temp and writable");
     if (!point) await Bun.sleep(250);
   }
   if (!point) throw new Error("the demo building has no points");
+  const equip = await firstEntity("equip and ahu");
+  if (!equip) throw new Error("the demo building has no AHU");
   // Measure a quieter server: wait (at most 3 min) for the demo backfill to end (card "waiting").
   const quietFrom = Date.now();
   while (Date.now() < quietFrom + 180_000) {
@@ -61,8 +68,11 @@ try {
 
   const pages: [string, string][] = [
     ["dashboard", "/"],
+    ["tree", "/explorer"],
     ["explorer", explorer],
-    ["point", `/explorer/chart?points=${point}&range=1d`],
+    ["equipment", `/explorer/entity/${equip}`],
+    ["point", `/explorer/entity/${point}?range=1d`],
+    ["chart", `/explorer/chart?points=${point}&range=1d`],
   ];
   console.log(
     `pages: ${REQUESTS} requests each, ${CONCURRENCY} concurrent clients, at most ${SECONDS} s per page (loopback, signed in)`,

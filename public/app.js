@@ -1,9 +1,10 @@
 // haystack-sim console enhancements. Everything here is optional: pages read fine without it.
 // - charts: `<figure data-chart>` holding a `<script type="application/json">` block becomes a uPlot
-//   chart (the server-drawn SVG stays as the no-JavaScript fallback);
+//   chart (the server-drawn SVG stays as the no-JavaScript fallback), its time axis and legend in the
+//   site's zone (`tz` of the block), as the server drew it;
 // - `select[data-autosubmit]` submits its form on change;
 // - `button[data-copy]` copies the text of the element it names;
-// - `[data-local-time]` shows an ISO timestamp in the browser's time zone;
+// - `[data-local-time]` shows an ISO timestamp (a system event) in the browser's zone with its offset;
 // - `form[data-confirm]` asks before submitting (without JavaScript it submits at once).
 (() => {
   const charts = new Map();
@@ -31,10 +32,16 @@
     const text = css("--text");
     const grid = css("--border");
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    const tz = spec.tz || "UTC";
+    const inZone = (secs) => window.uPlot.tzDate(new Date(secs * 1000), tz);
+    const fmtX = window.uPlot.fmtDate("{YYYY}-{MM}-{DD} {HH}:{mm}");
     const opts = {
       width,
       height: spec.height || 320,
-      series: [{}].concat(
+      tzDate: inZone,
+      series: [
+        { label: `Time (${spec.zone || tz})`, value: (_u, v) => (v == null ? "–" : fmtX(inZone(v))) },
+      ].concat(
         spec.series.map((s, i) => ({
           label: s.unit ? `${s.name} (${s.unit})` : s.name,
           stroke: PALETTE[i % PALETTE.length],
@@ -43,7 +50,7 @@
           scale: s.unit || "y",
         })),
       ),
-      axes: [axis].concat(
+      axes: [{ ...axis, values: timeLabels(inZone) }].concat(
         Array.from(new Set(spec.series.map((s) => s.unit || "y"))).map((scale, i) => ({
           ...axis,
           scale,
@@ -60,6 +67,18 @@
     fig.querySelector(".uplot-host")?.remove();
     fig.prepend(host);
     charts.set(fig, new window.uPlot(opts, [spec.x].concat(spec.ys), host));
+    fig.dataset.drawnWidth = String(width);
+  }
+
+  // x-axis labels in 24-hour site time: `06:00`, with the day at local midnight (`Tue 2`)
+  function timeLabels(inZone) {
+    const day = window.uPlot.fmtDate("{WWW} {D}");
+    const hm = window.uPlot.fmtDate("{HH}:{mm}");
+    return (_u, splits) =>
+      splits.map((v) => {
+        const d = inZone(v);
+        return d.getHours() === 0 && d.getMinutes() === 0 ? day(d) : hm(d);
+      });
   }
 
   function localTimes(root) {
@@ -74,6 +93,7 @@
           hour: "2-digit",
           minute: "2-digit",
           second: "2-digit",
+          timeZoneName: "shortOffset",
         });
       }
     }

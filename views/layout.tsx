@@ -17,9 +17,11 @@ const NAV: ReadonlyArray<[href: string, label: string]> = [
 ];
 
 // Error responses are swapped too: the server sends `HX-Reswap: none` with an out-of-band flash for
-// failures, and re-rendered forms (422) for validation errors. No eval, no script tags in swaps.
+// failures, and re-rendered forms (422) for validation errors. No eval, no script tags in swaps;
+// no inline styles either (strict CSP): htmx settles only classes and sizes, not `style`.
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
+  attributesToSettle: ["class", "width", "height"],
   allowScriptTags: false,
   allowEval: false,
   responseHandling: [

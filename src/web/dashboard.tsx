@@ -1,13 +1,29 @@
 /** @jsxImportSource hono/jsx */
-// The dashboard page: simulators and databases of the current org, live over `/events`.
+// The dashboard page: per simulator of the current org a live card (key readings, the main meter's
+// day, status, progress), values written per second, databases (status, latency, backlog, lag) and
+// the latest errors, live over `/events`.
 import type { Hono } from "hono";
+import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
 import type { DatabaseSummary } from "../../views/components/database-card.tsx";
+import type { IngestRate } from "../../views/components/ingest-rate.tsx";
 import type { SimulatorSummary } from "../../views/components/simulator-card.tsx";
 import { DashboardBody, DashboardPage } from "../../views/dashboard/index.tsx";
 import type { Actor } from "../access/actor.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
-import { listSimulators, type SimulatorView, simulatorErrors24h } from "../simulator/service.ts";
+import { ingestRates } from "../ingest/rate.ts";
+import {
+  listActivity,
+  listSimulators,
+  type SimulatorView,
+  simulatorErrors24h,
+} from "../simulator/service.ts";
+import { currentValues, trends } from "./building.ts";
 import { page, pageContext } from "./context.ts";
+import { keyPoints } from "./key-points.ts";
+
+/** Errors the dashboard lists, and buckets of the main meter's 24 h trend. */
+const RECENT_ERRORS = 5;
+const METER_BUCKETS = 48;
 
 /** Errors in the last 24 h of each simulator (one query); 0 for all when they cannot be counted. */
 async function errorCounts(deps: AppDeps, actor: Actor, views: readonly SimulatorView[]) {
@@ -60,6 +76,101 @@ export async function simulatorSummaries(
 }
 
 /**
+ * A simulator's live card: its summary plus key readings (main meter, outside air, a zone, the
+ * running plant), the main meter over the 24 h before its last interval, and any fill in progress.
+ * Readings that cannot be read leave the card as it is.
+ */
+export async function simulatorCard(
+  deps: AppDeps,
+  actor: Actor,
+  v: SimulatorView,
+  orgKey: string,
+  errors?: ReadonlyMap<number, number>,
+): Promise<SimulatorSummary> {
+  const summary = await simulatorSummary(deps, actor, v, orgKey, errors);
+  const base = { ...summary, progress: v.progress ?? null };
+  try {
+    const keys = await keyPoints(deps, actor, v);
+    const meter = keys.points.find((k) => k.role === "meter");
+    const to = v.last_interval ? new Date(Date.parse(v.last_interval) + 1000) : deps.clock.now();
+    const [cur, trend] = await Promise.all([
+      currentValues(deps, actor, v.org_id, keys.points),
+      meter
+        ? trends({
+            deps,
+            actor,
+            orgId: v.org_id,
+            points: [meter.id],
+            from: new Date(to.getTime() - 86_400_000),
+            to,
+            buckets: METER_BUCKETS,
+          })
+        : Promise.resolve(new Map<number, Array<number | null>>()),
+    ]);
+    return {
+      ...base,
+      tz: keys.tz,
+      readings: keys.points.map((k) => ({ pointId: k.id, label: k.label, cur: cur.get(k.id) ?? null })),
+      meter: meter
+        ? {
+            pointId: meter.id,
+            label: `${meter.label} power`,
+            unit: meter.unit,
+            values: trend.get(meter.id) ?? [],
+          }
+        : null,
+    };
+  } catch (e) {
+    deps.log.warn("dashboard readings not available", { simulator: v.id, error: String(e) });
+    return base;
+  }
+}
+
+/** The live cards of several simulators of one org, their errors counted in one query. */
+export async function simulatorCards(
+  deps: AppDeps,
+  actor: Actor,
+  views: readonly SimulatorView[],
+  orgKey: string,
+): Promise<SimulatorSummary[]> {
+  const errors = await errorCounts(deps, actor, views);
+  return Promise.all(views.map((v) => simulatorCard(deps, actor, v, orgKey, errors)));
+}
+
+/** The latest error events of these simulators, newest first. */
+export async function recentErrors(
+  deps: AppDeps,
+  actor: Actor,
+  views: readonly SimulatorView[],
+): Promise<ActivityItemProps[]> {
+  const lists = await Promise.all(
+    views.map(async (s) =>
+      (
+        await listActivity({ deps, actor, id: s.id, type: "error", limit: RECENT_ERRORS }).catch(() => [])
+      ).map(
+        (a): ActivityItemProps => ({
+          id: a.id,
+          simulatorId: a.simulator_id,
+          simulatorName: s.name,
+          type: a.event_type,
+          message: a.message,
+          details: a.details,
+          at: new Date(a.timestamp).toISOString(),
+        }),
+      ),
+    ),
+  );
+  return lists
+    .flat()
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, RECENT_ERRORS);
+}
+
+/** Values written per second in the org over the last minutes (REST and simulators). */
+export const ingestRate = (deps: AppDeps, orgId: number | null): IngestRate =>
+  orgId === null ? { bucketSeconds: 10, rest: [], simulators: [] } : ingestRates(deps.broker).snapshot(orgId);
+
+/**
  * The databases' cards. One ping per database (timeout 1.5 s) answers every request in the same
  * second: concurrent pages and the SSE ticks of many dashboard clients share it.
  */
@@ -72,19 +183,27 @@ export async function databaseSummaries(deps: AppDeps): Promise<DatabaseSummary[
     latencyMs: d.latency_ms,
     engine: d.engine,
     backlog: d.backlog,
+    lagSeconds: d.lag_seconds ?? null,
   }));
 }
 
 export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
+  ingestRates(deps.broker); // counts from the start of the process, not from the first view
   app.get("/", async (c) => {
     const p = await pageContext(c, deps);
     const [sims, databases] = await Promise.all([
       p.org ? listSimulators({ deps, actor: p.actor, orgId: p.org.id }) : Promise.resolve([]),
       databaseSummaries(deps),
     ]);
+    const [simulators, errors] = await Promise.all([
+      simulatorCards(deps, p.actor, sims, p.org?.key ?? ""),
+      recentErrors(deps, p.actor, sims),
+    ]);
     const props = {
-      simulators: await simulatorSummaries(deps, p.actor, sims, p.org?.key ?? ""),
+      simulators,
       databases,
+      ingest: ingestRate(deps, p.org?.id ?? null),
+      errors,
       canCreate: p.org?.role === "admin",
       now: deps.clock.now(),
     };

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
-// The data explorer: filter → entity table and site/equip/point tree; chart of points over a range
-// (presets or custom), several points on one chart, and CSV export of the shown values.
+// The data explorer: the org's site → equip → point tree on first open (paged, searchable by
+// name); a filter → entity table (refs by name) with the tree of its results; a chart of points
+// over a range in site time (presets or custom), several points on one chart, and CSV export.
 import type { Context, Hono } from "hono";
 import {
   ChartPage,
@@ -10,19 +11,22 @@ import {
   type FilterError,
   RANGES,
   type TreeNode,
+  TreePanel,
+  type TreeProps,
 } from "../../views/explorer/index.tsx";
 import type { Actor } from "../access/actor.ts";
-import { getEntity } from "../catalog/entities.ts";
+import { buildingEntity, orgTree, refInfos } from "../catalog/building.ts";
 import { type FilterResult, filterEntities } from "../catalog/filter.ts";
 import { treeEntities } from "../catalog/tree.ts";
 import { AppError, isAppError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
-import { page, pageContext, requireOrg } from "./context.ts";
-import { pointsChart, tagOf, tagText } from "./series.ts";
-import { parseLocalUtc } from "./simulators.tsx";
+import { isoWithOffset, localInput, parseSiteLocal, tagViews } from "./building.ts";
+import { isFragment, type PageContext, page, pageContext, requireOrg } from "./context.ts";
+import { pointsChart, tagOf } from "./series.ts";
 
-/** Results per page of the explorer table. */
+/** Results per page of the explorer table, and equipment per page of the tree. */
 export const PAGE_SIZE = 50;
+export const TREE_PAGE_SIZE = 25;
 const MAX_POINTS = 8;
 
 function refOf(r: FilterResult, name: string): number | null {
@@ -31,12 +35,13 @@ function refOf(r: FilterResult, name: string): number | null {
 }
 
 /** Builds site → equip → point from the results' refs (entities without a site are left out). */
-export function buildTree(results: readonly FilterResult[]): TreeNode[] {
+export function buildTree(results: readonly FilterResult[], matches?: ReadonlySet<number>): TreeNode[] {
   const node = (r: FilterResult, kind: TreeNode["kind"]): TreeNode => ({
     id: r.entity_id,
     dis: tagOf(r, "dis") ?? tagOf(r, "id") ?? String(r.entity_id),
     kind,
     children: [],
+    match: matches?.has(r.entity_id) ?? false,
   });
   const has = (r: FilterResult, n: string) => r.tags.some((t) => t.tag_name === n);
   const sites = new Map<number, TreeNode>();
@@ -65,19 +70,22 @@ function filterErrorOf(e: AppError): FilterError {
 }
 
 async function pointInfo(deps: AppDeps, actor: Actor, orgId: number, id: number) {
-  const e = await getEntity({ deps, actor, orgId, ref: String(id) });
-  const text = (n: string) => {
-    const t = e.tags.find((x) => x.tag_name === n);
-    return t ? (t.value_s ?? (t.value_n !== null ? String(t.value_n) : null)) : null;
+  const e = await buildingEntity({ deps, actor, orgId, entityId: id });
+  return {
+    id: e.entity_id,
+    dis: tagOf(e, "dis") ?? tagOf(e, "id") ?? String(e.entity_id),
+    ref: tagOf(e, "id"),
+    unit: tagOf(e, "unit"),
+    tz: e.tz,
   };
-  return { id: e.id, dis: text("dis") ?? text("id") ?? String(e.id), ref: text("id"), unit: text("unit") };
 }
 
-function rangeOf(c: Context, now: Date): { range: string; from: Date; to: Date } {
+/** The chart's range: a preset back from now, or from/to as wall-clock times of the site's zone. */
+function rangeOf(c: Context, tz: string, now: Date): { range: string; from: Date; to: Date } {
   const range = c.req.query("range") ?? "1d";
   if (range === "custom") {
-    const from = parseLocalUtc(c.req.query("from"));
-    const to = parseLocalUtc(c.req.query("to"));
+    const from = parseSiteLocal(c.req.query("from"), tz);
+    const to = parseSiteLocal(c.req.query("to"), tz);
     if (from === null || to === null) throw new AppError("invalid", "enter times as YYYY-MM-DDTHH:MM");
     const t = to ?? now;
     const f = from ?? new Date(t.getTime() - 86_400_000);
@@ -98,6 +106,60 @@ function pointIds(c: Context): number[] {
   if (unique.length === 0) throw new AppError("invalid", "choose at least one point");
   if (unique.length > MAX_POINTS) throw new AppError("invalid", `at most ${MAX_POINTS} points on one chart`);
   return unique;
+}
+
+/** The org's tree (one page of equipment, `tq` searching names) as the tree panel's props. */
+async function orgTreeProps(c: Context, deps: AppDeps, p: PageContext, filter: string): Promise<TreeProps> {
+  const org = requireOrg(p);
+  const q = (c.req.query("tq") ?? "").trim().slice(0, 200);
+  const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(c.req.query("tpage") ?? "1", 10) || 1));
+  const t = await orgTree({
+    deps,
+    actor: p.actor,
+    orgId: org.id,
+    q,
+    skip: (pageNo - 1) * TREE_PAGE_SIZE,
+    limit: TREE_PAGE_SIZE,
+  });
+  const pointsOf = new Map<number, TreeNode[]>();
+  for (const x of t.points) {
+    const list = pointsOf.get(x.parent) ?? [];
+    list.push({ id: x.id, dis: x.dis ?? String(x.id), kind: "point", children: [], match: x.match });
+    pointsOf.set(x.parent, list);
+  }
+  const needle = q.toLowerCase();
+  const sites = new Map<number, TreeNode>(
+    t.sites.map((s) => [
+      s.id,
+      { id: s.id, dis: s.dis ?? String(s.id), kind: "site", children: [], count: s.points },
+    ]),
+  );
+  const loose: TreeNode[] = [];
+  for (const e of t.equips) {
+    const node: TreeNode = {
+      id: e.id,
+      dis: e.dis ?? String(e.id),
+      kind: "equip",
+      label: e.station ? "weather station" : undefined,
+      children: pointsOf.get(e.id) ?? [],
+      count: e.points,
+      match: needle !== "" && (e.dis ?? "").toLowerCase().includes(needle),
+    };
+    const site = e.site === null ? undefined : sites.get(e.site);
+    if (site) site.children.push(node);
+    else loose.push(node);
+  }
+  // with a search, or past the first page, only the sites with equipment on this page are shown
+  const nodes = [...sites.values()].filter((s) => s.children.length > 0 || (q === "" && pageNo === 1));
+  return {
+    nodes: [...nodes, ...loose],
+    scope: "org",
+    q,
+    filter,
+    page: pageNo,
+    more: pageNo * TREE_PAGE_SIZE < t.total,
+    total: t.total,
+  };
 }
 
 export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
@@ -123,24 +185,36 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
         error = filterErrorOf(e);
       }
     }
-    // The matches and the site and equip they name, with only the tree's tags, in one query.
-    const tree: TreeNode[] =
-      filter && !error && results.length > 0
-        ? buildTree(
-            await treeEntities({
-              deps,
-              actor: p.actor,
-              orgId: org.id,
-              entityIds: results.map((r) => r.entity_id),
-            }),
-          )
-        : [];
+    let tree: TreeProps;
+    if (!filter) tree = await orgTreeProps(c, deps, p, filter);
+    else {
+      // the matches and the site and equip they name, with only the tree's tags, in one query
+      const nodes =
+        !error && results.length > 0
+          ? buildTree(
+              await treeEntities({
+                deps,
+                actor: p.actor,
+                orgId: org.id,
+                entityIds: results.map((r) => r.entity_id),
+              }),
+              new Set(results.map((r) => r.entity_id)),
+            )
+          : [];
+      tree = { nodes, scope: "results", q: "", filter, page: 1, more: false, total: nodes.length };
+    }
+    const refs = await refInfos(
+      deps,
+      p.actor,
+      org.id,
+      results.flatMap((r) => r.tags.flatMap((t) => (t.value_ref !== null ? [t.value_ref] : []))),
+    );
     const rows: EntityRow[] = results.map((r) => ({
       id: r.entity_id,
       ref: tagOf(r, "id"),
       dis: tagOf(r, "dis"),
       isPoint: r.tags.some((t) => t.tag_name === "point"),
-      tags: r.tags.filter((t) => t.tag_name !== "id").map((t) => ({ name: t.tag_name, value: tagText(t) })),
+      tags: tagViews(r.tags, refs),
     }));
     const props = { filter, error, rows, tree, page: pageNo, pageSize: PAGE_SIZE, more };
     return page(
@@ -151,16 +225,29 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     );
   });
 
-  app.get("/explorer/point/:id{[0-9]+}", (c) =>
-    c.redirect(`/explorer/chart?points=${c.req.param("id")}`, 302),
-  );
+  // the tree's search and pager (a fragment for htmx, the explorer page otherwise)
+  app.get("/explorer/tree", async (c) => {
+    const p = await pageContext(c, deps);
+    const filter = (c.req.query("filter") ?? "").trim();
+    if (!isFragment(c)) {
+      const q = new URL(c.req.url).search;
+      return c.redirect(`/explorer${q}`, 302);
+    }
+    const tree = await orgTreeProps(c, deps, p, filter);
+    return page(
+      c,
+      () => <TreePanel {...tree} />,
+      () => <TreePanel {...tree} />,
+    );
+  });
 
   app.get("/explorer/chart", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
     const ids = pointIds(c);
     const points = await Promise.all(ids.map((id) => pointInfo(deps, p.actor, org.id, id)));
-    const { range, from, to } = rangeOf(c, deps.clock.now());
+    const tz = points[0]?.tz ?? "UTC";
+    const { range, from, to } = rangeOf(c, tz, deps.clock.now());
     const { chart, rows } = await pointsChart({
       deps,
       actor: p.actor,
@@ -169,6 +256,7 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       from,
       to,
       title: points.map((x) => x.dis).join(", "),
+      tz,
     });
     c.header("cache-control", "no-store");
     return c.html(
@@ -178,12 +266,16 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
         range={RANGES.some(([k]) => k === range) ? range : "custom"}
         from={from.toISOString()}
         to={to.toISOString()}
+        fromLocal={localInput(from, tz)}
+        toLocal={localInput(to, tz)}
+        tz={tz}
         chart={chart}
         rowCount={rows.length}
       />,
     );
   });
 
+  // CSV keeps ids (entity id and `id` tag) and gives each time in UTC and in the point's site time
   app.get("/explorer/chart.csv", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
@@ -210,10 +302,15 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
       return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
     };
-    const lines = ["ts,entity_id,id,dis,unit,value"];
+    const lines = ["ts,site_time,tz,entity_id,id,dis,unit,value"];
     for (const r of rows) {
       const x = name.get(r.entity_id);
-      lines.push([r.ts.toISOString(), r.entity_id, x?.ref, x?.dis, x?.unit, r.value].map(cell).join(","));
+      const tz = x?.tz ?? "UTC";
+      lines.push(
+        [r.ts.toISOString(), isoWithOffset(r.ts, tz), tz, r.entity_id, x?.ref, x?.dis, x?.unit, r.value]
+          .map(cell)
+          .join(","),
+      );
     }
     return c.body(`${lines.join("\n")}\n`, 200, {
       "content-type": "text/csv; charset=utf-8",

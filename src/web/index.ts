@@ -7,6 +7,7 @@ import { mountActivityPages } from "./activity.tsx";
 import { mountAuthPages } from "./auth-pages.tsx";
 import { mountDashboard } from "./dashboard.tsx";
 import { mountDatabasePages } from "./databases.tsx";
+import { mountEntityPages } from "./entity.tsx";
 import { mountExplorerPages } from "./explorer.tsx";
 import { mountLive } from "./live.tsx";
 import { passwordGate } from "./password-gate.ts";
@@ -24,6 +25,7 @@ export function mountWeb(app: Hono<AppEnv>, deps: AppDeps): void {
   mountActivityPages(app, deps);
   mountDatabasePages(app, deps);
   mountExplorerPages(app, deps);
+  mountEntityPages(app, deps);
   mountSettingsPages(app, deps);
   mountLive(app, deps);
 }

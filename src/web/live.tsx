@@ -1,18 +1,87 @@
 /** @jsxImportSource hono/jsx */
 // Live updates of the pages over `/events`: broker events become HTML fragments rendered by the
-// same components as the pages. Topics (from the page): `dashboard` (simulator cards, databases),
-// `activity` (new timeline entries), `sim:<id>` (a simulator page: status, progress, activity).
+// same components as the pages. Topics (from the page): `dashboard` (simulator cards, databases,
+// values written, recent errors), `activity` (new timeline entries), `sim:<id>` (a simulator page:
+// status, progress, activity), `point:<id>` (a point page: current value, priority array) and
+// `points:<id>.<id>…` (an equipment page: current values).
 import type { Hono } from "hono";
 import { ActivityItem } from "../../views/components/activity-item.tsx";
 import { DatabaseCards } from "../../views/components/database-card.tsx";
+import { IngestPanel } from "../../views/components/ingest-rate.tsx";
+import { PointValue } from "../../views/components/point-value.tsx";
 import { SimulatorCard } from "../../views/components/simulator-card.tsx";
+import { RecentErrors } from "../../views/dashboard/index.tsx";
+import { PriorityArray } from "../../views/entity/priority-array.tsx";
 import { SimulatorLive } from "../../views/simulators/detail.tsx";
+import { buildingEntity, ianaOf, refInfos } from "../catalog/building.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
+import { effectiveWrites } from "../points/point-write.ts";
 import type { BrokerEvent } from "../realtime/broker.ts";
 import { type SseClient, type SseMessage, sseResponse } from "../realtime/sse.ts";
-import { getSimulator, type SimulatorView } from "../simulator/service.ts";
+import { getSimulator, listSimulators, type SimulatorView } from "../simulator/service.ts";
+import { currentValues } from "./building.ts";
 import { pageContext } from "./context.ts";
-import { databaseSummaries, simulatorSummary } from "./dashboard.tsx";
+import {
+  databaseSummaries,
+  ingestRate,
+  recentErrors,
+  simulatorCard,
+  simulatorSummary,
+} from "./dashboard.tsx";
+import { prioritySection } from "./entity.tsx";
+
+/** The points a client's page shows (`point:<id>`, `points:<id>.<id>…`), at most 200. */
+export function pointsOf(topics: ReadonlySet<string>): number[] {
+  const ids = new Set<number>();
+  for (const t of topics) {
+    const m = /^points?:([\d.]+)$/.exec(t);
+    if (m) for (const id of m[1]!.split(".")) if (/^\d+$/.test(id)) ids.add(Number(id));
+  }
+  return [...ids].slice(0, 200);
+}
+
+/** Current values (and, for a point page, the priority array) of the client's points. */
+async function pointMessages(
+  deps: AppDeps,
+  client: SseClient,
+  points: readonly number[],
+  arrays: readonly number[],
+): Promise<SseMessage[]> {
+  const orgId = client.orgId;
+  if (orgId === null || points.length === 0) return [];
+  const info = await refInfos(deps, client.actor, orgId, points);
+  const visible = points.filter((id) => info.has(id));
+  const [cur, writes] = await Promise.all([
+    currentValues(
+      deps,
+      client.actor,
+      orgId,
+      visible.map((id) => ({ id, unit: info.get(id)?.unit ?? null })),
+    ),
+    effectiveWrites({ deps, orgId }),
+  ]);
+  const out: SseMessage[] = [];
+  for (const id of visible)
+    out.push({
+      event: `pt-${id}`,
+      data: await html(
+        <PointValue
+          pointId={id}
+          cur={cur.get(id) ?? null}
+          tz={ianaOf(info.get(id)?.tz)}
+          showTime
+          overridden={writes.has(id)}
+        />,
+      ),
+    });
+  for (const id of arrays) {
+    if (!info.has(id)) continue;
+    const e = await buildingEntity({ deps, actor: client.actor, orgId, entityId: id });
+    const section = await prioritySection(deps, { actor: client.actor, csrf: null, canWrite: true }, e);
+    if (section) out.push({ event: `pa-${id}`, data: await html(<PriorityArray {...section} />) });
+  }
+  return out;
+}
 
 const html = async (node: unknown): Promise<string> =>
   String(await (node as { toString(): string | Promise<string> }).toString());
@@ -36,10 +105,20 @@ export async function renderEvents(
     }
     return views.get(id) ?? null;
   };
+  const points = pointsOf(client.topics);
+  let valuesChanged = false;
+  const written = new Set<number>();
+  let newError = false;
   for (const ev of events) {
     const data = (ev.data ?? {}) as Record<string, unknown>;
+    if (ev.type === "values:written") valuesChanged = true;
+    if (ev.type === "point:written" && typeof data.entityId === "number") {
+      written.add(data.entityId);
+      valuesChanged = true;
+    }
     const simId = typeof data.simulator_id === "number" ? data.simulator_id : null;
     if (simId === null) continue;
+    if (ev.type === "activity:logged" && data.event_type === "error") newError = true;
     if (ev.type.startsWith("simulator:")) touched.add(simId);
     if (ev.type === "activity:logged") {
       touched.add(simId);
@@ -69,17 +148,34 @@ export async function renderEvents(
     if (!dash && !detail) continue;
     const v = await viewOf(id);
     if (!v) continue;
-    const summary = await simulatorSummary(deps, client.actor, v, "");
     if (dash)
       out.push({
         event: `sim-${id}`,
-        data: await html(<SimulatorCard sim={summary} now={deps.clock.now()} />),
+        data: await html(
+          <SimulatorCard sim={await simulatorCard(deps, client.actor, v, "")} now={deps.clock.now()} />,
+        ),
       });
     if (detail)
       out.push({
         event: `simd-${id}`,
-        data: await html(<SimulatorLive sim={summary} progress={v.progress} />),
+        data: await html(
+          <SimulatorLive sim={await simulatorSummary(deps, client.actor, v, "")} progress={v.progress} />,
+        ),
       });
+  }
+  if (newError && client.topics.has("dashboard") && client.orgId !== null) {
+    const sims = await listSimulators({ deps, actor: client.actor, orgId: client.orgId });
+    out.push({
+      event: "errors",
+      data: await html(<RecentErrors errors={await recentErrors(deps, client.actor, sims)} />),
+    });
+  }
+  if (valuesChanged && points.length > 0) {
+    const arrays = [...client.topics].flatMap((t) => {
+      const m = /^point:(\d+)$/.exec(t);
+      return m && written.has(Number(m[1])) ? [Number(m[1])] : [];
+    });
+    out.push(...(await pointMessages(deps, client, points, arrays)));
   }
   return out;
 }
@@ -91,7 +187,7 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
       (c.req.query("topics") ?? "")
         .split(",")
         .map((t) => t.trim())
-        .filter((t) => /^(dashboard|activity|sim:\d+)$/.test(t)),
+        .filter((t) => /^(dashboard|activity|sim:\d+|point:\d+|points:\d+(\.\d+){0,199})$/.test(t)),
     );
     const client: SseClient = { actor: p.actor, orgId: p.org?.id ?? null, topics };
     return sseResponse(c, client, {
@@ -103,6 +199,7 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
               event: "databases",
               data: await html(<DatabaseCards databases={await databaseSummaries(deps)} />),
             },
+            { event: "ingest", data: await html(<IngestPanel rate={ingestRate(deps, client.orgId)} />) },
           ]
         : undefined,
       tickMs: 5000,

@@ -3,10 +3,11 @@
 
 import type { ChartProps } from "../../views/components/chart.tsx";
 import type { Actor } from "../access/actor.ts";
-import { type FilterResult, type FilterTagRow, filterEntities } from "../catalog/filter.ts";
+import type { FilterResult, FilterTagRow } from "../catalog/filter.ts";
 import type { AppDeps } from "../http/env.ts";
 import { readPointValues } from "../ingest/read.ts";
 import type { SimulatorView } from "../simulator/service.ts";
+import { keyPoints } from "./key-points.ts";
 
 /** A tag's value as display text (markers as ✓, refs as @id). */
 export function tagText(t: FilterTagRow): string {
@@ -40,6 +41,8 @@ export async function pointsChart(opts: {
   to: Date;
   title: string;
   maxRows?: number;
+  /** IANA zone of the points' site: the chart's time axis. */
+  tz?: string;
 }): Promise<{
   chart: ChartProps;
   rows: Array<{ ts: Date; entity_id: number; value: string | number | boolean | null }>;
@@ -71,7 +74,7 @@ export async function pointsChart(opts: {
     series[i]!.values[x] = v === null ? null : Number(v);
   }
   return {
-    chart: { title: opts.title, x: xs, series },
+    chart: { title: opts.title, x: xs, series, tz: opts.tz ?? "UTC" },
     rows: rows.map((r) => ({
       ts: new Date(r.ts),
       entity_id: r.entity_id,
@@ -83,37 +86,29 @@ export async function pointsChart(opts: {
   };
 }
 
-const KEY_POINTS =
-  "point and his and ((outside and air and temp) or (zone and air and temp and sensor) or power)";
-
-/** A chart of a few key points of a simulator (outside and zone temperatures, power) over its last day. */
+/**
+ * A chart of a simulator's key points (main meter, outside air, a zone, the running plant) over
+ * the day before its last interval, in its site's time.
+ */
 export async function simulatorChart(
   deps: AppDeps,
   actor: Actor,
   v: SimulatorView,
 ): Promise<ChartProps | null> {
   if (!v.last_interval) return null;
-  const found = await filterEntities({
-    deps,
-    actor,
-    input: { filter: KEY_POINTS, orgId: v.org_id, tags: ["id", "dis", "unit"], limit: 1000 },
-  });
-  const mine = found.filter((r) => (tagOf(r, "id") ?? "").startsWith(`${v.key}.`)).slice(0, 4);
-  if (mine.length === 0) return null;
+  const keys = await keyPoints(deps, actor, v);
+  if (keys.points.length === 0) return null;
   const to = new Date(Date.parse(v.last_interval) + 1000);
   const from = new Date(to.getTime() - 86_400_000);
   const { chart } = await pointsChart({
     deps,
     actor,
     orgId: v.org_id,
-    points: mine.map((r) => ({
-      entityId: r.entity_id,
-      name: tagOf(r, "dis") ?? tagOf(r, "id") ?? String(r.entity_id),
-      unit: tagOf(r, "unit"),
-    })),
+    points: keys.points.map((k) => ({ entityId: k.id, name: k.dis, unit: k.unit })),
     from,
     to,
     title: `${v.name}: key points`,
+    tz: keys.tz,
   });
   return chart;
 }

@@ -167,7 +167,7 @@ test("explorer: a filter finds points, a syntax error shows its position, a poin
   await page.locator(".tree li").first().waitFor();
   await shoot(page, "explorer");
   await page.locator("#explorer-results tbody tr a").first().click();
-  await page.waitForURL(/\/explorer\/chart\?points=\d+/);
+  await page.waitForURL(/\/explorer\/entity\/\d+$/);
   await page.locator("figure[data-chart] .uplot-host, figure[data-chart] svg").first().waitFor();
   await page.locator(".uplot-host canvas").first().waitFor({ timeout: 10_000 });
   await shoot(page, "chart");
@@ -175,7 +175,7 @@ test("explorer: a filter finds points, a syntax error shows its position, a poin
     (await page.locator("a", { hasText: "Download CSV" }).getAttribute("href")) ?? "",
   );
   expect(csv.status()).toBe(200);
-  expect((await csv.text()).split("\n")[0]).toBe("ts,entity_id,id,dis,unit,value");
+  expect((await csv.text()).split("\n")[0]).toBe("ts,site_time,tz,entity_id,id,dis,unit,value");
   await page.close();
 }, 60_000);
 

@@ -271,9 +271,15 @@ describe("explorer and markup in tag values", () => {
     expect(html).not.toContain(EVIL);
     expect(html).toContain(`Point ${escaped}`); // table
     expect(html).toContain(`dis: Point ${escaped}`); // tag chip
-    expect(html).toContain(`<li><span>Site ${escaped}</span><span class="kind">site</span>`); // tree
+    // the ref chip names its target (escaped) and links to it
+    expect(html).toMatch(
+      new RegExp(
+        `siteRef: <a class="ref" href="/explorer/entity/\\d+" title="@x-site">Site ${escaped.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}</a>`,
+      ),
+    );
+    expect(html).toMatch(/<summary><a href="\/explorer\/entity\/\d+" class="match">Site &lt;script&gt;/); // tree
     expect(html).toContain(
-      `<a href="/explorer/chart?points=${pointId}">Point ${escaped}</a><span class="kind">point`,
+      `<li class="point match"><a href="/explorer/entity/${pointId}">Point ${escaped}</a></li>`,
     );
   });
 

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // A time-series chart: an SVG drawn on the server (readable without JavaScript) plus the same data
-// as a JSON block that public/app.js turns into an interactive uPlot chart.
-import { fmtNum, fmtTime } from "../format.ts";
+// as a JSON block that public/app.js turns into an interactive uPlot chart. Building data: the time
+// axis is in the site's zone (`tz`), named under the chart, on both the SVG and the uPlot chart.
+import { fmtNum, fmtZoned, zoneAbbr, zonedParts } from "../format.ts";
 
 export interface ChartSeries {
   name: string;
@@ -16,6 +17,8 @@ export interface ChartProps {
   x: readonly number[];
   series: readonly ChartSeries[];
   height?: number;
+  /** IANA zone of the site the points belong to (the axis and the summary use it); default UTC. */
+  tz?: string;
 }
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2"];
@@ -49,7 +52,52 @@ function path(
   return d;
 }
 
+const HOUR = 3600;
+
+/**
+ * Axis ticks on whole local hours (or local midnights) of zone `tz` between `t0` and `t1` (epoch
+ * seconds), at most about 8: `06:00`, or `Tue 2` at midnight.
+ */
+export function localTicks(t0: number, t1: number, tz: string): Array<{ t: number; label: string }> {
+  const span = t1 - t0;
+  if (!(span > 0)) return [];
+  const stepH = [1, 2, 3, 6, 12].find((h) => span / (h * HOUR) <= 8);
+  const dayStep = stepH ? 0 : Math.max(1, Math.ceil(span / (86_400 * 8)));
+  // whole local hours: the first from the local minute at t0 (zones off by :30 or :45 too)
+  const first = zonedParts(new Date(t0 * 1000), tz);
+  let start = t0 - Number(first.sec) - Number(first.hm.slice(3, 5)) * 60;
+  if (start < t0) start += HOUR;
+  const out: Array<{ t: number; label: string }> = [];
+  let days = 0;
+  for (let t = start; t <= t1; t += HOUR) {
+    const p = zonedParts(new Date(t * 1000), tz);
+    if (p.hm.slice(3, 5) !== "00") continue;
+    const midnight = p.hour === 0;
+    if (stepH) {
+      if (p.hour % stepH !== 0) continue;
+      out.push({ t, label: midnight ? `${p.weekday} ${Number(p.date.slice(8, 10))}` : p.hm });
+    } else if (midnight) {
+      if (days++ % dayStep === 0) out.push({ t, label: `${p.weekday} ${Number(p.date.slice(8, 10))}` });
+    }
+  }
+  return out;
+}
+
+/** The lowest and highest value of a series and when they happened. */
+function extremes(x: readonly number[], values: ReadonlyArray<number | null>) {
+  let lo: { v: number; t: number } | null = null;
+  let hi: { v: number; t: number } | null = null;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (!lo || v < lo.v) lo = { v, t: x[i]! };
+    if (!hi || v > hi.v) hi = { v, t: x[i]! };
+  }
+  return { lo, hi };
+}
+
 export function Chart(props: ChartProps) {
+  const tz = props.tz ?? "UTC";
   const H = props.height ?? 320;
   const pad = { l: 56, r: 12, t: 12, b: 28 };
   const { x } = props;
@@ -67,8 +115,12 @@ export function Chart(props: ChartProps) {
   const t1 = x[x.length - 1] ?? 1;
   const sx = (t: number) => pad.l + ((t - t0) / (t1 - t0 || 1)) * (W - pad.l - pad.r);
   const sy = (v: number) => pad.t + (1 - (v - lo) / (hi - lo)) * (H - pad.t - pad.b);
+  const ticks = empty ? [] : localTicks(t0, t1, tz);
+  const zone = `${zoneAbbr(tz, new Date(t1 * 1000))}, ${tz}`;
   const spec = {
     height: H,
+    tz,
+    zone,
     x: props.x,
     series: props.series.map((s) => ({ name: s.name, unit: s.unit })),
     ys: props.series.map((s) => s.values),
@@ -102,12 +154,23 @@ export function Chart(props: ChartProps) {
             <text x={pad.l - 4} y={H - pad.b} text-anchor="end">
               {fmtNum(lo)}
             </text>
-            <text x={pad.l} y={H - 8}>
-              {fmtTime(new Date(t0 * 1000))}
-            </text>
-            <text x={W - pad.r} y={H - 8} text-anchor="end">
-              {fmtTime(new Date(t1 * 1000))}
-            </text>
+          </g>
+          <g class="x-ticks" fill="currentColor" font-size="11" opacity="0.75" text-anchor="middle">
+            {ticks.map((k) => (
+              <>
+                <line
+                  x1={sx(k.t)}
+                  x2={sx(k.t)}
+                  y1={H - pad.b}
+                  y2={H - pad.b + 4}
+                  stroke="currentColor"
+                  stroke-opacity="0.4"
+                />
+                <text x={sx(k.t)} y={H - 8} data-t={k.t}>
+                  {k.label}
+                </text>
+              </>
+            ))}
           </g>
           {props.series.map((s, i) => (
             <path
@@ -127,6 +190,33 @@ export function Chart(props: ChartProps) {
           </span>
         ))}
       </figcaption>
+      {empty ? null : (
+        <div class="chart-summary small">
+          <p class="muted chart-zone">Times in site time: {zone}</p>
+          <ul>
+            {props.series.map((s) => {
+              const e = extremes(x, s.values);
+              const u = s.unit ? ` ${s.unit}` : "";
+              return e.lo && e.hi ? (
+                <li data-series={s.name}>
+                  {s.name}: lowest{" "}
+                  <span class="ext-lo" data-t={e.lo.t}>
+                    {fmtNum(e.lo.v)}
+                    {u} at {fmtZoned(new Date(e.lo.t * 1000), tz)}
+                  </span>
+                  , highest{" "}
+                  <span class="ext-hi" data-t={e.hi.t}>
+                    {fmtNum(e.hi.v)}
+                    {u} at {fmtZoned(new Date(e.hi.t * 1000), tz)}
+                  </span>
+                </li>
+              ) : (
+                <li>{s.name}: no values</li>
+              );
+            })}
+          </ul>
+        </div>
+      )}
       <script type="application/json" dangerouslySetInnerHTML={{ __html: scriptJson(spec) }} />
     </figure>
   );

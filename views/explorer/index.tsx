@@ -1,8 +1,11 @@
 /** @jsxImportSource hono/jsx */
-// The data explorer: a Haystack filter box with examples, the matching entities with their tags,
-// a site → equip → point tree, and a chart of chosen points with ranges and CSV export.
+// The data explorer: a Haystack filter box with examples, the matching entities with their tags
+// (refs by name), a site → equip → point tree (the org's whole tree, paged and searchable, or the
+// tree of the filter's results), and a chart of chosen points with ranges and CSV export.
 import { Chart, type ChartProps } from "../components/chart.tsx";
-import { qs } from "../format.ts";
+import { entityHref, RefLink } from "../components/ref-link.tsx";
+import { TagChips, type TagView } from "../components/tag-list.tsx";
+import { fmtInt, qs, zoneAbbr } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 
@@ -11,7 +14,7 @@ export interface EntityRow {
   ref: string | null;
   dis: string | null;
   isPoint: boolean;
-  tags: ReadonlyArray<{ name: string; value: string }>;
+  tags: readonly TagView[];
 }
 
 export interface TreeNode {
@@ -19,6 +22,27 @@ export interface TreeNode {
   dis: string;
   kind: "site" | "equip" | "point";
   children: TreeNode[];
+  /** Points of an equip or site in all (the children may be fewer: a search shows the matches). */
+  count?: number;
+  /** The node matched the search or the filter. */
+  match?: boolean;
+  /** What it is when not plain equipment (`weather station`). */
+  label?: string;
+}
+
+export interface TreeProps {
+  nodes: readonly TreeNode[];
+  /** What the tree shows: the org's whole tree, or the sites, equipment and points of the results. */
+  scope: "org" | "results";
+  /** Name search within the tree (org scope). */
+  q: string;
+  /** The Haystack filter of the page, kept by the tree's search and pager. */
+  filter: string;
+  /** 1-based page of equipment, and whether a next page exists. */
+  page: number;
+  more: boolean;
+  /** Equipment in all (of the search). */
+  total: number;
 }
 
 export const EXAMPLES = [
@@ -40,7 +64,7 @@ export interface ExplorerProps {
   filter: string;
   error: FilterError | null;
   rows: readonly EntityRow[];
-  tree: readonly TreeNode[];
+  tree: TreeProps;
   /** 1-based page of the results, its size, and whether a next page exists. */
   page: number;
   pageSize: number;
@@ -89,21 +113,117 @@ function FilterErrorBox(p: { filter: string; error: FilterError }) {
   );
 }
 
-function Tree(p: { nodes: readonly TreeNode[] }) {
+function TreeNodes(p: { nodes: readonly TreeNode[]; open: boolean }) {
   return (
     <ul>
-      {p.nodes.map((n) => (
-        <li>
-          {n.kind === "point" ? (
-            <a href={`/explorer/chart${qs({ points: n.id })}`}>{n.dis}</a>
-          ) : (
-            <span>{n.dis}</span>
-          )}
-          <span class="kind">{n.kind}</span>
-          {n.children.length > 0 ? <Tree nodes={n.children} /> : null}
-        </li>
-      ))}
+      {p.nodes.map((n) =>
+        n.kind === "point" ? (
+          <li class={n.match ? "point match" : "point"}>
+            <a href={entityHref(n.id)}>{n.dis}</a>
+          </li>
+        ) : (
+          <li class={n.kind}>
+            <details open={n.kind === "site" || p.open || undefined}>
+              <summary>
+                <a href={entityHref(n.id)} class={n.match ? "match" : undefined}>
+                  {n.dis}
+                </a>
+                <span class="kind">
+                  {n.label ?? n.kind}
+                  {n.count !== undefined ? ` · ${fmtInt(n.count)} points` : ""}
+                </span>
+              </summary>
+              {n.children.length > 0 ? <TreeNodes nodes={n.children} open={p.open} /> : null}
+            </details>
+          </li>
+        ),
+      )}
     </ul>
+  );
+}
+
+/** The tree panel; also the fragment its search and pager swap (`#tree`). */
+export function TreePanel(p: TreeProps) {
+  const href = (page: number, q = p.q) =>
+    `/explorer/tree${qs({ filter: p.filter, tq: q, tpage: page > 1 ? page : null })}`;
+  const full = (page: number) =>
+    `/explorer${qs({ filter: p.filter, tq: p.q, tpage: page > 1 ? page : null })}`;
+  const htmx = (page: number) => ({
+    "hx-get": href(page),
+    "hx-target": "#tree",
+    "hx-swap": "outerHTML",
+  });
+  return (
+    <nav class="panel tree" id="tree" aria-label="Sites, equipment and points">
+      <div class="spread">
+        <h2>{p.scope === "results" ? "Tree of the results" : "Sites and equipment"}</h2>
+        {p.scope === "results" ? (
+          <a class="small" href={`/explorer${qs({ tq: p.q })}`}>
+            whole tree
+          </a>
+        ) : null}
+      </div>
+      {p.scope === "org" ? (
+        <form
+          method="get"
+          action="/explorer"
+          class="row tree-search"
+          hx-get="/explorer/tree"
+          hx-target="#tree"
+          hx-swap="outerHTML"
+          hx-trigger="submit, input changed delay:300ms from:#tq"
+        >
+          {p.filter ? <input type="hidden" name="filter" value={p.filter} /> : null}
+          <label for="tq" class="visually-hidden">
+            Find equipment or points by name
+          </label>
+          <input
+            id="tq"
+            name="tq"
+            type="search"
+            value={p.q}
+            placeholder="Find by name"
+            class="grow"
+            autocomplete="off"
+          />
+          <button type="submit" class="secondary">
+            Find
+          </button>
+        </form>
+      ) : null}
+      {p.nodes.length === 0 ? (
+        <p class="muted small" id="tree-empty">
+          {p.scope === "results"
+            ? "No sites, equipment or points among the results."
+            : p.q
+              ? "Nothing of that name."
+              : "No sites in this org yet."}
+        </p>
+      ) : (
+        <TreeNodes nodes={p.nodes} open={p.q !== ""} />
+      )}
+      {p.page > 1 || p.more ? (
+        <div class="pager small">
+          {p.page > 1 ? (
+            <a href={full(p.page - 1)} rel="prev" {...htmx(p.page - 1)}>
+              ← Previous
+            </a>
+          ) : (
+            <span />
+          )}
+          <span class="muted">
+            Page {p.page} · {fmtInt(p.total)} equipment
+          </span>
+          {p.more ? (
+            <a href={full(p.page + 1)} rel="next" {...htmx(p.page + 1)}>
+              Next →
+            </a>
+          ) : (
+            <span />
+          )}
+        </div>
+      ) : null}
+    </nav>
   );
 }
 
@@ -129,49 +249,45 @@ export function ExplorerResults(p: ExplorerProps) {
           ) : null}
         </p>
       ) : null}
-      <div class="cols">
-        <div class="stack">
-          <div class="table-wrap">
-            <table class="entities">
-              <caption class="visually-hidden">Matching entities</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Entity</th>
-                  <th scope="col">Tags</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.rows.map((r) => (
-                  <tr>
-                    <td>
-                      {r.isPoint ? (
-                        <a href={`/explorer/chart${qs({ points: r.id })}`}>{r.dis ?? r.ref}</a>
-                      ) : (
-                        (r.dis ?? r.ref)
-                      )}
-                      <div class="small muted mono">@{r.ref ?? r.id}</div>
-                    </td>
-                    <td class="tags">
-                      {r.tags.map((t) => (
-                        <span class="tag">{t.value === "✓" ? t.name : `${t.name}: ${t.value}`}</span>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {p.filter && !p.error ? <Pager filter={p.filter} page={p.page} more={p.more} /> : null}
+      {!p.filter ? (
+        <div class="tree-only">
+          <p class="small muted">
+            Browse the org's sites, equipment and points, or search with a Haystack filter above.
+          </p>
+          <TreePanel {...p.tree} />
         </div>
-        <nav class="panel tree" aria-label="Site, equipment and points">
-          <h2>Tree</h2>
-          {p.tree.length === 0 ? (
-            <p class="muted small">No sites among the results.</p>
-          ) : (
-            <Tree nodes={p.tree} />
-          )}
-        </nav>
-      </div>
+      ) : (
+        <div class="cols">
+          <div class="stack">
+            <div class="table-wrap">
+              <table class="entities">
+                <caption class="visually-hidden">Matching entities</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Entity</th>
+                    <th scope="col">Tags</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.rows.map((r) => (
+                    <tr>
+                      <td>
+                        <a href={entityHref(r.id)}>{r.dis ?? r.ref ?? r.id}</a>
+                        <div class="small muted mono">@{r.ref ?? r.id}</div>
+                      </td>
+                      <td class="tags">
+                        <TagChips tags={r.tags} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {p.filter && !p.error ? <Pager filter={p.filter} page={p.page} more={p.more} /> : null}
+          </div>
+          <TreePanel {...p.tree} />
+        </div>
+      )}
     </div>
   );
 }
@@ -220,8 +336,14 @@ export function ExplorerPage(p: ExplorerProps & { shell: Shell }) {
 export interface ChartPageProps {
   points: ReadonlyArray<{ id: number; dis: string; ref: string | null; unit: string | null }>;
   range: string;
+  /** The range as instants (ISO, for the CSV link). */
   from: string;
   to: string;
+  /** The range as wall-clock times in the chart's zone (`YYYY-MM-DDTHH:MM`, for the inputs). */
+  fromLocal: string;
+  toLocal: string;
+  /** The chart's zone: the site of the first point (IANA). */
+  tz: string;
   chart: ChartProps;
   rowCount: number;
   error?: string | null;
@@ -264,12 +386,12 @@ export function ChartPage(p: ChartPageProps & { shell: Shell }) {
         <input type="hidden" name="points" value={ids} />
         <input type="hidden" name="range" value="custom" />
         <div class="field">
-          <label for="c-from">From (UTC)</label>
-          <input id="c-from" name="from" type="datetime-local" value={p.from.slice(0, 16)} />
+          <label for="c-from">From ({zoneAbbr(p.tz)})</label>
+          <input id="c-from" name="from" type="datetime-local" value={p.fromLocal} />
         </div>
         <div class="field">
-          <label for="c-to">To (UTC)</label>
-          <input id="c-to" name="to" type="datetime-local" value={p.to.slice(0, 16)} />
+          <label for="c-to">To ({zoneAbbr(p.tz)})</label>
+          <input id="c-to" name="to" type="datetime-local" value={p.toLocal} />
         </div>
         <div class="field">
           <label for="c-add">Add point (entity id)</label>
@@ -287,7 +409,8 @@ export function ChartPage(p: ChartPageProps & { shell: Shell }) {
       <ul class="small">
         {p.points.map((x) => (
           <li>
-            <span class="mono">@{x.ref ?? x.id}</span> {x.dis} {x.unit ? `(${x.unit})` : ""}
+            <RefLink target={{ id: x.id, ref: x.ref, dis: x.dis }} /> {x.unit ? `(${x.unit})` : ""}{" "}
+            <span class="small muted mono">@{x.ref ?? x.id}</span>
             {p.points.length > 1 ? (
               <>
                 {" "}
@@ -298,8 +421,8 @@ export function ChartPage(p: ChartPageProps & { shell: Shell }) {
                       .map((y) => y.id)
                       .join(","),
                     range: p.range,
-                    from: p.range === "custom" ? p.from : null,
-                    to: p.range === "custom" ? p.to : null,
+                    from: p.range === "custom" ? p.fromLocal : null,
+                    to: p.range === "custom" ? p.toLocal : null,
                   })}`}
                 >
                   remove

@@ -1,0 +1,126 @@
+// The key points of a simulated building, as an operator reads them first: the main electric meter,
+// the outside air, a zone temperature, and the plant that is working now (cooling in summer,
+// heating in winter: a chiller is flat all winter, a boiler all summer). Found by Haystack filters
+// on the simulator's first site; the choice is cached per simulator for a few minutes.
+import type { Actor } from "../access/actor.ts";
+import { ianaOf, refInfos } from "../catalog/building.ts";
+import { type FilterResult, filterEntities } from "../catalog/filter.ts";
+import type { AppDeps } from "../http/env.ts";
+import type { SimulatorView } from "../simulator/service.ts";
+import { currentValues } from "./building.ts";
+import { tagOf } from "./series.ts";
+
+export interface KeyPoint {
+  id: number;
+  /** A short name for a card (`Main meter`, `Outside air`, `Cooling load`). */
+  label: string;
+  /** The point's own `dis`. */
+  dis: string;
+  unit: string | null;
+  role: "meter" | "outside" | "zone" | "plant";
+}
+
+export interface KeyPoints {
+  /** IANA zone of the simulator's first site. */
+  tz: string;
+  points: KeyPoint[];
+}
+
+/** Plant candidates in order of preference; the first one that is running now wins. */
+const PLANT: ReadonlyArray<[filter: string, label: string]> = [
+  ["chilled and water and cool and load and sensor and equipRef->plant", "Cooling load"],
+  ["heat and cmd and equipRef->boiler", "Boiler firing"],
+  ["dx and cool and cmd", "DX cooling"],
+  ["naturalGas and heat and cmd", "Gas heat"],
+];
+
+const CACHE_MS = 5 * 60_000;
+interface Found {
+  tz: string;
+  fixed: KeyPoint[];
+  /** Per plant candidate (in order of preference) its points (the boilers of a plant, the RTUs). */
+  plant: KeyPoint[][];
+}
+const cache = new Map<string, { at: number; version: string; found: Found }>();
+
+const PT_TAGS = ["id", "dis", "unit"];
+
+async function first(deps: AppDeps, actor: Actor, orgId: number, filter: string, limit = 1) {
+  return filterEntities({ deps, actor, input: { filter, orgId, tags: PT_TAGS, limit } });
+}
+
+function keyPoint(r: FilterResult, label: string, role: KeyPoint["role"]): KeyPoint {
+  return {
+    id: r.entity_id,
+    label,
+    dis: tagOf(r, "dis") ?? tagOf(r, "id") ?? String(r.entity_id),
+    unit: tagOf(r, "unit"),
+    role,
+  };
+}
+
+async function findKeyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<Found> {
+  const sites = await filterEntities({
+    deps,
+    actor,
+    input: { filter: "site", orgId: v.org_id, tags: ["id", "tz", "weatherStationRef"], limit: 1000 },
+  });
+  const site = sites.find((r) => (tagOf(r, "id") ?? "").startsWith(`${v.key}.`));
+  if (!site) return { tz: "UTC", fixed: [], plant: [] };
+  const siteRef = `@${tagOf(site, "id")}`;
+  const ws = site.tags.find((t) => t.tag_name === "weatherStationRef")?.value_ref ?? null;
+  const wsRef = ws === null ? undefined : (await refInfos(deps, actor, v.org_id, [ws])).get(ws)?.ref;
+  const scoped = (f: string) => `point and siteRef == ${siteRef} and ${f}`;
+  const [meter, outside, zone, ...plants] = await Promise.all([
+    first(deps, actor, v.org_id, scoped("elec and power and sensor and equipRef->siteMeter")),
+    wsRef
+      ? first(
+          deps,
+          actor,
+          v.org_id,
+          `point and outside and air and temp and sensor and weatherStationRef == @${wsRef}`,
+        )
+      : Promise.resolve([]),
+    first(deps, actor, v.org_id, scoped("zone and air and temp and sensor")),
+    ...PLANT.map(([f]) => first(deps, actor, v.org_id, scoped(`(${f})`), 20)),
+  ]);
+  const fixed: KeyPoint[] = [];
+  if (meter?.[0]) fixed.push(keyPoint(meter[0], "Main meter", "meter"));
+  if (outside?.[0]) fixed.push(keyPoint(outside[0], "Outside air", "outside"));
+  if (zone?.[0]) fixed.push(keyPoint(zone[0], "Zone air", "zone"));
+  const plant = plants
+    .map((rows, i) => rows.map((r) => keyPoint(r, PLANT[i]![1], "plant")))
+    .filter((group) => group.length > 0);
+  return { tz: ianaOf(tagOf(site, "tz")), fixed, plant };
+}
+
+/**
+ * The key points of a simulator: main meter, outside air, a zone temperature, and the plant point
+ * that is running now (of the first candidate with a point above zero, its busiest point; else
+ * the first candidate's first point).
+ */
+export async function keyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<KeyPoints> {
+  // per viewer: what a point filter finds depends on who asks
+  const key = `${v.id}:${actor.kind}:${actor.userId ?? ""}`;
+  const hit = cache.get(key);
+  const now = Date.now();
+  let found = hit && hit.version === v.updated_at && now - hit.at < CACHE_MS ? hit.found : undefined;
+  if (!found) {
+    found = await findKeyPoints(deps, actor, v);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, { at: now, version: v.updated_at, found });
+  }
+  // the plant running now: the first candidate with a point above zero, its busiest point
+  const candidates = found.plant.flat();
+  const cur = candidates.length > 0 ? await currentValues(deps, actor, v.org_id, candidates) : new Map();
+  const level = (p: KeyPoint) => Number(cur.get(p.id)?.value ?? 0) || 0;
+  let plant: KeyPoint | undefined = found.plant[0]?.[0];
+  for (const group of found.plant) {
+    const busiest = group.reduce((a, b) => (level(b) > level(a) ? b : a));
+    if (level(busiest) > 0) {
+      plant = busiest;
+      break;
+    }
+  }
+  return { tz: found.tz, points: plant ? [...found.fixed, plant] : [...found.fixed] };
+}
