@@ -5,12 +5,24 @@ import { type ActivityFilters, ActivityList, ActivityPage } from "../../views/ac
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
 import { isAppError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
+import type { ActivityRecord } from "../simulator/activity.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import { listActivity, listSimulators } from "../simulator/service.ts";
 import { page, pageContext, requireOrg } from "./context.ts";
 import { parseLocalUtc } from "./simulators.tsx";
 
 const PAGE = 50;
+
+/** An activity record as the timeline shows it. */
+export const activityItem = (a: ActivityRecord, simulatorName: string): ActivityItemProps => ({
+  id: a.id,
+  simulatorId: a.simulator_id,
+  simulatorName,
+  type: a.event_type,
+  message: a.message,
+  details: a.details,
+  at: new Date(a.timestamp).toISOString(),
+});
 
 export function mountActivityPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/activity", async (c) => {
@@ -45,17 +57,7 @@ export function mountActivityPages(app: Hono<AppEnv>, deps: AppDeps): void {
                 until: until ?? undefined,
                 limit: Math.min(1000, want),
               })
-            ).map(
-              (a): ActivityItemProps => ({
-                id: a.id,
-                simulatorId: a.simulator_id,
-                simulatorName: s.name,
-                type: a.event_type,
-                message: a.message,
-                details: a.details,
-                at: new Date(a.timestamp).toISOString(),
-              }),
-            ),
+            ).map((a) => activityItem(a, s.name)),
           ),
         );
         items = lists.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : (b.id ?? 0) - (a.id ?? 0)));

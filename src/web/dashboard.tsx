@@ -17,6 +17,7 @@ import {
   type SimulatorView,
   simulatorErrors24h,
 } from "../simulator/service.ts";
+import { activityItem } from "./activity.tsx";
 import { currentValues, trends } from "./building.ts";
 import { page, pageContext } from "./context.ts";
 import { keyPoints } from "./key-points.ts";
@@ -64,15 +65,20 @@ export async function simulatorSummary(
   };
 }
 
-/** The cards of several simulators of one org, their errors counted in one query. */
+/**
+ * The cards of several simulators of one org, their errors counted in one query; with `live`, the
+ * dashboard's live cards (key readings, the main meter's day).
+ */
 export async function simulatorSummaries(
   deps: AppDeps,
   actor: Actor,
   views: readonly SimulatorView[],
   orgKey: string,
+  live = false,
 ): Promise<SimulatorSummary[]> {
   const errors = await errorCounts(deps, actor, views);
-  return Promise.all(views.map((v) => simulatorSummary(deps, actor, v, orgKey, errors)));
+  const one = live ? simulatorCard : simulatorSummary;
+  return Promise.all(views.map((v) => one(deps, actor, v, orgKey, errors)));
 }
 
 /**
@@ -126,17 +132,6 @@ export async function simulatorCard(
   }
 }
 
-/** The live cards of several simulators of one org, their errors counted in one query. */
-export async function simulatorCards(
-  deps: AppDeps,
-  actor: Actor,
-  views: readonly SimulatorView[],
-  orgKey: string,
-): Promise<SimulatorSummary[]> {
-  const errors = await errorCounts(deps, actor, views);
-  return Promise.all(views.map((v) => simulatorCard(deps, actor, v, orgKey, errors)));
-}
-
 /** The latest error events of these simulators, newest first. */
 export async function recentErrors(
   deps: AppDeps,
@@ -147,17 +142,7 @@ export async function recentErrors(
     views.map(async (s) =>
       (
         await listActivity({ deps, actor, id: s.id, type: "error", limit: RECENT_ERRORS }).catch(() => [])
-      ).map(
-        (a): ActivityItemProps => ({
-          id: a.id,
-          simulatorId: a.simulator_id,
-          simulatorName: s.name,
-          type: a.event_type,
-          message: a.message,
-          details: a.details,
-          at: new Date(a.timestamp).toISOString(),
-        }),
-      ),
+      ).map((a) => activityItem(a, s.name)),
     ),
   );
   return lists
@@ -196,7 +181,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
       databaseSummaries(deps),
     ]);
     const [simulators, errors] = await Promise.all([
-      simulatorCards(deps, p.actor, sims, p.org?.key ?? ""),
+      simulatorSummaries(deps, p.actor, sims, p.org?.key ?? "", true),
       recentErrors(deps, p.actor, sims),
     ]);
     const props = {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { systemActor } from "../../src/access/actor.ts";
 import { getEntity } from "../../src/catalog/entities.ts";
 import { Grid, HNum, Ref } from "../../src/haystack/kinds.ts";
@@ -21,6 +21,7 @@ import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
+import { launchChromium } from "../harness/browser.ts";
 
 const MIN = 60_000;
 /** Winter in New York: 10:07 EST. The demo office's day of history ends here. */
@@ -69,17 +70,7 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     fetch: (req, srv) => t.app.fetch(req, { server: srv }),
   });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   ctx = await browser.newContext({
     baseURL: `http://127.0.0.1:${server.port}`,
     viewport: { width: 1280, height: 860 },

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../harness/browser.ts";
 import { type ServerProcess, startServe } from "../harness/proc.ts";
 
 const EMAIL = "admin@browser.test";
@@ -29,17 +30,7 @@ beforeAll(async () => {
     timeoutMs: 90_000,
   });
   // launch() gives every run a fresh temporary profile
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   ctx = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 } });
   console.log(`screenshots: ${shots}`);
 }, 120_000);
