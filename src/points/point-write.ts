@@ -30,7 +30,8 @@ interface Row {
   expires_at: Date | null;
 }
 
-const ACTIVE = "(pw.expires_at IS NULL OR pw.expires_at > now())";
+/** Levels still in force at the services' clock (timed writes end by it too), as parameter `$n`. */
+const activeSql = (n: number) => `(pw.expires_at IS NULL OR pw.expires_at > $${n}::timestamptz)`;
 
 function rowValue(r: Row): HVal {
   if (r.value_kind === "Number") return new HNum(Number(r.value_n), r.value_unit);
@@ -62,8 +63,8 @@ export interface PriorityLevel {
 /** The 17 levels of a point's priority array (which the caller has checked is visible), level 1 first. */
 export async function priorityLevels(deps: ServiceDeps, entityId: number): Promise<PriorityLevel[]> {
   const rows = await deps.dbs.primary.query<Row>(
-    `SELECT * FROM core.hs_point_write pw WHERE pw.entity_id = $1 AND ${ACTIVE} ORDER BY level`,
-    [entityId],
+    `SELECT * FROM core.hs_point_write pw WHERE pw.entity_id = $1 AND ${activeSql(2)} ORDER BY level`,
+    [entityId, deps.clock.now().toISOString()],
   );
   const byLevel = new Map(rows.map((r) => [r.level, r]));
   const out: PriorityLevel[] = [];
@@ -180,11 +181,11 @@ export async function effectiveWrites(opts: {
   deps: ServiceDeps;
   orgId: number;
 }): Promise<Map<number, WriteValue>> {
-  const params: unknown[] = [];
+  const params: unknown[] = [opts.deps.clock.now().toISOString()];
   const visible = visibleEntitySql(systemActor, opts.orgId, "pw.entity_id", params);
   const rows = await opts.deps.dbs.primary.query<Row>(
     `SELECT DISTINCT ON (pw.entity_id) pw.* FROM core.hs_point_write pw
-      WHERE ${ACTIVE} AND ${visible} ORDER BY pw.entity_id, pw.level`,
+      WHERE ${activeSql(1)} AND ${visible} ORDER BY pw.entity_id, pw.level`,
     params,
   );
   const out = new Map<number, WriteValue>();
