@@ -48,6 +48,7 @@ export const OPS: readonly OpDef[] = [
   { name: "watchUnsub", summary: "Watch unsubscription", safe: false },
   { name: "watchPoll", summary: "Watch poll cur or refresh", safe: false },
   { name: "pointWrite", summary: "Read/write writable point priority array", safe: false },
+  { name: "invokeAction", summary: "Invoke action on target entity", safe: false },
 ];
 
 export const opByName = (name: string): OpDef | undefined => OPS.find((o) => o.name === name);
@@ -275,6 +276,17 @@ export async function runOp(name: string, ctx: OpContext, req: Grid): Promise<Gr
         who: typeof first.who === "string" ? first.who : undefined,
         duration: first.duration,
       });
+    }
+    case "invokeAction": {
+      // No entity defines actions here: a known target answers an error grid saying so.
+      const id = req.meta.id;
+      const action = req.meta.action;
+      if (!(id instanceof Ref)) throw new AppError("invalid", "invokeAction needs meta id (a Ref)");
+      if (typeof action !== "string" || action === "")
+        throw new AppError("invalid", "invokeAction needs meta action (a Str)");
+      const found = await entityIdsByRef(deps.dbs.primary, actor, org.id, [id.id]);
+      if (!found.has(id.id)) throw new AppError("not_found", `unknown id @${id.id}`);
+      throw new AppError("invalid", `@${id.id} has no action ${action} (no actions are defined)`);
     }
     default:
       throw new AppError("not_found", `unknown op ${name}`);

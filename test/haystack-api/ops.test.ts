@@ -7,6 +7,7 @@ import {
   HDateTime,
   HNum,
   HSymbol,
+  type HVal,
   MARKER,
   parseHisRange,
   Ref,
@@ -130,6 +131,28 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
       expect(JSON.parse(j.text).rows[0].haystackVersion).toBe("4.0");
     });
 
+    test("invokeAction: error grids (no actions are defined), GET refused", async () => {
+      const call = (meta: Record<string, HVal>) =>
+        callOp(t.app, "acme", "invokeAction", {
+          auth,
+          body: new Grid(meta, [{ name: "empty", meta: {} }], []),
+        });
+      const cases: [meta: Record<string, HVal>, dis: string][] = [
+        [{ id: new Ref("ahu1"), action: "reset" }, "@ahu1 has no action reset (no actions are defined)"],
+        [{ id: new Ref("nope"), action: "reset" }, "unknown id @nope"],
+        [{ id: new Ref("f1"), action: "reset" }, "unknown id @f1"],
+        [{ action: "reset" }, "invokeAction needs meta id (a Ref)"],
+        [{ id: new Ref("ahu1") }, "invokeAction needs meta action (a Str)"],
+      ];
+      for (const [meta, dis] of cases) {
+        const r = await call(meta);
+        expect(r.status).toBe(200);
+        expect(r.grid!.meta.err).toBe(MARKER);
+        expect(r.grid!.meta.dis).toBe(dis);
+      }
+      expect((await callOp(t.app, "acme", "invokeAction", { auth })).status).toBe(405);
+    });
+
     test("defs and libs: the seeded namespace with the entity taxonomy", async () => {
       const defs = await callOp(t.app, "acme", "defs", { auth });
       expect(defs.status).toBe(200);
@@ -194,6 +217,7 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
         "watchUnsub",
         "watchPoll",
         "pointWrite",
+        "invokeAction",
       ]);
       const formats = await callOp(t.app, "acme", "formats", { auth });
       expect(formats.grid!.rows.map((r) => r.mime)).toEqual([
