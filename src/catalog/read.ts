@@ -30,6 +30,25 @@ export function parseFilterOrThrow(text: string): FilterNode {
   }
 }
 
+/**
+ * The condition on `core.entity e` "visible to the actor in the org and matching the filter"; its
+ * parameters are appended to `params`. `^symbol` terms are answered in the org's def namespace,
+ * loaded only when the filter has one.
+ */
+async function visibleMatching(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  ast: FilterNode,
+  params: unknown[],
+): Promise<string> {
+  const visible = visibleEntitySql(actor, orgId, "e.id", params);
+  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
+  const f = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length, namespace });
+  params.push(...f.params);
+  return `${visible} AND ${f.sql}`;
+}
+
 /** Ids of the visible entities of the org matching the filter, by id, paged. */
 export async function filterEntityIds(
   sql: Sql,
@@ -39,12 +58,8 @@ export async function filterEntityIds(
   page: { skip?: number; limit?: number },
 ): Promise<number[]> {
   const params: unknown[] = [];
-  const visible = visibleEntitySql(actor, orgId, "e.id", params);
-  // `^symbol` terms are answered in the org's def namespace, loaded only when the filter has one.
-  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
-  const f = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length, namespace });
-  params.push(...f.params);
-  let text = `SELECT e.id FROM core.entity e WHERE ${visible} AND ${f.sql} ORDER BY e.id`;
+  const where = await visibleMatching(sql, actor, orgId, ast, params);
+  let text = `SELECT e.id FROM core.entity e WHERE ${where} ORDER BY e.id`;
   if (page.skip) {
     params.push(page.skip);
     text += ` OFFSET $${params.length}`;
@@ -68,15 +83,13 @@ export async function filterEntityNames(
   limit: number,
 ): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
   const params: unknown[] = [];
-  const visible = visibleEntitySql(actor, orgId, "e.id", params);
-  const compiled = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length });
-  params.push(...compiled.params);
+  const where = await visibleMatching(sql, actor, orgId, ast, params);
   const tag = (name: string) =>
     `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
        WHERE et.entity_id = e.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
   return sql.query(
     `SELECT e.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
-       FROM core.entity e WHERE ${visible} AND ${compiled.sql} ORDER BY e.id LIMIT ${Math.trunc(limit)}`,
+       FROM core.entity e WHERE ${where} ORDER BY e.id LIMIT ${Math.trunc(limit)}`,
     params,
   );
 }

@@ -374,6 +374,14 @@ describe.each(ENGINES)("value routes on %s", (engine) => {
     expect((await agg("last")).map((v: { value_n: number }) => v.value_n)).toEqual([3, 6]);
     const none = await post("/values", { filter: "site", org_id: acme.org.id, ...range });
     expect(await json(none)).toEqual([]);
+    // ^symbol terms are answered in the org's def namespace: a point is an entity, not a site.
+    const bySymbol = await post("/values", {
+      filter: "^entity and id == @acme.p1",
+      org_id: acme.org.id,
+      ...range,
+    });
+    expect((await json(bySymbol)).map((r: { entity_id: number }) => r.entity_id)).toEqual([p]);
+    expect(await json(await post("/values", { filter: "^site", org_id: acme.org.id, ...range }))).toEqual([]);
     const bad = await post("/values", { filter: "point and (", org_id: acme.org.id, ...range });
     expect(bad.status).toBe(400);
     expect((await json(bad)).detail).toMatch(/^\d+:\d+ /);
