@@ -39,6 +39,8 @@ export function createServices(input: ServicesInput): AppDeps {
     dbs,
     log,
     chunkDays: config.timescaleChunkDays,
+    compressAfterDays: config.timescaleCompressAfterDays,
+    retainDays: config.retainDays,
     ...(input.replicatorRetryMs !== undefined ? { retryMs: input.replicatorRetryMs } : {}),
   });
   return {

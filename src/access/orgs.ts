@@ -1,6 +1,6 @@
 // Orgs: create (with their value tables and the standard tag libraries), list, read, rename,
 // disable. Application admins only, except reading an org one belongs to.
-import type { Sql } from "../db/index.ts";
+import { ensureValueTables, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Actor, requireAppAdmin, visibleEntitySql } from "./actor.ts";
@@ -57,9 +57,13 @@ export async function insertOrg(
     [name, input.key, `values_${input.key}`],
   );
   if (!org) throw new Error("org insert returned nothing");
-  const chunkDays = deps.config.timescaleChunkDays;
-  await tx.query("SELECT core.hs_ensure_value_tables($1, make_interval(days => $2))", [input.key, chunkDays]);
-  await deps.replicator.record(tx, { op: "value_tables", orgKey: input.key, chunkDays });
+  const settings = {
+    chunkDays: deps.config.timescaleChunkDays,
+    compressAfterDays: deps.config.timescaleCompressAfterDays ?? null,
+    retainDays: deps.config.retainDays ?? null,
+  };
+  await ensureValueTables(tx, input.key, settings);
+  await deps.replicator.record(tx, { op: "value_tables", orgKey: input.key, ...settings });
   await deps.replicator.recordRows(tx, "core.org", "id", [org.id]);
   const grants = await tx.query<{ id: number }>(
     `INSERT INTO core.org_tag_permission (org_id, tag_id)

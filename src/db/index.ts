@@ -71,3 +71,4 @@ export async function migrateAll(
   }
   return results;
 }
+export { ensureValueTables, type ValueTableSettings } from "./value-tables.ts";

@@ -5,7 +5,14 @@
 // backlog until it is back. Applying is idempotent (upserts by key), so a crash between the
 // secondary's commit and the outbox delete only re-applies the same rows.
 
-import type { Database, Databases, Row, Sql } from "../db/index.ts";
+import {
+  type Database,
+  type Databases,
+  ensureValueTables,
+  type Row,
+  type Sql,
+  type ValueTableSettings,
+} from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
 import type { Logger } from "../log.ts";
 import { upsertValues, type ValueColumns, valueTables } from "./columns.ts";
@@ -22,7 +29,7 @@ export type Change =
   | { op: "values_delete_before"; table: string; before: string }
   /** Values of some entities were deleted (a range of history, current rebuilt): `deleteValues`. */
   | ({ op: "values_delete" } & ValuesDelete)
-  | { op: "value_tables"; orgKey: string; chunkDays: number };
+  | ({ op: "value_tables"; orgKey: string } & ValueTableSettings);
 
 const TABLE = /^core\.("?)[a-z_][a-z0-9_]*\1$/;
 const COLUMN = /^[a-z_][a-z0-9_]*$/;
@@ -105,10 +112,7 @@ export async function applyChange(tx: Sql, change: Change, columnsOf: (t: string
       return;
     case "value_tables":
       if (!ORG_KEY.test(change.orgKey)) throw new Error(`invalid org key ${change.orgKey}`);
-      await tx.query("SELECT core.hs_ensure_value_tables($1, make_interval(days => $2))", [
-        change.orgKey,
-        change.chunkDays,
-      ]);
+      await ensureValueTables(tx, change.orgKey, change);
       return;
     case "values": {
       const table = change.table ?? `values_${change.orgKey}`;
@@ -159,6 +163,9 @@ export function createReplicator(opts: {
   batchSize?: number;
   /** Chunk interval for value tables created on secondaries (TimescaleDB). */
   chunkDays?: number;
+  /** Policies for value tables created by a seed (TimescaleDB). */
+  compressAfterDays?: number | undefined;
+  retainDays?: number | undefined;
 }): Replicator {
   const { dbs, log } = opts;
   const secondaries = new Map<string, Database>(dbs.secondaries.map((d) => [d.key, d]));
@@ -212,7 +219,11 @@ export function createReplicator(opts: {
         primary: dbs.primary,
         secondary: db,
         target,
-        chunkDays: opts.chunkDays ?? 7,
+        settings: {
+          chunkDays: opts.chunkDays ?? 7,
+          compressAfterDays: opts.compressAfterDays,
+          retainDays: opts.retainDays,
+        },
         log,
         stopped: () => stopped,
       });

@@ -4,7 +4,7 @@
 // records every write for the secondary from the moment it was added, and is applied only after
 // the copy finished: a row written during the copy is either in a chunk read after it, or in the
 // outbox, or both (upserts by key make the overlap harmless).
-import type { Database, Sql } from "../db/index.ts";
+import { type Database, ensureValueTables, type Sql, type ValueTableSettings } from "../db/index.ts";
 import type { Logger } from "../log.ts";
 
 interface TableStep {
@@ -163,7 +163,8 @@ export async function seedSecondary(opts: {
   primary: Database;
   secondary: Database;
   target: string;
-  chunkDays: number;
+  /** How value tables made on the secondary are created (chunk interval, policies). */
+  settings: ValueTableSettings;
   log: Logger;
   /** Stops between chunks when it returns true. */
   stopped?: () => boolean;
@@ -224,10 +225,7 @@ export async function seedSecondary(opts: {
     const step = all[i]!;
     if (step.kind === "org") {
       if (step.valueTable === `values_${step.key}`)
-        await secondary.query("SELECT core.hs_ensure_value_tables($1, make_interval(days => $2))", [
-          step.key,
-          opts.chunkDays,
-        ]);
+        await ensureValueTables(secondary, step.key, opts.settings);
       continue;
     }
     if (!(await tableExists(primary, step.table)) || !(await tableExists(secondary, step.table))) continue;
