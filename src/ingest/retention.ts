@@ -48,15 +48,18 @@ export async function applyValuePolicies(
 
 /**
  * Deletes history older than `RETAIN_DAYS` before `now` from every org's table in the primary, each
- * table in one transaction with its outbox record. Does nothing when RETAIN_DAYS is unset or the
- * primary runs TimescaleDB (its retention policy drops whole chunks instead). Returns rows deleted.
+ * table in one transaction with its outbox record. Does nothing when RETAIN_DAYS is unset. When the
+ * primary runs TimescaleDB (its retention policy drops whole chunks), only the plain secondaries are
+ * trimmed, each directly. Returns rows deleted.
  */
 export async function deleteExpiredValues(deps: ServiceDeps, now = deps.clock.now()): Promise<number> {
   const days = deps.config.retainDays;
   if (!days) return 0;
   const primary = deps.dbs.primary;
-  if ((await primary.engine()) === "timescaledb") return 0;
   const before = new Date(now.getTime() - days * 86_400_000).toISOString();
+  // A TimescaleDB primary drops chunks by its own policy and records nothing in the outbox, so
+  // each plain secondary is trimmed here directly (a TimescaleDB secondary has its own policy).
+  if ((await primary.engine()) === "timescaledb") return deleteOnPlainSecondaries(deps, before);
   let deleted = 0;
   for (const table of await valueTablesOf(primary)) {
     const t = valueTables(table);
@@ -70,6 +73,27 @@ export async function deleteExpiredValues(deps: ServiceDeps, now = deps.clock.no
     });
   }
   if (deleted > 0) deps.replicator.kick();
+  return deleted;
+}
+
+async function deleteOnPlainSecondaries(deps: ServiceDeps, before: string): Promise<number> {
+  let deleted = 0;
+  for (const db of deps.dbs.secondaries) {
+    try {
+      if ((await db.engine()) === "timescaledb") continue;
+      for (const table of await valueTablesOf(db)) {
+        const [r] = await db.query<{ n: number }>(
+          `WITH d AS (DELETE FROM ${valueTables(table).hist} WHERE ts < $1::text::timestamp RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [before],
+        );
+        deleted += r?.n ?? 0;
+      }
+    } catch (e) {
+      // Unreachable now: the next daily run trims it.
+      deps.log.warn("retention skipped a secondary", { database: db.key, error: e });
+    }
+  }
   return deleted;
 }
 

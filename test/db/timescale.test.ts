@@ -9,11 +9,11 @@ import { systemActor } from "../../src/access/actor.ts";
 import { createHealthChecker } from "../../src/db/health.ts";
 import type { Database } from "../../src/db/index.ts";
 import { inspectDatabases } from "../../src/db/inspect.ts";
-import { applyValuePolicies } from "../../src/ingest/retention.ts";
+import { applyValuePolicies, retentionService } from "../../src/ingest/retention.ts";
 import { writeValues } from "../../src/ingest/write.ts";
-import { testApp } from "../harness/app.ts";
+import { testApp, testDatabases } from "../harness/app.ts";
 import { seedOrg } from "../harness/auth.ts";
-import type { EngineName } from "../harness/db.ts";
+import { type EngineName, testDatabase } from "../harness/db.ts";
 import { makePoints } from "../ingest/fixtures.ts";
 
 const DAY = 86_400_000;
@@ -111,5 +111,42 @@ describe.each(engines)("TimescaleDB on %s", (engine) => {
 
     await db.exec(`CALL run_job(${retention!.job_id})`);
     expect(await history()).toEqual([{ value_n: 20 }, { value_n: 15 }, { value_n: 3 }, { value_n: 4 }]);
+  });
+
+  test("an org created while the server runs, and a secondary seeded with it, get their policies at once", async () => {
+    const secondary = await testDatabase(engine, "replica");
+    const dbs = await testDatabases(engine, [secondary]);
+    const t = await testApp(engine, { env: { RETAIN_DAYS: "30", TIMESCALE_COMPRESS_AFTER: "7" }, dbs });
+    await seedOrg(t.deps, { key: "late" });
+    await t.deps.replicator.deliver("replica");
+    for (const db of [t.dbs.primary, secondary]) {
+      expect((await jobOf(db, "values_late", "policy_compression"))?.config).toMatchObject({
+        compress_after: "7 days",
+      });
+      expect((await jobOf(db, "values_late", "policy_retention"))?.config).toMatchObject({
+        drop_after: "30 days",
+      });
+    }
+  });
+
+  test("retention is decided per database: a plain secondary of a TimescaleDB primary loses old history too", async () => {
+    const secondary = await testDatabase("pglite", "replica");
+    const dbs = await testDatabases(engine, [secondary]);
+    const t = await testApp(engine, { env: { RETAIN_DAYS: "30" }, dbs });
+    const { org } = await seedOrg(t.deps, { key: "mix" });
+    const [a] = await makePoints(t.deps, org.id, 1, { prefix: "mix" });
+    const now = Date.now();
+    await writeValues({
+      deps: t.deps,
+      actor: systemActor,
+      orgId: org.id,
+      values: [40, 1].map((d, i) => ({ entity_id: a!.id, ts: new Date(now - d * DAY), value_n: i })),
+    });
+    await t.deps.replicator.deliver("replica");
+    const hist = () =>
+      secondary.query<{ value_n: number }>("SELECT value_n FROM core.values_mix ORDER BY ts");
+    expect(await hist()).toEqual([{ value_n: 0 }, { value_n: 1 }]);
+    await retentionService(t.deps).runOnce();
+    expect(await hist()).toEqual([{ value_n: 1 }]);
   });
 });
