@@ -71,4 +71,5 @@ export async function migrateAll(
   }
   return results;
 }
+export { DatabaseUnavailableError, guardDatabaseFaults, isConnectionError } from "./faults.ts";
 export { ensureValueTables, type ValueTableSettings } from "./value-tables.ts";

@@ -4,7 +4,7 @@
 // then ask the replicator to deliver to the secondaries.
 import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
-import type { Sql } from "../db/index.ts";
+import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
@@ -121,15 +121,16 @@ export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
   return c;
 }
 
-/** True for errors that mean the database could not be reached or stopped serving. */
+/**
+ * True for errors that mean the database could not be reached or stopped serving: the driver and
+ * socket codes of db/faults.ts, plus insufficient resources (SQLSTATE class 53) and the messages of
+ * errors that carry no code (a ping that timed out, a closed embedded instance).
+ */
 export function isConnectionError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
-  const code = String((e as { code?: unknown }).code ?? "");
-  const errno = String((e as { errno?: unknown }).errno ?? "");
   return (
-    /^(CONNECTION_|CONNECT_TIMEOUT|ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code) ||
-    /^(ECONN|EPIPE)/.test(errno) ||
-    /^(08|57P0|53)/.test(code) ||
+    isDatabaseUnreachable(e) ||
+    /^53/.test(String((e as { code?: unknown }).code ?? "")) ||
     /connection|terminat|timed out|closed/i.test(e.message)
   );
 }
