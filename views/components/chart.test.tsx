@@ -64,8 +64,9 @@ test("the chart names the site zone and says when the extremes happened, in site
   expect(html).toContain('"tz":"America/New_York"');
 });
 
-test("sparkline paths break at gaps and span the box", () => {
+test("sparkline paths span the box, bridge short gaps and break at long ones", () => {
   expect(sparkPath([0, 10], 100, 20)).toBe("M0.0,19.0L100.0,1.0");
-  expect(sparkPath([1, null, 1], 10, 10)).toBe("M0.0,5.0M10.0,5.0");
+  expect(sparkPath([1, null, 1], 10, 10)).toBe("M0.0,5.0L10.0,5.0");
+  expect(sparkPath([1, null, null, null, 1], 40, 10)).toBe("M0.0,5.0M40.0,5.0");
   expect(sparkPath([null, null], 10, 10)).toBe("");
 });

@@ -12,7 +12,10 @@ export interface SparklineProps {
   height?: number;
 }
 
-/** The SVG path of `values` in a `w` × `h` box (null values break the line). */
+/** Missing values bridged by the line (more break it). */
+const MAX_BRIDGE = 2;
+
+/** The SVG path of `values` in a `w` × `h` box (runs of more than two nulls break the line). */
 export function sparkPath(values: ReadonlyArray<number | null>, w: number, h: number): string {
   const nums = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (nums.length === 0) return "";
@@ -24,17 +27,15 @@ export function sparkPath(values: ReadonlyArray<number | null>, w: number, h: nu
   }
   const n = values.length;
   const dx = n > 1 ? w / (n - 1) : 0;
+  // a missing bucket or two (data coarser than the buckets) is bridged; longer gaps break the line
   let d = "";
-  let pen = false;
+  let last = -Infinity;
   values.forEach((v, i) => {
-    if (v === null || !Number.isFinite(v)) {
-      pen = false;
-      return;
-    }
+    if (v === null || !Number.isFinite(v)) return;
     const x = n > 1 ? i * dx : w / 2;
     const y = 1 + (1 - (v - lo) / (hi - lo)) * (h - 2);
-    d += `${pen ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
-    pen = true;
+    d += `${i - last <= MAX_BRIDGE + 1 ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
+    last = i;
   });
   return d;
 }
