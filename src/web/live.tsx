@@ -175,7 +175,8 @@ export async function renderEvents(
       const m = /^point:(\d+)$/.exec(t);
       return m && written.has(Number(m[1])) ? [Number(m[1])] : [];
     });
-    out.push(...(await pointMessages(deps, client, points, arrays)));
+    // values that cannot be read now (primary down) are sent with the next write instead
+    out.push(...(await pointMessages(deps, client, points, arrays).catch(() => [])));
   }
   return out;
 }
