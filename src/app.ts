@@ -16,6 +16,7 @@ import { haystackRoutes } from "./haystack-api/routes.ts";
 import { authMiddleware, securityHeaders } from "./http/auth.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { errorResponse } from "./http/errors.ts";
+import { inputHygiene } from "./http/hygiene.ts";
 import { mountWeb, pageErrors } from "./web/index.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -80,6 +81,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Pages answer errors as HTML (and send browsers without a session to the sign-in page).
   app.use(pageErrors(deps));
   app.use(authMiddleware(deps));
+  // Strings a database cannot store, JSON too deep for recursive code, ids beyond int4: refused
+  // here with a 422, before any route (http/hygiene.ts).
+  app.use(inputHygiene());
 
   // The Haystack API: our bearer credentials are resolved above; its own exchange (HELLO/SCRAM,
   // `BEARER authToken=`) and Haystack 401 challenges pass through to it (see http/auth.ts).

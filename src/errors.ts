@@ -43,3 +43,26 @@ export class AppError extends Error {
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/**
+ * A database error caused by the request's data rather than by the database: SQLSTATE class 22
+ * (data exception: invalid input syntax, out of range, bad encoding), 23 (integrity constraint)
+ * or 54 (program limit, e.g. a value too deep or too large to index). As the AppError to answer
+ * (422, or 409 for a unique violation), else undefined. Works for postgres.js and PGlite errors,
+ * which both carry the SQLSTATE in `code`.
+ */
+export function dataErrorOf(e: unknown): AppError | undefined {
+  if (!(e instanceof Error) || e instanceof AppError) return undefined;
+  const code = String((e as { code?: unknown }).code ?? "");
+  if (!/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  if (code === "23505") return new AppError("conflict", "the request conflicts with existing data");
+  if (/^(22|23|54)/.test(code))
+    return new AppError("invalid", "the database refused a value of the request", [
+      {
+        loc: ["body"],
+        msg: `the database refused a value of the request (SQLSTATE ${code})`,
+        type: "value_error.db",
+      },
+    ]);
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // generic message, never the exception text.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, STATUS_OF } from "../errors.ts";
+import { AppError, dataErrorOf, STATUS_OF } from "../errors.ts";
 import { isConnectionError } from "../ingest/write.ts";
 import type { Logger } from "../log.ts";
 
@@ -19,6 +19,12 @@ export function errorResponse(err: unknown, c: Context, log: Logger): Response {
     const res = err.getResponse();
     if (res.headers.get("content-type")?.includes("json")) return res;
     return c.json({ detail: err.message || res.statusText || "request failed" }, status);
+  }
+  const dataError = dataErrorOf(err);
+  if (dataError) {
+    // The database refused the request's data: the caller's fault, a 4xx, never a 500 or 503.
+    log.info("database refused request data", { requestId, path: c.req.path, error: (err as Error).message });
+    return errorResponse(dataError, c, log);
   }
   if (isConnectionError(err)) {
     // A database that could not be reached (e.g. the primary while resolving credentials): the

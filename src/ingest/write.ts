@@ -6,7 +6,7 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
 import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { AppError, dataErrorOf } from "../errors.ts";
 import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
 
 export interface ValueInput {
@@ -138,6 +138,8 @@ export function isConnectionError(e: unknown): boolean {
 /** Wraps a primary failure as 503, logging the cause; AppErrors pass through. */
 export function primaryFailure(deps: Pick<ServiceDeps, "log">, e: unknown): AppError {
   if (e instanceof AppError) return e;
+  const refused = dataErrorOf(e);
+  if (refused) return refused;
   const reason = isConnectionError(e) ? "primary database unavailable" : "primary database did not commit";
   deps.log.warn("value write failed on the primary", { error: e instanceof Error ? e.message : String(e) });
   return new AppError("unavailable", reason);

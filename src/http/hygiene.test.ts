@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "../errors.ts";
+import { badStringIn, checkJsonText, isStorableString, jsonDepth, MAX_DEPTH, urlProblem } from "./hygiene.ts";
+
+const nested = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+
+function detailOf(f: () => unknown): { loc: unknown[]; type: string }[] {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    expect((e as AppError).code).toBe("invalid");
+    return (e as AppError).detail as { loc: unknown[]; type: string }[];
+  }
+  throw new Error("expected a 422");
+}
+
+describe("input hygiene", () => {
+  test.each([
+    ["plain", "abc", true],
+    ["NUL", "a\u0000b", false],
+    ["lone high surrogate", "a\ud800b", false],
+    ["lone low surrogate", "\udc00", false],
+    ["a real pair (emoji)", "\ud83d\ude00", true],
+  ])("%s: storable %p", (_n, s, ok) => expect(isStorableString(s)).toBe(ok));
+
+  test("depth counts brackets outside strings and stops past the limit", () => {
+    expect(jsonDepth('{"a":[1,{"b":"[[[[{{{{"}]}')).toBe(3);
+    expect(jsonDepth('"\\"[["')).toBe(0);
+    expect(jsonDepth(nested(100_000))).toBe(MAX_DEPTH + 1);
+  });
+
+  test(`${MAX_DEPTH} levels pass, one more is a 422 at the body`, () => {
+    expect(checkJsonText(nested(MAX_DEPTH))).toBeDefined();
+    expect(detailOf(() => checkJsonText(nested(MAX_DEPTH + 1)))).toEqual([
+      { loc: ["body"], msg: `nested deeper than ${MAX_DEPTH} levels`, type: "value_error.too_deep" } as never,
+    ]);
+    // The 20,000-deep value_dict that aborted PGlite: refused before JSON.parse.
+    expect(detailOf(() => checkJsonText(`{"tags":[{"value_dict":${nested(20_000)}}]}`))[0]!.type).toBe(
+      "value_error.too_deep",
+    );
+  });
+
+  test("malformed JSON is a 422 json_invalid", () => {
+    expect(detailOf(() => checkJsonText('{"org_id": 1,'))[0]!.type).toBe("json_invalid");
+  });
+
+  test("the location of a bad string names the field, keys included", () => {
+    expect(badStringIn({ tags: [{ tag_name: "x", value_s: "a\u0000" }] }, ["body"])).toEqual([
+      "body",
+      "tags",
+      0,
+      "value_s",
+    ]);
+    expect(badStringIn({ d: { "k\ud800": 1 } }, ["body"])).toEqual(["body", "d", "k\ud800"]);
+    expect(badStringIn({ ok: ["a", 1, null, true] }, ["body"])).toBeUndefined();
+    expect(detailOf(() => checkJsonText('{"email":"a\\u0000@x"}'))).toEqual([
+      {
+        loc: ["body", "email"],
+        msg: "string contains NUL or an unpaired surrogate",
+        type: "value_error.str.unstorable",
+      } as never,
+    ]);
+  });
+
+  test.each([
+    ["/tagdef/2147483648", ["path", 1]],
+    ["/tagdef/99999999999999999999", ["path", 1]],
+    ["/entity/a%00b", ["path", 1]],
+    ["/entity/%E0%A4%A", ["path", 1]],
+    ["/entity?org_id=1&name=x%00", ["query", "name"]],
+  ])("%s is refused at %p", (path, loc) => {
+    expect(urlProblem(new URL(path, "http://x"))?.loc).toEqual(loc);
+  });
+
+  test("int4 ids and names pass", () => {
+    expect(urlProblem(new URL("/tagdef/2147483647?org_id=3", "http://x"))).toBeUndefined();
+    expect(urlProblem(new URL("/entity/site-1%20b", "http://x"))).toBeUndefined();
+  });
+});

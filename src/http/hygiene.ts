@@ -1,0 +1,153 @@
+// Input hygiene at the edge, before any route or service code: every path segment, query
+// parameter, form field and JSON body of a REST or page request is checked here for what no
+// database column can store and no recursive code should see:
+// - strings with NUL or a lone UTF-16 surrogate (PostgreSQL refuses the bytes);
+// - JSON nested deeper than MAX_DEPTH (checked on the text, iteratively, before JSON.parse, so
+//   JSON.stringify, zod and PGlite's jsonb never recurse that deep);
+// - malformed JSON (422, the same on every route, as FastAPI answers it);
+// - all-digit path segments beyond int4 (every path id is an int4 column).
+// Each is a 422 in the one FastAPI shape (`invalid` of validate.ts), naming the field. Haystack
+// paths (`/api/…`) are left to the Haystack readers, whose errors are Haystack error grids.
+import type { MiddlewareHandler } from "hono";
+import { HAYSTACK_PREFIX } from "./auth.ts";
+import { type FieldError, invalid } from "./validate.ts";
+
+/** Nesting limit of JSON values, Zinc and Haystack JSON, and filters (CONTRACT.md, input hygiene). */
+export const MAX_DEPTH = 32;
+
+const INT4_MAX = 2_147_483_647;
+
+/** True for a string a database text column stores: no NUL, no lone surrogate. */
+export function isStorableString(s: string): boolean {
+  return !s.includes("\u0000") && s.isWellFormed();
+}
+
+/**
+ * The deepest nesting of `[`/`{` in JSON text (strings skipped), stopping as soon as it passes
+ * `limit`. Iterative: safe on any input.
+ */
+export function jsonDepth(text: string, limit = MAX_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+      continue;
+    }
+    if (ch === 34) inString = true;
+    else if (ch === 91 /* [ */ || ch === 123 /* { */) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (ch === 93 /* ] */ || ch === 125 /* } */) depth--;
+  }
+  return max;
+}
+
+/**
+ * The first string (object key or value) in a parsed JSON value that a database cannot store,
+ * as its location, or undefined. Iterative.
+ */
+export function badStringIn(value: unknown, root: (string | number)[]): (string | number)[] | undefined {
+  const stack: [unknown, (string | number)[]][] = [[value, root]];
+  while (stack.length) {
+    const [v, loc] = stack.pop()!;
+    if (typeof v === "string") {
+      if (!isStorableString(v)) return loc;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...loc, i]]);
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (!isStorableString(k)) return [...loc, k];
+        stack.push([x, [...loc, k]]);
+      }
+    }
+  }
+  return undefined;
+}
+
+const stringError = (loc: (string | number)[]): FieldError => ({
+  loc,
+  msg: "string contains NUL or an unpaired surrogate",
+  type: "value_error.str.unstorable",
+});
+
+/**
+ * Checks a JSON text: depth, syntax, strings. @returns the parsed value.
+ * @throws AppError invalid (422) naming what is wrong.
+ */
+export function checkJsonText(text: string, root: (string | number)[] = ["body"]): unknown {
+  if (jsonDepth(text) > MAX_DEPTH)
+    throw invalid([
+      { loc: root, msg: `nested deeper than ${MAX_DEPTH} levels`, type: "value_error.too_deep" },
+    ]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid([{ loc: root, msg: "body must be JSON", type: "json_invalid" }]);
+  }
+  const bad = badStringIn(value, root);
+  if (bad) throw invalid([stringError(bad)]);
+  return value;
+}
+
+/** Path and query of a URL: the first problem found, or undefined. */
+export function urlProblem(url: URL): FieldError | undefined {
+  const segments = url.pathname.split("/");
+  for (let i = 1; i < segments.length; i++) {
+    let s = segments[i]!;
+    try {
+      s = decodeURIComponent(s);
+    } catch {
+      return { loc: ["path", i - 1], msg: "malformed percent-encoding", type: "value_error.str.encoding" };
+    }
+    if (!isStorableString(s)) return stringError(["path", i - 1]);
+    if (/^\d+$/.test(s) && (s.length > 10 || Number(s) > INT4_MAX))
+      return {
+        loc: ["path", i - 1],
+        msg: `ensure this value is less than or equal to ${INT4_MAX}`,
+        type: "value_error.number.not_le",
+      };
+  }
+  for (const [k, v] of url.searchParams) {
+    if (!isStorableString(k)) return stringError(["query", k]);
+    if (!isStorableString(v)) return stringError(["query", k]);
+  }
+  return undefined;
+}
+
+const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The hygiene middleware (see the header). JSON bodies are those sent as `application/json` or,
+ * on REST routes, any non-form body (the original's clients do not always send the header).
+ */
+export function inputHygiene(): MiddlewareHandler {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    if (url.pathname.startsWith(HAYSTACK_PREFIX) || url.pathname.startsWith("/static/")) return next();
+    const problem = urlProblem(url);
+    if (problem) throw invalid([problem]);
+    if (!WRITE.has(c.req.method)) return next();
+    const type = (c.req.header("content-type") ?? "").toLowerCase();
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+      const form = await c.req.parseBody({ all: true });
+      for (const [k, v] of Object.entries(form)) {
+        const values = Array.isArray(v) ? v : [v];
+        if (!isStorableString(k) || values.some((x) => typeof x === "string" && !isStorableString(x)))
+          throw invalid([stringError(["body", k])]);
+      }
+      return next();
+    }
+    const text = await c.req.text();
+    if (!text.trim()) return next();
+    if (type.includes("json") || /^\s*[[{"]/.test(text)) checkJsonText(text);
+    return next();
+  };
+}
