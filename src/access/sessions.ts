@@ -177,18 +177,24 @@ async function checkPassword(
     );
   }
   const release = limiter.reserve(keys);
-  const [row] = await deps.dbs.primary.query<{
-    id: number;
-    email: string;
-    display_name: string | null;
-    disabled: boolean;
-    password_hash: string | null;
-    must_change: boolean | null;
-  }>(
-    `SELECT u.id, u.email, u.display_name, (u.disabled_ts IS NOT NULL) AS disabled, c.password_hash, c.must_change
+  // An email no text column can hold (NUL, lone surrogate) names no user: no query, same answer,
+  // and the audit records it with those characters replaced.
+  const storable = !email.includes("\u0000") && email.isWellFormed();
+  if (!storable) email = email.toWellFormed().replaceAll("\u0000", "\ufffd");
+  const [row] = !storable
+    ? []
+    : await deps.dbs.primary.query<{
+        id: number;
+        email: string;
+        display_name: string | null;
+        disabled: boolean;
+        password_hash: string | null;
+        must_change: boolean | null;
+      }>(
+        `SELECT u.id, u.email, u.display_name, (u.disabled_ts IS NOT NULL) AS disabled, c.password_hash, c.must_change
        FROM core."user" u LEFT JOIN core.hs_credential c ON c.user_id = u.id WHERE lower(u.email) = $1`,
-    [email],
-  );
+        [email],
+      );
   const ok = await verifyPassword(
     typeof input.password === "string" ? input.password.slice(0, 1024) : "",
     row?.password_hash ?? (await dummyPasswordHash()),

@@ -89,6 +89,8 @@ async function credentialsOf(
   deps: ServiceDeps,
   username: string,
 ): Promise<{ userId: number; creds: ScramCredentials } | null> {
+  // A name no text column can hold (NUL, lone surrogate) names no user: no query.
+  if (username.includes("\u0000") || !username.isWellFormed()) return null;
   const found = await scramCredentialsOf(deps.dbs.primary, username);
   if (!found) return null;
   const { salt, iterations, storedKey, serverKey } = found.creds;
@@ -114,7 +116,11 @@ function fakeCredentials(r: AuthRuntime, username: string): ScramCredentials {
   };
 }
 
-const limitKeys = (username: string): string[] => [`account:${username.trim().toLowerCase()}`];
+/** The login limiter's keys: the account and the client address, as password logins use them. */
+const limitKeys = (username: string, ip: string | null | undefined): string[] => [
+  `account:${username.trim().toLowerCase()}`,
+  `ip:${ip ?? "unknown"}`,
+];
 
 /** What to send back for one step of the exchange. */
 export type AuthStep =
@@ -125,9 +131,14 @@ export type AuthStep =
  * HELLO: starts a SCRAM handshake for the user named (base64uri) in `username`. Unknown users get
  * a handshake too (it fails at the proof), so the answer does not reveal who exists.
  * @throws AppError unauthorized when the header is malformed, rate_limited after 10 failed
- *   logins of that account in a minute (the limiter password logins use).
+ *   logins of that account or from that client address in a minute (the limiter password logins
+ *   use).
  */
-export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Promise<AuthStep> {
+export async function helloHandshake(
+  deps: ServiceDeps,
+  header: AuthHeader,
+  ip?: string | null,
+): Promise<AuthStep> {
   const r = authRuntime(deps);
   const now = deps.clock.now().getTime();
   sweep(r, now);
@@ -140,7 +151,7 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
   } catch {
     throw new AppError("unauthorized", "HELLO username is not base64uri");
   }
-  const wait = accessRuntime(deps).loginLimiter.retryAfter(limitKeys(username));
+  const wait = accessRuntime(deps).loginLimiter.retryAfter(limitKeys(username, ip));
   if (wait > 0) throw new AppError("rate_limited", `too many login attempts; try again in ${wait} s`);
   const found = await credentialsOf(deps, username);
   const token = newToken();
@@ -158,9 +169,14 @@ export async function helloHandshake(deps: ServiceDeps, header: AuthHeader): Pro
  * One SCRAM message: the client-first (answered with the server-first challenge) or the
  * client-final (answered with an auth token and the server signature).
  * @throws AppError unauthorized (unknown or expired handshake, malformed message),
- *   forbidden (wrong password, unknown user, or a user name other than the HELLO's).
+ *   forbidden (wrong password, unknown user, or a user name other than the HELLO's),
+ *   rate_limited (the account or address is over the login limit: no proof is checked).
  */
-export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<AuthStep> {
+export async function scramStep(
+  deps: ServiceDeps,
+  header: AuthHeader,
+  ip?: string | null,
+): Promise<AuthStep> {
   const r = authRuntime(deps);
   const now = deps.clock.now().getTime();
   sweep(r, now);
@@ -188,8 +204,12 @@ export async function scramStep(deps: ServiceDeps, header: AuthHeader): Promise<
       };
     }
     r.handshakes.delete(token);
-    // Failed proofs count against the account like failed password logins (shared limiter).
-    const release = accessRuntime(deps).loginLimiter.reserve(limitKeys(hs.username));
+    // Failed proofs count against the account and address like failed password logins (shared
+    // limiter); over the limit, the proof is not even checked.
+    const keys = limitKeys(hs.username, ip);
+    const wait = accessRuntime(deps).loginLimiter.retryAfter(keys);
+    if (wait > 0) throw new AppError("rate_limited", `too many login attempts; try again in ${wait} s`);
+    const release = accessRuntime(deps).loginLimiter.reserve(keys);
     const serverFinal = verifyClientFinal(hs.state, message, hs.creds);
     if (hs.userId === null) throw new AppError("forbidden", "authentication failed");
     release();

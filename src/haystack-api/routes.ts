@@ -11,6 +11,7 @@ import { actorForBearer } from "../access/sessions.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { Grid } from "../haystack/index.ts";
+import { clientIp } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { type AuthHeader, actorForAuthToken, helloHandshake, parseAuthHeader, scramStep } from "./auth.ts";
 import { opByName, runOp } from "./ops.ts";
@@ -55,11 +56,11 @@ async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Negot
   }
   try {
     if (header?.scheme === "hello") {
-      const step = await helloHandshake(deps, header);
+      const step = await helloHandshake(deps, header, clientIp(c, deps.config.trustProxy));
       if (step.kind === "challenge") return plain(401, "", { "www-authenticate": step.wwwAuthenticate });
     }
     if (header?.scheme === "scram") {
-      const step = await scramStep(deps, header);
+      const step = await scramStep(deps, header, clientIp(c, deps.config.trustProxy));
       if (step.kind === "challenge") return plain(401, "", { "www-authenticate": step.wwwAuthenticate });
       return reply(format, Grid.empty(), { "authentication-info": step.authenticationInfo });
     }
