@@ -2,9 +2,13 @@
  * Simulator activity events: stored in the state database's `core.simulator_activity_log` and
  * published live (`activity:logged`). When the state database cannot be written, events wait in a
  * bounded in-memory queue (the oldest are dropped beyond its size, and counted) and are written, in
- * order, before the next event that can be stored, or by `flush()`.
+ * order, before the next event that can be stored, or by `flush()`. Only an unreachable database
+ * keeps events queued: an event the database refuses for its content (e.g. a NUL in its message)
+ * is dropped with a log line and counted, never retried ahead of the others. The queue is memory:
+ * what is queued when the process stops is lost (see design.md).
  */
 import type { ServiceDeps } from "../deps.ts";
+import { isConnectionError } from "../ingest/write.ts";
 import { slot } from "../runtime.ts";
 
 export const ACTIVITY_TYPES = [
@@ -49,6 +53,8 @@ export interface ActivityLog {
   readonly queued: number;
   /** Events dropped because the queue was full, since start. */
   readonly dropped: number;
+  /** Events dropped because the state database refused their content, since start. */
+  readonly refused: number;
 }
 
 const QUEUE_LIMIT = 10_000;
@@ -63,6 +69,7 @@ export function activityLogOf(deps: ServiceDeps): ActivityLog {
 function createActivityLog(deps: ServiceDeps, limit = QUEUE_LIMIT): ActivityLog {
   const queue: ActivityEvent[] = [];
   let dropped = 0;
+  let refused = 0;
   let busy: Promise<unknown> = Promise.resolve();
 
   const insert = (evs: ActivityEvent[]) => {
@@ -86,11 +93,35 @@ function createActivityLog(deps: ServiceDeps, limit = QUEUE_LIMIT): ActivityLog 
     );
   };
 
+  /**
+   * Writes the queue in order. A connection failure stops it with the rest still queued (thrown);
+   * any other failure of a batch is an event's content: the batch is written event by event and
+   * each event refused is dropped.
+   */
   const drain = async (): Promise<void> => {
     while (queue.length > 0) {
       const batch = queue.slice(0, 500);
-      await insert(batch);
-      queue.splice(0, batch.length);
+      try {
+        await insert(batch);
+        queue.splice(0, batch.length);
+        continue;
+      } catch (e) {
+        if (isConnectionError(e)) throw e;
+      }
+      for (const ev of batch) {
+        try {
+          await insert([ev]);
+        } catch (e) {
+          if (isConnectionError(e)) throw e;
+          refused += 1;
+          deps.log.warn("activity event dropped: the state database refused it", {
+            simulatorId: ev.simulatorId,
+            type: ev.type,
+            error: e instanceof Error ? e.message : String(e),
+          });
+        }
+        queue.shift();
+      }
     }
   };
 
@@ -140,6 +171,9 @@ function createActivityLog(deps: ServiceDeps, limit = QUEUE_LIMIT): ActivityLog 
     },
     get dropped() {
       return dropped;
+    },
+    get refused() {
+      return refused;
     },
   };
 }
