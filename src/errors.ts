@@ -66,3 +66,16 @@ export function dataErrorOf(e: unknown): AppError | undefined {
     ]);
   return undefined;
 }
+
+/**
+ * Runs an access check; its `forbidden` becomes `instead`, so that a resource of another org and
+ * a missing one are refused with one message (no existence oracle). Other errors pass through.
+ */
+export function refusedAs(check: () => void, instead: AppError): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof AppError && e.code === "forbidden") throw instead;
+    throw e;
+  }
+}

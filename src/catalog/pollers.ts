@@ -7,7 +7,7 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import { recordAudit } from "../access/audit.ts";
 import { activeOrgKey } from "../access/orgs.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { AppError, refusedAs } from "../errors.ts";
 import { slot } from "../runtime.ts";
 import {
   type FernetKey,
@@ -89,6 +89,9 @@ async function load(deps: ServiceDeps, pollerId: number): Promise<Row | undefine
   return row;
 }
 
+const NOT_VISIBLE = (pollerId: number) =>
+  new AppError("forbidden", `poller ${pollerId} not found or not allowed`);
+
 /**
  * A poller the actor administers. Not found (or, with `activeOnly`, not active): 404 for an admin
  * who could see it (application admins, admins of its org), 403 for anyone else.
@@ -100,10 +103,10 @@ async function administered(
   activeOnly: boolean,
 ): Promise<Row> {
   const row = await load(deps, pollerId);
-  if (row) requireRole(actor, row.org_id, "admin");
+  // Another org's poller and a missing one get the same answer (no existence oracle).
+  if (row) refusedAs(() => requireRole(actor, row.org_id, "admin"), NOT_VISIBLE(pollerId));
   if (!row || (activeOnly && row.status !== "active")) {
-    if (!row && !actor.appAdmin)
-      throw new AppError("forbidden", `poller ${pollerId} not found or not allowed`);
+    if (!row && !actor.appAdmin) throw NOT_VISIBLE(pollerId);
     throw new AppError("not_found", `poller ${pollerId} not found`);
   }
   return row;

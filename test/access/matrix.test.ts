@@ -1,12 +1,20 @@
 // Every route of the app × every kind of caller → the expected status (see matrix.ts). Routes are
 // enumerated from the Hono router, so a new route without a row in matrix.ts fails here.
-import { describe, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { setMembership } from "../../src/access/memberships.ts";
 import { write } from "../../src/access/tx.ts";
 import { insertUser } from "../../src/access/users.ts";
 import { testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
-import { type Fixture, MATRIX, type MatrixRequest, MIDDLEWARE, PERSONAS, type Persona } from "./matrix.ts";
+import {
+  type Fixture,
+  MATRIX,
+  type MatrixRequest,
+  MIDDLEWARE,
+  PERSONAS,
+  type Persona,
+  type RouteCase,
+} from "./matrix.ts";
 
 const { app, deps } = await testApp("pglite");
 let n = 0;
@@ -163,5 +171,47 @@ describe("access matrix", () => {
         `${method} ${req.path} as ${persona}: expected ${expected}, got ${res.status} ${(await res.text()).slice(0, 300)}`,
       );
     await res.body?.cancel(); // streams (SSE) stay open otherwise
+  });
+});
+
+// No existence oracle (CONTRACT.md: 403 for any id the caller cannot see): on every route with an
+// id in its path, another org's admin asking for org A's resource and for an id that does not
+// exist gets the same status and the same words.
+describe("no existence oracle on id routes", () => {
+  const UNKNOWN = "2147483000";
+  const idRoutes: [string, string, string, RouteCase][] = [];
+  for (const [key, rc] of Object.entries(MATRIX)) {
+    const paths = registered.get(key);
+    if (!paths || !rc.request) continue;
+    const [method] = key.split(" ") as [string];
+    if (method === "ALL") continue;
+    for (const path of paths)
+      if (path.split("/").some((s) => s.startsWith(":") && !s.startsWith(":org_id")))
+        idRoutes.push([`${method} ${path}`, method, path, rc]);
+  }
+
+  test("the walk covers the id routes named in issue 11", () => {
+    const names = idRoutes.map(([n]) => n);
+    for (const p of [
+      "GET /poller/:poller_id",
+      "GET /simulator/health/:id{[0-9]+}",
+      "GET /simulator/:id{[0-9]+}",
+    ])
+      expect(names).toContain(p);
+  });
+
+  test.each(idRoutes)("%s", async (_name, method, path, rc) => {
+    const foreign = await rc.request!(fx, "otherOrg");
+    const [p, q] = foreign.path.split("?") as [string, string | undefined];
+    const template = path.split("/");
+    const unknownPath = p
+      .split("/")
+      .map((s, i) => (template[i]?.startsWith(":") && !template[i]!.startsWith(":org_id") ? UNKNOWN : s))
+      .join("/");
+    const a = await send(method, "otherOrg", foreign);
+    const b = await send(method, "otherOrg", { ...foreign, path: `${unknownPath}${q ? `?${q}` : ""}` });
+    const [ta, tb] = [await a.text(), await b.text()];
+    const words = (t: string) => t.replaceAll(/\d+/g, "N");
+    expect({ status: b.status, detail: words(tb) }).toEqual({ status: a.status, detail: words(ta) });
   });
 });

@@ -6,7 +6,7 @@
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../../access/actor.ts";
 import type { ServiceDeps } from "../../deps.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, refusedAs } from "../../errors.ts";
 import { type ActivityType, activityLogOf } from "../activity.ts";
 import { parseSimulatorConfig, type SimulatorConfig } from "../config.ts";
 import type { Entity } from "../model/types.ts";
@@ -92,6 +92,8 @@ export function documentOf(
   return { doc, config: r.config };
 }
 
+const NOT_VISIBLE = () => new AppError("forbidden", "simulator not found or not allowed");
+
 /**
  * The simulator with this id, checked against the actor.
  * @throws AppError forbidden (unknown or not visible; not_found for an application admin).
@@ -100,9 +102,10 @@ export async function loadFor(deps: ServiceDeps, actor: Actor, id: number, role:
   const row = Number.isInteger(id) && id > 0 ? await loadSimulator(deps.dbs.primary, id) : undefined;
   if (!row) {
     if (actor.appAdmin) throw new AppError("not_found", "simulator not found");
-    throw new AppError("forbidden", "not allowed");
+    throw NOT_VISIBLE();
   }
-  requireRole(actor, row.org_id, role);
+  // Another org's simulator and a missing one get the same answer (no existence oracle).
+  refusedAs(() => requireRole(actor, row.org_id, role), NOT_VISIBLE());
   return row;
 }
 
