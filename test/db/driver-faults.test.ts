@@ -111,4 +111,4 @@ test("a server stopped (pg_ctl stop -m fast) under load, three times: every quer
   } finally {
     await db.close();
   }
-});
+}, 180_000);
