@@ -1,0 +1,74 @@
+// Every primary outage is told once in a simulator's activity log: one `error` on entering
+// `waiting` and one `recovered` on leaving it, outage after outage, with the state database
+// (embedded, apart from the primary) showing `waiting` meanwhile (issue 12).
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { systemActor } from "../../src/access/actor.ts";
+import { migrate, openDatabase } from "../../src/db/index.ts";
+import { readActivity } from "../../src/simulator/activity.ts";
+import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
+import { createSimulator } from "../../src/simulator/service.ts";
+import { readState } from "../../src/simulator/store.ts";
+import { testApp } from "../harness/app.ts";
+import { seedOrg } from "../harness/auth.ts";
+import { startCluster } from "../harness/pg.ts";
+import { waitFor } from "../harness/proc.ts";
+import { clock, HOUR } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "hs-state-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("three outages of the primary: three error events and three recovered events, one of each per outage", async () => {
+  const cluster = await startCluster();
+  const primary = await openDatabase({ key: "primary", url: cluster.url() });
+  const state = await openDatabase({ key: "state", url: `pglite://${dir}` });
+  try {
+    await migrate(primary, "building");
+    await migrate(state, "state");
+    const t = await testApp("postgres", {
+      dbs: {
+        primary,
+        secondaries: [],
+        state,
+        stateIsPrimary: false,
+        all: () => [primary, state],
+        close: async () => {},
+      },
+    });
+    const deps = t.deps;
+    const { org } = await seedOrg(deps, { key: "acme" });
+    const c = clock("2025-03-10T12:07:00Z");
+    const rt = createSimulatorRuntime({ deps, now: c.now, schedule: false, holder: "proc-a" });
+    const v = await createSimulator({
+      deps,
+      actor: systemActor,
+      orgId: org.id,
+      input: { key: "shop1", template: "retail-rtu", interval_minutes: 60, backfill_days: 0 },
+    });
+    expect((await rt.tick(v.id)).intervals).toBe(1);
+    for (let outage = 0; outage < 3; outage++) {
+      await cluster.stop("fast");
+      for (let i = 0; i < 2; i++) {
+        c.advance(HOUR);
+        expect((await rt.tick(v.id)).status).toBe("waiting");
+      }
+      expect((await readState(deps, v.id))?.status).toBe("waiting");
+      await waitFor(() => !primary.availability().up, 30_000, "the primary to be known down");
+      await cluster.start();
+      await waitFor(() => primary.availability().up, 30_000, "the primary");
+      c.advance(HOUR);
+      expect((await rt.tick(v.id)).status).toBe("running");
+    }
+    const story = (await readActivity(deps, { simulatorId: v.id, skip: 0, limit: 200 }))
+      .reverse()
+      .map((e) => e.event_type)
+      .filter((e) => e === "error" || e === "recovered");
+    expect(story).toEqual(["error", "recovered", "error", "recovered", "error", "recovered"]);
+    await rt.stop();
+  } finally {
+    await Promise.allSettled([primary.close(), state.close()]);
+    await cluster.destroy();
+  }
+}, 240_000);
