@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { canonicalUnit, findUnit } from "../../haystack/units.ts";
 import { templateBuilding } from "../config.ts";
 import { TEMPLATES } from "../templates/index.ts";
 import { buildEntities } from "./entities.ts";
@@ -30,22 +31,7 @@ describe.each(names)("entities of template %s", (name) => {
     }
   });
 
-  test("points carry point, his, cur, kind, tz and a valid unit; equips a siteRef", () => {
-    const units = new Set([
-      "°F",
-      "%RH",
-      "%",
-      "cfm",
-      "kW",
-      "kWh",
-      "gal/min",
-      "gal",
-      "ft³/h",
-      "ft³",
-      "tonref",
-      "inH₂O",
-      "W/m²",
-    ]);
+  test("points carry point, his, cur, kind, tz; every Number point a unit of the Haystack unit database; equips a siteRef", () => {
     for (const e of entities) {
       if (e.tags.point) {
         expect(e.tags.his).toEqual({ kind: "Marker" });
@@ -54,7 +40,14 @@ describe.each(names)("entities of template %s", (name) => {
         const kind = e.tags.kind;
         expect(kind?.kind === "Str" && ["Number", "Bool"].includes(kind.val)).toBe(true);
         const unit = e.tags.unit;
-        if (unit) expect(unit.kind === "Str" && units.has(unit.val)).toBe(true);
+        if (kind?.kind === "Str" && kind.val === "Number") {
+          const known = unit?.kind === "Str" && findUnit(unit.val) !== undefined;
+          expect({ point: e.localId, unit: unit?.kind === "Str" ? unit.val : null, known }).toMatchObject({
+            known: true,
+          });
+          // Written as the database's canonical spelling, as a Haystack client would compare it.
+          if (unit?.kind === "Str") expect(canonicalUnit(unit.val)).toBe(unit.val);
+        } else expect(unit).toBeUndefined();
         expect(e.tags.equipRef !== undefined || e.tags.weatherStationRef !== undefined).toBe(true);
         const isCmdOrSp = e.tags.cmd !== undefined || e.tags.sp !== undefined;
         expect(e.tags.writable !== undefined).toBe(isCmdOrSp && e.tags.effective === undefined);

@@ -92,7 +92,7 @@ export const CHILLER_POINTS: PointDef[] = [
   n("load", "Cooling Load", "cool load sensor", "tonref"),
   n("power", "Power", "elec power sensor", "kW"),
   n("energy", "Energy", "elec energy sensor", "kWh", T),
-  n("cop", "COP", "efficiency sensor"),
+  n("efficiency", "Efficiency", "efficiency sensor", "kW/ton"),
 ];
 
 export const HW_PLANT_POINTS: PointDef[] = [
@@ -106,7 +106,7 @@ export const BOILER_POINTS: PointDef[] = [
   b("run", "Run Status", "run sensor"),
   n("hwlt", "HW Leaving Temp", "hot water leaving temp sensor", F),
   n("fire", "Firing Rate", "heat cmd", "%", W),
-  n("gas", "Gas Flow", "naturalGas flow sensor", "ft³/h"),
+  n("gas", "Gas Flow", "naturalGas flow sensor", "cfh"),
 ];
 
 /** Points of an air handler or rooftop unit, depending on its cooling/heating sources. */
@@ -164,9 +164,9 @@ export const ELEC_METER_POINTS: PointDef[] = [
   n("power", "Power", "elec power sensor", "kW"),
   n("energy", "Energy", "elec energy sensor", "kWh", T),
 ];
-export const ELEC_MAIN_EXTRA: PointDef[] = [n("pf", "Power Factor", "elec pf sensor")];
+export const ELEC_MAIN_EXTRA: PointDef[] = [n("pf", "Power Factor", "elec pf sensor", "pf")];
 export const GAS_METER_POINTS: PointDef[] = [
-  n("flow", "Gas Flow", "naturalGas flow sensor", "ft³/h"),
+  n("flow", "Gas Flow", "naturalGas flow sensor", "cfh"),
   n("volume", "Gas Volume", "naturalGas volume sensor", "ft³", T),
 ];
 export const WATER_METER_POINTS: PointDef[] = [

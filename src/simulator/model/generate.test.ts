@@ -122,10 +122,11 @@ describe("every his point gets one value every interval", () => {
 });
 
 describe("totalizers", () => {
-  test("never decrease over 14 days across the spring DST change, with stale/fault rows and a comm outage", () => {
+  test("never decrease over 14 days across the spring DST change, with data-quality episodes and a comm outage", () => {
     const totalizers = officeEntities.filter((e) => e.tags.hisTotalized).map((e) => e.localId);
     expect(totalizers.length).toBe(2 + 4 + 3 + 3);
     const steps = run(office, "2025-03-02T00:00:00Z", 24 * 14, {
+      interval: 60,
       quality: { stalePercent: 5, faultPercent: 5 },
       faults: [
         {
@@ -161,18 +162,30 @@ describe("totalizers", () => {
     expect(b.map((s) => s.rows)).toEqual(continuous.slice(24).map((s) => s.rows));
   });
 
-  test("main registers equal the sum of their sub-meter registers", () => {
-    const s = summer[summer.length - 1]!;
-    const sum = (ids: string[]) => ids.reduce((a, id) => a + s.state.totals[id]!, 0);
-    expect(s.state.totals["elec-meter.energy"]).toBeCloseTo(
-      sum(["elec-hvac.energy", "elec-lighting.energy", "elec-plug.energy"]),
-      3,
+  // The old model made each main register exactly the sum of its sub-meters (a defect: real
+  // buildings have unmetered load); the main now stays above the sum and gains faster.
+  test("main registers stay above the sum of their sub-meter registers, by the unmetered load", () => {
+    const first = summer[0]!;
+    const last = summer[summer.length - 1]!;
+    const groups: Array<[string, string[]]> = [
+      ["elec-meter.energy", ["elec-hvac.energy", "elec-lighting.energy", "elec-plug.energy"]],
+      ["gas-meter.volume", ["gas-heating.volume", "gas-dhw.volume"]],
+      ["water-meter.volume", ["water-domestic.volume", "water-tower.volume"]],
+    ];
+    for (const [main, subs] of groups) {
+      const sum = (s: Step) => subs.reduce((a, id) => a + s.state.totals[id]!, 0);
+      for (const s of summer)
+        expect({ main, above: s.state.totals[main]! >= sum(s) }).toEqual({ main, above: true });
+      expect(last.state.totals[main]! - first.state.totals[main]!).toBeGreaterThan(sum(last) - sum(first));
+    }
+    const dMain = last.state.totals["elec-meter.energy"]! - first.state.totals["elec-meter.energy"]!;
+    const dSubs = ["elec-hvac.energy", "elec-lighting.energy", "elec-plug.energy"].reduce(
+      (a, id) => a + last.state.totals[id]! - first.state.totals[id]!,
+      0,
     );
-    expect(s.state.totals["gas-meter.volume"]).toBeCloseTo(sum(["gas-heating.volume", "gas-dhw.volume"]), 3);
-    expect(s.state.totals["water-meter.volume"]).toBeCloseTo(
-      sum(["water-domestic.volume", "water-tower.volume"]),
-      3,
-    );
+    const unmetered = 1 - dSubs / dMain;
+    expect(unmetered).toBeGreaterThan(0.05);
+    expect(unmetered).toBeLessThan(0.15);
   });
 });
 
@@ -196,11 +209,12 @@ describe("physics", () => {
     }
   });
 
-  test("electric meter ≈ the sum of its sub-meters and at least chillers + fans", () => {
+  test("electric meter above the sum of its sub-meters (unmetered load) and HVAC at least chillers + fans", () => {
     for (const s of all) {
       const main = num(s, "elec-meter.power");
       const parts = num(s, "elec-hvac.power") + num(s, "elec-lighting.power") + num(s, "elec-plug.power");
-      expect(Math.abs(main - parts)).toBeLessThan(0.02 * main);
+      expect(main).toBeGreaterThan(parts);
+      expect((main - parts) / main).toBeLessThan(0.25);
       const measured =
         num(s, "chiller-1.power") +
         num(s, "chiller-2.power") +
@@ -280,17 +294,74 @@ describe("physics", () => {
   });
 });
 
+// The old model drew `stale`/`fault` independently for every point and interval (a defect: episodes
+// lasted one interval and contradicted the physics); they are now episodes of devices and sensors.
 describe("data quality", () => {
-  test("stale and fault statuses appear at the configured rates and move between intervals", () => {
-    const steps = run(office, "2025-05-05T00:00:00Z", 24, { quality: { stalePercent: 3, faultPercent: 2 } });
-    const rows = steps.flatMap((s) => s.rows);
-    const rate = (st: string) => (100 * rows.filter((r) => r.status === st).length) / rows.length;
-    expect(rate("stale")).toBeGreaterThan(2.5);
-    expect(rate("stale")).toBeLessThan(3.5);
-    expect(rate("fault")).toBeGreaterThan(1.5);
-    expect(rate("fault")).toBeLessThan(2.5);
-    const bad = (s: Step) => s.rows.filter((r) => r.status !== "ok").map((r) => r.localId);
-    expect(bad(steps[10]!)).not.toEqual(bad(steps[11]!));
+  const steps = run(office, "2025-05-05T00:00:00Z", 24 * 30, {
+    interval: 60,
+    quality: { stalePercent: 2, faultPercent: 1 },
+  });
+  const byId = new Map(officeEntities.map((e) => [e.localId, e]));
+  const equipOf = (id: string): string => {
+    const t = byId.get(id)?.tags;
+    const r = t?.equipRef ?? t?.weatherStationRef;
+    const eq = r?.kind === "Ref" ? r.localId : id;
+    const sub = byId.get(eq)?.tags.submeterOf;
+    return sub?.kind === "Ref" ? sub.localId : eq;
+  };
+
+  test("a device goes offline as a whole: all its points stale together, values held from before", () => {
+    let staleRows = 0;
+    let rows = 0;
+    for (const [k, s] of steps.entries()) {
+      const byDevice = new Map<string, Set<string>>();
+      for (const r of s.rows) {
+        rows++;
+        const d = equipOf(r.localId);
+        if (!byDevice.has(d)) byDevice.set(d, new Set());
+        byDevice.get(d)!.add(r.status === "fault" ? "ok" : r.status);
+        if (r.status !== "stale") continue;
+        staleRows++;
+        if (k > 0) {
+          const prev = steps[k - 1]!.rows.find((x) => x.localId === r.localId)!;
+          expect({ id: r.localId, v: r.value_n ?? r.value_b }).toEqual({
+            id: r.localId,
+            v: prev.value_n ?? prev.value_b,
+          });
+        }
+      }
+      for (const [d, statuses] of byDevice)
+        expect({ d, statuses: [...statuses] }).toEqual({ d, statuses: [...statuses].slice(0, 1) });
+    }
+    const share = (100 * staleRows) / rows;
+    expect(share).toBeGreaterThan(0.8);
+    expect(share).toBeLessThan(3.5);
+  });
+
+  test("a failed sensor stays failed for hours, flatlining or dropping out, flagged fault", () => {
+    const runs: number[] = [];
+    const ids = [...new Set(steps[0]!.rows.map((r) => r.localId))];
+    for (const id of ids) {
+      let len = 0;
+      for (const s of steps) {
+        const r = s.rows.find((x) => x.localId === id)!;
+        if (r.status === "fault") len++;
+        else if (len > 0) {
+          runs.push(len);
+          len = 0;
+        }
+      }
+    }
+    expect(runs.length).toBeGreaterThan(3);
+    const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+    expect(mean).toBeGreaterThan(6);
+    for (const s of steps)
+      for (const r of s.rows)
+        if (r.status === "fault") expect(byId.get(r.localId)!.tags.sensor).toBeDefined();
+  });
+
+  test("off by default: no quality argument, every row ok", () => {
+    expect(summer.every((s) => s.rows.every((r) => r.status === "ok"))).toBe(true);
   });
 });
 
@@ -310,16 +381,29 @@ describe("faults and overrides", () => {
     expect(during.some((s) => bool(s, "chiller-2.run"))).toBe(true);
   });
 
-  test("a stuck damper pins the box airflow and a sensor bias shifts the reading", () => {
+  // The old stuck damper dragged its flow setpoint and command along (a defect: command-versus-
+  // feedback rules could not see it); the box controller now keeps its setpoint and winds up its command.
+  test("a stuck damper pins the box airflow while its controller keeps its setpoint and saturates its command", () => {
+    const faults: Fault[] = [{ type: "stuck_damper", target: "vav-6-2", position: 100, ...window }];
+    const faulty = run(office, "2025-07-15T12:00:00Z", 6, { faults });
+    const k = faulty.findIndex((s) => s.ts.toISOString() === "2025-07-15T18:00:00.000Z");
+    const s = faulty[k]!;
+    expect(num(s, "vav-6-2.flow")).toBeGreaterThan(2500);
+    if (num(s, "vav-6-2.flowsp") < 2400) expect(num(s, "vav-6-2.dmp")).toBe(0);
+  });
+
+  test("a bias shifts a sensor's reading; a biased control sensor moves the true value instead", () => {
     const faults: Fault[] = [
-      { type: "stuck_damper", target: "vav-6-2", position: 100, ...window },
-      { type: "sensor_bias", target: "ahu-1.dat", bias: 6, ...window },
+      { type: "sensor_bias", target: "ahu-1.mat", bias: 6, ...window },
+      { type: "sensor_bias", target: "ahu-2.dat", bias: 3, ...window },
     ];
     const faulty = run(office, "2025-07-15T12:00:00Z", 6, { faults });
     const clean = run(office, "2025-07-15T12:00:00Z", 6);
     const k = faulty.findIndex((s) => s.ts.toISOString() === "2025-07-15T18:00:00.000Z");
-    expect(num(faulty[k]!, "vav-6-2.flow")).toBeGreaterThan(2500);
-    expect(num(faulty[k]!, "ahu-1.dat") - num(clean[k]!, "ahu-1.dat")).toBeCloseTo(6, 0);
+    expect(num(faulty[k]!, "ahu-1.mat") - num(clean[k]!, "ahu-1.mat")).toBeCloseTo(6, 0);
+    // The discharge loop holds the (biased) reading at setpoint: the air is 3 °F colder than it reads.
+    expect(Math.abs(num(faulty[k]!, "ahu-2.dat") - num(faulty[k]!, "ahu-2.datsp"))).toBeLessThan(0.6);
+    expect(num(faulty[k]!, "chw-plant.load")).toBeGreaterThan(num(clean[k]!, "chw-plant.load"));
   });
 
   test("a comm outage holds its target's values as stale", () => {

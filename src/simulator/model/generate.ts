@@ -1,8 +1,10 @@
 /**
  * One interval of a simulated building: weather and occupancy drive zone loads, VAV boxes and
- * air handlers answer them, their coil loads drive the plants, and every consumer adds up in the meters.
- * Pure: the rows and next state depend only on the arguments.
+ * air handlers answer them through their control loops, their coil loads drive the staged plants, and
+ * every consumer adds up in the meters. Faults of the catalogue act on the physical variables; data
+ * quality episodes act on what is reported. Pure: the rows and next state depend only on the arguments.
  */
+import { type FaultEffects, faultEffects } from "./faults.ts";
 import {
   elecSubs,
   gasSubs,
@@ -16,7 +18,19 @@ import {
 } from "./ids.ts";
 import { normal, uniform } from "./noise.ts";
 import { hvacOccupiedMode, OCCUPIED_THRESHOLD, scheduledOccupancy } from "./occupancy.ts";
-import { chwPlant, GAS_BTU_PER_FT3, hwPlant } from "./plant.ts";
+import {
+  BOILER_TIMERS,
+  CHILLER_TIMERS,
+  COMPRESSOR_TIMERS,
+  chwPlant,
+  GAS_BTU_PER_FT3,
+  hwPlant,
+  nextSince,
+  type StageUnit,
+  stageUnits,
+  type Timers,
+} from "./plant.ts";
+import { dropoutReading, qualityAt } from "./quality.ts";
 import { intervalIndex } from "./time.ts";
 import type { Building, Entity, Fault, ModelState, OverrideValue, Quality, Row, SiteSpec } from "./types.ts";
 import { humidityRatio, type Weather, weatherAt } from "./weather.ts";
@@ -32,7 +46,7 @@ export interface GenerateInput {
   intervalMinutes: number;
   /** The state returned for the previous interval, or `initialState(...)`. */
   state: ModelState;
-  /** Rates of `stale` and `fault` statuses; none when omitted. */
+  /** Data-quality episodes (device offline, sensor failure, network outage); none when omitted. */
   quality?: Quality;
   faults?: Fault[];
   /**
@@ -63,21 +77,38 @@ type Value = number | boolean;
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 const lerp = (x: number, x0: number, y0: number, x1: number, y1: number): number =>
   y0 + (y1 - y0) * clamp((x - x0) / (x1 - x0), 0, 1);
+/** First-order lag: where a value starting at `prev` is after `dtMin` minutes toward `target` (time constant `tauMin`). */
+const lag = (prev: number, target: number, dtMin: number, tauMin: number): number =>
+  target + (prev - target) * Math.exp(-dtMin / tauMin);
+
+/** Time constants, minutes: a VAV box's zone loop output (PI with a slow integral) and its flow loop + actuator. */
+const TAU_FLOWSP_MIN = 8;
+const TAU_FLOW_MIN = 1.5;
+/** Closed-loop time constant of a zone temperature loop, minutes. */
+const TAU_ZONE_MIN = 15;
+/** Design coil temperature changes at design airflow, °F: cooling coil 28 °F, heating coil 40 °F. */
+const COOL_DESIGN_DT = 28;
+const HEAT_DESIGN_DT = 40;
+/** RTU mode hysteresis: a mode ends this far inside the deadband, °F. */
+const MODE_HYSTERESIS = 1;
 
 interface Ctx {
   s: SiteSpec;
   seed: number;
   ts: Date;
+  now: number;
   idx: number;
   dtH: number;
+  dtMin: number;
   wx: Weather;
   prev: ModelState;
   next: ModelState;
   out: Map<string, Value>;
   overrides: Record<string, Value>;
-  bias: Map<string, number>;
-  stuck: Map<string, number>;
-  tripped: Set<string>;
+  fx: FaultEffects;
+  /** `next.units` and `next.loops`, always present. */
+  units: NonNullable<ModelState["units"]>;
+  loops: NonNullable<ModelState["loops"]>;
 }
 
 function set(c: Ctx, id: string, v: Value): void {
@@ -94,11 +125,41 @@ function ovBool(c: Ctx, id: string): boolean | undefined {
   return typeof v === "boolean" ? v : undefined;
 }
 
-function total(c: Ctx, id: string, rate: number, hoursFactor: number): void {
+function loop(c: Ctx, key: string): number | undefined {
+  return c.prev.loops?.[key];
+}
+
+function setLoop(c: Ctx, key: string, v: number): void {
+  c.loops[key] = v;
+}
+
+/** Integrates a meter rate into its register; a dropped-out meter reads 0 and stops counting. */
+function total(c: Ctx, id: string, rate: number, hoursFactor: number, dropped = false): void {
   const prev = c.prev.totals[id] ?? 0;
-  const value = prev + Math.max(0, rate) * c.dtH * hoursFactor;
+  const value = dropped ? prev : prev + Math.max(0, rate) * c.dtH * hoursFactor;
   c.next.totals[id] = value;
   set(c, id, value);
+}
+
+/** Staged units with timers: decides which run now and records their start/stop times. */
+function staged(
+  c: Ctx,
+  unitIds: string[],
+  available: boolean[],
+  load: number,
+  capacity: number,
+  timers: Timers,
+) {
+  const units: StageUnit[] = unitIds.map((id, k) => {
+    const u = c.prev.units?.[id];
+    return { available: available[k]!, running: u?.on ?? false, since: u?.since ?? Number.NEGATIVE_INFINITY };
+  });
+  const run = stageUnits(units, load, capacity, c.now, timers);
+  const since = nextSince(units, run, c.now);
+  unitIds.forEach((id, k) => {
+    c.units[id] = { on: run[k]!, since: Number.isFinite(since[k]!) ? since[k]! : -1e15 };
+  });
+  return run;
 }
 
 /** Discharge air temperature setpoint reset on outdoor temperature: 55 °F when hot, 62 °F when cold. */
@@ -111,11 +172,20 @@ function hwReset(oat: number): number {
   return lerp(oat, 10, 180, 60, 140);
 }
 
+/**
+ * Economizer high limit, °F (ASHRAE 90.1-2019 Table 6.5.1.1.3, fixed dry bulb): 75 °F in dry climates
+ * (mean dew point below 35 °F standing in for climate zones B), 65 °F in humid ones (zones A).
+ */
+function economizerHighLimit(s: SiteSpec): number {
+  return s.climate.meanDewPoint < 35 ? 75 : 65;
+}
+
 interface ZoneRun {
   z: Zone;
   t0: number;
   tMeas: number;
   occ: number;
+  occMode: boolean;
   people: number;
   lightingKw: number;
   plugKw: number;
@@ -152,196 +222,387 @@ function coilLatent(c: Ctx, cfm: number, oaFrac: number, siteOcc: number, dat: n
   return 4840 * cfm * Math.max(0, wMix - wLeave);
 }
 
+/** Minimum outside air fraction: ASHRAE 62.1 ventilation rate procedure (people + 0.06 cfm/ft²). */
 function minOutsideAir(c: Ctx, occMode: boolean, people: number, area: number, cfm: number): number {
   if (!occMode || cfm <= 0) return 0;
   return clamp((people * c.s.airHandlers.oaCfmPerPerson + 0.06 * area) / cfm, 0.1, 1);
 }
 
+/** Packaged DX COP at an outdoor temperature: AHRI 340/360 rating (EER ≈ 11.2, COP 3.3 at 95 °F), −1.2 %/°F. */
 function dxCop(oat: number): number {
   return clamp(3.3 * (1 - 0.012 * (oat - 95)), 2.2, 4.5);
 }
 
-/** VAV boxes and their central air handlers. */
-function stepVavSystem(c: Ctx, zones: ZoneRun[], occMode: boolean, siteOcc: number, acc: Totals): void {
+/**
+ * The coil sequence of an air handler, from mixed air to discharge air, with the faults that act on
+ * its coils. The controller drives the *measured* discharge air (true + sensor bias) to the setpoint.
+ */
+interface CoilResult {
+  dat: number;
+  /** Sensible cooling the coil asks of the plant (regulated coil at full demand + any leak), Btu/h. */
+  coolSensible: number;
+  heatBtuh: number;
+  /** Valve / stage commands the controller writes, %. */
+  coolCmd: number;
+  heatCmd: number;
+}
+
+function coils(
+  c: Ctx,
+  equip: string,
+  cfm: number,
+  designCfm: number,
+  mat: number,
+  datsp: number,
+  opts: {
+    chwAvailable: boolean;
+    chwSupply: number;
+    shortfall: number;
+    canHeat: boolean;
+    coolCapacityDt: number;
+  },
+): CoilResult {
+  const fx = c.fx;
+  const target = datsp - (fx.bias.get(pointId(equip, "dat")) ?? 0);
+  const scale = designCfm / Math.max(cfm, 1);
+  const coilFloor = opts.chwSupply + 3;
+  // Leaking cooling valve: a fraction of coil flow passes while commanded shut (chilled water must flow).
+  const leak = opts.chwAvailable ? (fx.leakingValve.get(equip) ?? 0) : 0;
+  const leakDt = leak * 0.9 * Math.max(0, mat - opts.chwSupply);
+  // Heating output held open (simultaneous heating and cooling).
+  const heatStuck = opts.canHeat ? fx.heatCool.get(equip) : undefined;
+  const stuckHeatDt = heatStuck === undefined ? 0 : Math.min(60, (heatStuck / 100) * HEAT_DESIGN_DT * scale);
+  const t1 = mat - leakDt + stuckHeatDt;
+  const maxCoolDt = Math.max(0, Math.min(opts.coolCapacityDt * scale, t1 - coilFloor));
+  const stuckValve = fx.stuckValve.get(equip);
+  let coolDt: number;
+  let coolCmd: number;
+  if (stuckValve !== undefined) {
+    coolDt = opts.chwAvailable ? Math.min(maxCoolDt, (stuckValve / 100) * opts.coolCapacityDt * scale) : 0;
+    const after = t1 - coolDt;
+    // The loop cannot move the valve: its output winds up to a limit.
+    coolCmd =
+      after > target + 0.5 ? 100 : after < target - 0.5 ? 0 : (100 * coolDt) / (opts.coolCapacityDt * scale);
+  } else if (t1 > target) {
+    coolDt = Math.min(maxCoolDt, t1 - target);
+    coolCmd = clamp((100 * coolDt) / (opts.coolCapacityDt * scale), 0, 100);
+  } else {
+    coolDt = 0;
+    coolCmd = 0;
+  }
+  // What the plant could not deliver last interval warms the discharge air.
+  let t2 = t1 - coolDt * (1 - opts.shortfall);
+  let heatDt = stuckHeatDt;
+  let heatCmd = heatStuck ?? 0;
+  if (heatStuck === undefined && opts.canHeat && t2 < target - 0.05 && coolCmd === 0) {
+    const add = Math.min(target - t2, HEAT_DESIGN_DT * 1.25 * scale);
+    heatDt += add;
+    t2 += add;
+    heatCmd = clamp((100 * add) / (HEAT_DESIGN_DT * scale), 0, 100);
+  }
+  return {
+    dat: t2,
+    coolSensible: AIR_SENSIBLE * cfm * (coolDt + leakDt),
+    heatBtuh: AIR_SENSIBLE * cfm * heatDt,
+    coolCmd,
+    heatCmd,
+  };
+}
+
+/** Whether the chilled water plant of the site ran in the previous interval (a leak needs cold water). */
+function chwRanBefore(c: Ctx): boolean {
   const s = c.s;
+  if (!hasChwPlant(s)) return false;
+  for (let k = 1; k <= s.chillers.count; k++) if (loop(c, `${ids.chiller(s, k)}.run`) === 1) return true;
+  return false;
+}
+
+/**
+ * The constant airflow (between `minC` and `maxC`) at supply temperature `supply` that ends the interval
+ * with the zone at `goal` (true temperature): the zone's exact solution is monotonic in airflow, so a
+ * bisection finds it; the limits bind when the goal is out of reach.
+ */
+function flowFor(c: Ctx, zr: ZoneRun, goal: number, supply: number, minC: number, maxC: number): number {
+  const end = (cfm: number) => integrateZone(c.s, zr.z, zr.t0, zr.gains, c.wx.temp, cfm, supply, c.dtH);
+  if (end(minC) <= goal) return minC;
+  if (end(maxC) >= goal) return maxC;
+  let lo = minC;
+  let hi = maxC;
+  for (let k = 0; k < 24; k++) {
+    const mid = (lo + hi) / 2;
+    if (end(mid) > goal) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** VAV boxes and their central air handlers. */
+function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): void {
+  const s = c.s;
+  const fx = c.fx;
   const oat = c.wx.temp;
   const shortfall = c.prev.chwShortfall[s.key] ?? 0;
+  const chwAvailable = s.airHandlers.cooling === "dx" || chwRanBefore(c);
   for (let i = 1; i <= s.airHandlers.count; i++) {
     const ahu = ids.airHandler(s, i);
     const served = zones.filter((zr) => zr.z.ahu === i);
+    const ahuOcc = served.some((zr) => zr.occMode);
     const outsideBand = served.some((zr) => zr.tMeas > zr.effClg + 0.5 || zr.tMeas < zr.effHtg - 0.5);
-    const on = ovBool(c, pointId(ahu, "fanCmd")) ?? (occMode || outsideBand);
+    const cmdOn = ovBool(c, pointId(ahu, "fanCmd")) ?? (ahuOcc || outsideBand);
+    const failed = fx.fanFailed.has(ahu);
+    const on = cmdOn && !failed;
     const datsp = ovNum(c, pointId(ahu, "datsp")) ?? datReset(oat);
     const maxC = s.vavs.maxFlowCfm;
     const minC = maxC * s.vavs.minFlowRatio;
     const area = served.reduce((a, zr) => a + zr.z.area, 0);
     const designCfm = s.airHandlers.designCfmPerFt2 * area;
 
-    const flows = served.map((zr) => {
-      if (!on) return { cfm: 0, reheat: 0 };
-      let cfm: number;
+    const boxes = served.map((zr) => {
+      const vav = zr.z.id;
+      const spKey = pointId(vav, "flowsp");
+      const flowKey = pointId(vav, "flow");
+      if (!cmdOn) {
+        setLoop(c, spKey, 0);
+        setLoop(c, flowKey, 0);
+        return { sp: 0, cfm: 0, reheat: 0, dmp: 0 };
+      }
+      // Zone loop: the airflow that brings the zone onto its closed-loop trajectory toward setpoint
+      // (a well-tuned PI loop holds the zone with a time constant of about 15 minutes).
+      let target: number;
       let reheat = 0;
       if (zr.cooling) {
-        const need =
-          zoneLoad(s, zr.z, zr.gains, oat, zr.effClg) / (AIR_SENSIBLE * Math.max(3, zr.effClg - datsp));
-        cfm = clamp(need + 0.25 * maxC * (zr.tMeas - zr.effClg), minC, maxC);
+        const goal = lag(zr.tMeas, zr.effClg, c.dtMin, TAU_ZONE_MIN) - (zr.tMeas - zr.t0);
+        target = flowFor(c, zr, goal, datsp, minC, maxC);
       } else {
-        cfm = minC;
+        target = minC;
         if (s.vavs.reheat !== "none") {
           const tdis =
             zr.effHtg -
-            zoneLoad(s, zr.z, zr.gains, oat, zr.effHtg) / (AIR_SENSIBLE * cfm) +
+            zoneLoad(s, zr.z, zr.gains, oat, zr.effHtg) / (AIR_SENSIBLE * target) +
             2 * (zr.effHtg - zr.tMeas);
-          if (tdis > 95) cfm = Math.min(0.5 * maxC, (cfm * (tdis - datsp)) / (95 - datsp));
+          if (tdis > 95) target = Math.min(0.5 * maxC, (target * (tdis - datsp)) / (95 - datsp));
           reheat = clamp(tdis - datsp, 0, 95 - datsp);
         }
       }
-      const vav = zr.z.id;
-      const flowOv = ovNum(c, pointId(vav, "flowsp"));
+      const prevSp = loop(c, spKey) ?? 0;
+      let sp = prevSp > 0 ? clamp(lag(prevSp, target, c.dtMin, TAU_FLOWSP_MIN), minC, maxC) : target;
+      const flowOv = ovNum(c, spKey);
+      if (flowOv !== undefined) sp = clamp(flowOv, 0, maxC);
+      setLoop(c, spKey, sp);
+      const prevFlow = loop(c, flowKey) ?? 0;
+      const stuck = fx.stuckDamper.get(vav);
       const dmpOv = ovNum(c, pointId(vav, "dmp"));
-      if (flowOv !== undefined) cfm = clamp(flowOv, 0, maxC);
-      if (dmpOv !== undefined) cfm = (clamp(dmpOv, 0, 100) / 100) * maxC;
-      const stuck = c.stuck.get(vav);
-      if (stuck !== undefined) cfm = (stuck / 100) * maxC;
-      return { cfm, reheat };
+      let cfm: number;
+      let dmp: number;
+      if (failed) {
+        cfm = 0;
+        dmp = 100;
+      } else if (stuck !== undefined) {
+        // The flow follows the stuck blade; the flow loop's output winds up against it.
+        cfm = (stuck / 100) * maxC;
+        dmp = cfm < 0.95 * sp ? 100 : cfm > 1.05 * sp ? 0 : (100 * sp) / maxC;
+      } else if (dmpOv !== undefined) {
+        dmp = clamp(dmpOv, 0, 100);
+        cfm = lag(prevFlow, (dmp / 100) * maxC, c.dtMin, TAU_FLOW_MIN);
+      } else {
+        cfm = lag(prevFlow, sp, c.dtMin, TAU_FLOW_MIN);
+        dmp = clamp((100 * cfm) / maxC, 0, 100);
+      }
+      setLoop(c, flowKey, cfm);
+      return { sp, cfm, reheat, dmp };
     });
 
-    const cfm = flows.reduce((a, f) => a + f.cfm, 0);
+    const cfm = boxes.reduce((a, f) => a + f.cfm, 0);
     const avgZone = served.reduce((a, zr) => a + zr.t0, 0) / Math.max(1, served.length);
-    const rat = cfm > 0 ? served.reduce((a, zr, k) => a + zr.t0 * flows[k]!.cfm, 0) / cfm + 0.8 : avgZone;
+    const rat = cfm > 0 ? served.reduce((a, zr, k) => a + zr.t0 * boxes[k]!.cfm, 0) / cfm + 0.8 : avgZone;
     const people = served.reduce((a, zr) => a + zr.people, 0);
-    const minOa = minOutsideAir(c, occMode, people, area, cfm);
-    let oaFrac = on ? minOa : 0;
+    const minOa = minOutsideAir(c, ahuOcc, people, area, cfm);
+    let oaCmd = cmdOn ? minOa : 0;
     const oadOv = ovNum(c, pointId(ahu, "oad"));
-    if (on && oadOv !== undefined) oaFrac = clamp(oadOv, 0, 100) / 100;
-    else if (on && s.airHandlers.economizer && oat < rat - 1 && oat < 65) {
-      const mixedAtMin = oaFrac * oat + (1 - oaFrac) * rat;
-      if (mixedAtMin > datsp) oaFrac = clamp((rat - datsp) / (rat - oat), minOa, 1);
+    if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
+    else if (on && s.airHandlers.economizer && oat < rat - 1 && oat < economizerHighLimit(s)) {
+      // The discharge loop sequences the economizer: with a leaking coil it holds the *discharge* air,
+      // so the mixed air settles above setpoint by what the leak removes.
+      const leak = chwAvailable ? 0.9 * (fx.leakingValve.get(ahu) ?? 0) : 0;
+      const mixTarget = (datsp - leak * s.chillers.chwSupplySp) / (1 - leak);
+      const mixedAtMin = oaCmd * oat + (1 - oaCmd) * rat;
+      if (mixedAtMin > mixTarget) oaCmd = clamp((rat - mixTarget) / (rat - oat), minOa, 1);
     }
+    const stuckOa = fx.oaStuck.get(ahu);
+    const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
     const mat = on ? oaFrac * oat + (1 - oaFrac) * rat : avgZone;
     let dat = mat;
-    let coolBtuh = 0;
-    let heatBtuh = 0;
+    let coolCmd = 0;
+    let heatCmd = 0;
     if (on) {
-      if (mat > datsp) {
-        const sf = s.airHandlers.cooling === "chw" ? shortfall : 0;
-        dat = datsp + sf * (mat - datsp);
-        coolBtuh = AIR_SENSIBLE * cfm * (mat - dat) + coilLatent(c, cfm, oaFrac, siteOcc, dat);
-      } else if (s.airHandlers.heating !== "none") {
-        dat = datsp;
-        heatBtuh = AIR_SENSIBLE * cfm * (datsp - mat);
-      }
+      const r = coils(c, ahu, cfm, designCfm, mat, datsp, {
+        chwAvailable,
+        chwSupply: s.chillers.chwSupplySp,
+        shortfall: s.airHandlers.cooling === "chw" ? shortfall : 0,
+        canHeat: s.airHandlers.heating !== "none",
+        coolCapacityDt: COOL_DESIGN_DT,
+      });
+      dat = r.dat;
+      coolCmd = r.coolCmd;
+      heatCmd = r.heatCmd;
+      const coolBtuh = r.coolSensible > 0 ? r.coolSensible + coilLatent(c, cfm, oaFrac, siteOcc, dat) : 0;
+      if (s.airHandlers.cooling === "chw") acc.chwLoadBtuh += coolBtuh;
+      else acc.hvacKw += ((coolBtuh / 12000) * 3.517) / dxCop(oat);
+      if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += r.heatBtuh;
+      if (s.airHandlers.heating === "gas") acc.gasHeatCfh += r.heatBtuh / 0.8 / GAS_BTU_PER_FT3;
+    } else if (cmdOn) {
+      // Fan failed: no air over the coils; the loops wind up toward the demand they cannot meet.
+      const cooling = served.some((zr) => zr.cooling);
+      coolCmd = cooling ? 100 : 0;
+      heatCmd = !cooling && s.airHandlers.heating !== "none" ? 100 : 0;
     }
-    if (s.airHandlers.cooling === "chw") acc.chwLoadBtuh += coolBtuh;
-    else acc.hvacKw += ((coolBtuh / 12000) * 3.517) / dxCop(oat);
-    if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += heatBtuh;
-    if (s.airHandlers.heating === "gas") acc.gasHeatCfh += heatBtuh / 0.8 / GAS_BTU_PER_FT3;
 
     const frac = designCfm > 0 ? cfm / designCfm : 0;
+    // Fan power by the affinity law with a VFD (ASHRAE 90.1 Appendix G part-load fan curve shape).
     const fanKw = on ? designCfm * 0.0009 * Math.max(frac, 0.15) ** 2.6 + 0.4 : 0;
     acc.hvacKw += fanKw;
     const dspsp = ovNum(c, pointId(ahu, "dspsp")) ?? Math.round((0.5 + 1.0 * clamp(frac, 0, 1)) * 100) / 100;
 
-    set(c, pointId(ahu, "fanCmd"), on);
+    // The coils saw the return air of the interval's start; the sensors read it at the interval's end.
+    const ends: number[] = [];
+    served.forEach((zr, k) => {
+      const b = boxes[k]!;
+      const vav = zr.z.id;
+      // The reheat valve sets the heat; the discharge rise follows the actual airflow.
+      const reheatBtuh = on ? AIR_SENSIBLE * b.sp * b.reheat : 0;
+      const tdis = on && b.cfm > 0 ? dat + reheatBtuh / (AIR_SENSIBLE * b.cfm) : zr.t0;
+      if (s.vavs.reheat === "hw") acc.hwLoadBtuh += reheatBtuh;
+      if (s.vavs.reheat === "elec") acc.hvacKw += reheatBtuh / (BTUH_PER_W * 1000);
+      const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, b.cfm, tdis, c.dtH);
+      ends.push(t1);
+      writeZonePoints(c, zr, t1);
+      set(c, pointId(vav, "flow"), b.cfm);
+      set(c, pointId(vav, "flowsp"), b.sp);
+      set(c, pointId(vav, "dmp"), b.dmp);
+      set(c, pointId(vav, "dat"), tdis);
+      if (s.vavs.reheat !== "none") set(c, pointId(vav, "rhv"), on ? (100 * b.reheat) / (95 - datsp) : 0);
+    });
+    const ratEnd =
+      cfm > 0
+        ? served.reduce((a, _zr, k) => a + ends[k]! * boxes[k]!.cfm, 0) / cfm + 0.8
+        : ends.reduce((a, t) => a + t, 0) / Math.max(1, ends.length);
+    const matEnd = on ? oaFrac * oat + (1 - oaFrac) * ratEnd : ratEnd;
+    set(c, pointId(ahu, "fanCmd"), cmdOn);
     set(c, pointId(ahu, "fanSts"), on);
-    set(c, pointId(ahu, "fanSpeed"), on ? clamp(100 * frac, 15, 100) : 0);
-    set(c, pointId(ahu, "dat"), dat);
+    set(c, pointId(ahu, "fanSpeed"), !cmdOn ? 0 : failed ? 100 : clamp(100 * frac, 15, 100));
+    set(c, pointId(ahu, "dat"), on ? dat : ratEnd);
     set(c, pointId(ahu, "datsp"), datsp);
-    set(c, pointId(ahu, "mat"), mat);
-    set(c, pointId(ahu, "rat"), rat);
-    set(c, pointId(ahu, "oad"), on ? 100 * oaFrac : 0);
+    set(c, pointId(ahu, "mat"), matEnd);
+    set(c, pointId(ahu, "rat"), ratEnd);
+    set(c, pointId(ahu, "oad"), cmdOn ? 100 * oaCmd : 0);
     set(c, pointId(ahu, "flow"), cfm);
-    set(c, pointId(ahu, "cool"), clamp((100 * coolBtuh) / (AIR_SENSIBLE * designCfm * 28), 0, 100));
-    if (s.airHandlers.heating !== "none") {
-      set(c, pointId(ahu, "heat"), clamp((100 * heatBtuh) / (AIR_SENSIBLE * designCfm * 40), 0, 100));
-    }
+    set(c, pointId(ahu, "cool"), coolCmd);
+    if (s.airHandlers.heating !== "none") set(c, pointId(ahu, "heat"), heatCmd);
     set(c, pointId(ahu, "dsp"), on ? dspsp * clamp(0.85 + 0.15 * frac, 0, 1) + 0.03 : 0);
     set(c, pointId(ahu, "dspsp"), dspsp);
     set(c, pointId(ahu, "power"), fanKw);
-
-    served.forEach((zr, k) => {
-      const f = flows[k]!;
-      const vav = zr.z.id;
-      const tdis = on ? dat + f.reheat : zr.t0;
-      if (s.vavs.reheat === "hw") acc.hwLoadBtuh += AIR_SENSIBLE * f.cfm * f.reheat;
-      if (s.vavs.reheat === "elec") acc.hvacKw += (AIR_SENSIBLE * f.cfm * f.reheat) / (BTUH_PER_W * 1000);
-      const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, f.cfm, tdis, c.dtH);
-      writeZonePoints(c, zr, t1);
-      set(c, pointId(vav, "flow"), f.cfm);
-      set(c, pointId(vav, "flowsp"), f.cfm);
-      set(c, pointId(vav, "dmp"), on ? clamp((100 * f.cfm) / maxC, 0, 100) : 0);
-      set(c, pointId(vav, "dat"), tdis);
-      if (s.vavs.reheat !== "none") set(c, pointId(vav, "rhv"), on ? (100 * f.reheat) / (95 - datsp) : 0);
-    });
   }
 }
 
-/** Packaged single-zone rooftop units: constant-volume fan, DX cooling, gas (or no) heat. */
-function stepRooftopUnits(c: Ctx, zones: ZoneRun[], occMode: boolean, siteOcc: number, acc: Totals): void {
+/**
+ * Packaged single-zone rooftop units: constant-volume fan, an integrated economizer used first and only
+ * in cooling mode, two DX compressor stages with anti-short-cycle timers, gas (or no) heat, and a
+ * deadband between the heating and cooling setpoints where the unit only ventilates.
+ */
+function stepRooftopUnits(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): void {
   const s = c.s;
+  const fx = c.fx;
   const oat = c.wx.temp;
   for (const zr of zones) {
     const rtu = zr.z.id;
-    const outsideBand = zr.tMeas > zr.effClg + 0.5 || zr.tMeas < zr.effHtg - 0.5;
-    const on = ovBool(c, pointId(rtu, "fanCmd")) ?? (occMode || outsideBand);
+    const modeKey = `${rtu}.mode`;
+    const prevMode = loop(c, modeKey) ?? 0;
+    let mode: number;
+    if (zr.tMeas >= zr.effClg) mode = 1;
+    else if (zr.tMeas <= zr.effHtg) mode = -1;
+    else if (prevMode === 1 && zr.tMeas > zr.effClg - MODE_HYSTERESIS) mode = 1;
+    else if (prevMode === -1 && zr.tMeas < zr.effHtg + MODE_HYSTERESIS) mode = -1;
+    else mode = 0;
+    if (s.airHandlers.heating === "none" && mode === -1) mode = 0;
+    const cmdOn = ovBool(c, pointId(rtu, "fanCmd")) ?? (zr.occMode || mode !== 0);
+    const failed = fx.fanFailed.has(rtu);
+    const on = cmdOn && !failed;
+    if (!cmdOn) mode = 0;
+    setLoop(c, modeKey, mode);
     const designCfm = s.airHandlers.designCfmPerFt2 * zr.z.area;
-    const target = zr.cooling ? zr.effClg : zr.effHtg;
+    const target = mode === 1 ? zr.effClg - 0.5 : zr.effHtg + 0.5;
     const needed =
       target -
       zoneLoad(s, zr.z, zr.gains, oat, target) / (AIR_SENSIBLE * designCfm) -
       1.5 * (zr.tMeas - target);
-    const datsp = ovNum(c, pointId(rtu, "datsp")) ?? (on ? clamp(needed, 52, 95) : 55);
-    const cfm = on ? designCfm : 0;
     const rat = zr.t0 + 0.5;
-    const minOa = minOutsideAir(c, occMode, zr.people, zr.z.area, cfm);
-    let oaFrac = on ? minOa : 0;
+    const datspAuto = mode === 1 ? clamp(needed, 52, rat) : mode === -1 ? clamp(needed, rat, 105) : rat;
+    const datsp = ovNum(c, pointId(rtu, "datsp")) ?? (on ? datspAuto : 55);
+    const cfm = on ? designCfm : 0;
+    const minOa = minOutsideAir(c, zr.occMode, zr.people, zr.z.area, cfm);
+    let oaCmd = cmdOn ? minOa : 0;
     const oadOv = ovNum(c, pointId(rtu, "oad"));
-    if (on && oadOv !== undefined) oaFrac = clamp(oadOv, 0, 100) / 100;
-    else if (on && s.airHandlers.economizer && zr.cooling && oat < rat - 1 && oat < 65) {
-      oaFrac = clamp((rat - datsp) / (rat - oat), minOa, 1);
+    if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
+    else if (on && mode === 1 && s.airHandlers.economizer && oat < rat - 1 && oat < economizerHighLimit(s)) {
+      oaCmd = clamp((rat - datsp) / (rat - oat), minOa, 1);
     }
+    const stuckOa = fx.oaStuck.get(rtu);
+    const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
     const mat = on ? oaFrac * oat + (1 - oaFrac) * rat : zr.t0;
+
+    // Compressor stages (each half the capacity) staged on the sensible load past the economizer.
+    const stageCap = AIR_SENSIBLE * designCfm * 12.5;
+    const biasDat = fx.bias.get(pointId(rtu, "dat")) ?? 0;
+    const trueSp = datsp - biasDat;
+    const coolNeed = on && mode === 1 ? AIR_SENSIBLE * cfm * Math.max(0, mat - trueSp) : 0;
+    const stagesRun = staged(
+      c,
+      [`${rtu}.c1`, `${rtu}.c2`],
+      [on && mode === 1, on && mode === 1],
+      coolNeed,
+      stageCap,
+      COMPRESSOR_TIMERS,
+    );
+    const stages = stagesRun.filter(Boolean).length;
     let dat = mat;
     let coolBtuh = 0;
     let heatBtuh = 0;
     let dxKw = 0;
-    if (on && datsp < mat) {
-      const capacity = AIR_SENSIBLE * designCfm * 25;
-      const sensible = Math.min(AIR_SENSIBLE * cfm * (mat - datsp), capacity);
-      dat = mat - sensible / (AIR_SENSIBLE * cfm);
+    let heatCmd = fx.heatCool.get(rtu) ?? 0;
+    if (on && heatCmd > 0 && s.airHandlers.heating !== "none") {
+      heatBtuh = (heatCmd / 100) * AIR_SENSIBLE * designCfm * HEAT_DESIGN_DT;
+      dat += heatBtuh / (AIR_SENSIBLE * cfm);
+    }
+    if (on && stages > 0) {
+      // A stage cycles within the interval: delivered = demand up to the running stages' capacity.
+      const need = AIR_SENSIBLE * cfm * Math.max(0, dat - trueSp);
+      const sensible = Math.min(need, stages * stageCap);
+      dat -= sensible / (AIR_SENSIBLE * cfm);
       coolBtuh = sensible + coilLatent(c, cfm, oaFrac, siteOcc, dat);
       dxKw = ((coolBtuh / 12000) * 3.517) / dxCop(oat);
-    } else if (on && datsp > mat && s.airHandlers.heating !== "none") {
-      heatBtuh = Math.min(AIR_SENSIBLE * cfm * (datsp - mat), AIR_SENSIBLE * designCfm * 50);
+    } else if (on && mode === -1 && heatCmd === 0 && s.airHandlers.heating !== "none" && trueSp > mat) {
+      heatBtuh = Math.min(AIR_SENSIBLE * cfm * (trueSp - mat), AIR_SENSIBLE * designCfm * 50);
       dat = mat + heatBtuh / (AIR_SENSIBLE * cfm);
-      if (s.airHandlers.heating === "gas") acc.gasHeatCfh += heatBtuh / 0.8 / GAS_BTU_PER_FT3;
-      if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += heatBtuh;
+      heatCmd = clamp((100 * heatBtuh) / (AIR_SENSIBLE * designCfm * 50), 0, 100);
     }
+    if (s.airHandlers.heating === "gas") acc.gasHeatCfh += heatBtuh / 0.8 / GAS_BTU_PER_FT3;
+    if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += heatBtuh;
+    // Constant-volume supply fan, ≈ 0.6 W/cfm (ASHRAE 90.1 fan power limitation, constant volume).
     const fanKw = on ? designCfm * 0.0006 : 0;
     acc.hvacKw += fanKw + dxKw;
     const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, cfm, dat, c.dtH);
-    writeZonePoints(c, zr, t1);
-    set(c, pointId(rtu, "fanCmd"), on);
+    writeZonePoints(c, { ...zr, cooling: mode === 1 || (mode === 0 && zr.cooling) }, t1);
+    set(c, pointId(rtu, "fanCmd"), cmdOn);
     set(c, pointId(rtu, "fanSts"), on);
-    set(c, pointId(rtu, "fanSpeed"), on ? 100 : 0);
+    set(c, pointId(rtu, "fanSpeed"), cmdOn ? 100 : 0);
     set(c, pointId(rtu, "dat"), dat);
     set(c, pointId(rtu, "datsp"), datsp);
     set(c, pointId(rtu, "mat"), mat);
     set(c, pointId(rtu, "rat"), on ? rat : zr.t0);
-    set(c, pointId(rtu, "oad"), on ? 100 * oaFrac : 0);
+    set(c, pointId(rtu, "oad"), cmdOn ? 100 * oaCmd : 0);
     set(c, pointId(rtu, "flow"), cfm);
-    set(
-      c,
-      pointId(rtu, "cool"),
-      on ? clamp((100 * coolBtuh) / (AIR_SENSIBLE * designCfm * 25 * 1.3), 0, 100) : 0,
-    );
-    if (s.airHandlers.heating !== "none") {
-      set(
-        c,
-        pointId(rtu, "heat"),
-        on ? clamp((100 * heatBtuh) / (AIR_SENSIBLE * designCfm * 50), 0, 100) : 0,
-      );
-    }
+    set(c, pointId(rtu, "cool"), on ? 50 * stages : 0);
+    if (s.airHandlers.heating !== "none") set(c, pointId(rtu, "heat"), on ? heatCmd : 0);
     set(c, pointId(rtu, "power"), fanKw + dxKw);
   }
 }
@@ -352,8 +613,19 @@ function rotation(ts: Date, count: number): number[] {
   return Array.from({ length: count }, (_, k) => (lead + k) % count);
 }
 
+/**
+ * Unmetered electric load, kW: elevators, IT and telecom rooms, exterior and garage lighting, security,
+ * transformer losses — typically 5–15 % of a commercial building's consumption outside its sub-meters
+ * (CBECS 2012 end-use shares; ASHRAE Guideline 14 on sub-metering coverage). 0.12 W/ft² constant plus
+ * 0.12 W/ft² following occupancy (elevators).
+ */
+function unmeteredKw(s: SiteSpec, siteOcc: number): number {
+  return (s.area * (0.12 + 0.12 * siteOcc)) / 1000;
+}
+
 function stepSite(c: Ctx): void {
   const s = c.s;
+  const fx = c.fx;
   const wx = c.wx;
   const siteOcc = scheduledOccupancy(s, c.ts);
   const occMode = hvacOccupiedMode(s, c.ts);
@@ -371,16 +643,18 @@ function stepSite(c: Ctx): void {
     const t0 = c.prev.zoneTemps[z.id] ?? 72;
     const occ = clamp(siteOcc * (1 + 0.15 * normal(c.seed, `${z.id}:occ`, c.idx)), 0, 1);
     const g = zoneGains(s, z, occ, siteOcc, wx.solar, solarHour);
+    const zOcc = occMode || fx.scheduleOverride.has(ids.airHandler(s, z.ahu));
     const clg = ovNum(c, pointId(z.id, "clgsp")) ?? s.setpoints.occupied.cooling;
     const htg = ovNum(c, pointId(z.id, "htgsp")) ?? s.setpoints.occupied.heating;
-    const effClg = occMode ? clg : s.setpoints.unoccupied.cooling;
-    const effHtg = occMode ? htg : s.setpoints.unoccupied.heating;
-    const tMeas = t0 + (c.bias.get(pointId(z.id, "zat")) ?? 0);
+    const effClg = zOcc ? clg : s.setpoints.unoccupied.cooling;
+    const effHtg = zOcc ? htg : s.setpoints.unoccupied.heating;
+    const tMeas = t0 + (fx.bias.get(pointId(z.id, "zat")) ?? 0);
     return {
       z,
       t0,
       tMeas,
       occ,
+      occMode: zOcc,
       people: g.people,
       lightingKw: g.lightingKw,
       plugKw: g.plugKw,
@@ -394,27 +668,44 @@ function stepSite(c: Ctx): void {
   });
 
   const acc: Totals = { chwLoadBtuh: 0, hwLoadBtuh: 0, gasHeatCfh: 0, hvacKw: 0 };
-  if (hasVavs(s)) stepVavSystem(c, zones, occMode, siteOcc, acc);
-  else stepRooftopUnits(c, zones, occMode, siteOcc, acc);
+  if (hasVavs(s)) stepVavSystem(c, zones, siteOcc, acc);
+  else stepRooftopUnits(c, zones, siteOcc, acc);
 
   let makeupGpm = 0;
   if (hasChwPlant(s)) {
     const plantId = ids.chwPlant(s);
+    const order = rotation(c.ts, s.chillers.count);
     const chillerIds = Array.from({ length: s.chillers.count }, (_, k) => ids.chiller(s, k + 1));
-    const available = chillerIds.map(
-      (id) => ovBool(c, pointId(id, "enable")) !== false && !c.tripped.has(id),
+    // A short-cycling chiller stays lead: the sequence keeps calling the unit it believes healthy.
+    const cycling = order.filter((k) => fx.shortCycle.has(chillerIds[k]!));
+    const ordered = [...cycling, ...order.filter((k) => !fx.shortCycle.has(chillerIds[k]!))];
+    const enabledByOperator = (id: string) => ovBool(c, pointId(id, "enable")) !== false;
+    const loadTons = (acc.chwLoadBtuh / 12000) * 1.01;
+    const commanded = staged(
+      c,
+      ordered.map((k) => chillerIds[k]!),
+      ordered.map((k) => enabledByOperator(chillerIds[k]!) && !fx.tripped.has(chillerIds[k]!)),
+      loadTons,
+      s.chillers.capacityTons,
+      CHILLER_TIMERS,
     );
+    const cmd = new Array<boolean>(s.chillers.count).fill(false);
+    ordered.forEach((k, j) => {
+      cmd[k] = commanded[j]!;
+    });
+    // Actual run: the commanded state, except a short-cycling chiller trips after each interval it ran
+    // and restarts (its own controller) once its anti-recycle timer allows.
+    const run = chillerIds.map((id, k) => {
+      const ranBefore = loop(c, `${id}.run`) === 1;
+      const stoppedAt = loop(c, `${id}.stoppedAt`) ?? Number.NEGATIVE_INFINITY;
+      let r = cmd[k]!;
+      if (r && fx.shortCycle.has(id)) r = !ranBefore && c.now - stoppedAt >= CHILLER_TIMERS.minOffMs;
+      if (ranBefore && !r) setLoop(c, `${id}.stoppedAt`, c.now);
+      setLoop(c, `${id}.run`, r ? 1 : 0);
+      return r;
+    });
     const sp = ovNum(c, pointId(plantId, "chwsp")) ?? s.chillers.chwSupplySp;
-    const r = chwPlant(
-      s,
-      (acc.chwLoadBtuh / 12000) * 1.01,
-      c.prev.chillersOn[s.key] ?? 0,
-      available,
-      rotation(c.ts, s.chillers.count),
-      sp,
-      wx.wetBulb,
-      roomTemp,
-    );
+    const r = chwPlant(s, loadTons, run, sp, wx.wetBulb, roomTemp);
     c.next.chillersOn[s.key] = r.running;
     c.next.chwShortfall[s.key] = r.shortfall;
     acc.hvacKw += r.auxKw;
@@ -427,7 +718,8 @@ function stepSite(c: Ctx): void {
     r.chillers.forEach((ch, k) => {
       const id = chillerIds[k]!;
       acc.hvacKw += ch.powerKw;
-      set(c, pointId(id, "enable"), ovBool(c, pointId(id, "enable")) ?? (ch.running || c.tripped.has(id)));
+      const enable = ovBool(c, pointId(id, "enable")) ?? (cmd[k]! || fx.tripped.has(id));
+      set(c, pointId(id, "enable"), enable);
       set(c, pointId(id, "run"), ch.running);
       set(c, pointId(id, "chwlt"), ch.leavingTemp);
       set(c, pointId(id, "chwet"), ch.enteringTemp);
@@ -435,25 +727,29 @@ function stepSite(c: Ctx): void {
       set(c, pointId(id, "cwet"), ch.condenserEnteringTemp);
       set(c, pointId(id, "load"), ch.loadTons);
       set(c, pointId(id, "power"), ch.powerKw);
-      set(c, pointId(id, "cop"), ch.cop);
+      set(c, pointId(id, "efficiency"), ch.running && ch.loadTons > 0 ? ch.powerKw / ch.loadTons : 0);
       total(c, pointId(id, "energy"), ch.powerKw, 1);
     });
   }
 
   if (hasHwPlant(s)) {
     const plantId = ids.hwPlant(s);
+    const order = rotation(c.ts, s.boilers.count);
     const boilerIds = Array.from({ length: s.boilers.count }, (_, k) => ids.boiler(s, k + 1));
-    const available = boilerIds.map((id) => ovBool(c, pointId(id, "enable")) !== false);
-    const sp = ovNum(c, pointId(plantId, "hwsp")) ?? hwReset(wx.temp);
-    const r = hwPlant(
-      s,
+    const run0 = staged(
+      c,
+      order.map((k) => boilerIds[k]!),
+      order.map((k) => ovBool(c, pointId(boilerIds[k]!, "enable")) !== false),
       acc.hwLoadBtuh,
-      c.prev.boilersOn[s.key] ?? 0,
-      available,
-      rotation(c.ts, s.boilers.count),
-      sp,
-      roomTemp,
+      s.boilers.capacityMbh * 1000,
+      BOILER_TIMERS,
     );
+    const run = new Array<boolean>(s.boilers.count).fill(false);
+    order.forEach((k, j) => {
+      run[k] = run0[j]!;
+    });
+    const sp = ovNum(c, pointId(plantId, "hwsp")) ?? hwReset(wx.temp);
+    const r = hwPlant(s, acc.hwLoadBtuh, run, sp, roomTemp);
     c.next.boilersOn[s.key] = r.running;
     acc.hvacKw += r.auxKw;
     acc.gasHeatCfh += r.gasCfh;
@@ -470,50 +766,48 @@ function stepSite(c: Ctx): void {
     });
   }
 
-  const lightingKw = zones.reduce((a, zr) => a + zr.lightingKw, 0);
+  // Exterior lighting (parking, façade, signage) on the lighting panel from dusk to dawn: 0.1 W per ft²
+  // of floor (ASHRAE 90.1 Table 9.4.2-2 allowances over a typical site area).
+  const exteriorKw = wx.solar <= 0 ? (0.1 * s.area) / 1000 : 0;
+  const lightingKw = zones.reduce((a, zr) => a + zr.lightingKw, 0) + exteriorKw;
   const plugKw = zones.reduce((a, zr) => a + zr.plugKw, 0);
   const people = zones.reduce((a, zr) => a + zr.people, 0);
   const elecParts: Record<string, number> = { hvac: acc.hvacKw, lighting: lightingKw, plug: plugKw };
-  const mainKw = acc.hvacKw + lightingKw + plugKw;
+  const mainKw = acc.hvacKw + lightingKw + plugKw + unmeteredKw(s, siteOcc);
+  const meter = (
+    equip: string,
+    rateSuffix: string,
+    totalSuffix: string,
+    rate: number,
+    hoursFactor: number,
+  ) => {
+    const dropped = fx.meterDropout.has(equip);
+    set(c, pointId(equip, rateSuffix), dropped ? 0 : rate);
+    total(c, pointId(equip, totalSuffix), rate, hoursFactor, dropped);
+  };
   const em = ids.elecMeter(s);
-  set(c, pointId(em, "power"), mainKw);
-  total(c, pointId(em, "energy"), mainKw, 1);
+  meter(em, "power", "energy", mainKw, 1);
   const peakKw = (s.area * (s.loads.lightingWPerFt2 + s.loads.plugWPerFt2 + 2.5)) / 1000;
   set(c, pointId(em, "pf"), clamp(0.85 + (0.1 * mainKw) / peakKw, 0.8, 0.98));
-  for (const sub of elecSubs()) {
-    const id = ids.elecSub(s, sub);
-    const kw = elecParts[sub] ?? 0;
-    set(c, pointId(id, "power"), kw);
-    total(c, pointId(id, "energy"), kw, 1);
-  }
+  for (const sub of elecSubs()) meter(ids.elecSub(s, sub), "power", "energy", elecParts[sub] ?? 0, 1);
   if (s.meters.gas) {
     const parts: Record<string, number> = {
       heating: usesGasHeating(s) ? acc.gasHeatCfh : 0,
       dhw: 0.07 * people + 2,
     };
     const subs = gasSubs(s);
-    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0);
-    const gm = ids.gasMeter(s);
-    set(c, pointId(gm, "flow"), main);
-    total(c, pointId(gm, "volume"), main, 1);
-    for (const sub of subs) {
-      const id = ids.gasSub(s, sub);
-      set(c, pointId(id, "flow"), parts[sub] ?? 0);
-      total(c, pointId(id, "volume"), parts[sub] ?? 0, 1);
-    }
+    // Unmetered gas: pilot lights, a kitchen range (1 cfh per 10,000 ft²).
+    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 10_000;
+    meter(ids.gasMeter(s), "flow", "volume", main, 1);
+    for (const sub of subs) meter(ids.gasSub(s, sub), "flow", "volume", parts[sub] ?? 0, 1);
   }
   if (s.meters.water) {
     const parts: Record<string, number> = { domestic: 0.018 * people + 0.15, tower: makeupGpm };
     const subs = waterSubs(s);
-    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0);
-    const wm = ids.waterMeter(s);
-    set(c, pointId(wm, "flow"), main);
-    total(c, pointId(wm, "volume"), main, 60);
-    for (const sub of subs) {
-      const id = ids.waterSub(s, sub);
-      set(c, pointId(id, "flow"), parts[sub] ?? 0);
-      total(c, pointId(id, "volume"), parts[sub] ?? 0, 60);
-    }
+    // Unmetered water: irrigation, leaks, cleaning (0.1 gal/min per 10,000 ft²).
+    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 100_000;
+    meter(ids.waterMeter(s), "flow", "volume", main, 60);
+    for (const sub of subs) meter(ids.waterSub(s, sub), "flow", "volume", parts[sub] ?? 0, 60);
   }
 }
 
@@ -528,14 +822,15 @@ function noiseOf(unit: string, n: Noise): { abs?: number; rel?: number } | undef
       return { abs: 0.015 };
     case "cfm":
     case "gal/min":
-    case "ft³/h":
+    case "cfh":
     case "tonref":
       return { rel: n.flowRel };
     case "kW":
       return { rel: n.powerRel };
     case "W/m²":
       return { rel: 0.02 };
-    case "":
+    case "pf":
+    case "kW/ton":
       return { rel: 0.004 };
     default:
       return undefined;
@@ -552,12 +847,13 @@ const DECIMALS: Record<string, number> = {
   kWh: 1,
   "gal/min": 2,
   gal: 1,
-  "ft³/h": 1,
+  cfh: 1,
   "ft³": 1,
   tonref: 1,
   "inH₂O": 2,
   "W/m²": 0,
-  "": 2,
+  pf: 2,
+  "kW/ton": 3,
 };
 
 function round(x: number, decimals: number): number {
@@ -570,24 +866,15 @@ function tagStr(e: Entity, name: string): string | undefined {
   return t?.kind === "Str" ? t.val : undefined;
 }
 
-function tagRef(e: Entity, name: string): string | undefined {
-  const t = e.tags[name];
-  return t?.kind === "Ref" ? t.localId : undefined;
-}
-
-function active(f: Fault, ts: Date): boolean {
-  const t = ts.getTime();
-  return Date.parse(f.start) <= t && t < Date.parse(f.end);
-}
-
 /**
  * Generates the rows of the interval ending at `ts` and the state to carry to the next one.
  *
  * Every `his` point of `entities` gets exactly one row (off equipment writes explicit off values:
  * `false`, 0 flow and power, sensors at ambient). Writable points report the operator's override when
- * one is in force. Statuses `stale` (value held from the previous row) and `fault` appear at the
- * `quality` rates, drawn per (seed, point, interval); a `comm_outage` fault holds the values of its
- * target and marks them `stale`. Totalizers never decrease.
+ * one is in force. With `quality`, data-quality episodes (`quality.ts`) mark whole devices `stale`
+ * (values held) and failed sensors `fault` (flatline or dropout); a `comm_outage` fault holds its
+ * target's values as `stale`. Catalogue faults act on the physics (`faults.ts`). Totalizers never
+ * decrease.
  *
  * Deterministic: the same input gives identical output. Throws Error when an override names an
  * unknown or non-writable point, or has the wrong kind, or when the building yields a his point the
@@ -611,18 +898,9 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
     overrides[id] = v;
   }
 
-  const faults = (input.faults ?? []).filter((f) => active(f, ts));
-  const bias = new Map<string, number>();
-  const stuck = new Map<string, number>();
-  const tripped = new Set<string>();
-  const outage = new Set<string>();
-  for (const f of faults) {
-    if (f.type === "sensor_bias") bias.set(f.target, (bias.get(f.target) ?? 0) + f.bias);
-    else if (f.type === "stuck_damper") stuck.set(f.target, f.position);
-    else if (f.type === "chiller_trip") tripped.add(f.target);
-    else outage.add(f.target);
-  }
-
+  const fx = faultEffects(input.faults ?? [], ts);
+  const units: NonNullable<ModelState["units"]> = { ...state.units };
+  const loops: NonNullable<ModelState["loops"]> = { ...state.loops };
   const next: ModelState = {
     version: 1,
     lastTs: ts.toISOString(),
@@ -633,6 +911,8 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
     chillersOn: { ...state.chillersOn },
     boilersOn: { ...state.boilersOn },
     chwShortfall: { ...state.chwShortfall },
+    units,
+    loops,
   };
   const out = new Map<string, Value>();
   const idx = intervalIndex(ts, intervalMinutes);
@@ -641,21 +921,23 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
       s,
       seed,
       ts,
+      now: ts.getTime(),
       idx,
       dtH: intervalMinutes / 60,
+      dtMin: intervalMinutes,
       wx: weatherAt(s, seed, ts),
       prev: state,
       next,
       out,
       overrides,
-      bias,
-      stuck,
-      tripped,
+      fx,
+      units,
+      loops,
     });
   }
 
-  const quality = input.quality ?? { stalePercent: 0, faultPercent: 0 };
   const rows: Row[] = [];
+  const written = new Map<string, Value>();
   for (const e of entities) {
     if (!e.tags.his) continue;
     const id = e.localId;
@@ -663,37 +945,31 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
     if (v === undefined) throw new Error(`model computed no value for his point "${id}"`);
     const ov = overrides[id];
     if (e.tags.writable && ov !== undefined) v = ov;
+    const unit = tagStr(e, "unit") ?? "";
     if (typeof v === "number") {
-      const unit = tagStr(e, "unit") ?? "";
       const totalized = e.tags.hisTotalized !== undefined;
       if (e.tags.sensor && !totalized) {
         const n = noiseOf(unit, input.noise ?? DEFAULT_NOISE);
         if (n) v += normal(seed, id, idx) * ((n.abs ?? 0) + (n.rel ?? 0) * Math.abs(v));
       }
-      v += bias.get(id) ?? 0;
+      v += fx.bias.get(id) ?? 0;
       if (unit === "%" || unit === "%RH") v = clamp(v, 0, 100);
       else if (unit !== "°F") v = Math.max(0, v);
       v = round(v, DECIMALS[unit] ?? 2);
+      v = coherentWeather(e, v, written);
     }
     let status: Row["status"] = "ok";
     const held = state.last[id];
-    const equip = tagRef(e, "equipRef") ?? tagRef(e, "weatherStationRef");
-    const site = tagRef(e, "siteRef");
-    const out_ =
-      outage.has(id) ||
-      (equip !== undefined && outage.has(equip)) ||
-      (site !== undefined && outage.has(site));
-    if (out_) {
+    if (outageOf(e, fx.outage)) {
       status = "stale";
       if (held !== undefined) v = held;
-    } else {
-      const u = uniform(seed, id, idx, 7) * 100;
-      if (u < quality.faultPercent) status = "fault";
-      else if (u < quality.faultPercent + quality.stalePercent) {
-        status = "stale";
-        if (held !== undefined && typeof held === typeof v) v = held;
-      }
+    } else if (input.quality) {
+      const q = qualityAt(input.quality, seed, e, byId, ts.getTime());
+      status = q.status;
+      if (q.value === "held" && held !== undefined && typeof held === typeof v) v = held;
+      else if (q.value === "dropout") v = dropoutReading(unit);
     }
+    written.set(id, v);
     next.last[id] = v;
     rows.push(
       typeof v === "boolean"
@@ -704,10 +980,29 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
   return { rows, state: next };
 }
 
+/** Whether a comm outage covers the point: the point itself, its equipment or weather station, or its site. */
+function outageOf(e: Entity, outage: Set<string>): boolean {
+  if (outage.size === 0) return false;
+  if (outage.has(e.localId)) return true;
+  for (const tag of ["equipRef", "weatherStationRef", "siteRef"]) {
+    const t = e.tags[tag];
+    if (t?.kind === "Ref" && outage.has(t.localId)) return true;
+  }
+  return false;
+}
+
+/** A weather station's dew point and wet bulb never read above its dry bulb (they derive from it). */
+function coherentWeather(e: Entity, v: number, written: Map<string, Value>): number {
+  const ws = e.tags.weatherStationRef;
+  if (ws?.kind !== "Ref" || !(e.tags.dewPoint || e.tags.wetBulb)) return v;
+  const oat = written.get(`${ws.localId}.oat`);
+  return typeof oat === "number" ? Math.min(v, oat) : v;
+}
+
 /**
  * The state before the first interval: zones near 72 °F, no overrides, and totalizers at plausible
- * readings drawn from the seed (sub-meters independently; each main meter the sum of its sub-meters,
- * so main and sub-meter registers stay consistent forever).
+ * readings drawn from the seed (sub-meters independently; each main meter the sum of its sub-meters
+ * plus 8 % for the unmetered load, so the main register stays above the sum of its sub-meters).
  */
 export function initialState(input: { building: Building; entities: Entity[]; seed: number }): ModelState {
   const { building, entities, seed } = input;
@@ -727,7 +1022,7 @@ export function initialState(input: { building: Building; entities: Entity[]; se
     ];
     for (const [main, subs] of mains) {
       if (totals[main] === undefined) continue;
-      totals[main] = subs.reduce((a, id) => a + (totals[id] ?? 0), 0);
+      totals[main] = Math.round(1.08 * subs.reduce((a, id) => a + (totals[id] ?? 0), 0));
     }
     for (const z of zonesOf(s)) zoneTemps[z.id] = 70 + 3 * uniform(seed, z.id, 0, 12);
   }
@@ -741,5 +1036,7 @@ export function initialState(input: { building: Building; entities: Entity[]; se
     chillersOn: {},
     boilersOn: {},
     chwShortfall: {},
+    units: {},
+    loops: {},
   };
 }

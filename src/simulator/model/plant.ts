@@ -19,17 +19,87 @@ export function interpolate(curve: Array<[number, number]>, x: number): number {
   return last[1];
 }
 
+/** Minimum run and off times of a staged unit (anti-short-cycle timers), ms. */
+export interface Timers {
+  minRunMs: number;
+  minOffMs: number;
+}
+
 /**
- * Number of units to run for `load` given units of `capacity`, from `previous` running, with
- * hysteresis: stage up above 90 % of running capacity, down below 60 % of one unit fewer; at most
- * `available`; none when the load is negligible.
+ * Chillers: 30 min minimum run, 20 min minimum off (anti-recycle); typical of screw and centrifugal
+ * chiller controls (Carrier 19XR / York YK operation manuals: start-to-start ≥ 30 min). Boilers: 10 min
+ * each way (burner cycling, ASHRAE Guideline 36 §5.21 boiler staging). DX compressors: 3 min on, 5 min
+ * off (manufacturers' anti-short-cycle delay).
+ */
+export const CHILLER_TIMERS: Timers = { minRunMs: 30 * 60_000, minOffMs: 20 * 60_000 };
+export const BOILER_TIMERS: Timers = { minRunMs: 10 * 60_000, minOffMs: 10 * 60_000 };
+export const COMPRESSOR_TIMERS: Timers = { minRunMs: 3 * 60_000, minOffMs: 5 * 60_000 };
+
+/** One unit of a staged group, in lead/lag order. `since` is when it last started or stopped (epoch ms). */
+export interface StageUnit {
+  available: boolean;
+  running: boolean;
+  since: number;
+}
+
+/**
+ * Number of units the load calls for from `previous` running, with hysteresis: the first unit starts
+ * above 5 % of one unit's capacity and the last stops below 3 % (the timers of `stageUnits` keep it
+ * from cycling); stage up above 90 % of running
+ * capacity, down below 60 % of one unit fewer; at most `available`.
  */
 export function stage(load: number, capacity: number, previous: number, available: number): number {
-  if (load <= 0.03 * capacity || available === 0) return 0;
-  let n = Math.max(1, Math.min(previous, available));
+  if (available === 0) return 0;
+  const prev = Math.min(previous, available);
+  if (prev === 0) {
+    if (load <= 0.05 * capacity) return 0;
+  } else if (load <= 0.03 * capacity) return 0;
+  let n = Math.max(1, prev);
   while (n < available && load > 0.9 * n * capacity) n++;
   while (n > 1 && load < 0.6 * (n - 1) * capacity) n--;
   return n;
+}
+
+/**
+ * Which units run this interval (ending at `now`): the count `stage` asks for, subject to each unit's
+ * timers — a running unit keeps running until it has run `minRunMs`, a stopped one stays off until it
+ * has been off `minOffMs` — and to availability (an unavailable unit stops at once: trip or disable).
+ * Starts go to the first allowed units in lead/lag order, stops to the last. A unit may thus run
+ * unloaded for a while (false loading) or the plant may fall short until a timer expires, as real
+ * equipment does.
+ */
+export function stageUnits(
+  units: StageUnit[],
+  load: number,
+  capacity: number,
+  now: number,
+  timers: Timers,
+): boolean[] {
+  const avail = units.filter((u) => u.available).length;
+  const previous = units.filter((u) => u.available && u.running).length;
+  const want = stage(load, capacity, previous, avail);
+  const run = units.map((u) => u.available && u.running);
+  const mustRun = (k: number) => run[k] && now - units[k]!.since < timers.minRunMs;
+  const mayStart = (k: number) => units[k]!.available && !run[k] && now - units[k]!.since >= timers.minOffMs;
+  let count = previous;
+  for (let k = units.length - 1; k >= 0 && count > want; k--) {
+    if (run[k] && !mustRun(k)) {
+      run[k] = false;
+      count--;
+    }
+  }
+  for (let k = 0; k < units.length && count < want; k++) {
+    if (mayStart(k)) {
+      run[k] = true;
+      count++;
+    }
+  }
+  return run;
+}
+
+/** The next `since` of each unit after a staging decision. */
+export function nextSince(units: StageUnit[], run: boolean[], now: number): number[] {
+  return units.map((u, k) => (u.running !== run[k] ? now : u.since));
 }
 
 export interface ChillerResult {
@@ -59,30 +129,39 @@ export interface ChwPlantResult {
   makeupGpm: number;
 }
 
-/** Design chilled water flow per ton (10 °F ΔT at full load), gal/min. */
-const GPM_PER_TON = 2.4;
+/** Design chilled water flow per ton at full load (a 12 °F design ΔT: 24 / 12 = 2 gal/min per ton), gal/min. */
+const GPM_PER_TON = 2;
+/** Minimum evaporator flow of a variable-primary chiller, fraction of design (manufacturer limit ≈ 40 %). */
+const MIN_FLOW_FRACTION = 0.4;
+/** Below this part-load ratio a chiller holds its minimum load (hot-gas bypass / cycling): power floor. */
+const MIN_PLR = 0.15;
 
 /**
- * The chilled water plant for a cooling load (tons). `available[i]` says whether chiller i may run
- * (enabled and not tripped); `order` is the lead/lag rotation (indices, lead first); `roomTemp` is what
- * an idle chiller's sensors drift to.
+ * Design chilled water ΔT at a part-load ratio: 12 °F at full load falling to 9 °F at no load, as coil
+ * ΔT degrades at low load (ASHRAE Guideline 22 / Taylor, "Degrading chilled water plant ΔT", 2002).
+ */
+export function designDeltaT(plr: number): number {
+  return 9 + 3 * Math.min(1, Math.max(0, plr));
+}
+
+/**
+ * The variable-primary chilled water plant for a cooling load (tons). `run[i]` says whether chiller i
+ * runs this interval (from `stageUnits`): running chillers share the load equally up to 105 % of
+ * capacity; the rest is a shortfall. Each running chiller's flow tracks its load to hold the design ΔT,
+ * never below its minimum evaporator flow. COP = base × part-load curve × lift factor (condenser water
+ * from wet bulb + tower approach). `roomTemp` is what an idle chiller's sensors read.
  */
 export function chwPlant(
   s: SiteSpec,
   loadTons: number,
-  previous: number,
-  available: boolean[],
-  order: number[],
+  run: boolean[],
   supplySp: number,
   wetBulb: number,
   roomTemp: number,
 ): ChwPlantResult {
   const cap = s.chillers.capacityTons;
-  const availableCount = available.filter(Boolean).length;
-  const n = stage(loadTons, cap, previous, availableCount);
-  const runningIdx = new Set(order.filter((i) => available[i]).slice(0, n));
-  const maxShare = cap * 1.05;
-  const share = n > 0 ? Math.min(loadTons / n, maxShare) : 0;
+  const n = run.filter(Boolean).length;
+  const share = n > 0 ? Math.min(loadTons / n, cap * 1.05) : 0;
   const shortfall = loadTons > 0 ? Math.max(0, loadTons - share * n) / loadTons : 0;
   const plr = share / cap;
   const approach = 4 + 4 * plr;
@@ -90,15 +169,20 @@ export function chwPlant(
   const chillers: ChillerResult[] = [];
   let auxKw = 0;
   let rejected = 0;
+  const designFlow = GPM_PER_TON * cap;
   for (let i = 0; i < s.chillers.count; i++) {
-    if (runningIdx.has(i)) {
+    if (run[i]) {
       const lift = 1 - 0.012 * (cwet - 85);
+      const plrEff = Math.max(plr, MIN_PLR);
       const cop = Math.min(
         10,
-        Math.max(1.5, s.chillers.baseCop * interpolate(s.chillers.copCurve, plr) * lift),
+        Math.max(1.5, s.chillers.baseCop * interpolate(s.chillers.copCurve, plrEff) * lift),
       );
-      const powerKw = (share * 3.517) / cop;
-      const flowGpm = GPM_PER_TON * cap;
+      const powerKw = (plrEff * cap * 3.517) / cop;
+      const flowGpm = Math.min(
+        1.1 * designFlow,
+        Math.max(MIN_FLOW_FRACTION * designFlow, (24 * share) / designDeltaT(plr)),
+      );
       const leavingTemp = supplySp + 0.4 * plr + 6 * shortfall;
       chillers.push({
         running: true,
@@ -107,11 +191,12 @@ export function chwPlant(
         cop,
         powerKw,
         leavingTemp,
-        enteringTemp: leavingTemp + (24 * share) / flowGpm,
+        enteringTemp: leavingTemp + Math.max(0.5, (24 * share) / flowGpm),
         flowGpm,
         condenserEnteringTemp: cwet,
       });
-      auxKw += 0.02 * cap * 2;
+      // Variable-speed primary pumps (cube law on flow) and constant condenser pumps, 0.03 kW/ton each.
+      auxKw += 0.03 * cap * (flowGpm / designFlow) ** 3 + 0.03 * cap;
       rejected += share + powerKw / 3.517;
     } else {
       chillers.push({
@@ -132,12 +217,13 @@ export function chwPlant(
   const flowGpm = on.reduce((a, c) => a + c.flowGpm, 0);
   const supplyTemp =
     on.length > 0 ? on.reduce((a, c) => a + c.leavingTemp * c.flowGpm, 0) / flowGpm : roomTemp;
-  const served = share * n;
+  const returnTemp =
+    on.length > 0 ? on.reduce((a, c) => a + c.enteringTemp * c.flowGpm, 0) / flowGpm : roomTemp;
   return {
     chillers,
-    loadTons: served,
+    loadTons: share * n,
     supplyTemp,
-    returnTemp: flowGpm > 0 ? supplyTemp + (24 * served) / flowGpm : roomTemp,
+    returnTemp,
     flowGpm,
     running: n,
     shortfall,
@@ -158,39 +244,41 @@ export interface HwPlantResult {
   running: number;
   supplyTemp: number;
   returnTemp: number;
-  /** Total gas of all boilers, ft³/h. */
+  /** Total gas of all boilers, cfh (ft³/h). */
   gasCfh: number;
   /** Hot water pumps, kW. */
   auxKw: number;
 }
 
-/** Heating value of natural gas, Btu/ft³. */
+/** Heating value of natural gas, Btu/ft³ (EIA US average ≈ 1,036; 1,030 used). */
 export const GAS_BTU_PER_FT3 = 1030;
 
-/** The hot water plant for a heating load (Btu/h), staged like the chillers. */
+/**
+ * The hot water plant for a heating load (Btu/h); `run[i]` from `stageUnits`. A running boiler fires
+ * at least 20 % (burner turndown 5:1) and burns gas only while it runs; efficiency improves as the
+ * return water cools (condensing).
+ */
 export function hwPlant(
   s: SiteSpec,
   loadBtuh: number,
-  previous: number,
-  available: boolean[],
-  order: number[],
+  run: boolean[],
   supplySp: number,
   roomTemp: number,
 ): HwPlantResult {
   const cap = s.boilers.capacityMbh * 1000;
-  const n = stage(loadBtuh, cap, previous, available.filter(Boolean).length);
-  const runningIdx = new Set(order.filter((i) => available[i]).slice(0, n));
+  const n = run.filter(Boolean).length;
   const share = n > 0 ? Math.min(loadBtuh / n, cap) : 0;
   const plr = share / cap;
   const returnTemp = n > 0 ? supplySp - 20 * Math.min(1, plr + 0.1) : roomTemp;
   const efficiency = Math.min(0.97, Math.max(0.75, s.boilers.efficiency + 0.0015 * (140 - returnTemp)));
   const boilers: BoilerResult[] = [];
   for (let i = 0; i < s.boilers.count; i++) {
-    if (runningIdx.has(i)) {
+    if (run[i]) {
+      const firePct = Math.max(20, Math.min(100, 100 * plr));
       boilers.push({
         running: true,
-        firePct: Math.max(20, Math.min(100, 100 * plr)),
-        gasCfh: share / efficiency / GAS_BTU_PER_FT3,
+        firePct,
+        gasCfh: (firePct / 100) * (cap / efficiency / GAS_BTU_PER_FT3),
         leavingTemp: supplySp,
       });
     } else {

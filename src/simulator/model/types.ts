@@ -56,6 +56,12 @@ export interface Climate {
   dewPointAmplitude: number;
   /** Mean cloudiness 0..1. */
   cloudiness: number;
+  /**
+   * Climate normals, January first: monthly mean dry bulb, °F, and mean daily range (normal maximum −
+   * normal minimum), °F. When given they replace `meanTemp`/`annualAmplitude` and `diurnalAmplitude`.
+   */
+  monthlyMeans?: number[];
+  monthlyRanges?: number[];
 }
 
 export interface Setpoints {
@@ -133,17 +139,73 @@ export interface Building {
   sites: SiteSpec[];
 }
 
-/** A labelled fault injected between `start` (inclusive) and `end` (exclusive) interval ends, ISO UTC. */
-export type Fault =
-  | { type: "stuck_damper"; target: string; start: string; end: string; position: number }
-  | { type: "sensor_bias"; target: string; start: string; end: string; bias: number }
-  | { type: "chiller_trip"; target: string; start: string; end: string }
-  | { type: "comm_outage"; target: string; start: string; end: string };
+/**
+ * A labelled fault between `start` (inclusive) and `end` (exclusive) interval ends, ISO UTC. Each acts
+ * on the physical variable and leaves commands, setpoints and other sensors as a real controller would
+ * (see the catalogue in `design.md` and `faults.ts`). `label` is free text carried into the ground truth.
+ */
+export type Fault = { start: string; end: string; target: string; label?: string } & (
+  | /** A VAV box damper stuck at `position` % open: the command keeps following the controller. */
+  {
+      type: "stuck_damper";
+      position: number;
+    } /** An additive offset on a sensor reading; a biased control sensor also misleads its controller. */
+  | {
+      type: "sensor_bias";
+      bias: number;
+    } /** A sensor reading drifting by `perDay` (its unit per day) from the fault's start. */
+  | {
+      type: "sensor_drift";
+      perDay: number;
+    } /** An air handler's cooling valve passes `fraction` of full coil flow while commanded shut. */
+  | {
+      type: "leaking_valve";
+      fraction: number;
+    } /** An air handler's cooling valve stuck at `position` % open whatever its command. */
+  | {
+      type: "stuck_valve";
+      position: number;
+    } /** An air handler's outside air damper stuck at `position` % (0: economizer stuck shut). */
+  | {
+      type: "economizer_stuck";
+      position: number;
+    } /** An air handler's heating output held at `position` % while it cools (both coils fight). */
+  | {
+      type: "simultaneous_heat_cool";
+      position: number;
+    } /** A chiller that trips on a safety shortly after each start, restarting when its timer allows. */
+  | { type: "chiller_short_cycle" } /** A chiller tripped: it stops while its enable command stays on. */
+  | { type: "chiller_trip" } /** An air handler (and its zones) left in occupied mode around the clock. */
+  | {
+      type: "schedule_override";
+    } /** An air handler's supply fan fails: commanded on, no status, no airflow. */
+  | {
+      type: "fan_failure";
+    } /** A meter stops counting: its rate reads 0 and its register stops, status still ok. */
+  | {
+      type: "meter_dropout";
+    } /** The target's controller (or a whole site) stops answering: its points are held, stale. */
+  | { type: "comm_outage" }
+);
 
-/** Rates of non-`ok` statuses, percent of rows. */
+export type FaultType = Fault["type"];
+
+/**
+ * Data-quality episodes (see `quality.ts`): percent of time each device is offline (`stale`, values
+ * held) and each sensor is failed (`fault`, flatline or dropout), with mean episode lengths; and a
+ * site-wide network outage share.
+ */
 export interface Quality {
   stalePercent: number;
   faultPercent: number;
+  /** Mean length of a device offline episode, minutes (default 40). */
+  offlineMinutes?: number;
+  /** Mean length of a sensor failure, hours (default 36). */
+  sensorFailureHours?: number;
+  /** Percent of time a site's network is down, every point of the site stale (default 0). */
+  networkPercent?: number;
+  /** Mean length of a network outage, minutes (default 90). */
+  networkMinutes?: number;
 }
 
 /** A value an operator wrote to a writable point; `null` releases an earlier override. */
@@ -170,4 +232,11 @@ export interface ModelState {
   boilersOn: Record<string, number>;
   /** Fraction of the cooling load the chilled water plant could not meet last interval, per site key. */
   chwShortfall: Record<string, number>;
+  /**
+   * When each staged unit (chiller, boiler, DX compressor stage, by local id) last started or stopped,
+   * epoch ms, and whether it runs: the minimum run and off timers. Absent in older checkpoints.
+   */
+  units?: Record<string, { on: boolean; since: number }>;
+  /** Controller and actuator states carried between intervals (loop outputs, lagged flows, modes). */
+  loops?: Record<string, number>;
 }

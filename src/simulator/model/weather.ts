@@ -68,9 +68,74 @@ export function solarElevationSine(ts: Date, lat: number, lng: number): number {
   return Math.sin(phi) * Math.sin(decl) + Math.cos(phi) * Math.cos(decl) * Math.cos(hourAngle);
 }
 
+/** Days from 1 January to the middle of each month (non-leap year). */
+const MID_MONTH = [15.5, 45, 74.5, 105, 135.5, 166, 196.5, 227.5, 258, 288.5, 319, 349.5];
+
+/**
+ * Mid-month values whose piecewise-linear (periodic) interpolation has the given monthly means: a
+ * straight line through mid-month values averages (v[m−1] + 6·v[m] + v[m+1]) / 8 over month m, so the
+ * values solve a circulant, diagonally dominant system (Jacobi iteration converges fast). Interpolating
+ * the normals themselves would flatten the peaks (New York's July would average 1.7 °F cold).
+ */
+export function midMonthValues(means: readonly number[]): number[] {
+  let v = [...means];
+  for (let it = 0; it < 60; it++) {
+    v = means.map((m, i) => (8 * m - v[(i + 11) % 12]! - v[(i + 1) % 12]!) / 6);
+  }
+  return v;
+}
+
+const midCache = new WeakMap<readonly number[], number[]>();
+
+/** Periodic linear interpolation of 12 mid-month values at a (fractional) day of year. */
+function monthlyCurve(values: readonly number[], doy: number): number {
+  let mid = midCache.get(values);
+  if (!mid) {
+    mid = midMonthValues(values);
+    midCache.set(values, mid);
+  }
+  const d = (((doy - 1) % 365) + 365) % 365;
+  let k = MID_MONTH.findIndex((m) => m > d);
+  if (k < 0) k = 12;
+  const prevMid = k === 0 ? MID_MONTH[11]! - 365 : MID_MONTH[k - 1]!;
+  const nextMid = k === 12 ? MID_MONTH[0]! + 365 : MID_MONTH[k]!;
+  const a = mid[(k + 11) % 12]!;
+  const b = mid[k % 12]!;
+  return a + ((b - a) * (d - prevMid)) / (nextMid - prevMid);
+}
+
+/** Sunrise in local solar hours for a latitude and day of year (sunrise equation, no refraction). */
+export function sunriseSolarHour(lat: number, doy: number): number {
+  const decl = ((23.44 * Math.PI) / 180) * Math.sin((2 * Math.PI * (284 + doy)) / 365);
+  const x = -Math.tan((lat * Math.PI) / 180) * Math.tan(decl);
+  if (x >= 1) return 12;
+  if (x <= -1) return 0;
+  return 12 - (Math.acos(x) * 180) / Math.PI / 15;
+}
+
+/** Solar hour of the daily maximum temperature (mid-afternoon, ASHRAE Fundamentals ch. 14 profile). */
+const PEAK_HOUR = 15;
+
+/**
+ * The diurnal temperature shape in [−1, 1]: −1 at sunrise, +1 at 15:00 solar, half-cosine rises and
+ * falls between them. Each half-cosine averages zero, so the daily mean is the seasonal mean.
+ */
+export function diurnalShape(solarHour: number, sunrise: number): number {
+  const rise = PEAK_HOUR - sunrise;
+  const since = (((solarHour - sunrise) % 24) + 24) % 24;
+  if (since <= rise) return -Math.cos((Math.PI * since) / rise);
+  return Math.cos((Math.PI * (since - rise)) / (24 - rise));
+}
+
 /**
  * The weather at a site at instant `ts`. Pure: the same (site, seed, ts) always gives the same
  * weather, whatever was computed before.
+ *
+ * With `climate.monthlyMeans` (and `monthlyRanges`, mean daily max − min), the seasonal mean and the
+ * daily range follow the site's published climate normals month by month; without them, a cosine
+ * season of `meanTemp` ± `annualAmplitude` and a fixed range of 2 × `diurnalAmplitude`. The daily
+ * minimum falls at sunrise and the maximum at 15:00 solar time; the dew point never exceeds the dry
+ * bulb.
  */
 export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
   const c = site.climate;
@@ -79,20 +144,22 @@ export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
   const lt = localTime(ts, site.tz);
   const doy = dayOfYear(lt.year, lt.month, lt.day) + lt.hourOfDay / 24;
   const season = -Math.cos((2 * Math.PI * (doy - c.coldestDay)) / 365.25);
+  const seasonalMean = c.monthlyMeans
+    ? monthlyCurve(c.monthlyMeans, doy)
+    : c.meanTemp + c.annualAmplitude * season;
+  const halfRange = c.monthlyRanges ? monthlyCurve(c.monthlyRanges, doy) / 2 : c.diurnalAmplitude;
 
   const cloudLogit =
     Math.log(c.cloudiness / (1 - c.cloudiness)) + 1.3 * ar1(seed, `wx:cloud:${key}`, hours / 3, 0.8);
   const cloud = 1 / (1 + Math.exp(-cloudLogit));
 
   const solarHour = (((hours + site.geo.lng / 15) % 24) + 24) % 24;
-  const diurnalAmp = c.diurnalAmplitude * (1.25 - 0.6 * cloud);
-  const diurnal =
-    diurnalAmp *
-    (Math.cos((2 * Math.PI * (solarHour - 15)) / 24) +
-      0.15 * Math.cos((4 * Math.PI * (solarHour - 15)) / 24));
+  // Clear days swing wider than overcast ones; centred on the mean cloudiness so the mean range holds.
+  const diurnalAmp = halfRange * clampTo(1 + 0.9 * (c.cloudiness - cloud), 0.4, 1.6);
+  const diurnal = diurnalAmp * diurnalShape(solarHour, sunriseSolarHour(site.geo.lat, doy));
   const synoptic = c.anomalyStd * ar1(seed, `wx:syn:${key}`, hours / 6, 0.88);
   const short = 0.8 * ar1(seed, `wx:hr:${key}`, hours, 0.7, 16);
-  const temp = c.meanTemp + c.annualAmplitude * season + diurnal + synoptic + short;
+  const temp = seasonalMean + diurnal + synoptic + short;
 
   const dewAnomaly = 0.5 * synoptic + 3 * ar1(seed, `wx:dew:${key}`, hours / 6, 0.85);
   const rawDew = c.meanDewPoint + c.dewPointAmplitude * season + 0.25 * diurnal + dewAnomaly;
@@ -109,9 +176,11 @@ export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
     temp,
     dewPoint,
     humidity,
-    wetBulb: Math.max(dewPoint, wetBulb(temp, humidity)),
+    wetBulb: Math.min(temp, Math.max(dewPoint, wetBulb(temp, humidity))),
     humidityRatio: humidityRatio(dewPoint),
     cloud,
     solar,
   };
 }
+
+const clampTo = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));

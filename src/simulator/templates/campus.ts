@@ -46,7 +46,8 @@ export const campus: Template = {
           sunday: { default: 0.02 },
         },
         loads: { lightingWPerFt2: 0.9, plugWPerFt2: 2 },
-        chillers: { count: 2, capacityTons: 150, manufacturer: "York", model: "YVAA" },
+        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
+        chillers: { count: 2, capacityTons: 150, manufacturer: "York", model: "YVWA" },
         boilers: { count: 2, capacityMbh: 1500 },
         airHandlers: {
           kind: "ahu",
@@ -78,6 +79,7 @@ export const campus: Template = {
           dewPointAmplitude: 24,
           cloudiness: 0.55,
         },
+        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
         chillers: { count: 0 },
         boilers: { count: 0 },
         airHandlers: { kind: "ahu", count: 3, floorsPerUnit: 1, cooling: "dx", heating: "gas" },
@@ -104,6 +106,7 @@ export const campus: Template = {
           cloudiness: 0.35,
         },
         envelopeUaPerFt2: 0.18,
+        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
         chillers: { count: 0 },
         boilers: { count: 0 },
         airHandlers: {

@@ -36,7 +36,9 @@ export const officeTower: Template = {
           dewPointAmplitude: 22,
           cloudiness: 0.5,
         },
-        chillers: { count: 2, capacityTons: 300, manufacturer: "Carrier", model: "30XA0404", baseCop: 6.2 },
+        // Night setback per ASHRAE Guideline 36 defaults (unoccupied 85 °F cooling / 60 °F heating).
+        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
+        chillers: { count: 2, capacityTons: 300, manufacturer: "Carrier", model: "19XR", baseCop: 6.2 },
         boilers: { count: 2, capacityMbh: 2500, efficiency: 0.88 },
         airHandlers: {
           kind: "ahu",

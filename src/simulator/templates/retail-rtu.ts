@@ -54,7 +54,7 @@ export const retailRtu: Template = {
           holidayDates: ["2025-11-27", "2025-12-25", "2026-11-26", "2026-12-25", "2027-11-25", "2027-12-25"],
         },
         setpoints: { occupied: { cooling: 74, heating: 68 }, unoccupied: { cooling: 85, heating: 58 } },
-        loads: { lightingWPerFt2: 1.3, plugWPerFt2: 0.5 },
+        loads: { lightingWPerFt2: 1.3, plugWPerFt2: 0.9 },
         envelopeUaPerFt2: 0.2,
         chillers: { count: 0 },
         boilers: { count: 0 },
