@@ -796,16 +796,16 @@ function stepSite(c: Ctx): void {
       dhw: 0.07 * people + 2,
     };
     const subs = gasSubs(s);
-    // Unmetered gas: pilot lights, a kitchen range (1 cfh per 10,000 ft²).
-    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 10_000;
+    // Unmetered gas: pilot lights, a kitchen range, a few unmetered appliances (3 % + 1 cfh per 10,000 ft²).
+    const main = 1.03 * subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 10_000;
     meter(ids.gasMeter(s), "flow", "volume", main, 1);
     for (const sub of subs) meter(ids.gasSub(s, sub), "flow", "volume", parts[sub] ?? 0, 1);
   }
   if (s.meters.water) {
     const parts: Record<string, number> = { domestic: 0.018 * people + 0.15, tower: makeupGpm };
     const subs = waterSubs(s);
-    // Unmetered water: irrigation, leaks, cleaning (0.1 gal/min per 10,000 ft²).
-    const main = subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 100_000;
+    // Unmetered water: irrigation, leaks, cleaning (3 % + 0.1 gal/min per 10,000 ft²).
+    const main = 1.03 * subs.reduce((a, k) => a + (parts[k] ?? 0), 0) + s.area / 100_000;
     meter(ids.waterMeter(s), "flow", "volume", main, 60);
     for (const sub of subs) meter(ids.waterSub(s, sub), "flow", "volume", parts[sub] ?? 0, 60);
   }
@@ -949,7 +949,7 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
     if (typeof v === "number") {
       const totalized = e.tags.hisTotalized !== undefined;
       if (e.tags.sensor && !totalized) {
-        const n = noiseOf(unit, input.noise ?? DEFAULT_NOISE);
+        const n = onMeter(e, byId) ? METER_NOISE : noiseOf(unit, input.noise ?? DEFAULT_NOISE);
         if (n) v += normal(seed, id, idx) * ((n.abs ?? 0) + (n.rel ?? 0) * Math.abs(v));
       }
       v += fx.bias.get(id) ?? 0;
@@ -978,6 +978,14 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
     );
   }
   return { rows, state: next };
+}
+
+/** Revenue-grade meters (ANSI C12.20 class 0.5, rotary gas meters ±1 % at full scale): 0.2 % noise. */
+const METER_NOISE: { abs?: number; rel?: number } = { rel: 0.002 };
+
+function onMeter(e: Entity, byId: Map<string, Entity>): boolean {
+  const r = e.tags.equipRef;
+  return r?.kind === "Ref" && byId.get(r.localId)?.tags.meter !== undefined;
 }
 
 /** Whether a comm outage covers the point: the point itself, its equipment or weather station, or its site. */
