@@ -28,7 +28,7 @@ export interface Timers {
 /**
  * Chillers: 30 min minimum run, 20 min minimum off (anti-recycle); typical of screw and centrifugal
  * chiller controls (Carrier 19XR / York YK operation manuals: start-to-start ≥ 30 min). Boilers: 10 min
- * each way (burner cycling, ASHRAE Guideline 36 §5.21 boiler staging). DX compressors: 3 min on, 5 min
+ * each way (burner cycling). DX compressors: 3 min on, 5 min
  * off (manufacturers' anti-short-cycle delay).
  */
 export const CHILLER_TIMERS: Timers = { minRunMs: 30 * 60_000, minOffMs: 20 * 60_000 };
