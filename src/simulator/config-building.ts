@@ -72,6 +72,12 @@ const climateSchema = z.strictObject({
   meanDewPoint: temp.default(42),
   dewPointAmplitude: z.number().min(0).max(60).default(22),
   cloudiness: z.number().min(0.01).max(0.99).default(0.5),
+  /** Climate normals by month (January first): mean dry bulb and mean daily range (max − min), °F. */
+  monthlyMeans: z.array(temp).length(12, "twelve monthly values, January first").optional(),
+  monthlyRanges: z
+    .array(z.number().min(0).max(60))
+    .length(12, "twelve monthly values, January first")
+    .optional(),
 });
 
 const meterSchema = z.strictObject({ dis: z.string().min(1).optional() });

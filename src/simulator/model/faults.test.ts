@@ -129,8 +129,8 @@ const cases: Record<string, Case> = {
     },
   },
   "leaking cooling valve: air cooled across the coils with both valves shut (APAR)": {
-    fault: { type: "leaking_valve", target: "ahu-4", fraction: 0.25, ...W("2025-05-26T00:00:00Z", 72) },
-    from: "2025-05-24T04:00:00Z",
+    fault: { type: "leaking_valve", target: "ahu-4", fraction: 0.25, ...W("2025-06-05T00:00:00Z", 72) },
+    from: "2025-06-03T04:00:00Z",
     hours: 24 * 6,
     rule: (st, k) => {
       const s = st[k]!;

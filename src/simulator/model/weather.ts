@@ -113,6 +113,41 @@ export function sunriseSolarHour(lat: number, doy: number): number {
   return 12 - (Math.acos(x) * 180) / Math.PI / 15;
 }
 
+const monthMeanCache = new Map<string, number>();
+
+/** Mean of the synoptic anomaly series over a UTC calendar month (memoized: a pure function). */
+function monthlyAnomalyMean(seed: number, key: string, year: number, month: number): number {
+  const k = `${seed}:${key}:${year}:${month}`;
+  const hit = monthMeanCache.get(k);
+  if (hit !== undefined) return hit;
+  const from = Date.UTC(year, month, 1) / 21_600_000;
+  const to = Date.UTC(year, month + 1, 1) / 21_600_000;
+  let sum = 0;
+  for (let n = from; n < to; n++) sum += ar1(seed, `wx:syn:${key}`, n, 0.88);
+  const mean = sum / (to - from);
+  if (monthMeanCache.size > 20_000) monthMeanCache.clear();
+  monthMeanCache.set(k, mean);
+  return mean;
+}
+
+/**
+ * The part of the synoptic anomaly that would shift a month's mean away from its normal, interpolated
+ * between mid-months so it has no steps: subtracting it makes every simulated month a *typical* month
+ * (as a TMY weather file is built of typical months) while days and spells still vary.
+ */
+function typicalMonthCorrection(seed: number, key: string, ts: Date): number {
+  const y = ts.getUTCFullYear();
+  const m = ts.getUTCMonth();
+  const mid = (yy: number, mm: number) => (Date.UTC(yy, mm, 1) + Date.UTC(yy, mm + 1, 1)) / 2;
+  const t = ts.getTime();
+  const here = mid(y, m);
+  const [y2, m2] = t < here ? (m === 0 ? [y - 1, 11] : [y, m - 1]) : m === 11 ? [y + 1, 0] : [y, m + 1];
+  const there = mid(y2, m2);
+  const a = monthlyAnomalyMean(seed, key, y, m);
+  const b = monthlyAnomalyMean(seed, key, y2, m2);
+  return a + ((b - a) * (t - here)) / (there - here);
+}
+
 /** Solar hour of the daily maximum temperature (mid-afternoon, ASHRAE Fundamentals ch. 14 profile). */
 const PEAK_HOUR = 15;
 
@@ -147,7 +182,10 @@ export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
   const seasonalMean = c.monthlyMeans
     ? monthlyCurve(c.monthlyMeans, doy)
     : c.meanTemp + c.annualAmplitude * season;
-  const halfRange = c.monthlyRanges ? monthlyCurve(c.monthlyRanges, doy) / 2 : c.diurnalAmplitude;
+  // The anomalies add about 1.6 °F to a day's max − min; the cycle leaves that room in the normal range.
+  const halfRange = c.monthlyRanges
+    ? Math.max(1, monthlyCurve(c.monthlyRanges, doy) / 2 - 0.8)
+    : c.diurnalAmplitude;
 
   const cloudLogit =
     Math.log(c.cloudiness / (1 - c.cloudiness)) + 1.3 * ar1(seed, `wx:cloud:${key}`, hours / 3, 0.8);
@@ -157,7 +195,8 @@ export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
   // Clear days swing wider than overcast ones; centred on the mean cloudiness so the mean range holds.
   const diurnalAmp = halfRange * clampTo(1 + 0.9 * (c.cloudiness - cloud), 0.4, 1.6);
   const diurnal = diurnalAmp * diurnalShape(solarHour, sunriseSolarHour(site.geo.lat, doy));
-  const synoptic = c.anomalyStd * ar1(seed, `wx:syn:${key}`, hours / 6, 0.88);
+  const synoptic =
+    c.anomalyStd * (ar1(seed, `wx:syn:${key}`, hours / 6, 0.88) - typicalMonthCorrection(seed, key, ts));
   const short = 0.8 * ar1(seed, `wx:hr:${key}`, hours, 0.7, 16);
   const temp = seasonalMean + diurnal + synoptic + short;
 

@@ -1,4 +1,5 @@
 import type { Template } from "./index.ts";
+import { climateFromNormals, NORMALS } from "./normals.ts";
 
 /** A research organisation's campus of three buildings in three time zones and climates. */
 export const campus: Template = {
@@ -28,6 +29,7 @@ export const campus: Template = {
           anomalyStd: 6.5,
           meanDewPoint: 38,
           dewPointAmplitude: 22,
+          ...climateFromNormals(NORMALS.boston),
           cloudiness: 0.55,
         },
         occupancy: {
@@ -77,6 +79,7 @@ export const campus: Template = {
           anomalyStd: 7,
           meanDewPoint: 38,
           dewPointAmplitude: 24,
+          ...climateFromNormals(NORMALS.chicago),
           cloudiness: 0.55,
         },
         setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
@@ -103,6 +106,7 @@ export const campus: Template = {
           anomalyStd: 7,
           meanDewPoint: 28,
           dewPointAmplitude: 15,
+          ...climateFromNormals(NORMALS.denver),
           cloudiness: 0.35,
         },
         envelopeUaPerFt2: 0.18,

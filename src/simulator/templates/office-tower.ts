@@ -1,4 +1,5 @@
 import type { Template } from "./index.ts";
+import { climateFromNormals, NORMALS } from "./normals.ts";
 
 /** The 12-floor downtown office tower of the original simulator, with the plant it lacked. */
 export const officeTower: Template = {
@@ -34,6 +35,7 @@ export const officeTower: Template = {
           anomalyStd: 6,
           meanDewPoint: 42,
           dewPointAmplitude: 22,
+          ...climateFromNormals(NORMALS.newYork),
           cloudiness: 0.5,
         },
         // Night setback per ASHRAE Guideline 36 defaults (unoccupied 85 °F cooling / 60 °F heating).

@@ -1,4 +1,5 @@
 import type { Template } from "./index.ts";
+import { climateFromNormals, NORMALS } from "./normals.ts";
 
 /** A single-storey desert retail store on packaged rooftop units, open seven days. */
 export const retailRtu: Template = {
@@ -34,6 +35,7 @@ export const retailRtu: Template = {
           anomalyStd: 4,
           meanDewPoint: 38,
           dewPointAmplitude: 15,
+          ...climateFromNormals(NORMALS.phoenix),
           cloudiness: 0.2,
         },
         occupancy: {
