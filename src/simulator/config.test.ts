@@ -115,8 +115,10 @@ describe("parseSimulatorConfig", () => {
       seed: 1,
       backfillDays: 7,
       maxGapDays: 30,
-      quality: { stalePercent: 3, faultPercent: 2 },
+      // Data-quality episodes are rare by default (issue 14; the old 3 % / 2 % per row was the defect).
+      quality: { stalePercent: 0.5, faultPercent: 0.2 },
       faults: [],
+      faultScenario: null,
     });
     expect(r.config.building).toEqual(templateBuilding("office-tower"));
   });
@@ -249,6 +251,41 @@ describe("parseSimulatorConfig", () => {
       "faults.0.target",
     ],
     [
+      "leaking valve on a DX air handler",
+      {
+        template: "campus",
+        faults: [
+          {
+            type: "leaking_valve",
+            target: "central-ahu-1",
+            start: "2025-01-01T00:00:00Z",
+            end: "2025-01-02T00:00:00Z",
+          },
+        ],
+      },
+      "faults.0.target",
+    ],
+    [
+      "meter dropout on a chiller",
+      {
+        faults: [
+          {
+            type: "meter_dropout",
+            target: "chiller-1",
+            start: "2025-01-01T00:00:00Z",
+            end: "2025-01-02T00:00:00Z",
+          },
+        ],
+      },
+      "faults.0.target",
+    ],
+    [
+      "fault scenario years inverted",
+      { faultScenario: { type: "fdd-benchmark", fromYear: 2026, toYear: 2025 } },
+      "faultScenario.toYear",
+    ],
+    ["quality episode length", { quality: { offlineMinutes: 0 } }, "quality.offlineMinutes"],
+    [
       "fault unknown type",
       {
         faults: [
@@ -263,6 +300,69 @@ describe("parseSimulatorConfig", () => {
     const r = parseSimulatorConfig(input);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues.map((i) => i.path)).toContain(path);
+  });
+
+  test("every catalogue fault type parses with its default magnitude; quality episode lengths", () => {
+    const w = { start: "2025-01-01T00:00:00Z", end: "2025-01-02T00:00:00Z" };
+    const r = parseSimulatorConfig({
+      quality: { stalePercent: 1, offlineMinutes: 30, sensorFailureHours: 12, networkPercent: 0.1 },
+      faults: [
+        { type: "sensor_drift", target: "ahu-1.dat", ...w },
+        { type: "leaking_valve", target: "ahu-1", ...w },
+        { type: "stuck_valve", target: "ahu-2", ...w },
+        { type: "economizer_stuck", target: "ahu-3", ...w },
+        { type: "simultaneous_heat_cool", target: "ahu-4", ...w },
+        { type: "chiller_short_cycle", target: "chiller-2", ...w },
+        { type: "schedule_override", target: "ahu-1", ...w },
+        { type: "fan_failure", target: "ahu-2", ...w },
+        { type: "meter_dropout", target: "elec-meter", ...w },
+      ],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.config.quality).toEqual({
+      stalePercent: 1,
+      faultPercent: 0.2,
+      offlineMinutes: 30,
+      sensorFailureHours: 12,
+      networkPercent: 0.1,
+    });
+    expect(r.config.faults.map((f) => f.type)).toEqual([
+      "sensor_drift",
+      "leaking_valve",
+      "stuck_valve",
+      "economizer_stuck",
+      "simultaneous_heat_cool",
+      "chiller_short_cycle",
+      "schedule_override",
+      "fan_failure",
+      "meter_dropout",
+    ]);
+    expect(r.config.faults.slice(0, 5)).toMatchObject([
+      { perDay: 0.2 },
+      { fraction: 0.15 },
+      { position: 30 },
+      { position: 0 },
+      { position: 40 },
+    ]);
+  });
+
+  test("the FDD benchmark scenario adds its labelled faults after the configured ones", () => {
+    const r = parseSimulatorConfig({
+      template: "retail-rtu",
+      seed: 4,
+      faultScenario: { type: "fdd-benchmark", fromYear: 2025, toYear: 2026 },
+      faults: [
+        { type: "fan_failure", target: "rtu-1", start: "2025-01-01T00:00:00Z", end: "2025-01-02T00:00:00Z" },
+      ],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.config.faultScenario).toBe("fdd-benchmark");
+    const [own, ...rest] = r.config.faults;
+    expect(own!.label).toBeUndefined();
+    expect(rest.length).toBeGreaterThan(20);
+    expect(rest.every((f) => f.label === "fdd-benchmark")).toBe(true);
+    const years = new Set(rest.map((f) => new Date(f.start).getUTCFullYear()));
+    expect([...years].sort()).toEqual([2025, 2026]);
   });
 
   test("reports YAML syntax errors without throwing", () => {

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { buildingSchema } from "./config-building.ts";
 import { applyOriginalKeys, originalKeys, percent } from "./config-legacy.ts";
 import { buildEntities } from "./model/entities.ts";
+import { benchmarkFaults, targetProblem } from "./model/faults.ts";
 import { INTERVAL_MINUTES, type IntervalMinutes } from "./model/time.ts";
 import type { Building, Fault, Quality } from "./model/types.ts";
 import { getTemplate, TEMPLATES } from "./templates/index.ts";
@@ -21,19 +22,33 @@ const window = {
   end: z.iso.datetime({ offset: true }),
   label: z.string().max(200).optional(),
 };
+const position = z.number().min(0).max(100);
 const faultSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({
-      type: z.literal("stuck_damper"),
-      ...window,
-      position: z.number().min(0).max(100).default(100),
-    }),
+    z.strictObject({ type: z.literal("stuck_damper"), ...window, position: position.default(100) }),
     z.strictObject({
       type: z.literal("sensor_bias"),
       ...window,
       bias: z.number().min(-100).max(100).default(5),
     }),
+    z.strictObject({
+      type: z.literal("sensor_drift"),
+      ...window,
+      perDay: z.number().min(-50).max(50).default(0.2),
+    }),
+    z.strictObject({
+      type: z.literal("leaking_valve"),
+      ...window,
+      fraction: z.number().min(0).max(1).default(0.15),
+    }),
+    z.strictObject({ type: z.literal("stuck_valve"), ...window, position: position.default(30) }),
+    z.strictObject({ type: z.literal("economizer_stuck"), ...window, position: position.default(0) }),
+    z.strictObject({ type: z.literal("simultaneous_heat_cool"), ...window, position: position.default(40) }),
+    z.strictObject({ type: z.literal("chiller_short_cycle"), ...window }),
     z.strictObject({ type: z.literal("chiller_trip"), ...window }),
+    z.strictObject({ type: z.literal("schedule_override"), ...window }),
+    z.strictObject({ type: z.literal("fan_failure"), ...window }),
+    z.strictObject({ type: z.literal("meter_dropout"), ...window }),
     z.strictObject({ type: z.literal("comm_outage"), ...window }),
   ])
   .refine((f) => Date.parse(f.start) < Date.parse(f.end), {
@@ -41,6 +56,29 @@ const faultSchema = z
     path: ["end"],
   })
   .transform((f) => ({ ...f, start: new Date(f.start).toISOString(), end: new Date(f.end).toISOString() }));
+
+/** Data-quality episodes (`model/quality.ts`): rare by default. */
+const QUALITY_DEFAULT: Quality = { stalePercent: 0.5, faultPercent: 0.2 };
+const qualitySchema = z.strictObject({
+  stalePercent: percent.default(QUALITY_DEFAULT.stalePercent),
+  faultPercent: percent.default(QUALITY_DEFAULT.faultPercent),
+  offlineMinutes: z.number().min(1).max(10_080).optional(),
+  sensorFailureHours: z.number().min(0.1).max(8760).optional(),
+  networkPercent: percent.optional(),
+  networkMinutes: z.number().min(1).max(10_080).optional(),
+});
+
+/** The optional FDD benchmark scenario: a documented mix of catalogue faults for each year of a span. */
+const scenarioSchema = z
+  .strictObject({
+    type: z.literal("fdd-benchmark"),
+    fromYear: z.number().int().min(2000).max(2100).default(2020),
+    toYear: z.number().int().min(2000).max(2100).default(2035),
+  })
+  .refine((sc) => sc.fromYear <= sc.toYear, {
+    message: "toYear must not be before fromYear",
+    path: ["toYear"],
+  });
 
 /** The whole document: our keys plus the original `building_config.yaml` keys. */
 const documentSchema = z.strictObject({
@@ -56,8 +94,9 @@ const documentSchema = z.strictObject({
   seed: z.number().int().min(0).max(4_294_967_295).optional(),
   backfillDays: z.number().int().min(0).max(366).optional(),
   maxGapDays: z.number().int().min(0).max(366).optional(),
-  quality: z.strictObject({ stalePercent: percent.default(3), faultPercent: percent.default(2) }).optional(),
+  quality: qualitySchema.optional(),
   faults: z.array(faultSchema).default([]),
+  faultScenario: scenarioSchema.optional(),
   ...originalKeys,
 });
 
@@ -82,7 +121,10 @@ export interface SimulatorConfig {
   maxGapDays: number;
   quality: Quality;
   noise: NoiseConfig;
-  faults: Array<Fault & { label?: string }>;
+  /** The configured faults, then those of the fault scenario (labelled with its name). */
+  faults: Fault[];
+  /** The fault scenario expanded into `faults`, or null. */
+  faultScenario: "fdd-benchmark" | null;
 }
 
 export interface ConfigIssue {
@@ -109,28 +151,10 @@ function faultIssues(building: Building, faults: Document["faults"]): ConfigIssu
   faults.forEach((f, i) => {
     const e = entities.get(f.target);
     const path = `faults.${i}.target`;
-    if (!e) {
-      issues.push({ path, message: `no entity "${f.target}" in this building` });
-      return;
-    }
-    const ok =
-      f.type === "stuck_damper"
-        ? e.tags.vav !== undefined
-        : f.type === "sensor_bias"
-          ? e.tags.point !== undefined &&
-            e.tags.sensor !== undefined &&
-            e.tags.kind?.kind === "Str" &&
-            e.tags.kind.val === "Number"
-          : f.type === "chiller_trip"
-            ? e.tags.chiller !== undefined && e.tags.equip !== undefined
-            : true;
-    if (!ok) {
-      const need = {
-        stuck_damper: "a VAV box",
-        sensor_bias: "a numeric sensor point",
-        chiller_trip: "a chiller",
-      }[f.type as "stuck_damper" | "sensor_bias" | "chiller_trip"];
-      issues.push({ path, message: `"${f.target}" is not ${need}` });
+    if (!e) issues.push({ path, message: `no entity "${f.target}" in this building` });
+    else {
+      const problem = targetProblem(f.type, e);
+      if (problem) issues.push({ path, message: problem });
     }
   });
   return issues;
@@ -186,8 +210,8 @@ export function parseSimulatorConfig(input: string | unknown): ParseResult {
     quality = { stalePercent: stale, faultPercent: 100 - gen.good_data_percentage - stale };
   } else {
     quality = {
-      stalePercent: gen?.stale_data_percentage ?? 3,
-      faultPercent: gen?.fault_data_percentage ?? 2,
+      stalePercent: gen?.stale_data_percentage ?? QUALITY_DEFAULT.stalePercent,
+      faultPercent: gen?.fault_data_percentage ?? QUALITY_DEFAULT.faultPercent,
     };
   }
   if (quality.faultPercent < 0 || quality.stalePercent + quality.faultPercent > 100) {
@@ -200,6 +224,12 @@ export function parseSimulatorConfig(input: string | unknown): ParseResult {
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
 
   const building = parsed.data;
+  const seed = d.seed ?? 1;
+  const scenario: Fault[] = [];
+  if (d.faultScenario) {
+    for (let y = d.faultScenario.fromYear; y <= d.faultScenario.toYear; y++)
+      scenario.push(...benchmarkFaults(building, seed, y).map((f) => ({ ...f, label: "fdd-benchmark" })));
+  }
   return {
     ok: true,
     config: {
@@ -207,7 +237,7 @@ export function parseSimulatorConfig(input: string | unknown): ParseResult {
       template: templateName,
       building,
       intervalMinutes: d.intervalMinutes ?? gen?.data_interval_minutes ?? 15,
-      seed: d.seed ?? 1,
+      seed,
       backfillDays: d.backfillDays ?? gen?.days_history ?? 7,
       maxGapDays: d.maxGapDays ?? 30,
       quality,
@@ -216,7 +246,8 @@ export function parseSimulatorConfig(input: string | unknown): ParseResult {
         flowRel: gen?.flow_noise_percentage === undefined ? 0.01 : gen.flow_noise_percentage / 200,
         powerRel: gen?.power_noise_percentage === undefined ? 0.003 : gen.power_noise_percentage / 300,
       },
-      faults: d.faults,
+      faults: [...d.faults, ...scenario],
+      faultScenario: d.faultScenario ? d.faultScenario.type : null,
     },
   };
 }
