@@ -1,8 +1,10 @@
 // Values written per second, per org and by source (REST and Haystack writes by users and tokens;
 // the simulators, which write as the system), over the last five minutes. It counts the
-// `values:written` events writeValues publishes after each commit; one counter per broker (that
-// is, per process), started by the first caller.
+// `values:written` events writeValues publishes after each commit; one counter per process (a
+// slot of deps.runtime), subscribed to the broker by the first caller.
+import type { ServiceDeps } from "../deps.ts";
 import type { Broker } from "../realtime/broker.ts";
+import { slot } from "../runtime.ts";
 
 export const RATE_BUCKET_SECONDS = 10;
 export const RATE_BUCKETS = 30;
@@ -20,12 +22,14 @@ export interface IngestRates {
 
 type Counts = Map<number, { rest: number; simulators: number }>;
 
-const trackers = new WeakMap<Broker, IngestRates>();
+const RATES = slot<IngestRates, Pick<ServiceDeps, "broker" | "runtime">>("ingest.rates", (deps) =>
+  countWrites(deps.broker),
+);
 
-/** The process's counter of written values (subscribed to `broker` on first use). */
-export function ingestRates(broker: Broker): IngestRates {
-  const known = trackers.get(broker);
-  if (known) return known;
+/** The process's counter of written values (subscribed to the broker on first use). */
+export const ingestRates = (deps: Pick<ServiceDeps, "broker" | "runtime">): IngestRates => RATES.of(deps);
+
+function countWrites(broker: Broker): IngestRates {
   const byOrg = new Map<number, Counts>();
   const bucketOf = (ms: number) => Math.floor(ms / 1000 / RATE_BUCKET_SECONDS);
   const sub = broker.subscribe({ accept: () => true, types: (t) => t === "values:written" });
@@ -61,6 +65,5 @@ export function ingestRates(broker: Broker): IngestRates {
       return { bucketSeconds: RATE_BUCKET_SECONDS, rest, simulators };
     },
   };
-  trackers.set(broker, tracker);
   return tracker;
 }

@@ -153,7 +153,7 @@ export async function recentErrors(
 
 /** Values written per second in the org over the last minutes (REST and simulators). */
 export const ingestRate = (deps: AppDeps, orgId: number | null): IngestRate =>
-  orgId === null ? { bucketSeconds: 10, rest: [], simulators: [] } : ingestRates(deps.broker).snapshot(orgId);
+  orgId === null ? { bucketSeconds: 10, rest: [], simulators: [] } : ingestRates(deps).snapshot(orgId);
 
 /**
  * The databases' cards. One ping per database (timeout 1.5 s) answers every request in the same
@@ -173,7 +173,7 @@ export async function databaseSummaries(deps: AppDeps): Promise<DatabaseSummary[
 }
 
 export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
-  ingestRates(deps.broker); // counts from the start of the process, not from the first view
+  ingestRates(deps); // counts from the start of the process, not from the first view
   app.get("/", async (c) => {
     const p = await pageContext(c, deps);
     const [sims, databases] = await Promise.all([

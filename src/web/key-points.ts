@@ -1,11 +1,12 @@
 // The key points of a simulated building, as an operator reads them first: the main electric meter,
 // the outside air, a zone temperature, and the plant that is working now (cooling in summer,
 // heating in winter: a chiller is flat all winter, a boiler all summer). Found by Haystack filters
-// on the simulator's first site; the choice is cached per simulator for a few minutes.
+// on the simulator's first site; the choice is kept per simulator and viewer for a few minutes.
 import type { Actor } from "../access/actor.ts";
 import { ianaOf, refInfos } from "../catalog/building.ts";
 import { type FilterResult, filterEntities } from "../catalog/filter.ts";
 import type { AppDeps } from "../http/env.ts";
+import { slot } from "../runtime.ts";
 import type { SimulatorView } from "../simulator/service.ts";
 import { currentValues } from "./building.ts";
 import { tagOf } from "./series.ts";
@@ -41,7 +42,11 @@ interface Found {
   /** Per plant candidate (in order of preference) its points (the boilers of a plant, the RTUs). */
   plant: KeyPoint[][];
 }
-const cache = new Map<string, { at: number; version: string; found: Found }>();
+/** The choices of this process, per simulator and viewer (a slot of deps.runtime). */
+const CHOICES = slot(
+  "web.key-points",
+  () => new Map<string, { at: number; version: string; found: Found }>(),
+);
 
 const PT_TAGS = ["id", "dis", "unit"];
 
@@ -102,6 +107,7 @@ async function findKeyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Pro
 export async function keyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<KeyPoints> {
   // per viewer: what a point filter finds depends on who asks
   const key = `${v.id}:${actor.kind}:${actor.userId ?? ""}`;
+  const cache = CHOICES.of(deps);
   const hit = cache.get(key);
   const now = Date.now();
   let found = hit && hit.version === v.updated_at && now - hit.at < CACHE_MS ? hit.found : undefined;
