@@ -24,7 +24,7 @@ import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
 import { launchChromium } from "../harness/browser.ts";
 
 const MIN = 60_000;
-/** Winter in New York: 10:07 EST. The demo office's day of history ends here. */
+/** Winter in New York: 10:07 EST. The demo office's two days of history end here. */
 const START = "2026-01-14T15:07:00Z";
 const clock = {
   t: new Date(START),
@@ -60,7 +60,7 @@ beforeAll(async () => {
       name: "Demo office tower",
       template: "office-tower",
       interval_minutes: 15,
-      backfill_days: 1,
+      backfill_days: 2,
     },
   });
   simId = v.id;
@@ -194,7 +194,11 @@ test("refs are shown by the target's name, and the link opens the target", async
 
 test("the outside-air minimum falls in the early morning (site time) on the chart's axis", async () => {
   const oat = await idOf("tower.weather.oat");
-  const { page, errors } = await open(`/explorer/entity/${oat}?range=1d`);
+  // one whole local day, chosen in site wall-clock time (the range form's inputs are site time)
+  const { page, errors } = await open(
+    `/explorer/entity/${oat}?range=custom&from=2026-01-13T00:00&to=2026-01-14T00:00`,
+  );
+  await expect(page.getByLabel("From (EST)").inputValue()).resolves.toBe("2026-01-13T00:00");
   await page.locator(".uplot-host canvas").first().waitFor();
   await expect(page.locator(".chart-zone").textContent()).resolves.toBe(
     "Times in site time: EST, America/New_York",

@@ -86,8 +86,8 @@ export function PointPage(p: PointPageProps & { shell: Shell; live: string }) {
         <Chart {...p.chart} />
         <p class="small muted">{p.rowCount} values in this range.</p>
       </section>
-      <div class="cols">
-        {p.priority ? <PriorityArray {...p.priority} /> : <div />}
+      <div class={p.priority ? "cols" : "stack"}>
+        {p.priority ? <PriorityArray {...p.priority} /> : null}
         <section class="panel" aria-labelledby="h-tags">
           <h2 id="h-tags">Tags</h2>
           <TagTable tags={p.head.tags} />
