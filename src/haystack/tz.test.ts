@@ -50,3 +50,36 @@ describe("offsets and local times", () => {
     expect(localToInstant(ny, y, m, d, h, mi)).toBe(utc);
   });
 });
+
+describe("the offset cache agrees with the zone rules at every instant", () => {
+  /** The offset as ICU names it (`GMT-04:00`, `GMT+05:45`, `GMT-04:56:02`), independently of tz.ts. */
+  const reference = (iana: string) => {
+    const f = new Intl.DateTimeFormat("en-US", { timeZone: iana, timeZoneName: "longOffset" });
+    return (ms: number) => {
+      const name = f.formatToParts(new Date(ms)).find((p) => p.type === "timeZoneName")!.value;
+      const m = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(name);
+      if (!m) throw new Error(`unexpected offset name ${name}`);
+      if (!m[1]) return 0;
+      const secs = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0);
+      return Math.round(((m[1] === "-" ? -1 : 1) * secs) / 60);
+    };
+  };
+  test.each([
+    // DST both ways, a 30-minute DST, a 45-minute offset, negative DST, a zone without DST.
+    ["America/New_York", 2024],
+    ["Australia/Lord_Howe", 2024],
+    ["Asia/Kathmandu", 2024],
+    ["Europe/Dublin", 2024],
+    ["America/Phoenix", 2024],
+    // Local mean time ending at an instant that is not on a minute (-4:56:02 until 1883-11-18).
+    ["America/New_York", 1883],
+  ])("%s in %i, every 7 minutes", (iana, year) => {
+    const ref = reference(iana);
+    const from = Date.UTC(year, 0, 1);
+    const to = Date.UTC(year + 1, 0, 1);
+    const wrong: string[] = [];
+    for (let ms = from; ms < to && wrong.length < 5; ms += 7 * 60_000 + 13_000)
+      if (tzOffsetMinutes(iana, ms) !== ref(ms)) wrong.push(new Date(ms).toISOString());
+    expect(wrong).toEqual([]);
+  });
+});

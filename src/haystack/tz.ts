@@ -156,8 +156,50 @@ export function localFields(iana: string, epochMs: number): LocalFields {
   };
 }
 
-/** UTC offset in minutes (east positive) of IANA zone `iana` at instant `epochMs`. */
+/** Span of the offset cache's blocks: far shorter than the time between two transitions of a zone. */
+const BLOCK_MS = 12 * 3_600_000;
+interface ZoneCache {
+  /** Exact offset at the start of each block. */
+  starts: Map<number, number>;
+  /** Offset of each block, or NaN where the block holds a transition. */
+  blocks: Map<number, number>;
+}
+const zoneCaches = new Map<string, ZoneCache>();
+const MAX_BLOCKS = 100_000;
+
+/**
+ * UTC offset in minutes (east positive) of IANA zone `iana` at instant `epochMs`. Computed through
+ * `Intl` (~8 µs a call) once per 12-hour block and zone: when a block starts with the offset the
+ * next one starts with, the whole block has it (a zone never changes its offset twice within 12
+ * hours), so a year of 15-minute rows costs ~730 calls instead of 35,040; only instants inside a
+ * block that holds a transition are computed one by one.
+ */
 export function tzOffsetMinutes(iana: string, epochMs: number): number {
+  let zone = zoneCaches.get(iana);
+  if (!zone || zone.blocks.size >= MAX_BLOCKS) {
+    zone = { starts: new Map(), blocks: new Map() };
+    zoneCaches.set(iana, zone);
+  }
+  const { starts, blocks } = zone;
+  const startOf = (b: number): number => {
+    let o = starts.get(b);
+    if (o === undefined) {
+      o = exactOffsetMinutes(iana, b * BLOCK_MS);
+      starts.set(b, o);
+    }
+    return o;
+  };
+  const block = Math.floor(epochMs / BLOCK_MS);
+  let off = blocks.get(block);
+  if (off === undefined) {
+    const first = startOf(block);
+    off = first === startOf(block + 1) ? first : Number.NaN;
+    blocks.set(block, off);
+  }
+  return Number.isNaN(off) ? exactOffsetMinutes(iana, epochMs) : off;
+}
+
+function exactOffsetMinutes(iana: string, epochMs: number): number {
   const f = localFields(iana, epochMs);
   const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.min, f.sec, f.ms);
   const y = new Date(asUtc);
