@@ -199,10 +199,24 @@ export interface OrgTree {
   total: number;
 }
 
+/** The tree tags of every visible site, equip, weather station and point of the org. */
+interface TreeRow {
+  id: number;
+  dis: string | null;
+  site_ref: number | null;
+  equip_ref: number | null;
+  ws_ref: number | null;
+  is_site: boolean;
+  is_equip: boolean;
+  is_ws: boolean;
+  is_point: boolean;
+}
+
 /**
  * The org's sites, one page of its equipment (weather stations included, under the site naming
  * them) and their points. `q` keeps the equipment whose name, or one of whose points' names,
- * contains it (case-insensitive).
+ * contains it (case-insensitive). One query reads the tree tags of the org's entities; the tree
+ * is assembled here (an org's catalog is thousands of rows, not millions).
  * @throws AppError forbidden (not a member), invalid (paging).
  */
 export async function orgTree(opts: {
@@ -219,79 +233,67 @@ export async function orgTree(opts: {
   const limit = opts.limit ?? 25;
   if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(limit) || limit < 1 || limit > 200)
     throw new AppError("invalid", "tree paging out of range");
-  const q = (opts.q ?? "").trim().slice(0, 200);
-  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const sql = deps.dbs.primary;
-
-  const sp: unknown[] = [];
-  const siteVisible = visibleEntitySql(actor, orgId, "e.id", sp);
-  const sitePointVisible = visibleEntitySql(actor, orgId, "r.entity_id", sp);
-  const sites = await sql.query<{ id: number; dis: string | null; points: number }>(
-    `SELECT e.id, ${tagSql("e.id", "dis")} AS dis,
-            (SELECT count(*)::int FROM core.entity_tag r JOIN core.tag_def d ON d.id = r.tag_id
-              WHERE r.value_ref = e.id AND d.name = 'siteRef' AND r.disabled_ts IS NULL
-                AND ${hasSql("r.entity_id", ["point"])} AND ${sitePointVisible}) AS points
-       FROM core.entity e
-      WHERE e.disabled_ts IS NULL AND ${hasSql("e.id", ["site"])} AND ${siteVisible}
-      ORDER BY 2, 1 LIMIT 1000`,
-    sp,
+  const needle = (opts.q ?? "").trim().slice(0, 200).toLowerCase();
+  const params: unknown[] = [];
+  const visible = visibleEntitySql(actor, orgId, "e.id", params);
+  const rows = await deps.dbs.primary.query<TreeRow>(
+    `WITH v AS (SELECT e.id FROM core.entity e WHERE e.disabled_ts IS NULL AND ${visible}),
+          t AS (
+            SELECT et.entity_id AS id,
+                   max(et.value_s) FILTER (WHERE td.name = 'dis') AS dis,
+                   max(et.value_ref) FILTER (WHERE td.name = 'siteRef') AS site_ref,
+                   max(et.value_ref) FILTER (WHERE td.name = 'equipRef') AS equip_ref,
+                   max(et.value_ref) FILTER (WHERE td.name = 'weatherStationRef') AS ws_ref,
+                   bool_or(td.name = 'site') AS is_site, bool_or(td.name = 'equip') AS is_equip,
+                   bool_or(td.name = 'weatherStation') AS is_ws, bool_or(td.name = 'point') AS is_point
+              FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
+             WHERE et.disabled_ts IS NULL AND et.entity_id IN (SELECT id FROM v)
+               AND td.name IN ('dis', 'siteRef', 'equipRef', 'weatherStationRef', 'site', 'equip', 'weatherStation', 'point')
+             GROUP BY et.entity_id)
+     SELECT * FROM t WHERE is_site OR is_equip OR is_ws OR is_point ORDER BY id`,
+    params,
   );
-
-  const ep: unknown[] = [q, like];
-  const equipVisible = visibleEntitySql(actor, orgId, "e.id", ep);
-  const pointVisible = visibleEntitySql(actor, orgId, "pr.entity_id", ep);
-  ep.push(skip, limit);
-  const equips = await sql.query<{
-    id: number;
-    dis: string | null;
-    site: number | null;
-    station: boolean;
-    total: number;
-  }>(
-    `WITH c AS (
-       SELECT e.id, ${tagSql("e.id", "dis")} AS dis, ${hasSql("e.id", ["weatherStation"])} AS station,
-              COALESCE(${tagSql("e.id", "siteRef", "value_ref")},
-                       (SELECT w.entity_id FROM core.entity_tag w JOIN core.tag_def wd ON wd.id = w.tag_id
-                         WHERE w.value_ref = e.id AND wd.name = 'weatherStationRef' AND w.disabled_ts IS NULL
-                           AND ${hasSql("w.entity_id", ["site"])} ORDER BY w.entity_id LIMIT 1)) AS site
-         FROM core.entity e
-        WHERE e.disabled_ts IS NULL AND ${hasSql("e.id", ["equip", "weatherStation"])} AND ${equipVisible}
-     )
-     SELECT c.id, c.dis, c.site, c.station, count(*) OVER ()::int AS total FROM c
-      WHERE $1 = '' OR c.dis ILIKE $2
-         OR EXISTS (SELECT 1 FROM core.entity_tag pr JOIN core.tag_def pd ON pd.id = pr.tag_id
-                     WHERE pr.value_ref = c.id AND pr.disabled_ts IS NULL
-                       AND pd.name IN ('equipRef', 'weatherStationRef')
-                       AND ${tagSql("pr.entity_id", "dis")} ILIKE $2 AND ${pointVisible})
-      ORDER BY c.site NULLS LAST, c.station DESC, lower(c.dis), c.id
-      OFFSET $${ep.length - 1} LIMIT $${ep.length}`,
-    ep,
-  );
-  const under = await pointsUnder(
-    sql,
-    actor,
-    orgId,
-    equips.map((e) => e.id),
-  );
-  const counts = new Map<number, number>();
-  for (const p of under) counts.set(p.parent, (counts.get(p.parent) ?? 0) + 1);
-  const needle = q.toLowerCase();
-  const nameHit = new Set(
-    equips.filter((e) => needle !== "" && (e.dis ?? "").toLowerCase().includes(needle)).map((e) => e.id),
-  );
-  const points = under
-    .map((p) => ({ ...p, match: needle !== "" && (p.dis ?? "").toLowerCase().includes(needle) }))
-    .filter((p) => needle === "" || p.match || nameHit.has(p.parent));
+  const hit = (dis: string | null) => needle !== "" && (dis ?? "").toLowerCase().includes(needle);
+  const sitesRows = rows.filter((r) => r.is_site);
+  const siteOfStation = new Map<number, number>();
+  for (const s of sitesRows)
+    if (s.ws_ref !== null && !siteOfStation.has(s.ws_ref)) siteOfStation.set(s.ws_ref, s.id);
+  const pointsOf = new Map<number, TreeRow[]>();
+  const sitePoints = new Map<number, number>();
+  for (const r of rows) {
+    if (!r.is_point) continue;
+    const parent = r.equip_ref ?? r.ws_ref;
+    if (parent !== null) pointsOf.set(parent, [...(pointsOf.get(parent) ?? []), r]);
+    if (r.site_ref !== null) sitePoints.set(r.site_ref, (sitePoints.get(r.site_ref) ?? 0) + 1);
+  }
+  const equipsAll = rows
+    .filter((r) => (r.is_equip || r.is_ws) && !r.is_point && !r.is_site)
+    .map((r) => ({ r, site: r.site_ref ?? siteOfStation.get(r.id) ?? null }))
+    .filter(({ r }) => needle === "" || hit(r.dis) || (pointsOf.get(r.id) ?? []).some((p) => hit(p.dis)))
+    .sort(
+      (a, b) =>
+        (a.site ?? Number.MAX_SAFE_INTEGER) - (b.site ?? Number.MAX_SAFE_INTEGER) ||
+        Number(b.r.is_ws) - Number(a.r.is_ws) ||
+        (a.r.dis ?? "").toLowerCase().localeCompare((b.r.dis ?? "").toLowerCase()) ||
+        a.r.id - b.r.id,
+    );
+  const page = equipsAll.slice(skip, skip + limit);
   return {
-    sites,
-    equips: equips.map((e) => ({
-      id: e.id,
-      dis: e.dis,
-      site: e.site,
-      station: e.station,
-      points: counts.get(e.id) ?? 0,
+    sites: sitesRows
+      .map((s) => ({ id: s.id, dis: s.dis, points: sitePoints.get(s.id) ?? 0 }))
+      .sort((a, b) => (a.dis ?? "").localeCompare(b.dis ?? "") || a.id - b.id),
+    equips: page.map(({ r, site }) => ({
+      id: r.id,
+      dis: r.dis,
+      site,
+      station: r.is_ws,
+      points: pointsOf.get(r.id)?.length ?? 0,
     })),
-    points,
-    total: equips[0]?.total ?? 0,
+    points: page.flatMap(({ r }) =>
+      (pointsOf.get(r.id) ?? [])
+        .map((p) => ({ parent: r.id, id: p.id, dis: p.dis, match: hit(p.dis) }))
+        .filter((p) => needle === "" || p.match || hit(r.dis)),
+    ),
+    total: equipsAll.length,
   };
 }
