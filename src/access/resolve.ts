@@ -34,6 +34,11 @@ export const API_TOKEN_PREFIX = "hst_";
  */
 export async function actorForApiToken(deps: ServiceDeps, secret: string): Promise<Actor | null> {
   if (!secret.startsWith(API_TOKEN_PREFIX) || secret.length > 200) return null;
+  const hash = sha256Hex(secret);
+  return accessRuntime(deps).lastKnown.remember(`token:${hash}`, () => lookUpApiToken(deps, hash));
+}
+
+async function lookUpApiToken(deps: ServiceDeps, hash: string): Promise<Actor | null> {
   const sql = deps.dbs.primary;
   const [t] = await sql.query<{
     id: number;
@@ -53,7 +58,7 @@ export async function actorForApiToken(deps: ServiceDeps, secret: string): Promi
        JOIN core."user" u ON u.id = t.user_id AND u.disabled_ts IS NULL
        JOIN core.org o ON o.id = t.org_id AND o.disabled_ts IS NULL
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
-    [sha256Hex(secret)],
+    [hash],
   );
   if (!t) return null;
   const creatorRole: OrgRole | null = t.app || t.admin ? "admin" : t.member ? "member" : null;

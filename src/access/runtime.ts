@@ -2,6 +2,7 @@
 // or generated once and kept in the state database's core.app_secret), the login rate limiter and
 // the throttles of token last-use writes and rate-limit audits.
 import { randomBytes } from "node:crypto";
+import { createOutageMemo, type OutageMemo } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { slot } from "../runtime.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -13,6 +14,12 @@ interface AccessRuntime {
   tokenTouched: Map<number, number>;
   /** Last time a refused (rate-limited) login was audited per account and address (ms). */
   limitedAudited: Map<string, number>;
+  /**
+   * Who each recently seen credential belongs to, served only while the primary is unreachable
+   * (nothing can be revoked then either), so signed-in users and pollers can still read what is
+   * served from memory and the state database. At most 15 minutes old.
+   */
+  lastKnown: OutageMemo;
 }
 
 const ACCESS = slot(
@@ -21,6 +28,7 @@ const ACCESS = slot(
     loginLimiter: new RateLimiter({ limit: 10, windowMs: 60_000 }),
     tokenTouched: new Map(),
     limitedAudited: new Map(),
+    lastKnown: createOutageMemo({ maxAgeMs: 15 * 60_000, maxEntries: 10_000 }),
   }),
 );
 

@@ -94,12 +94,14 @@ export async function verifyJwt(
   if (!Number.isSafeInteger(userId) || typeof sid !== "string" || (typ !== "session" && typ !== "access"))
     return null;
   if (kind && typ !== kind) return null;
-  const [row] = await deps.dbs.primary.query<{ user_id: number }>(
-    `SELECT user_id FROM core.hs_session WHERE id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3::timestamptz`,
-    [sid, typ, deps.clock.now().toISOString()],
-  );
-  if (!row || row.user_id !== userId) return null;
-  const actor = await actorForUser(deps.dbs.primary, userId);
+  const actor = await accessRuntime(deps).lastKnown.remember(`session:${typ}:${sid}:${userId}`, async () => {
+    const [row] = await deps.dbs.primary.query<{ user_id: number }>(
+      `SELECT user_id FROM core.hs_session WHERE id = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3::timestamptz`,
+      [sid, typ, deps.clock.now().toISOString()],
+    );
+    if (!row || row.user_id !== userId) return null;
+    return actorForUser(deps.dbs.primary, userId);
+  });
   if (!actor) return null;
   return { actor, sessionId: sid, userId, kind: typ };
 }

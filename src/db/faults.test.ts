@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import {
   createAvailabilityGate,
+  createOutageMemo,
   DatabaseUnavailableError,
   isConnectionError,
   isDatabaseFault,
@@ -105,4 +106,21 @@ test("the gate: a probe meeting a connection the server dropped earlier tries ag
   await until(() => probes === 3);
   expect(gate.state().up).toBe(true);
   gate.close();
+});
+
+test("the outage memo answers what it last read only while the database is unreachable, and not for long", async () => {
+  let t = 0;
+  const memo = createOutageMemo({ maxAgeMs: 100, maxEntries: 2, now: () => t });
+  expect(await memo.remember("a", async () => "alice")).toBe("alice");
+  const down = (): Promise<string | null> => Promise.reject(coded("ECONNREFUSED"));
+  expect(await memo.remember("a", down)).toBe("alice");
+  // A statement error is not an outage; an unknown key has nothing to answer.
+  await expect(memo.remember<string>("a", () => Promise.reject(coded("42601")))).rejects.toThrow();
+  await expect(memo.remember("b", down)).rejects.toThrow();
+  // A null answer (revoked, deleted) forgets; old entries are not served.
+  expect(await memo.remember("a", async () => null)).toBe(null);
+  await expect(memo.remember("a", down)).rejects.toThrow();
+  await memo.remember("c", async () => "carol");
+  t = 101;
+  await expect(memo.remember("c", down)).rejects.toThrow();
 });

@@ -235,3 +235,50 @@ export function guardDatabaseFaults(log?: Pick<Logger, "error">): void {
   process.on("uncaughtException", handle);
   process.on("unhandledRejection", handle);
 }
+
+// --- answers remembered for an outage ----------------------------------------------------------
+
+export interface OutageMemo {
+  /**
+   * Runs `fn`; remembers its answer under `key`. When `fn` fails because the database is
+   * unreachable, answers the remembered value instead if it is younger than the memo's age limit;
+   * otherwise rethrows. Null/undefined answers are not remembered.
+   */
+  remember<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  forget(key: string): void;
+}
+
+/**
+ * A bounded memo of the last answers read from a database, served only while that database is
+ * unreachable, so that what was known before an outage (who a caller is, what a simulator is)
+ * stays readable during it. Entries older than `maxAgeMs` are never served.
+ */
+export function createOutageMemo(opts: {
+  maxAgeMs: number;
+  maxEntries: number;
+  now?: () => number;
+}): OutageMemo {
+  const now = opts.now ?? Date.now;
+  const entries = new Map<string, { value: unknown; at: number }>();
+  return {
+    async remember<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      try {
+        const value = await fn();
+        if (value === null || value === undefined) entries.delete(key);
+        else {
+          entries.delete(key);
+          entries.set(key, { value, at: now() });
+          if (entries.size > opts.maxEntries) entries.delete(entries.keys().next().value as string);
+        }
+        return value;
+      } catch (e) {
+        const hit = entries.get(key);
+        if (hit && isConnectionError(e) && now() - hit.at <= opts.maxAgeMs) return hit.value as T;
+        throw e;
+      }
+    },
+    forget: (key) => {
+      entries.delete(key);
+    },
+  };
+}

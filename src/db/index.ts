@@ -71,5 +71,11 @@ export async function migrateAll(
   }
   return results;
 }
-export { DatabaseUnavailableError, guardDatabaseFaults, isConnectionError } from "./faults.ts";
+export {
+  createOutageMemo,
+  DatabaseUnavailableError,
+  guardDatabaseFaults,
+  isConnectionError,
+  type OutageMemo,
+} from "./faults.ts";
 export { ensureValueTables, type ValueTableSettings } from "./value-tables.ts";

@@ -1,6 +1,7 @@
 // Every primary outage is told once in a simulator's activity log: one `error` on entering
 // `waiting` and one `recovered` on leaving it, outage after outage, with the state database
-// (embedded, apart from the primary) showing `waiting` meanwhile (issue 12).
+// (embedded, apart from the primary) and GET /simulator/state|health showing `waiting` meanwhile,
+// served from memory and the state database (issue 12).
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { readState } from "../../src/simulator/store.ts";
 import { testApp } from "../harness/app.ts";
-import { seedOrg } from "../harness/auth.ts";
+import { bearer, seedOrg } from "../harness/auth.ts";
 import { startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 import { clock, HOUR } from "./helpers.ts";
@@ -38,7 +39,12 @@ test("three outages of the primary: three error events and three recovered event
       },
     });
     const deps = t.deps;
-    const { org } = await seedOrg(deps, { key: "acme" });
+    const { org, member } = await seedOrg(deps, { key: "acme" });
+    /** GET of a simulator route with the member's API token; status code and body. */
+    const get = async (path: string) => {
+      const res = await t.app.request(path, { headers: bearer(member.token) });
+      return { status: res.status, body: await res.json() };
+    };
     const c = clock("2025-03-10T12:07:00Z");
     const rt = createSimulatorRuntime({ deps, now: c.now, schedule: false, holder: "proc-a" });
     const v = await createSimulator({
@@ -48,6 +54,8 @@ test("three outages of the primary: three error events and three recovered event
       input: { key: "shop1", template: "retail-rtu", interval_minutes: 60, backfill_days: 0 },
     });
     expect((await rt.tick(v.id)).intervals).toBe(1);
+    // Seen once while the primary is up: the caller and the simulator are known from then on.
+    expect((await get(`/simulator/state/${v.id}`)).body).toMatchObject({ status: "running" });
     for (let outage = 0; outage < 3; outage++) {
       await cluster.stop("fast");
       for (let i = 0; i < 2; i++) {
@@ -56,6 +64,12 @@ test("three outages of the primary: three error events and three recovered event
       }
       expect((await readState(deps, v.id))?.status).toBe("waiting");
       await waitFor(() => !primary.availability().up, 30_000, "the primary to be known down");
+      // Served from memory and the state database while the primary is down.
+      for (const path of [`/simulator/state/${v.id}`, `/simulator/health/${v.id}`])
+        expect(await get(path)).toMatchObject({
+          status: 200,
+          body: { id: v.id, status: "waiting", healthy: false },
+        });
       await cluster.start();
       await waitFor(() => primary.availability().up, 30_000, "the primary");
       c.advance(HOUR);

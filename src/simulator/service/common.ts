@@ -5,8 +5,10 @@
  */
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../../access/actor.ts";
+import { createOutageMemo } from "../../db/index.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError, refusedAs } from "../../errors.ts";
+import { slot } from "../../runtime.ts";
 import { type ActivityType, activityLogOf } from "../activity.ts";
 import { parseSimulatorConfig, type SimulatorConfig } from "../config.ts";
 import type { Entity } from "../model/types.ts";
@@ -98,8 +100,19 @@ const NOT_VISIBLE = () => new AppError("forbidden", "simulator not found or not 
  * The simulator with this id, checked against the actor.
  * @throws AppError forbidden (unknown or not visible; not_found for an application admin).
  */
+/**
+ * The simulators read recently, served only while the primary is unreachable, so their state and
+ * health stay readable from memory and the state database during an outage.
+ */
+const LAST_KNOWN = slot("simulator.last-known", () =>
+  createOutageMemo({ maxAgeMs: 24 * 3_600_000, maxEntries: 1_000 }),
+);
+
 export async function loadFor(deps: ServiceDeps, actor: Actor, id: number, role: "member" | "admin") {
-  const row = Number.isInteger(id) && id > 0 ? await loadSimulator(deps.dbs.primary, id) : undefined;
+  const row =
+    Number.isInteger(id) && id > 0
+      ? await LAST_KNOWN.of(deps).remember(`simulator:${id}`, () => loadSimulator(deps.dbs.primary, id))
+      : undefined;
   if (!row) {
     if (actor.appAdmin) throw new AppError("not_found", "simulator not found");
     throw NOT_VISIBLE();

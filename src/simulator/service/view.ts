@@ -3,6 +3,7 @@
  * (`storedConfigOf`), its checkpoint, and its live status (this process's runtime, else the state
  * mirror).
  */
+import { isConnectionError } from "../../db/index.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import type { LiveStatus } from "../runtime-registry.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
@@ -54,7 +55,13 @@ export async function view(
   const live = simulatorRuntimeOf(deps)?.status(row.simulator_id);
   // The checkpoint (primary) and the state mirror (state database) are read at the same time.
   const [ck, mirror] = await Promise.all([
-    checkpoint !== undefined ? (checkpoint ?? undefined) : loadCheckpoint(deps.dbs.primary, row.simulator_id),
+    checkpoint !== undefined
+      ? (checkpoint ?? undefined)
+      : // Primary down: the state database's mirror of the checkpoint answers instead.
+        loadCheckpoint(deps.dbs.primary, row.simulator_id).catch((e) => {
+          if (isConnectionError(e)) return undefined;
+          throw e;
+        }),
     readState(deps, row.simulator_id).catch(() => undefined),
   ]);
   const status: RunStatus =
@@ -79,7 +86,7 @@ export async function view(
     last_run: iso(live?.lastRun ?? ck?.updated_at ?? null),
     last_interval: iso(ck?.last_ts),
     first_interval: iso(ck?.first_ts),
-    points_written: ck?.points_written ?? 0,
+    points_written: ck?.points_written ?? mirror?.points_written ?? 0,
     last_duration_ms: live?.lastDurationMs ?? mirror?.last_duration_ms ?? null,
     entity_count: entityCount,
     point_count: pointCount,
