@@ -30,6 +30,7 @@ import {
   resumeSimulator,
   runNow,
   type SimulatorInput,
+  simulatorFaults,
   simulatorMetrics,
   simulatorTemplates,
   startSimulator,
@@ -88,6 +89,11 @@ const ActivityBody = z.object({
 });
 /** Broker events a simulator's activity stream forwards (when they concern that simulator). */
 const STREAM_EVENTS = new Set(["activity:logged", "simulator:status_changed", "simulator:interval_written"]);
+const FaultsQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  format: z.enum(["json", "csv"]).optional(),
+});
 const ActivityQuery = z.object({
   type: z.enum(ACTIVITY_TYPES).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -217,6 +223,25 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
         },
       },
     );
+  });
+
+  // Ground truth of the injected faults (member), for scoring an FDD tool: JSON or CSV, per time range.
+  app.get("/simulator/:id{[0-9]+}/faults", async (c) => {
+    const q = query(c, FaultsQuery);
+    const r = await simulatorFaults({
+      deps,
+      actor: actorOf(c),
+      id: idOf(c),
+      from: date(q.from),
+      to: date(q.to),
+    });
+    if (q.format === "csv") {
+      return c.body(r.csv, 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="simulator-${idOf(c)}-faults.csv"`,
+      });
+    }
+    return c.json(r.records);
   });
 
   app.get("/simulator/:id{[0-9]+}/metrics", async (c) =>

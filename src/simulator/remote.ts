@@ -165,7 +165,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
     // The server validated the document when it stored it; a version is parsed once here too.
     const { config, entities, pointCount } = storedConfigOf({ simulator_id: id, ...r.simulator });
     const map = new Map(Object.entries(r.entities));
-    const missing = entities.filter((e) => !map.has(e.localId));
+    const missing = entities.filter((e) => e.tags.his && !map.has(e.localId));
     if (missing.length > 0)
       throw new Error(`the server has no entity for ${missing.length} points (e.g. ${missing[0]?.localId})`);
     return {

@@ -30,6 +30,7 @@ export {
   listActivity,
   listSimulators,
   simulatorErrors24h,
+  simulatorFaults,
   simulatorMetrics,
   simulatorTemplates,
 } from "./service/reads.ts";

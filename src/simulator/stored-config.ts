@@ -8,6 +8,7 @@
  */
 import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
 import { buildEntities } from "./model/entities.ts";
+import { faultEntities, faultRecords } from "./model/faults.ts";
 import type { Entity } from "./model/types.ts";
 
 /** A stored configuration, parsed, with its building's entities (shared: do not mutate). */
@@ -40,7 +41,7 @@ export function storedConfigOf(row: StoredConfigRow): StoredConfig {
   if (hit && hit.text === text) return hit.parsed;
   const r = parseSimulatorConfig(row.config);
   if (!r.ok) throw new Error(`stored simulator configuration is invalid: ${r.issues[0]?.message}`);
-  return remember(key, text, shapeOf(r.config, buildEntities(r.config.building)));
+  return remember(key, text, shapeOf(r.config, simulatorEntities(r.config)));
 }
 
 /**
@@ -50,9 +51,18 @@ export function storedConfigOf(row: StoredConfigRow): StoredConfig {
 export function rememberStoredConfig(
   row: StoredConfigRow,
   config: SimulatorConfig,
-  entities: Entity[] = buildEntities(config.building),
+  entities: Entity[] = simulatorEntities(config),
 ): StoredConfig {
   return remember(keyOf(row), JSON.stringify(row.config), shapeOf(config, entities));
+}
+
+/**
+ * The entities of a simulator: its building's, then one `fault` entity per configured fault (the
+ * ground truth, linked to its equipment and evidence points).
+ */
+export function simulatorEntities(config: SimulatorConfig): Entity[] {
+  const building = buildEntities(config.building);
+  return [...building, ...faultEntities(faultRecords(config.faults, building), building)];
 }
 
 function keyOf(row: StoredConfigRow): string {

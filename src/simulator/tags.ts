@@ -3,7 +3,7 @@
  * prefixed by the simulator key (`<key>.<local id>`), so two simulators of one template in one org
  * never collide.
  */
-import { Coord, type Dict, HDate, HNum, MARKER, Ref } from "../haystack/kinds.ts";
+import { Coord, type Dict, HDate, HDateTime, HNum, MARKER, Ref } from "../haystack/kinds.ts";
 import type { Entity, TagValue } from "./model/types.ts";
 
 /** The id (without `@`) of a simulator's entity. */
@@ -30,6 +30,10 @@ function toHVal(key: string, v: TagValue): Dict[string] {
       return HDate.parse(v.val);
     case "Coord":
       return new Coord(v.lat, v.lng);
+    case "DateTime":
+      return HDateTime.fromInstant(Date.parse(v.val), "UTC");
+    case "RefList":
+      return v.localIds.map((id) => new Ref(entityIdOf(key, id)));
   }
 }
 

@@ -61,6 +61,7 @@ export const SIMULATOR_MATRIX: Record<string, RouteCase> = {
     request: () => ({ path: "/simulator/templates" }),
   },
   [`GET /simulator/${ID}/metrics`]: { expect: memberOnly(), request: onShared("/simulator/:id/metrics") },
+  [`GET /simulator/${ID}/faults`]: { expect: memberOnly(), request: onShared("/simulator/:id/faults") },
   [`POST /simulator/state/${ID}`]: {
     expect: orgAdminOnly(),
     request: onShared("/simulator/state/:id", { holder: "matrix", status: "running" }),

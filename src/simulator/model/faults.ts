@@ -4,9 +4,11 @@
  * (`faultRecords`: one record per fault with its equipment, the points that show it, onset, end and
  * severity), and the optional "FDD benchmark" scenario of a building (`benchmarkFaults`). Pure.
  */
+
+import { findUnit } from "../../haystack/units.ts";
 import { ids, pointId } from "./ids.ts";
 import { uniform } from "./noise.ts";
-import type { Building, Entity, Fault, FaultType } from "./types.ts";
+import type { Building, Entity, Fault, FaultType, TagValue } from "./types.ts";
 
 /** What the faults active at one instant do, by target local id. */
 export interface FaultEffects {
@@ -163,6 +165,64 @@ export interface FaultRecord {
   /** The fault's magnitude in `severityUnit` (damper or valve position %, bias °F, fraction…). */
   severity: number;
   severityUnit: string;
+}
+
+/**
+ * The ground truth as Haystack entities, one `fault` entity per record (local id = record id):
+ * `equipRef` and `siteRef` of the equipment at fault, `pointRefs` (the evidence points), `faultType`,
+ * `faultStart`/`faultEnd` (DateTime, end exclusive), `severity` (Number, with its unit when the unit
+ * database knows it, else `severityUnit`), `faultLabel`.
+ */
+export function faultEntities(records: readonly FaultRecord[], entities: readonly Entity[]): Entity[] {
+  const byId = new Map(entities.map((e) => [e.localId, e]));
+  return records.map((r) => {
+    const equip = byId.get(r.equip);
+    const tags: Record<string, TagValue> = {
+      fault: { kind: "Marker" },
+      equipRef: { kind: "Ref", localId: r.equip },
+      pointRefs: { kind: "RefList", localIds: r.points },
+      faultType: { kind: "Str", val: r.type },
+      faultStart: { kind: "DateTime", val: r.start },
+      faultEnd: { kind: "DateTime", val: r.end },
+    };
+    const site = equip?.tags.siteRef;
+    if (site?.kind === "Ref") tags.siteRef = site;
+    if (r.severityUnit === "" || findUnit(r.severityUnit)) {
+      tags.severity = r.severityUnit
+        ? { kind: "Number", val: r.severity, unit: r.severityUnit }
+        : { kind: "Number", val: r.severity };
+    } else {
+      tags.severity = { kind: "Number", val: r.severity };
+      tags.severityUnit = { kind: "Str", val: r.severityUnit };
+    }
+    if (r.label) tags.faultLabel = { kind: "Str", val: r.label };
+    return { localId: r.id, dis: `${r.type.replaceAll("_", " ")} on ${equip?.dis ?? r.equip}`, tags };
+  });
+}
+
+/** Ground truth as CSV (RFC 4180), one row per record, points separated by spaces. */
+export function faultRecordsCsv(
+  records: readonly FaultRecord[],
+  idOf: (localId: string) => string = (x) => x,
+): string {
+  const q = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const lines = ["id,type,label,equip,points,start,end,severity,severity_unit"];
+  for (const r of records) {
+    lines.push(
+      [
+        q(idOf(r.id)),
+        r.type,
+        q(r.label ?? ""),
+        q(idOf(r.equip)),
+        q(r.points.map(idOf).join(" ")),
+        r.start,
+        r.end,
+        String(r.severity),
+        q(r.severityUnit),
+      ].join(","),
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
 }
 
 const EVIDENCE: Record<FaultType, string[]> = {

@@ -12,7 +12,11 @@ export type TagValue =
   | { kind: "Ref"; localId: string }
   | { kind: "Bool"; val: boolean }
   | { kind: "Date"; val: string }
-  | { kind: "Coord"; lat: number; lng: number };
+  | { kind: "Coord"; lat: number; lng: number }
+  /** An instant, ISO UTC. */
+  | { kind: "DateTime"; val: string }
+  /** A list of refs to other entities of the same simulator. */
+  | { kind: "RefList"; localIds: string[] };
 
 /**
  * One Haystack entity of a simulated building. `localId` is stable and readable (`ahu-1.dat`); the

@@ -7,11 +7,10 @@ import { type Actor, requireRole, systemActor } from "../../access/actor.ts";
 import { recordAudit } from "../../access/audit.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { buildEntities } from "../model/entities.ts";
 import { pollers } from "../ports.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { loadSimulator, mirrorState, type SimulatorRow } from "../store.ts";
-import { rememberStoredConfig } from "../stored-config.ts";
+import { rememberStoredConfig, simulatorEntities } from "../stored-config.ts";
 import {
   documentOf,
   event,
@@ -114,7 +113,7 @@ export async function updateSimulatorConfig(opts: {
   const merged: SimulatorInput = { ...input, config: input.config ?? row.config };
   const { doc, config } = documentOf(merged, row.key);
   const name = (input.name ?? config.name).trim().slice(0, 255) || row.name;
-  const entities = buildEntities(config.building);
+  const entities = simulatorEntities(config);
   await upsertSimulatorEntities(deps, row.org_id, row.key, entities);
   const updated = now(deps);
   await deps.dbs.primary.query(

@@ -14,9 +14,12 @@ import {
   countErrorsBySimulator,
   readActivity,
 } from "../activity.ts";
+import { type FaultRecord, faultRecords, faultRecordsCsv } from "../model/faults.ts";
 import { alignDown } from "../model/time.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { listSimulatorRows } from "../store.ts";
+import { storedConfigOf } from "../stored-config.ts";
+import { entityIdOf } from "../tags.ts";
 import { listTemplates } from "../templates/index.ts";
 import { loadFor, now } from "./common.ts";
 import { type SimulatorView, view } from "./view.ts";
@@ -124,6 +127,37 @@ export async function listActivity(opts: {
     if (e instanceof AppError) throw e;
     throw new AppError("unavailable", "the state database is unavailable");
   }
+}
+
+/**
+ * The ground truth of a simulator's faults (member): one record per configured or scenario fault
+ * overlapping [`from`, `to`) (all when omitted), with catalog ids (`<key>.<local id>`) for the fault,
+ * its equipment and evidence points. `csv` gives the same records as RFC 4180 text.
+ * @throws AppError invalid when `to` is not after `from`.
+ */
+export async function simulatorFaults(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+  from?: Date;
+  to?: Date;
+}): Promise<{ records: FaultRecord[]; csv: string }> {
+  const row = await loadFor(opts.deps, opts.actor, opts.id, "member");
+  if (opts.from && opts.to && !(opts.to > opts.from)) throw new AppError("invalid", "to must be after from");
+  const { config, entities } = storedConfigOf(row);
+  const range =
+    opts.from || opts.to
+      ? { from: opts.from ?? new Date(-8.64e15), to: opts.to ?? new Date(8.64e15) }
+      : undefined;
+  const local = faultRecords(config.faults, entities, range);
+  const idOf = (localId: string) => entityIdOf(row.key, localId);
+  const records = local.map((r) => ({
+    ...r,
+    id: idOf(r.id),
+    equip: idOf(r.equip),
+    points: r.points.map(idOf),
+  }));
+  return { records, csv: faultRecordsCsv(local, idOf) };
 }
 
 /** The building templates a simulator can start from. */

@@ -1,0 +1,99 @@
+// The ground truth of injected faults, readable three ways (issue 14): the REST read per time range
+// (JSON and CSV export) and Haystack `fault` entities linked to their equipment and points.
+import { describe, expect, test } from "bun:test";
+import type { HDateTime, Ref } from "../../src/haystack/index.ts";
+import { bearer } from "../harness/auth.ts";
+import { ENGINES } from "../harness/db.ts";
+import { callOp } from "../haystack-api/client.ts";
+import { simEnv } from "./helpers.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+type Json = any;
+
+describe.each(ENGINES)("fault ground truth on %s", (engine) => {
+  test("REST JSON and CSV per range, and Haystack fault entities with refs", async () => {
+    const env = await simEnv(engine);
+    const { org, admin, member } = env.seeded;
+    const config = {
+      faults: [
+        {
+          type: "stuck_damper",
+          target: "vav-6-2",
+          position: 10,
+          start: "2025-03-01T14:00:00Z",
+          end: "2025-03-01T22:00:00Z",
+          label: "blade linkage",
+        },
+        { type: "fan_failure", target: "ahu-3", start: "2025-03-05T00:00:00Z", end: "2025-03-05T06:00:00Z" },
+      ],
+    };
+    const res = await env.app.request("/simulator", {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify({
+        org_id: org.id,
+        key: "hq",
+        template: "office-tower",
+        status: "stopped",
+        config,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const sim = (await res.json()) as Json;
+
+    const all = await env.app.request(`/simulator/${sim.id}/faults`, { headers: bearer(member.token) });
+    expect(all.status).toBe(200);
+    const records = (await all.json()) as Json[];
+    expect(records).toEqual([
+      {
+        id: "hq.fault-1",
+        type: "stuck_damper",
+        label: "blade linkage",
+        equip: "hq.vav-6-2",
+        points: ["hq.vav-6-2.flow", "hq.vav-6-2.dmp", "hq.vav-6-2.flowsp", "hq.vav-6-2.zat"],
+        start: "2025-03-01T14:00:00.000Z",
+        end: "2025-03-01T22:00:00.000Z",
+        severity: 10,
+        severityUnit: "%",
+      },
+      expect.objectContaining({ id: "hq.fault-2", type: "fan_failure", equip: "hq.ahu-3" }),
+    ]);
+
+    const ranged = await env.app.request(
+      `/simulator/${sim.id}/faults?from=2025-03-04T00:00:00Z&to=2025-03-06T00:00:00Z`,
+      { headers: bearer(member.token) },
+    );
+    expect(((await ranged.json()) as Json[]).map((r) => r.id)).toEqual(["hq.fault-2"]);
+    const bad = await env.app.request(
+      `/simulator/${sim.id}/faults?from=2025-03-06T00:00:00Z&to=2025-03-04T00:00:00Z`,
+      { headers: bearer(member.token) },
+    );
+    expect(bad.status).toBe(422);
+
+    const csv = await env.app.request(`/simulator/${sim.id}/faults?format=csv`, {
+      headers: bearer(member.token),
+    });
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const lines = (await csv.text()).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("id,type,label,equip,points,start,end,severity,severity_unit");
+    expect(lines[1]).toBe(
+      "hq.fault-1,stuck_damper,blade linkage,hq.vav-6-2,hq.vav-6-2.flow hq.vav-6-2.dmp hq.vav-6-2.flowsp hq.vav-6-2.zat,2025-03-01T14:00:00.000Z,2025-03-01T22:00:00.000Z,10,%",
+    );
+    expect(lines.length).toBe(3);
+
+    const hs = await callOp(env.app, org.key, "read", {
+      auth: `Bearer ${member.token}`,
+      query: { filter: "fault" },
+    });
+    expect(hs.status).toBe(200);
+    const rows = hs.grid!.rows;
+    expect(rows.length).toBe(2);
+    const first = rows.find((r) => (r.id as Ref).id === "hq.fault-1")!;
+    expect((first.equipRef as Ref).id).toBe("hq.vav-6-2");
+    expect((first.siteRef as Ref).id).toBe("hq.site");
+    expect((first.pointRefs as Ref[]).map((r) => r.id)).toContain("hq.vav-6-2.flow");
+    expect(first.faultType).toBe("stuck_damper");
+    expect((first.faultStart as HDateTime).epochMs).toBe(Date.parse("2025-03-01T14:00:00Z"));
+    expect((first.faultEnd as HDateTime).epochMs).toBe(Date.parse("2025-03-01T22:00:00Z"));
+  });
+});
