@@ -63,3 +63,13 @@ export function TagTable(props: { tags: readonly TagView[] }) {
     </dl>
   );
 }
+
+/** The tags panel of an entity page. */
+export function TagsPanel(props: { tags: readonly TagView[] }) {
+  return (
+    <section class="panel" aria-labelledby="h-tags">
+      <h2 id="h-tags">Tags</h2>
+      <TagTable tags={props.tags} />
+    </section>
+  );
+}

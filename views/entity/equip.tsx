@@ -5,7 +5,7 @@
 import { type CurrentValue, PointValue } from "../components/point-value.tsx";
 import { entityHref, RefLink, type RefTarget } from "../components/ref-link.tsx";
 import { Sparkline } from "../components/sparkline.tsx";
-import { TagTable } from "../components/tag-list.tsx";
+import { TagsPanel } from "../components/tag-list.tsx";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 import { type EntityHead, EntityHeader } from "./head.tsx";
@@ -94,10 +94,7 @@ export function EquipPage(p: EquipPageProps & { shell: Shell; live: string }) {
           <PointTable points={p.points} tz={p.head.tz} sparkHours={p.sparkHours} />
         </section>
         <div class="stack">
-          <section class="panel" aria-labelledby="h-tags">
-            <h2 id="h-tags">Tags</h2>
-            <TagTable tags={p.head.tags} />
-          </section>
+          <TagsPanel tags={p.head.tags} />
           {p.served.length > 0 ? (
             <section class="panel" aria-labelledby="h-served">
               <h2 id="h-served">Related equipment</h2>

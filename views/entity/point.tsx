@@ -4,7 +4,7 @@
 // its write/release form (live, `pa-<id>`).
 import { Chart, type ChartProps } from "../components/chart.tsx";
 import { type CurrentValue, PointValue } from "../components/point-value.tsx";
-import { TagTable } from "../components/tag-list.tsx";
+import { TagsPanel } from "../components/tag-list.tsx";
 import { qs, zoneAbbr } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
@@ -88,10 +88,7 @@ export function PointPage(p: PointPageProps & { shell: Shell; live: string }) {
       </section>
       <div class={p.priority ? "cols" : "stack"}>
         {p.priority ? <PriorityArray {...p.priority} /> : null}
-        <section class="panel" aria-labelledby="h-tags">
-          <h2 id="h-tags">Tags</h2>
-          <TagTable tags={p.head.tags} />
-        </section>
+        <TagsPanel tags={p.head.tags} />
       </div>
     </Layout>
   );

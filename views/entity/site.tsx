@@ -2,7 +2,7 @@
 // Any other entity (a site, a weather station, a space): its tags with refs by name, the equipment
 // that names it, and the points directly under it with their current values (live, `pt-<id>`).
 import { entityHref, type RefTarget } from "../components/ref-link.tsx";
-import { TagTable } from "../components/tag-list.tsx";
+import { TagsPanel } from "../components/tag-list.tsx";
 import { fmtInt } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
@@ -46,10 +46,7 @@ export function EntityPage(p: EntityPageProps & { shell: Shell; live: string }) 
             <p class="muted">Nothing refers to this entity.</p>
           ) : null}
         </div>
-        <section class="panel" aria-labelledby="h-tags">
-          <h2 id="h-tags">Tags</h2>
-          <TagTable tags={p.head.tags} />
-        </section>
+        <TagsPanel tags={p.head.tags} />
       </div>
     </Layout>
   );
