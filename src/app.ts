@@ -15,9 +15,9 @@ import { AppError } from "./errors.ts";
 import { haystackRoutes } from "./haystack-api/routes.ts";
 import { authMiddleware, securityHeaders } from "./http/auth.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
-import { errorResponse } from "./http/errors.ts";
+import { errorHandler } from "./http/errors.ts";
 import { inputHygiene } from "./http/hygiene.ts";
-import { mountWeb, pageErrors } from "./web/index.ts";
+import { mountWeb, pageErrorRenderer } from "./web/index.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -78,8 +78,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   // Every request after this point is authenticated unless its route is on the public list.
-  // Pages answer errors as HTML (and send browsers without a session to the sign-in page).
-  app.use(pageErrors(deps));
   app.use(authMiddleware(deps));
   // Strings a database cannot store, JSON too deep for recursive code, ids beyond int4: refused
   // here with a 422, before any route (http/hygiene.ts).
@@ -111,7 +109,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/", accessRoutes(deps));
 
-  app.notFound((c) => c.json({ detail: "not found" }, 404));
-  app.onError((err, c) => errorResponse(err, c, log));
+  // One error edge: JSON for the APIs, a page or fragment for the console (which also sends
+  // browsers without a session to the sign-in page); unknown routes answer through it too.
+  const onError = errorHandler(log, pageErrorRenderer(deps));
+  app.notFound((c) => onError(new AppError("not_found", "not found"), c));
+  app.onError(onError);
   return app;
 }

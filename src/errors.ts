@@ -30,12 +30,14 @@ export class AppError extends Error {
    * @param message safe to show to the caller.
    * @param detail optional structured detail sent instead of the message (e.g. 422 field lists).
    * @param status overrides the code's default status (e.g. 400 for a filter syntax error).
+   * @param headers extra response headers of the JSON answer (e.g. a 401's `www-authenticate`).
    */
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly detail?: unknown,
     readonly status?: number,
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = "AppError";

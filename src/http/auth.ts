@@ -109,8 +109,10 @@ export function sessionCookieOf(c: Context): string | undefined {
   return getCookie(c, SESSION_COOKIE);
 }
 
-function unauthorized(c: Context, detail: string) {
-  return c.json({ detail }, 401, { "www-authenticate": 'Bearer realm="haystack-sim"' });
+function unauthorized(detail: string): never {
+  throw new AppError("unauthorized", detail, undefined, undefined, {
+    "www-authenticate": 'Bearer realm="haystack-sim"',
+  });
 }
 
 /** Our own origin(s): PUBLIC_URL's, and the one the request was addressed to. */
@@ -165,14 +167,14 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
       const m = /^Bearer\s+(?:authToken=)?([^\s,]+)\s*$/i.exec(authorization);
-      if (!m) return haystack ? next() : unauthorized(c, "unsupported authorization scheme; use Bearer");
+      if (!m) return haystack ? next() : unauthorized("unsupported authorization scheme; use Bearer");
       const token = m[1]!;
       const actor = await actorForBearer(deps, token);
       if (actor) {
         c.set("actor", actor);
         c.set("authVia", actor.kind === "token" ? "api_token" : "bearer");
       }
-      if (!actor && !haystack) return unauthorized(c, "invalid, expired or revoked token");
+      if (!actor && !haystack) return unauthorized("invalid, expired or revoked token");
       return next();
     }
     const cookie = sessionCookieOf(c);
@@ -180,7 +182,7 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
     if (!s) {
       if (haystack) return next();
       if (cookie) clearSessionCookie(c, deps);
-      return unauthorized(c, cookie ? "session expired; sign in again" : "not authenticated");
+      return unauthorized(cookie ? "session expired; sign in again" : "not authenticated");
     }
     if (!SAFE.has(method)) {
       if (crossSite(c, deps.config.publicUrl)) throw new AppError("forbidden", "cross-site request refused");

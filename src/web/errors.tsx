@@ -1,10 +1,13 @@
 /** @jsxImportSource hono/jsx */
 // Errors on page routes: an HTML error page for browsers, an out-of-band flash fragment for htmx
 // requests, and a redirect to the sign-in page when a browser navigates without a session. The
-// JSON `{"detail"}` form stays for everything else (src/http/errors.ts decides which).
-import type { Context, MiddlewareHandler } from "hono";
+// one error edge (src/http/errors.ts) classifies every failure and asks this renderer first; the
+// JSON `{"detail"}` form stays for everything else.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorFragment, ErrorPage } from "../../views/errors/error-page.tsx";
 import type { AppDeps } from "../http/env.ts";
+import type { PageErrorRenderer } from "../http/errors.ts";
 import { pageContext, publicShell } from "./context.ts";
 
 const PAGE_PREFIXES = [
@@ -33,41 +36,39 @@ export function isPagePath(path: string): boolean {
 const wantsHtml = (c: Context) =>
   c.req.header("hx-request") === "true" || (c.req.header("accept") ?? "").includes("text/html");
 
-/** The page form of an error response, or null when the request should get JSON. */
-export async function pageErrorResponse(
-  c: Context,
-  deps: AppDeps,
-  status: number,
-  message: string,
-): Promise<Response | null> {
-  if (!isPagePath(c.req.path) || !wantsHtml(c) || c.req.path === "/events") return null;
-  const requestId = c.get("requestId") as string | undefined;
-  const headers: Record<string, string> = {
-    "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
+/**
+ * The console's form of an error answer (the page renderer of http/errors.ts's one error edge), or
+ * null when the request should get JSON. Built with the context's `c.body`/`c.redirect`, so headers
+ * set before the failure (the cleared session cookie) stay on the answer.
+ */
+export function pageErrorRenderer(deps: AppDeps): PageErrorRenderer {
+  return async (c, { status, message }) => {
+    if (!isPagePath(c.req.path) || !wantsHtml(c) || c.req.path === "/events") return null;
+    const requestId = c.get("requestId") as string | undefined;
+    const headers: Record<string, string> = {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+    };
+    const code = status as ContentfulStatusCode;
+    if (c.req.header("hx-request") === "true") {
+      if (status === 401) return c.body(null, code, { ...headers, "hx-redirect": loginUrl(c) });
+      const body = await (<ErrorFragment status={status} message={message} />).toString();
+      return c.body(body, code, { ...headers, "hx-reswap": "none" });
+    }
+    if (status === 401 && c.req.method === "GET") return c.redirect(loginUrl(c), 303);
+    let shell = publicShell(c, deps);
+    if (c.get("actor")) {
+      try {
+        shell = (await pageContext(c, deps)).shell;
+      } catch {
+        // fall back to the bare page
+      }
+    }
+    const body = await (
+      <ErrorPage shell={shell} status={status} message={message} requestId={requestId} />
+    ).toString();
+    return c.body(body, code, headers);
   };
-  if (c.req.header("hx-request") === "true") {
-    if (status === 401) {
-      return new Response(null, { status, headers: { ...headers, "hx-redirect": loginUrl(c) } });
-    }
-    const body = await (<ErrorFragment status={status} message={message} />).toString();
-    return new Response(body, { status, headers: { ...headers, "hx-reswap": "none" } });
-  }
-  if (status === 401 && c.req.method === "GET") {
-    return new Response(null, { status: 303, headers: { location: loginUrl(c) } });
-  }
-  let shell = publicShell(c, deps);
-  if (c.get("actor")) {
-    try {
-      shell = (await pageContext(c, deps)).shell;
-    } catch {
-      // fall back to the bare page
-    }
-  }
-  const body = await (
-    <ErrorPage shell={shell} status={status} message={message} requestId={requestId} />
-  ).toString();
-  return new Response(body, { status, headers });
 }
 
 function loginUrl(c: Context): string {
@@ -82,26 +83,4 @@ function loginUrl(c: Context): string {
     }
   }
   return next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`;
-}
-
-/**
- * Turns JSON error answers of middleware that runs before the page routes (the auth middleware's
- * 401 and CSRF 403) into their page form. Mounted before the auth middleware.
- */
-export function pageErrors(deps: AppDeps): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    const res = c.res;
-    if (res.status < 400 || !(res.headers.get("content-type") ?? "").includes("json")) return;
-    if (!isPagePath(c.req.path) || !wantsHtml(c)) return;
-    let message = "request failed";
-    try {
-      const body = (await res.clone().json()) as { detail?: unknown };
-      if (typeof body.detail === "string") message = body.detail;
-    } catch {
-      // keep the generic message
-    }
-    const page = await pageErrorResponse(c, deps, res.status, message);
-    if (page) c.res = page;
-  };
 }

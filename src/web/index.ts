@@ -14,7 +14,7 @@ import { passwordGate } from "./password-gate.ts";
 import { mountSettingsPages } from "./settings.tsx";
 import { mountSimulatorPages } from "./simulators.tsx";
 
-export { pageErrors } from "./errors.tsx";
+export { pageErrorRenderer } from "./errors.tsx";
 
 export function mountWeb(app: Hono<AppEnv>, deps: AppDeps): void {
   mountAssets(app);

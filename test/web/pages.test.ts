@@ -37,6 +37,33 @@ describe("sign-in", () => {
     expect(res.headers.get("location")).toBe("/login?next=%2Fsimulators%3Fx%3D1");
   });
 
+  test("an expired session is cleared on every form of the answer: page redirect, htmx redirect, JSON", async () => {
+    // One error edge renders the 401 for each client; the cleared cookie must survive the page
+    // and fragment forms as well as the JSON one.
+    const cookie = "hs_session=not-a-valid-session";
+    const page = await t.app.request("/simulators", { headers: { cookie, ...HTML } });
+    expect([page.status, page.headers.get("location")]).toEqual([303, "/login?next=%2Fsimulators"]);
+    expect(page.headers.get("set-cookie")).toMatch(/^hs_session=;.*Max-Age=0/);
+    const htmx = await t.app.request("/simulators", { headers: { cookie, "hx-request": "true" } });
+    expect([htmx.status, htmx.headers.get("hx-redirect")]).toEqual([401, "/login?next=%2Fsimulators"]);
+    expect(htmx.headers.get("set-cookie")).toMatch(/^hs_session=;.*Max-Age=0/);
+    const api = await t.app.request("/entity?org_id=1", { headers: { cookie } });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toEqual({ detail: "session expired; sign in again" });
+    expect(api.headers.get("www-authenticate")).toBe('Bearer realm="haystack-sim"');
+    expect(api.headers.get("set-cookie")).toMatch(/^hs_session=;.*Max-Age=0/);
+  });
+
+  test("an unknown route is a page for a browser on a console path and JSON elsewhere", async () => {
+    const { cookie } = await signIn(seeded.member.email);
+    const page = await t.app.request("/simulators/no/such/page", { headers: { cookie, ...HTML } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain("not found");
+    const api = await t.app.request("/no/such/route", { headers: { cookie, ...HTML } });
+    expect([api.status, await api.json()]).toEqual([404, { detail: "not found" }]);
+  });
+
   test("an API client without credentials still gets JSON 401", async () => {
     const res = await t.app.request("/simulators");
     expect(res.status).toBe(401);
