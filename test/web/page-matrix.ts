@@ -110,6 +110,19 @@ export const PAGE_MATRIX: Record<string, RouteCase> = {
     expect: signedIn(302),
     request: async (fx) => inA(fx, `/explorer/point/${await pointOf(fx)}`),
   },
+  // Without htmx the tree's pager answers the explorer page it belongs to.
+  "GET /explorer/tree": page("/explorer/tree?filter=site", signedIn(302)),
+  "GET /explorer/entity/:id{[0-9]+}": {
+    expect: memberOnly(),
+    request: async (fx) => inA(fx, `/explorer/entity/${await pointOf(fx)}`),
+  },
+  // The fixture's entity is not a writable point: refused by name in the caller's own org, and
+  // like any unknown id in another org.
+  "POST /explorer/entity/:id{[0-9]+}/write": {
+    expect: memberOnly(422),
+    request: async (fx) =>
+      inA(fx, `/explorer/entity/${await pointOf(fx)}/write`, { body: { level: "8", val: "1" } }),
+  },
   "GET /explorer/chart": {
     expect: memberOnly(),
     request: async (fx) => inA(fx, `/explorer/chart?points=${await pointOf(fx)}`),
