@@ -109,6 +109,16 @@ async function tokensAnswer(
   return c.html(<SettingsPage shell={p.shell} {...(await settingsProps(deps, p, over))} />, status as 200);
 }
 
+/** The poller fields of the create and edit forms, as the catalog's poller verbs take them. */
+function pollerFieldsOf(f: Record<string, string | undefined>) {
+  return {
+    pollerType: (f.poller_type ?? "").trim(),
+    pollerName: (f.poller_name ?? "").trim(),
+    config: f.config ?? "",
+    status: f.status === "inactive" ? "inactive" : "active",
+  };
+}
+
 export function mountSettingsPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/settings", async (c) => {
     const p = await pageContext(c, deps);
@@ -282,10 +292,7 @@ export function mountSettingsAdminPages(app: Hono<AppEnv>, deps: AppDeps): void 
         deps,
         actor: p.actor,
         orgId: org.id,
-        pollerType: (f.poller_type ?? "").trim(),
-        pollerName: (f.poller_name ?? "").trim(),
-        config: f.config ?? "",
-        status: f.status === "inactive" ? "inactive" : "active",
+        ...pollerFieldsOf(f),
       });
       flash(c, "ok", `Poller ${x.poller_name} created.`);
       return redirect(c, "/settings#pollers");
@@ -304,10 +311,7 @@ export function mountSettingsAdminPages(app: Hono<AppEnv>, deps: AppDeps): void 
         deps,
         actor: p.actor,
         pollerId,
-        pollerType: (f.poller_type ?? "").trim(),
-        pollerName: (f.poller_name ?? "").trim(),
-        config: f.config ?? "",
-        status: f.status === "inactive" ? "inactive" : "active",
+        ...pollerFieldsOf(f),
       });
       flash(c, "ok", `Poller ${x.poller_name} saved.`);
       return redirect(c, "/settings#pollers");

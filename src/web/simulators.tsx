@@ -70,6 +70,20 @@ function detailOf(e: AppError): Array<{ rest: string[]; msg: string }> {
 }
 
 /** Maps a service's 422 detail (`loc` paths) to the form's fields; the rest goes to the document. */
+/** Reads whole-number fields of a form into `input` (same names), or an error per bad field. */
+function wholeNumbers<F extends "interval_minutes" | "backfill_days" | "seed">(
+  values: Record<F, string>,
+  fields: readonly F[],
+  errors: Partial<Record<F, string>>,
+  input: SimulatorInput,
+): void {
+  for (const field of fields) {
+    const n = numOrUndefined(values[field]);
+    if (n === "bad") errors[field] = "Enter a whole number.";
+    else if (n !== undefined) input[field] = n;
+  }
+}
+
 export function formErrorsOf(e: AppError): SimulatorFormErrors {
   const errors: SimulatorFormErrors = {};
   const detail = detailOf(e);
@@ -210,15 +224,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     if (values.name.trim()) input.name = values.name.trim();
     if (values.template) input.template = values.template;
     if (values.config.trim()) input.config = values.config;
-    for (const [field, prop] of [
-      ["interval_minutes", "interval_minutes"],
-      ["backfill_days", "backfill_days"],
-      ["seed", "seed"],
-    ] as const) {
-      const n = numOrUndefined(values[field]);
-      if (n === "bad") errors[field] = "Enter a whole number.";
-      else if (n !== undefined) input[prop] = n;
-    }
+    wholeNumbers(values, ["interval_minutes", "backfill_days", "seed"], errors, input);
     if (!values.key) errors.key = "Enter a key.";
     let failed = Object.keys(errors).length > 0;
     if (!failed) {
@@ -359,14 +365,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const input: SimulatorInput = {};
     if (values.name.trim()) input.name = values.name.trim();
     else errors.name = "Enter a name.";
-    for (const [field, prop] of [
-      ["interval_minutes", "interval_minutes"],
-      ["seed", "seed"],
-    ] as const) {
-      const n = numOrUndefined(values[field]);
-      if (n === "bad") errors[field] = "Enter a whole number.";
-      else if (n !== undefined) input[prop] = n;
-    }
+    wholeNumbers(values, ["interval_minutes", "seed"], errors, input);
     const quality: Record<string, number> = {};
     for (const [field, key] of [
       ["stale_percent", "stalePercent"],
