@@ -4,7 +4,7 @@
 import type { Actor } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
-import { visibleTagIdsSql } from "./shared.ts";
+import { paging, visibleTagIdsSql } from "./shared.ts";
 
 export const STANDARD_LIBRARIES = ["ph", "phIoT", "phScience"] as const;
 
@@ -102,4 +102,57 @@ export async function requireModifiable(sql: Sql, actor: Actor, tagId: number): 
   );
   if (std)
     throw new AppError("forbidden", "tags of the standard libraries are changed by application admins only");
+}
+
+/** The tables of rows that belong to one tag definition, listed and read alike. */
+type TagChildTable = "core.tag_def_enum" | "core.tag_meta";
+
+/**
+ * Active rows of `table` belonging to visible tags (to the one tag `tag` when given), by id, paged.
+ * @throws AppError forbidden (the tag unknown or invisible).
+ */
+export async function listOfVisibleTags<R>(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  q: {
+    table: TagChildTable;
+    columns: string;
+    tag?: string | undefined;
+    skip?: number | undefined;
+    limit?: number | undefined;
+  },
+): Promise<R[]> {
+  const { skip, limit } = paging(q.skip, q.limit);
+  const params: unknown[] = [];
+  let where = `disabled_ts IS NULL AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`;
+  if (q.tag !== undefined) {
+    params.push((await visibleTag(sql, actor, orgId, q.tag)).id);
+    where += ` AND tag_id = $${params.length}`;
+  }
+  params.push(skip, limit);
+  return sql.query<R>(
+    `SELECT ${q.columns} FROM ${q.table} WHERE ${where} ORDER BY id OFFSET $${params.length - 1} LIMIT $${params.length}`,
+    params,
+  );
+}
+
+/**
+ * One active row of `table` by id, when its tag is visible.
+ * @throws AppError forbidden (unknown, removed or invisible alike, named as `what`).
+ */
+export async function oneOfVisibleTag<R>(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  q: { table: TagChildTable; columns: string; id: number; what: string },
+): Promise<R> {
+  const params: unknown[] = [q.id];
+  const [row] = await sql.query<R>(
+    `SELECT ${q.columns} FROM ${q.table} WHERE id = $1 AND disabled_ts IS NULL
+        AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`,
+    params,
+  );
+  if (!row) throw new AppError("forbidden", `${q.what} ${q.id} not found or not visible`);
+  return row;
 }

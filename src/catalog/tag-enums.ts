@@ -3,8 +3,8 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { paging, recordChange, visibleTagIdsSql, writeTx } from "./shared.ts";
-import { type TagEnumOut, visibleTag } from "./tag-def-shared.ts";
+import { recordChange, writeTx } from "./shared.ts";
+import { listOfVisibleTags, oneOfVisibleTag, type TagEnumOut, visibleTag } from "./tag-def-shared.ts";
 
 const ENUM_COLUMNS = "id, tag_id, value, label, disabled_ts";
 type EnumRow = Omit<TagEnumOut, "disabled_ts"> & { disabled_ts: Date | null };
@@ -47,34 +47,24 @@ export async function listTagEnums(opts: {
   skip?: number;
   limit?: number;
 }): Promise<TagEnumOut[]> {
-  const { actor, orgId } = opts;
-  requireRole(actor, orgId, "member");
-  const db = opts.deps.dbs.primary;
-  const { skip, limit } = paging(opts.skip, opts.limit);
-  const params: unknown[] = [];
-  let where = `disabled_ts IS NULL AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`;
-  if (opts.tag !== undefined) {
-    const def = await visibleTag(db, actor, orgId, opts.tag);
-    params.push(def.id);
-    where += ` AND tag_id = $${params.length}`;
-  }
-  params.push(skip, limit);
-  const rows = await db.query<EnumRow>(
-    `SELECT ${ENUM_COLUMNS} FROM core.tag_def_enum WHERE ${where} ORDER BY id OFFSET $${params.length - 1} LIMIT $${params.length}`,
-    params,
-  );
+  requireRole(opts.actor, opts.orgId, "member");
+  const rows = await listOfVisibleTags<EnumRow>(opts.deps.dbs.primary, opts.actor, opts.orgId, {
+    table: "core.tag_def_enum",
+    columns: ENUM_COLUMNS,
+    tag: opts.tag,
+    skip: opts.skip,
+    limit: opts.limit,
+  });
   return rows.map(enumOut);
 }
 
-async function visibleEnum(sql: Sql, actor: Actor, orgId: number, id: number): Promise<EnumRow> {
-  const params: unknown[] = [id];
-  const [row] = await sql.query<EnumRow>(
-    `SELECT ${ENUM_COLUMNS} FROM core.tag_def_enum WHERE id = $1 AND disabled_ts IS NULL
-        AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`,
-    params,
-  );
-  if (!row) throw new AppError("forbidden", `enum ${id} not found or not visible`);
-  return row;
+function visibleEnum(sql: Sql, actor: Actor, orgId: number, id: number): Promise<EnumRow> {
+  return oneOfVisibleTag<EnumRow>(sql, actor, orgId, {
+    table: "core.tag_def_enum",
+    columns: ENUM_COLUMNS,
+    id,
+    what: "enum",
+  });
 }
 
 /**

@@ -4,8 +4,14 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { invalidField, paging, recordChange, visibleTagIdsSql, writeTx } from "./shared.ts";
-import { requireModifiable, type TagMetaOut, visibleTag } from "./tag-def-shared.ts";
+import { invalidField, recordChange, visibleTagIdsSql, writeTx } from "./shared.ts";
+import {
+  listOfVisibleTags,
+  oneOfVisibleTag,
+  requireModifiable,
+  type TagMetaOut,
+  visibleTag,
+} from "./tag-def-shared.ts";
 
 /** Visible tag ids by name; @throws AppError invalid naming the unknown ones. */
 export async function visibleTagIds(
@@ -145,15 +151,15 @@ export async function resolveMetas(
   return out;
 }
 
-async function visibleMeta(sql: Sql, actor: Actor, orgId: number, id: number): Promise<TagMetaOut> {
-  const params: unknown[] = [id];
-  const [row] = await sql.query<TagMetaOut>(
-    `SELECT id, tag_id, attribute, value FROM core.tag_meta WHERE id = $1 AND disabled_ts IS NULL
-        AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`,
-    params,
-  );
-  if (!row) throw new AppError("forbidden", `meta ${id} not found or not visible`);
-  return row;
+const META_COLUMNS = "id, tag_id, attribute, value";
+
+function visibleMeta(sql: Sql, actor: Actor, orgId: number, id: number): Promise<TagMetaOut> {
+  return oneOfVisibleTag<TagMetaOut>(sql, actor, orgId, {
+    table: "core.tag_meta",
+    columns: META_COLUMNS,
+    id,
+    what: "meta",
+  });
 }
 
 /**
@@ -168,22 +174,14 @@ export async function listTagMetas(opts: {
   skip?: number;
   limit?: number;
 }): Promise<TagMetaOut[]> {
-  const { actor, orgId } = opts;
-  requireRole(actor, orgId, "member");
-  const db = opts.deps.dbs.primary;
-  const { skip, limit } = paging(opts.skip, opts.limit);
-  const params: unknown[] = [];
-  let where = `disabled_ts IS NULL AND tag_id IN (${visibleTagIdsSql(actor, orgId, params)})`;
-  if (opts.tag !== undefined) {
-    params.push((await visibleTag(db, actor, orgId, opts.tag)).id);
-    where += ` AND tag_id = $${params.length}`;
-  }
-  params.push(skip, limit);
-  return db.query<TagMetaOut>(
-    `SELECT id, tag_id, attribute, value FROM core.tag_meta WHERE ${where}
-      ORDER BY id OFFSET $${params.length - 1} LIMIT $${params.length}`,
-    params,
-  );
+  requireRole(opts.actor, opts.orgId, "member");
+  return listOfVisibleTags<TagMetaOut>(opts.deps.dbs.primary, opts.actor, opts.orgId, {
+    table: "core.tag_meta",
+    columns: META_COLUMNS,
+    tag: opts.tag,
+    skip: opts.skip,
+    limit: opts.limit,
+  });
 }
 
 /**
