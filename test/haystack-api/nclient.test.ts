@@ -13,6 +13,7 @@ import { type HDateTime, type HDict, type HGrid, HNum, type HRef, type HSymbol }
 import { Client, HisRange } from "haystack-nclient";
 import { systemActor } from "../../src/access/actor.ts";
 import { parseHisRange, tzToIana } from "../../src/haystack/index.ts";
+import { findUnit } from "../../src/haystack/units.ts";
 import { createSimulatorRuntime, type SimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator, type SimulatorView } from "../../src/simulator/service.ts";
 import { TEMPLATES } from "../../src/simulator/templates/index.ts";
@@ -160,12 +161,18 @@ describe("haystack-nclient against a running server (postgres)", () => {
     expect(await navPoints(fleet)).toEqual(new Set(points.map(idOf)));
   });
 
-  // Pending the simulator's units (issue 13, sim-model): chiller `cop` and elec-meter `pf` points
-  // still have no unit. Turn into `test` when they do.
-  test.todo("every template: every Number point has a unit", async () => {
+  // Every Number point of every template carries a unit of the Haystack unit database (units.txt):
+  // a chiller's efficiency in `kW/ton` (kilowatt_per_ton), a meter's power factor in `pf`
+  // (power_factor, dimensionless), gas flow in `cfh`.
+  test("every template: every Number point has a unit of the Haystack unit database", async () => {
     const points = rowsOf(await fleet.ops.read('point and kind == "Number"'));
     expect(points.length).toBeGreaterThan(0);
     expect(points.filter((d) => !d.has("unit")).map(idOf)).toEqual([]);
+    const unknown = points.filter((d) => !findUnit(d.get("unit")!.toString())).map(idOf);
+    expect(unknown).toEqual([]);
+    const units = new Set(points.map((d) => d.get("unit")!.toString()));
+    expect(units).toContain("pf");
+    expect(units).toContain("kW/ton");
   });
 
   test("defs: the client loads our namespace and sees the entity taxonomy", async () => {
