@@ -127,6 +127,9 @@ const siteSchema = z
       .strictObject({
         lightingWPerFt2: z.number().min(0).max(10).default(0.8),
         plugWPerFt2: z.number().min(0).max(20).default(1),
+        /** Shares of the lighting and plug load left on when the space is empty (after hours). */
+        lightingNight: z.number().min(0).max(1).default(0.15),
+        plugNight: z.number().min(0).max(1).default(0.5),
       })
       .prefault({}),
     envelopeUaPerFt2: z.number().positive().max(2).default(0.12),

@@ -100,7 +100,11 @@ export interface SiteSpec {
     holidayDates: string[];
   };
   setpoints: Setpoints;
-  loads: { lightingWPerFt2: number; plugWPerFt2: number };
+  /**
+   * Connected lighting and plug loads, W/ft², and the share of each left on when the space is empty
+   * (`lightingNight`, `plugNight`: egress/security lighting, equipment left on, refrigeration).
+   */
+  loads: { lightingWPerFt2: number; plugWPerFt2: number; lightingNight: number; plugNight: number };
   /** Envelope conductance per ft² of floor area, Btu/h·°F·ft². */
   envelopeUaPerFt2: number;
   chillers: {

@@ -289,6 +289,22 @@ describe("a sampled year of the retail store (rooftop units)", () => {
     expect(1 - subs / main).toBeLessThan(0.15);
   });
 
+  test("night base (01–04 h) 30–50 % of the afternoon load (12–16 h)", () => {
+    const tz = retail.sites[0]!.tz;
+    const night: number[] = [];
+    const day: number[] = [];
+    for (const s of retailSamples) {
+      if (!ok(s, "elec-meter.power")) continue;
+      const h = localTime(s.ts, tz).hour;
+      if (h >= 1 && h < 4) night.push(num(s, "elec-meter.power"));
+      if (h >= 12 && h < 16) day.push(num(s, "elec-meter.power"));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const base = mean(night) / mean(day);
+    expect(base).toBeGreaterThan(0.3);
+    expect(base).toBeLessThan(0.5);
+  });
+
   test("gas heating only with a heating call", () => {
     expect(
       violations(retailSamples, (s, bad) => {

@@ -85,18 +85,6 @@ function facadeFactor(o: Zone["orientation"], solarHour: number): number {
 }
 
 /**
- * Share of the lighting left on when a space is empty: egress, security and cleaning lighting
- * (ASHRAE 90.1 User's Manual: 5–20 % of connected lighting after hours).
- */
-export const LIGHTING_NIGHT = 0.15;
-/**
- * Share of the plug load drawn when a space is empty: computers, displays and network gear left on
- * (LBNL field metering of office miscellaneous loads, Lanzisera et al. 2013: after-hours ≈ 40–60 % of
- * the daytime draw).
- */
-export const PLUG_NIGHT = 0.5;
-
-/**
  * Internal and solar gains of a zone. `occ` is the zone's occupied fraction, `siteOcc` the site's
  * scheduled fraction (lighting follows the building schedule), `solar` global irradiance W/m².
  */
@@ -109,9 +97,12 @@ export function zoneGains(
   solarHour: number,
 ): ZoneGains {
   const people = (occ * z.area) / s.occupancy.areaPerPerson;
-  const lightingOn = LIGHTING_NIGHT + (1 - LIGHTING_NIGHT) * Math.min(1, siteOcc * 1.25);
+  // After hours `loads.lightingNight` of the lighting (egress, security, cleaning, night stocking) and
+  // `loads.plugNight` of the plug load (equipment left on, refrigeration) stay on.
+  const { lightingNight, plugNight } = s.loads;
+  const lightingOn = lightingNight + (1 - lightingNight) * Math.min(1, siteOcc * 1.25);
   const lightingKw = (z.area * s.loads.lightingWPerFt2 * lightingOn) / 1000;
-  const plugKw = (z.area * s.loads.plugWPerFt2 * (PLUG_NIGHT + (1 - PLUG_NIGHT) * occ)) / 1000;
+  const plugKw = (z.area * s.loads.plugWPerFt2 * (plugNight + (1 - plugNight) * occ)) / 1000;
   const sun = z.area * 0.012 * solar * facadeFactor(z.orientation, solarHour);
   return {
     people,

@@ -56,7 +56,10 @@ export const retailRtu: Template = {
           holidayDates: ["2025-11-27", "2025-12-25", "2026-11-26", "2026-12-25", "2027-11-25", "2027-12-25"],
         },
         setpoints: { occupied: { cooling: 74, heating: 68 }, unoccupied: { cooling: 85, heating: 58 } },
-        loads: { lightingWPerFt2: 1.3, plugWPerFt2: 0.9 },
+        // A store after hours keeps a third of its lighting (night stocking, security, display windows)
+        // and most plug load (refrigerated cases and beverage coolers, POS and network gear, signage):
+        // the night base of retail is 30–50 % of the afternoon demand.
+        loads: { lightingWPerFt2: 1.3, plugWPerFt2: 0.9, lightingNight: 0.35, plugNight: 0.75 },
         envelopeUaPerFt2: 0.2,
         chillers: { count: 0 },
         boilers: { count: 0 },
