@@ -22,14 +22,11 @@ import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { idParam, jsonBody, parse } from "../http/validate.ts";
+import { idField, idParam, jsonBody, pagingFields, parse } from "../http/validate.ts";
 import { parseTimestamp } from "../ingest/timestamps.ts";
 
-const Id = z.coerce.number().int().min(1).max(2_147_483_647);
-const Paging = z.object({
-  skip: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
+const Id = idField;
+const Paging = z.object(pagingFields());
 const OrgQuery = Paging.extend({ org_id: Id });
 const OptionalOrgQuery = Paging.extend({ org_id: Id.optional() });
 const Role = z.enum(["member", "admin"]);

@@ -4,15 +4,13 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
-import { validationDetail } from "../http/validate.ts";
+import { idField, pagingFields, validationDetail } from "../http/validate.ts";
 
-export const id = z.number().int().min(1).max(2_147_483_647);
-export const queryId = z.coerce.number().int().min(1).max(2_147_483_647);
+// Ids in bodies, queries and paths take numeric strings too, as the original's pydantic ints did.
+export const id = idField;
+export const queryId = idField;
 export const OrgQuery = z.object({ org_id: queryId });
-export const PageQuery = OrgQuery.extend({
-  skip: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
+export const PageQuery = OrgQuery.extend(pagingFields());
 export const IdParam = z.object({ id: queryId });
 
 export const tagName = z.string().min(1).max(200);

@@ -7,22 +7,19 @@ import { FILTER_MAX_LIMIT, filterEntities } from "../catalog/filter.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { jsonBody, parse } from "../http/validate.ts";
+import { idField, intField, jsonBody, pagingFields, parse } from "../http/validate.ts";
 
 const Body = z.object({
   filter: z.string().max(10_000),
-  org_id: z.number().int(),
+  org_id: idField,
   tags: z.array(z.string()).max(1000).nullish(),
   /** The original also accepted a single `tag`; it adds to `tags`. */
   tag: z.string().nullish(),
-  skip: z.number().int().min(0).nullish(),
-  limit: z.number().int().min(1).max(FILTER_MAX_LIMIT).nullish(),
+  skip: intField({ min: 0 }).nullish(),
+  limit: intField({ min: 1, max: FILTER_MAX_LIMIT }).nullish(),
 });
 
-const Paging = z.object({
-  skip: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(FILTER_MAX_LIMIT).optional(),
-});
+const Paging = z.object(pagingFields(FILTER_MAX_LIMIT));
 
 export function filterRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

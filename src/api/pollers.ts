@@ -7,13 +7,13 @@ import { createPoller, deletePoller, getPoller, listPollers, updatePoller } from
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { validationHook as v } from "../http/validate.ts";
+import { idField, validationHook as v } from "../http/validate.ts";
 
-const pid = z.coerce.number().int().min(1).max(2_147_483_647);
+const pid = idField;
 const PollerParam = z.object({ poller_id: pid });
 const config = z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]);
 const CreateBody = z.object({
-  org_id: z.number().int().min(1),
+  org_id: idField,
   poller_type: z.string().min(1).max(255),
   poller_name: z.string().min(1).max(255),
   config,

@@ -24,7 +24,7 @@ import {
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { validationHook } from "../http/validate.ts";
+import { intField, validationHook } from "../http/validate.ts";
 import { deleteOrgId, IdParam, id, OrgQuery, PageQuery, tagName } from "./catalog-params.ts";
 
 const defFields = {
@@ -34,8 +34,8 @@ const defFields = {
   file_ext: z.string().max(200).nullish(),
   mime: z.string().max(200).nullish(),
   version: z.string().max(200).nullish(),
-  min_val: z.number().int().nullish(),
-  max_val: z.number().int().nullish(),
+  min_val: intField().nullish(),
+  max_val: intField().nullish(),
   base_uri: z.string().max(2000).nullish(),
   pref_unit: z.array(z.string().max(64)).max(100).nullish(),
 };

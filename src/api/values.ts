@@ -10,7 +10,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { invalid, jsonBody, parse } from "../http/validate.ts";
+import { idField, intField, invalid, jsonBody, parse, toInt } from "../http/validate.ts";
 import {
   AGGREGATIONS,
   readCurrentValues,
@@ -33,16 +33,9 @@ const Timestamp = z.string().transform((s, ctx) => {
   }
   return d;
 });
-const OrgId = z.coerce.number().int().min(1).max(2_147_483_647);
-const EntityId = z.coerce.number().int().min(1).max(2_147_483_647);
-
-const isInt = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
-
-function asInt(x: unknown): number | undefined {
-  if (isInt(x)) return x;
-  if (typeof x === "string" && /^\d{1,10}$/.test(x)) return Number(x);
-  return undefined;
-}
+const OrgId = idField;
+const EntityId = idField;
+const asInt = (x: unknown) => toInt(x);
 
 function asTime(x: unknown): Date | undefined {
   if (typeof x === "string") return parseTimestamp(x) ?? undefined;
@@ -140,8 +133,8 @@ function seriesOut(s: Series) {
 
 const Paging = z.object({
   org_id: OrgId,
-  skip: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  skip: intField({ min: 0 }).default(0),
+  limit: intField({ min: 1, max: 1000 }).default(100),
 });
 
 const Points = z.array(EntityId).max(10_000);
@@ -151,8 +144,8 @@ const PointValuesBody = z.object({
   points: Points,
   date_from: Timestamp,
   date_to: Timestamp,
-  skip: z.number().int().min(0).default(0),
-  limit: z.number().int().min(1).max(10_000).default(100),
+  skip: intField({ min: 0 }).default(0),
+  limit: intField({ min: 1, max: 10_000 }).default(100),
 });
 
 const PointCurrentBody = z.object({ org_id: OrgId, points: Points });
@@ -165,11 +158,7 @@ const SeriesBody = z.object({
   operation: z
     .object({
       aggregation: z.enum(AGGREGATIONS),
-      timeInSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(366 * 24 * 3600),
+      timeInSeconds: intField({ min: 1, max: 366 * 24 * 3600 }),
     })
     .nullish(),
 });

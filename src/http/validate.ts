@@ -5,7 +5,7 @@
 // the error edge (http/errors.ts) renders it; `validationHook` does the same for
 // `zValidator("json", schema, validationHook)`.
 import type { Context, ValidationTargets } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError } from "../errors.ts";
 
 /** One problem with one field, in FastAPI's 422 shape. */
@@ -71,12 +71,59 @@ export async function jsonBody(c: Context, opts: { empty?: unknown } = {}): Prom
   }
 }
 
+export const INT4_MAX = 2_147_483_647;
+export const INT4_MIN = -2_147_483_648;
+
+/** Integer text as the original's pydantic `int` took it: digits, an optional sign, blanks around. */
+const INT_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * `x` as an integer when it is one (a JSON number) or a numeric string (`"3"`, as FastAPI coerced
+ * body and query ints); anything else unchanged, for the schema to refuse.
+ */
+export function coerceInt(x: unknown): unknown {
+  return typeof x === "string" && INT_TEXT.test(x) ? Number(x) : x;
+}
+
+/** `x` as a whole number within [min, max] (numeric strings included), else undefined. */
+export function toInt(x: unknown, min = 1, max = INT4_MAX): number | undefined {
+  const n = coerceInt(x);
+  return typeof n === "number" && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * An integer field of a body, query or path as the original had it: a JSON number or a numeric
+ * string, within [min, max] (int4 by default). Non-numeric input is a 422 naming the field
+ * ("value is not a valid integer"); a missing one is `value_error.missing`.
+ */
+export function intField(opts: { min?: number; max?: number } = {}) {
+  return z.preprocess(
+    coerceInt,
+    z
+      .number({
+        error: (i) =>
+          i.code === "invalid_type" && i.input !== undefined ? "value is not a valid integer" : undefined,
+      })
+      .int()
+      .min(opts.min ?? INT4_MIN)
+      .max(opts.max ?? INT4_MAX),
+  );
+}
+
+/** A positive int4 id (`org_id`, `entity_id`, …), numeric strings included. */
+export const idField = intField({ min: 1 });
+
+/** `skip` and `limit` of a list (CONTRACT paging: limit at most `maxLimit`, 1000 by default). */
+export function pagingFields(maxLimit = 1000) {
+  return { skip: intField({ min: 0 }).optional(), limit: intField({ min: 1, max: maxLimit }).optional() };
+}
+
 /** A positive int4 path parameter. @throws AppError invalid */
 export function idParam(c: Context, name: string): number {
-  const raw = c.req.param(name) ?? "";
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647)
+  const n = toInt(c.req.param(name) ?? "");
+  if (n === undefined)
     throw invalid([{ loc: ["path", name], msg: "must be a positive integer", type: "int_parsing" }]);
-  return Number(raw);
+  return n;
 }
 
 /** The `@hono/zod-validator` hook: a 422 (through the error edge) when validation failed. */

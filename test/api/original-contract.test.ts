@@ -1,0 +1,228 @@
+// The original poller contract (ORIGINAL.md §2), checked as an existing poller or admin script
+// would use it, on both engines:
+// - numeric strings for int fields ("org_id":"3", "skip":"0") are coerced, as FastAPI/pydantic
+//   did (§2.5 bodies and queries are pydantic ints); non-numeric strings are 422 naming the field.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { type TestApp, testApp } from "../harness/app.ts";
+import { appAdmin, bearer, type SeededOrg, type SeededUser, seedOrg } from "../harness/auth.ts";
+import { ENGINES } from "../harness/db.ts";
+import type { Json } from "../harness/http.ts";
+
+const T0 = "2025-03-01T00:00:00.000Z";
+const T1 = "2025-03-01T00:15:00.000Z";
+
+describe.each(ENGINES)("the original contract on %s", (engine) => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let root: SeededUser;
+  let pointId: number;
+
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    t.app.request(path, {
+      method,
+      headers: { ...bearer(token), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+  const ok = async (res: Response): Promise<Json> => {
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${body}`);
+    return JSON.parse(body);
+  };
+  /** The `loc`s of a 422 answer. */
+  const locs = async (res: Response): Promise<Json[]> => {
+    const body = await res.text();
+    if (res.status !== 422) throw new Error(`expected 422, got ${res.status}: ${body}`);
+    return (JSON.parse(body).detail as { loc: Json[] }[]).map((d) => d.loc);
+  };
+
+  beforeAll(async () => {
+    t = await testApp(engine);
+    acme = await seedOrg(t.deps, { key: "acme" });
+    root = await appAdmin(t.deps);
+    const e = await ok(
+      await call("POST", "/entity", acme.admin.token, {
+        org_id: acme.org.id,
+        tags: [
+          { tag_name: "id", value_s: "acme.p1" },
+          { tag_name: "dis", value_s: "Point 1" },
+          { tag_name: "point" },
+          { tag_name: "his" },
+          { tag_name: "kind", value_s: "Number" },
+        ],
+      }),
+    );
+    pointId = e.id;
+  });
+
+  describe("numeric strings for int fields are coerced (pydantic int)", () => {
+    test("entity, entity tag, tag def and tag enum bodies", async () => {
+      const org = String(acme.org.id);
+      const admin = acme.admin.token;
+      const e = await ok(
+        await call("POST", "/entity", admin, {
+          org_id: org,
+          tags: [{ tag_name: "dis", value_s: "by string" }, { tag_name: "equip" }],
+        }),
+      );
+      expect(typeof e.id).toBe("number");
+      const et = await ok(
+        await call("POST", "/entitytag", admin, {
+          org_id: org,
+          entity_id: String(e.id),
+          tag_name: "ahu",
+        }),
+      );
+      expect(et.entity_id).toBe(e.id);
+      const listed = await ok(await call("GET", `/entity?org_id=${org}&skip=0&limit=10`, acme.member.token));
+      expect(listed.map((x: { id: number }) => x.id)).toContain(e.id);
+      await ok(
+        await call("POST", "/tagdef", admin, {
+          org_id: org,
+          name: "numStrTag",
+          min_val: "0",
+          max_val: "10",
+          metas: [{ attribute: "lib", value: "phIoT" }],
+        }),
+      ).then((d) => expect([d.min_val, d.max_val]).toEqual([0, 10]));
+      await ok(
+        await call("POST", "/tagenum/", admin, {
+          org_id: org,
+          tag_name: "numStrTag",
+          value: "a",
+          label: "A",
+        }),
+      );
+      await ok(await call("DELETE", `/entity/${e.id}`, admin, { org_id: org }));
+    });
+
+    test("value bodies and queries", async () => {
+      const org = String(acme.org.id);
+      const member = acme.member.token;
+      const one = await ok(
+        await call("POST", "/value", member, { org_id: org, entity_id: String(pointId), ts: T0, value_n: 1 }),
+      );
+      expect(one.entity_id).toBe(pointId);
+      expect(
+        await ok(
+          await call("POST", "/bulk/value", member, {
+            org_id: org,
+            values: [{ entity_id: String(pointId), ts: T1, value_n: 2 }],
+          }),
+        ),
+      ).toEqual([]);
+      const rows = await ok(await call("GET", `/value/${pointId}?org_id=${org}&skip=0&limit=10`, member));
+      expect(rows.map((r: { value_n: number }) => r.value_n)).toEqual([2, 1]);
+      const ranged = await ok(
+        await call("POST", "/point/value", member, {
+          org_id: org,
+          points: [String(pointId)],
+          date_from: "2025-02-28 00:00:00",
+          date_to: "2025-03-02 00:00:00",
+          skip: "0",
+          limit: "10",
+        }),
+      );
+      expect(ranged).toHaveLength(2);
+      const current = await ok(
+        await call("POST", "/point/current", member, { org_id: org, points: [String(pointId)] }),
+      );
+      expect(current.map((r: { value_n: number }) => r.value_n)).toEqual([2]);
+      const series = await ok(
+        await call("POST", "/values", member, {
+          filter: "point",
+          org_id: org,
+          date_from: "2025-02-28 00:00:00",
+          date_to: "2025-03-02 00:00:00",
+          operation: { aggregation: "avg", timeInSeconds: "3600" },
+        }),
+      );
+      expect(series.map((s: { entity_id: number }) => s.entity_id)).toContain(pointId);
+    });
+
+    test("filter, user, permission and poller bodies", async () => {
+      const org = String(acme.org.id);
+      const found = await ok(
+        await call("POST", "/filter", acme.member.token, {
+          filter: "point",
+          org_id: org,
+          skip: "0",
+          limit: "10",
+        }),
+      );
+      expect(found.map((f: { entity_id: number }) => f.entity_id)).toContain(pointId);
+      const u = await ok(
+        await call("POST", "/user", acme.admin.token, { email: "numstr@acme.test", org_id: org }),
+      );
+      const got = await ok(await call("GET", `/user/${u.id}?org_id=${org}`, acme.admin.token));
+      expect(got.id).toBe(u.id);
+      const grant = await ok(
+        await call("POST", "/userentityadd/", acme.admin.token, {
+          org_id: org,
+          user_email: "numstr@acme.test",
+          entity_id: String(pointId),
+        }),
+      );
+      expect(grant).toMatchObject({ user_id: u.id, entity_id: pointId });
+      const p = await ok(
+        await call("POST", "/poller", root.token, {
+          org_id: org,
+          poller_type: "bacnet",
+          poller_name: "numstr",
+          config: "{}",
+          status: "active",
+        }),
+      );
+      expect(p.org_id).toBe(acme.org.id);
+    });
+
+    test("non-numeric strings are 422 naming the field, and change nothing", async () => {
+      const member = acme.member.token;
+      const before = await ok(await call("GET", `/value/${pointId}?org_id=${acme.org.id}`, member));
+      expect(
+        await locs(
+          await call("POST", "/bulk/value", member, {
+            org_id: "acme",
+            values: [{ entity_id: pointId, ts: T0, value_n: 9 }],
+          }),
+        ),
+      ).toContainEqual(["body", "org_id"]);
+      expect(
+        await locs(
+          await call("POST", "/bulk/value", member, {
+            org_id: acme.org.id,
+            values: [{ entity_id: "p1", ts: T0, value_n: 9 }],
+          }),
+        ),
+      ).toContainEqual(["body", "values", 0, "entity_id"]);
+      expect(
+        await locs(
+          await call("POST", "/value", member, { org_id: "3x", entity_id: pointId, ts: T0, value_n: 9 }),
+        ),
+      ).toContainEqual(["body", "org_id"]);
+      expect(await ok(await call("GET", `/value/${pointId}?org_id=${acme.org.id}`, member))).toEqual(before);
+      expect(await locs(await call("GET", `/entity?org_id=${acme.org.id}&skip=zero`, member))).toContainEqual(
+        ["query", "skip"],
+      );
+      expect(await locs(await call("GET", `/entity?org_id=${acme.org.id}&limit=1e2`, member))).toContainEqual(
+        ["query", "limit"],
+      );
+      expect(
+        await locs(await call("POST", "/filter", member, { filter: "point", org_id: "one" })),
+      ).toContainEqual(["body", "org_id"]);
+      expect(
+        await locs(await call("POST", "/entity", acme.admin.token, { org_id: "", tags: [] })),
+      ).toContainEqual(["body", "org_id"]);
+      expect(
+        await locs(await call("POST", "/user", acme.admin.token, { email: "x@acme.test", org_id: "1.5" })),
+      ).toContainEqual(["body", "org_id"]);
+      const r = await call("POST", "/point/value", member, {
+        org_id: acme.org.id,
+        points: [pointId],
+        date_from: "2025-02-28 00:00:00",
+        date_to: "2025-03-02 00:00:00",
+        limit: "ten",
+      });
+      expect(await locs(r)).toContainEqual(["body", "limit"]);
+    });
+  });
+});
