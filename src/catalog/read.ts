@@ -9,6 +9,7 @@ import {
   type Dict,
   type FilterNode,
   FilterSyntaxError,
+  FilterTooDeepError,
   hasSymbolTerm,
   parseFilter,
   Ref,
@@ -16,15 +17,18 @@ import {
   tagValueFromRow,
 } from "../haystack/index.ts";
 import { defNamespace } from "./defs.ts";
+import { invalidField } from "./shared.ts";
 
 /**
  * Parses a filter.
- * @throws AppError invalid (status 400) with `"line:col message"` on a syntax error.
+ * @throws AppError invalid (status 400) with `"line:col message"` on a syntax error; invalid (422
+ *   naming the `filter` field) for parentheses nested deeper than the limit.
  */
 export function parseFilterOrThrow(text: string): FilterNode {
   try {
     return parseFilter(text);
   } catch (e) {
+    if (e instanceof FilterTooDeepError) throw invalidField(["filter"], e.toString());
     if (e instanceof FilterSyntaxError) throw new AppError("invalid", e.toString(), undefined, 400);
     throw e;
   }

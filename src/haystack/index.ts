@@ -6,6 +6,7 @@
  */
 
 export * from "./defs.ts";
+export * from "./depth.ts";
 export * from "./filter/index.ts";
 export * from "./his-range.ts";
 export * from "./json.ts";

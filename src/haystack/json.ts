@@ -1,8 +1,11 @@
 /**
  * Haystack 4 JSON ("Hayson") reader and writer. Values map to JSON-compatible JS values
- * (`toJson`/`fromJson`) and to text (`writeJson`/`readJson`).
+ * (`toJson`/`fromJson`) and to text (`writeJson`/`readJson`). The readers refuse JSON nested
+ * deeper than `MAX_DEPTH` (each array and object is a level): `readJson` on the text before
+ * `JSON.parse`, `fromJson` before it descends.
  */
 
+import { jsonDepth, MAX_DEPTH, TOO_DEEP } from "./depth.ts";
 import {
   Coord,
   type Dict,
@@ -142,11 +145,18 @@ function wrap<T>(path: string, f: () => T): T {
   }
 }
 
-function dictFromJson(o: { [k: string]: Json }, path: string): Dict {
+/** The level of a container inside `outer` levels; @throws HaystackJsonError past MAX_DEPTH. */
+function level(outer: number, path: string): number {
+  if (outer >= MAX_DEPTH) throw new HaystackJsonError(path, TOO_DEEP);
+  return outer + 1;
+}
+
+/** A dict whose object is at `at` levels of nesting. */
+function dictFromJson(o: { [k: string]: Json }, path: string, at: number): Dict {
   const d: Dict = {};
   for (const [k, j] of Object.entries(o)) {
     if (!isTagName(k)) continue;
-    const v = fromJson(j, `${path}.${k}`);
+    const v = fromJson(j, `${path}.${k}`, at);
     if (v !== null) d[k] = v;
   }
   return d;
@@ -162,15 +172,17 @@ function asObject(j: Json | undefined, path: string): { [k: string]: Json } {
 /**
  * Decodes a Haystack 4 JSON value. Objects without `_kind` are dicts; keys that are not valid tag
  * names are skipped, as the spec asks. A dateTime without `tz` is in `GMT` (offset zero) or the
- * fixed `GMT±h` zone of its offset. Throws `HaystackJsonError` for a malformed value.
+ * fixed `GMT±h` zone of its offset. `outer` is how many arrays and objects enclose `j`.
+ * Throws `HaystackJsonError` for a malformed value or one nested deeper than `MAX_DEPTH`.
  */
-export function fromJson(j: Json, path = ""): HVal | null {
+export function fromJson(j: Json, path = "", outer = 0): HVal | null {
   if (j === null) return null;
   if (typeof j === "boolean" || typeof j === "string") return j;
   if (typeof j === "number") return new HNum(j);
-  if (Array.isArray(j)) return j.map((e, i) => fromJson(e, `${path}[${i}]`));
+  const at = level(outer, path);
+  if (Array.isArray(j)) return j.map((e, i) => fromJson(e, `${path}[${i}]`, at));
   const kind = j._kind;
-  if (kind === undefined || kind === "dict") return dictFromJson(j, path);
+  if (kind === undefined || kind === "dict") return dictFromJson(j, path, at);
   switch (kind) {
     case "marker":
       return MARKER;
@@ -208,24 +220,32 @@ export function fromJson(j: Json, path = ""): HVal | null {
     case "xstr":
       return new XStr(str(j, "type", path), str(j, "val", path));
     case "grid":
-      return gridFromJson(j, path);
+      return gridFromJson(j, path, at);
     default:
       throw new HaystackJsonError(`${path}._kind`, `unknown kind ${JSON.stringify(kind)}`);
   }
 }
 
-function gridFromJson(j: { [k: string]: Json }, path: string): Grid {
-  const meta = dictFromJson(asObject(j.meta ?? {}, `${path}.meta`), `${path}.meta`);
+/** A grid whose object is at `at` levels: its meta and arrays one deeper, columns and rows two. */
+function gridFromJson(j: { [k: string]: Json }, path: string, at: number): Grid {
+  const inner = level(at, path);
+  const meta = dictFromJson(asObject(j.meta ?? {}, `${path}.meta`), `${path}.meta`, inner);
   const colsJ = j.cols ?? [];
   if (!Array.isArray(colsJ)) throw new HaystackJsonError(`${path}.cols`, "expected an array");
-  const cols: GridCol[] = colsJ.map((c, i) => {
-    const o = asObject(c, `${path}.cols[${i}]`);
-    const m = o.meta === undefined ? {} : dictFromJson(asObject(o.meta, `${path}.cols[${i}].meta`), "");
-    return { name: str(o, "name", `${path}.cols[${i}]`), meta: m };
-  });
   const rowsJ = j.rows ?? [];
   if (!Array.isArray(rowsJ)) throw new HaystackJsonError(`${path}.rows`, "expected an array");
-  const rows = rowsJ.map((r, i) => dictFromJson(asObject(r, `${path}.rows[${i}]`), `${path}.rows[${i}]`));
+  const item = colsJ.length > 0 || rowsJ.length > 0 ? level(inner, path) : inner;
+  const cols: GridCol[] = colsJ.map((c, i) => {
+    const o = asObject(c, `${path}.cols[${i}]`);
+    const m =
+      o.meta === undefined
+        ? {}
+        : dictFromJson(asObject(o.meta, `${path}.cols[${i}].meta`), "", level(item, `${path}.cols[${i}]`));
+    return { name: str(o, "name", `${path}.cols[${i}]`), meta: m };
+  });
+  const rows = rowsJ.map((r, i) =>
+    dictFromJson(asObject(r, `${path}.rows[${i}]`), `${path}.rows[${i}]`, item),
+  );
   return new Grid({ ...meta, ver: "3.0" }, cols, rows);
 }
 
@@ -234,8 +254,12 @@ export function writeJson(v: HVal | null): string {
   return JSON.stringify(toJson(v));
 }
 
-/** Parses Haystack 4 JSON text. Throws `HaystackJsonError` (also for text that is not JSON). */
+/**
+ * Parses Haystack 4 JSON text. Throws `HaystackJsonError` (also for text that is not JSON, and for
+ * text nested deeper than `MAX_DEPTH`, found before it is parsed).
+ */
 export function readJson(text: string): HVal | null {
+  if (jsonDepth(text) > MAX_DEPTH) throw new HaystackJsonError("", TOO_DEEP);
   let j: Json;
   try {
     j = JSON.parse(text) as Json;

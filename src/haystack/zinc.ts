@@ -1,8 +1,10 @@
 /**
  * Zinc reader and writer (Haystack 4, `ver:"3.0"`): grids with meta and column meta, nested
- * lists, dicts and grids, every scalar kind.
+ * lists, dicts and grids, every scalar kind. The reader refuses nesting deeper than `MAX_DEPTH`
+ * (each `[`, `{` and `<<` is a level) before it descends.
  */
 
+import { MAX_DEPTH, TOO_DEEP } from "./depth.ts";
 import {
   Coord,
   type Dict,
@@ -45,6 +47,8 @@ const KEYWORD = /[A-Z][A-Za-z0-9_]*/y;
 
 class ZincReader {
   private pos = 0;
+  /** Open lists, dicts and nested grids around the current position. */
+  private depth = 0;
   constructor(private readonly src: string) {}
 
   fail(message: string, at = this.pos): never {
@@ -196,15 +200,16 @@ class ZincReader {
       return new Ref(id);
     }
     if (c === "^") return new HSymbol(this.scan(scanRefChars));
-    if (c === "[") return this.readList();
-    if (c === "{") return this.readDict();
-    if (c === "<" && this.peek(1) === "<") {
-      this.pos += 2;
-      const g = this.readGrid(true);
-      this.skipWhitespace();
-      this.expect(">>", "'>>'");
-      return g;
-    }
+    if (c === "[") return this.nested(() => this.readList());
+    if (c === "{") return this.nested(() => this.readDict());
+    if (c === "<" && this.peek(1) === "<")
+      return this.nested(() => {
+        this.pos += 2;
+        const g = this.readGrid(true);
+        this.skipWhitespace();
+        this.expect(">>", "'>>'");
+        return g;
+      });
     if (c === "-" && this.src.startsWith("-INF", this.pos)) {
       this.pos += 4;
       return new HNum(Number.NEGATIVE_INFINITY);
@@ -212,6 +217,15 @@ class ZincReader {
     if (c === "-" || (c >= "0" && c <= "9")) return this.scan(scanNumeric);
     if (c >= "A" && c <= "Z") return this.readKeyword();
     return this.fail(`unexpected character '${c}'`);
+  }
+
+  /** Reads one level deeper, refusing to pass `MAX_DEPTH` before descending. */
+  private nested<T>(read: () => T): T {
+    if (this.depth >= MAX_DEPTH) this.fail(TOO_DEEP);
+    this.depth++;
+    const v = read();
+    this.depth--;
+    return v;
   }
 
   private readKeyword(): HVal | null {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../errors.ts";
-import { badStringIn, checkJsonText, isStorableString, jsonDepth, MAX_DEPTH, urlProblem } from "./hygiene.ts";
+import { jsonDepth, MAX_DEPTH } from "../haystack/depth.ts";
+import { badStringIn, checkJsonText, isStorableString, urlProblem } from "./hygiene.ts";
 
 const nested = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
 

@@ -9,44 +9,15 @@
 // Each is a 422 in the one FastAPI shape (`invalid` of validate.ts), naming the field. Haystack
 // paths (`/api/…`) are left to the Haystack readers, whose errors are Haystack error grids.
 import type { MiddlewareHandler } from "hono";
+import { jsonDepth, MAX_DEPTH, TOO_DEEP } from "../haystack/depth.ts";
 import { HAYSTACK_PREFIX } from "./auth.ts";
 import { type FieldError, invalid } from "./validate.ts";
-
-/** Nesting limit of JSON values, Zinc and Haystack JSON, and filters (CONTRACT.md, input hygiene). */
-export const MAX_DEPTH = 32;
 
 const INT4_MAX = 2_147_483_647;
 
 /** True for a string a database text column stores: no NUL, no lone surrogate. */
 export function isStorableString(s: string): boolean {
   return !s.includes("\u0000") && s.isWellFormed();
-}
-
-/**
- * The deepest nesting of `[`/`{` in JSON text (strings skipped), stopping as soon as it passes
- * `limit`. Iterative: safe on any input.
- */
-export function jsonDepth(text: string, limit = MAX_DEPTH): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92 /* \ */) i++;
-      else if (ch === 34 /* " */) inString = false;
-      continue;
-    }
-    if (ch === 34) inString = true;
-    else if (ch === 91 /* [ */ || ch === 123 /* { */) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > limit) return max;
-      }
-    } else if (ch === 93 /* ] */ || ch === 125 /* } */) depth--;
-  }
-  return max;
 }
 
 /**
@@ -83,9 +54,7 @@ const stringError = (loc: (string | number)[]): FieldError => ({
  */
 export function checkJsonText(text: string, root: (string | number)[] = ["body"]): unknown {
   if (jsonDepth(text) > MAX_DEPTH)
-    throw invalid([
-      { loc: root, msg: `nested deeper than ${MAX_DEPTH} levels`, type: "value_error.too_deep" },
-    ]);
+    throw invalid([{ loc: root, msg: TOO_DEEP, type: "value_error.too_deep" }]);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -5,11 +5,10 @@
 // for hisRead) take entities the Haystack layer has already resolved as visible.
 import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
-import { filterEntityNames } from "../catalog/read.ts";
+import { filterEntityNames, parseFilterOrThrow } from "../catalog/read.ts";
 import type { Database, Engine, Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { FilterSyntaxError, parseFilter } from "../haystack/filter/index.ts";
 import { utcTimestampText } from "../haystack/index.ts";
 import { slot } from "../runtime.ts";
 import { valueTables } from "./columns.ts";
@@ -172,13 +171,7 @@ export async function readSeries(opts: {
 }): Promise<Series[]> {
   const { deps, actor, orgId } = opts;
   requireRole(actor, orgId, "member");
-  let ast: ReturnType<typeof parseFilter>;
-  try {
-    ast = parseFilter(opts.filter);
-  } catch (e) {
-    if (e instanceof FilterSyntaxError) throw new AppError("invalid", e.message, undefined, 400);
-    throw e;
-  }
+  const ast = parseFilterOrThrow(opts.filter);
   const db = deps.dbs.primary;
   const org = await guarded(deps, () => resolveOrgAndEntities(db, actor, orgId, []));
   const t = valueTables(org.valueTable);

@@ -12,5 +12,5 @@ export {
   literalToString,
 } from "./ast.ts";
 export { compareCodePoints, compareToLiteral, matches, type RefResolver, resolvePath } from "./eval.ts";
-export { FilterSyntaxError, parseFilter } from "./parser.ts";
+export { FilterSyntaxError, FilterTooDeepError, parseFilter } from "./parser.ts";
 export { type CompiledFilter, type CompileOptions, compileFilter } from "./sql.ts";

@@ -12,8 +12,11 @@
  * val     := bool | ref | symbol | str | uri | number | date | time | dateTime  (Zinc forms)
  * bool    := "true" | "false" | "TRUE" | "FALSE"
  * ```
+ *
+ * Parentheses nest at most `MAX_DEPTH` deep; the parser refuses the next `(` before it descends.
  */
 
+import { MAX_DEPTH, TOO_DEEP } from "../depth.ts";
 import { HSymbol, Ref } from "../kinds.ts";
 import { ScanError, scanNumeric, scanRefChars, scanStr, scanSymbol, scanUri } from "../scan.ts";
 import type { CmpOp, FilterLiteral, FilterNode } from "./ast.ts";
@@ -30,6 +33,14 @@ export class FilterSyntaxError extends Error {
   }
   override toString(): string {
     return `${this.line}:${this.col} ${this.detail}`;
+  }
+}
+
+/** A filter whose parentheses nest deeper than `MAX_DEPTH`: valid syntax, refused input. */
+export class FilterTooDeepError extends FilterSyntaxError {
+  constructor(line: number, col: number) {
+    super(line, col, TOO_DEEP);
+    this.name = "FilterTooDeepError";
   }
 }
 
@@ -57,14 +68,18 @@ const KEYWORDS: Readonly<Record<string, Tok["kind"] | boolean>> = {
 class Parser {
   private pos = 0;
   private look: Tok | undefined;
+  /** Open parentheses around the current token. */
+  private depth = 0;
 
   constructor(private readonly src: string) {}
 
-  fail(detail: string, at: number): never {
+  private where(at: number): [line: number, col: number] {
     const before = this.src.slice(0, at);
-    const line = before.split("\n").length;
-    const col = at - before.lastIndexOf("\n");
-    throw new FilterSyntaxError(line, col, detail);
+    return [before.split("\n").length, at - before.lastIndexOf("\n")];
+  }
+
+  fail(detail: string, at: number): never {
+    throw new FilterSyntaxError(...this.where(at), detail);
   }
 
   private lex(): Tok {
@@ -159,7 +174,10 @@ class Parser {
   private parseTerm(after: string | undefined): FilterNode {
     const t = this.next();
     if (t.kind === "(") {
+      if (this.depth >= MAX_DEPTH) throw new FilterTooDeepError(...this.where(t.pos));
+      this.depth++;
       const inner = this.parseOr();
+      this.depth--;
       const close = this.peek();
       if (close.kind !== ")") this.fail("expected 'and', 'or' or ')'", close.pos);
       this.next();
@@ -221,7 +239,8 @@ class Parser {
 
 /**
  * Parses a filter into its AST. Throws `FilterSyntaxError` (with `line`, `col` and what was expected)
- * for any text that is not a complete filter, including the empty string.
+ * for any text that is not a complete filter, including the empty string, and its subclass
+ * `FilterTooDeepError` for parentheses nested deeper than `MAX_DEPTH`.
  */
 export function parseFilter(text: string): FilterNode {
   const p = new Parser(text);
