@@ -7,6 +7,7 @@ import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireRole } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { generatePassword } from "./passwords.ts";
+import { accessRuntime } from "./runtime.ts";
 import { paging, write } from "./tx.ts";
 
 import {
@@ -263,19 +264,24 @@ export async function myOrgs(opts: { deps: ServiceDeps; actor: Actor }): Promise
 > {
   const { actor } = opts;
   if (actor.userId === null) return [];
-  const orgs = await opts.deps.dbs.primary.query<{
-    id: number;
-    name: string | null;
-    key: string | null;
-    value_table: string;
-  }>(
-    actor.kind === "token"
-      ? "SELECT id, name, key, value_table FROM core.org WHERE id = $1 AND disabled_ts IS NULL"
-      : `SELECT o.id, o.name, o.key, o.value_table FROM core.org o
+  // Served from memory while the primary is unreachable, so the console can still show what lives in
+  // memory and the state database (simulator status) during an outage.
+  const who = actor.kind === "token" ? `token:${actor.tokenOrgId}` : `user:${actor.userId}`;
+  const orgs = await accessRuntime(opts.deps).lastKnown.remember(`my-orgs:${who}`, () =>
+    opts.deps.dbs.primary.query<{
+      id: number;
+      name: string | null;
+      key: string | null;
+      value_table: string;
+    }>(
+      actor.kind === "token"
+        ? "SELECT id, name, key, value_table FROM core.org WHERE id = $1 AND disabled_ts IS NULL"
+        : `SELECT o.id, o.name, o.key, o.value_table FROM core.org o
           WHERE o.disabled_ts IS NULL AND (EXISTS (SELECT 1 FROM core.org_user m WHERE m.org_id = o.id AND m.user_id = $1)
              OR EXISTS (SELECT 1 FROM core.org_admin a WHERE a.org_id = o.id AND a.user_id = $1))
           ORDER BY o.id`,
-    actor.kind === "token" ? [actor.tokenOrgId ?? -1] : [actor.userId],
+      actor.kind === "token" ? [actor.tokenOrgId ?? -1] : [actor.userId],
+    ),
   );
   return orgs.flatMap((org) => {
     const role = actor.roleIn(org.id);

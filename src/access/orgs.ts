@@ -5,6 +5,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Actor, requireAppAdmin, visibleEntitySql } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { accessRuntime } from "./runtime.ts";
 import { paging, write } from "./tx.ts";
 
 export const ORG_KEY = /^[a-z][a-z0-9_]{0,39}$/;
@@ -114,9 +115,12 @@ export async function listOrgs(opts: {
 }): Promise<Org[]> {
   requireAppAdmin(opts.actor);
   const { skip, limit } = paging(opts.skip, opts.limit);
-  return opts.deps.dbs.primary.query<Org>(
-    `SELECT ${ORG_COLUMNS} FROM core.org WHERE disabled_ts IS NULL ORDER BY id OFFSET $1 LIMIT $2`,
-    [skip, limit],
+  // Served from memory while the primary is unreachable (the console's org switcher).
+  return accessRuntime(opts.deps).lastKnown.remember(`orgs:${skip}:${limit}`, () =>
+    opts.deps.dbs.primary.query<Org>(
+      `SELECT ${ORG_COLUMNS} FROM core.org WHERE disabled_ts IS NULL ORDER BY id OFFSET $1 LIMIT $2`,
+      [skip, limit],
+    ),
   );
 }
 

@@ -7,6 +7,7 @@ import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireAppAdmin } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { checkPasswordPolicy, hashPassword, scramCredentials, verifyPassword } from "./passwords.ts";
+import { accessRuntime } from "./runtime.ts";
 import { write } from "./tx.ts";
 
 export interface User {
@@ -212,11 +213,15 @@ export async function changePassword(opts: {
 export async function mustChangePassword(opts: { deps: ServiceDeps; actor: Actor }): Promise<boolean> {
   const { actor } = opts;
   if (actor.kind !== "user" || actor.userId === null) return false;
-  const [c] = await opts.deps.dbs.primary.query<{ must_change: boolean | null }>(
-    "SELECT must_change FROM core.hs_credential WHERE user_id = $1",
-    [actor.userId],
-  );
-  return !!c?.must_change;
+  const userId = actor.userId;
+  // Served from memory while the primary is unreachable (a password cannot change then either).
+  return accessRuntime(opts.deps).lastKnown.remember(`must-change:${userId}`, async () => {
+    const [c] = await opts.deps.dbs.primary.query<{ must_change: boolean | null }>(
+      "SELECT must_change FROM core.hs_credential WHERE user_id = $1",
+      [userId],
+    );
+    return !!c?.must_change;
+  });
 }
 
 /** The orgs the actor belongs to, with its role (an API token: its one org). */

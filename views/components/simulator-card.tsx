@@ -8,6 +8,7 @@ import { entityHref } from "./ref-link.tsx";
 import { SiteTime } from "./site-time.tsx";
 import { Sparkline } from "./sparkline.tsx";
 import { StatusBadge } from "./status-badge.tsx";
+import { WaitingNote } from "./waiting-note.tsx";
 
 export interface KeyReading {
   pointId: number;
@@ -68,6 +69,7 @@ export function SimulatorCard(props: { sim: SimulatorSummary; now: Date }) {
           ) : null}
         </span>
       </header>
+      <WaitingNote status={s.status} />
       {s.readings && s.readings.length > 0 ? (
         <ul class="readings">
           {s.readings.map((r) => (

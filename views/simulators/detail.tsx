@@ -8,6 +8,7 @@ import { FormErrors } from "../components/field.tsx";
 import type { SimulatorSummary } from "../components/simulator-card.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Time } from "../components/time.tsx";
+import { WaitingNote } from "../components/waiting-note.tsx";
 import { fmtInt, fmtMs } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
@@ -34,6 +35,7 @@ export function SimulatorLive(p: { sim: SimulatorSummary; progress: Progress | n
         <h2 id="h-status">Status</h2>
         <StatusBadge status={s.status} />
       </div>
+      <WaitingNote status={s.status} />
       <dl class="facts">
         <dt>Desired</dt>
         <dd>{s.desired}</dd>

@@ -4,6 +4,7 @@
 import type { SimulatorSummary } from "../components/simulator-card.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Time } from "../components/time.tsx";
+import { WaitingNote } from "../components/waiting-note.tsx";
 import { fmtInt } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
@@ -19,6 +20,7 @@ export function SimulatorRows(p: { simulators: readonly SimulatorSummary[] }) {
           </td>
           <td>
             <StatusBadge status={s.status} />
+            <WaitingNote status={s.status} short />
           </td>
           <td class="hide-sm">{s.template ?? "custom"}</td>
           <td class="hide-sm">{s.intervalMinutes ? `${s.intervalMinutes} min` : "–"}</td>

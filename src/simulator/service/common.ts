@@ -107,6 +107,7 @@ const NOT_VISIBLE = () => new AppError("forbidden", "simulator not found or not 
 const LAST_KNOWN = slot("simulator.last-known", () =>
   createOutageMemo({ maxAgeMs: 24 * 3_600_000, maxEntries: 1_000 }),
 );
+export const lastKnownSimulators = (deps: ServiceDeps) => LAST_KNOWN.of(deps);
 
 export async function loadFor(deps: ServiceDeps, actor: Actor, id: number, role: "member" | "admin") {
   const row =

@@ -21,7 +21,7 @@ import { listSimulatorRows } from "../store.ts";
 import { storedConfigOf } from "../stored-config.ts";
 import { entityIdOf } from "../tags.ts";
 import { listTemplates } from "../templates/index.ts";
-import { loadFor, now } from "./common.ts";
+import { lastKnownSimulators, loadFor, now } from "./common.ts";
 import { type SimulatorView, view } from "./view.ts";
 
 /** The simulators of an org (member). */
@@ -31,7 +31,11 @@ export async function listSimulators(opts: {
   orgId: number;
 }): Promise<SimulatorView[]> {
   requireRole(opts.actor, opts.orgId, "member");
-  const rows = await listSimulatorRows(opts.deps.dbs.primary, opts.orgId);
+  // The org's simulators as last read, while the primary is unreachable: their status is in memory
+  // and the state database, so the console's list and dashboard still show them `waiting`.
+  const rows = await lastKnownSimulators(opts.deps).remember(`simulators:org:${opts.orgId}`, () =>
+    listSimulatorRows(opts.deps.dbs.primary, opts.orgId),
+  );
   return Promise.all(rows.map((r) => view(opts.deps, r)));
 }
 
