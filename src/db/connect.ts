@@ -6,7 +6,7 @@ import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 import postgres from "postgres";
-import { type Availability, createAvailabilityGate, registerEndpoint } from "./faults.ts";
+import { type Availability, createAvailabilityGate, registerEndpoint, withinDatabase } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
@@ -116,14 +116,19 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
   });
   const base = wrap(raw);
-  const gate = createAvailabilityGate({ key, probe: () => timed(() => raw`SELECT 1`, PROBE_TIMEOUT_MS) });
+  /** One round trip on the pool, in this database's context (see withinDatabase). */
+  const selectOne = (timeoutMs: number) => withinDatabase(key, () => timed(() => raw`SELECT 1`, timeoutMs));
+  const gate = createAvailabilityGate({ key, probe: () => selectOne(PROBE_TIMEOUT_MS) });
   const { hostname, port } = new URL(url.replace(/^postgres(ql)?:/, "http:"));
   const unregister = registerEndpoint({ key, host: hostname, port: Number(port || 5432), gate });
-  /** Runs fn unless the database is known down; a connection error makes the gate probe. */
+  /**
+   * Runs fn unless the database is known down; a connection error makes the gate probe. The driver
+   * runs in this database's context, so its sockets and timers name it if anything escapes them.
+   */
   const gated = async <T>(fn: () => Promise<T>): Promise<T> => {
     gate.check();
     try {
-      return await fn();
+      return await withinDatabase(key, fn);
     } catch (e) {
       gate.failed(e);
       throw e;
@@ -143,7 +148,7 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
     ping: async (timeoutMs = 3000) => {
       try {
-        const ms = await timed(() => raw`SELECT 1`, timeoutMs);
+        const ms = await selectOne(timeoutMs);
         gate.answered();
         return ms;
       } catch (e) {

@@ -2,6 +2,7 @@
 // lets a database known to be down fail at once instead of queueing on its pool, and the
 // last-resort process guard that turns an error escaping a database connection into a logged,
 // counted failure of that database instead of a process exit.
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "../log.ts";
 
 const CONNECTION_CODES =
@@ -170,6 +171,18 @@ interface Endpoint {
 }
 
 const endpoints = new Set<Endpoint>();
+/**
+ * The database whose driver code is running. Every call into a database's driver runs inside it
+ * (`withinDatabase`), and the driver's sockets, timers and immediates carry the context in which
+ * they were made, so an error thrown later from one of its callbacks (the nextWrite race threw a
+ * bare TypeError, with no address) still names its database, however many share a host and port.
+ */
+const current = new AsyncLocalStorage<string>();
+
+/** Runs `fn` (a call into the driver of database `key`) so that what escapes from it names `key`. */
+export function withinDatabase<T>(key: string, fn: () => T): T {
+  return current.run(key, fn);
+}
 const escapedCounts = new Map<string, number>();
 let guardLog: Pick<Logger, "error"> | undefined;
 let installed = false;
@@ -194,6 +207,19 @@ export function isDatabaseFault(e: unknown): boolean {
   return /[/\\](postgres|@electric-sql[/\\]pglite)[/\\@]/.test(stack) || /\bsocket\.write\b/.test(e.message);
 }
 
+/**
+ * The database an escaped error came from: the one whose driver callback threw it (see
+ * `withinDatabase`), else the one its address names (errors of postgres.js's connections carry the
+ * server's address and port; rejections run outside the context that made them), else the only one.
+ */
+function sourceOf(e: unknown): { key: string; endpoint: Endpoint | undefined } | undefined {
+  const key = current.getStore();
+  const byKey = key === undefined ? undefined : [...endpoints].find((ep) => ep.key === key);
+  if (key !== undefined) return { key, endpoint: byKey };
+  const ep = endpointOf(e);
+  return ep ? { key: ep.key, endpoint: ep } : undefined;
+}
+
 function endpointOf(e: unknown): Endpoint | undefined {
   const x = e as { address?: unknown; port?: unknown; message?: unknown };
   for (const ep of endpoints) {
@@ -206,8 +232,9 @@ function endpointOf(e: unknown): Endpoint | undefined {
 
 /** Records one escaped error: logged, counted, and the database it came from probed. */
 export function recordEscapedFault(e: unknown): void {
-  const ep = endpointOf(e);
-  const key = ep?.key ?? "unknown";
+  const source = sourceOf(e);
+  const key = source?.key ?? "unknown";
+  const ep = source?.endpoint;
   escapedCounts.set(key, (escapedCounts.get(key) ?? 0) + 1);
   const line = "an error escaped a database connection; counted as a failure of that database";
   const fields = { database: key, error: message(e) };

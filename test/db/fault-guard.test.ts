@@ -2,6 +2,7 @@
 // every promise is logged and counted as a failure of that database, and the process goes on;
 // an error of our own still ends the process (status 1), as it would without the guard.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { openDatabase } from "../../src/db/index.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 
 let cluster: PgCluster;
@@ -42,3 +43,26 @@ test("an error of our own is not swallowed: logged, status 1", async () => {
   expect(code).toBe(1);
   expect(out).toBe("");
 });
+
+test("with several databases on one server, an escaped error is counted against the database whose connection threw it", async () => {
+  const admin = await openDatabase({ key: "admin", url: cluster.url() });
+  await admin.exec("CREATE DATABASE replica_db");
+  await admin.close();
+  const fixture = new URL("../fixtures/escaped-fault-several.ts", import.meta.url).pathname;
+  const p = Bun.spawn([process.execPath, fixture, cluster.url(), cluster.url("replica_db")], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
+  const seen = JSON.parse(out);
+  expect(seen.counts).toEqual({ replica: 1, primary: 1 });
+  expect(seen.lines).toHaveLength(2);
+  expect(seen.lines[0]).toContain('"database":"replica"');
+  expect(seen.lines[1]).toContain('"database":"primary"');
+  expect(seen.answered).toEqual({ primary: [{ one: 1 }], replica: [{ one: 1 }] });
+}, 60_000);
