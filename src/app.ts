@@ -8,6 +8,7 @@ import { accessRoutes } from "./api/access.ts";
 import { catalogRoutes } from "./api/catalog.ts";
 import { filterRoutes } from "./api/filter.ts";
 import { pollerRoutes } from "./api/pollers.ts";
+import { simulatorWeatherRoutes } from "./api/simulator-weather.ts";
 import { simulatorRoutes } from "./api/simulators.ts";
 import { valueRoutes } from "./api/values.ts";
 import { escapedFaults } from "./db/faults.ts";
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", catalogRoutes(deps));
   app.route("/", pollerRoutes(deps));
   app.route("/", simulatorRoutes(deps));
+  app.route("/", simulatorWeatherRoutes(deps));
 
   mountWeb(app, deps);
 

@@ -55,6 +55,7 @@ const OWNERS: Readonly<Record<string, string>> = {
   // simulator/: simulators, their checkpoints, per-process state, leases, activity.
   hs_simulator: "simulator",
   hs_simulator_checkpoint: "simulator",
+  hs_simulator_weather: "simulator",
   simulator_state: "simulator",
   simulator_activity_log: "simulator",
   simulator_lease: "simulator",

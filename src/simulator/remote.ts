@@ -15,9 +15,11 @@ import { generateChunk } from "./chunk.ts";
 import type { SimulatorConfig } from "./config.ts";
 import { initialState } from "./model/generate.ts";
 import type { Entity, ModelState } from "./model/types.ts";
+import type { WeatherFile } from "./model/weather-file.ts";
 import { planIntervals } from "./plan.ts";
 import type { DesiredStatus, RunStatus } from "./store.ts";
 import { storedConfigOf } from "./stored-config.ts";
+import { withWeatherFiles } from "./weather-store.ts";
 
 export interface RemoteOptions {
   /** Base URL of the server, e.g. `https://sim.example.com`. */
@@ -156,6 +158,16 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
     }
   };
 
+  /** The sites' weather files (none from a server without the route). */
+  const weatherFiles = async (): Promise<Record<string, WeatherFile>> => {
+    try {
+      return await call<Record<string, WeatherFile>>("GET", `/simulator/weather/${id}/hourly`);
+    } catch (e) {
+      if (e instanceof RemoteHttpError && e.status === 404) return {};
+      throw e;
+    }
+  };
+
   const load = async (): Promise<Loaded> => {
     const r = await call<{
       simulator: { org_id: number; config: Record<string, unknown>; updated_at: string };
@@ -163,7 +175,9 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       entities: Record<string, number>;
     }>("GET", `/simulator/state/${id}?checkpoint=true`);
     // The server validated the document when it stored it; a version is parsed once here too.
-    const { config, entities, pointCount } = storedConfigOf({ simulator_id: id, ...r.simulator });
+    const stored = storedConfigOf({ simulator_id: id, ...r.simulator });
+    const { entities, pointCount } = stored;
+    const config = withWeatherFiles(stored.config, new Map(Object.entries(await weatherFiles())));
     const map = new Map(Object.entries(r.entities));
     const missing = entities.filter((e) => e.tags.his && !map.has(e.localId));
     if (missing.length > 0)

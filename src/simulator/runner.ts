@@ -27,6 +27,7 @@ import {
   saveCheckpoint,
 } from "./store.ts";
 import { entityIdOf, toCatalogEntity } from "./tags.ts";
+import { loadWeatherFiles, withWeatherFiles } from "./weather-store.ts";
 
 /** The runtime's state of one simulator it has seen. */
 export interface Runner {
@@ -49,6 +50,8 @@ export interface Runner {
   lastDurationMs: number | null;
   lastPoints: number | null;
   progress: LiveStatus["progress"];
+  /** The configuration version (`updated_at`, ms) whose weather files `config` carries. */
+  weatherVersion?: number;
 }
 
 /** What a run needs from the runtime that runs it. */
@@ -159,6 +162,10 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
       return { written: 0, intervals: 0, status: "stopped" };
     }
     r = ctx.runnerFor(row);
+    if (r.weatherVersion !== row.updated_at.getTime()) {
+      r.config = withWeatherFiles(r.config, await loadWeatherFiles(ctx.deps.dbs.primary, r.id));
+      r.weatherVersion = row.updated_at.getTime();
+    }
     if (row.desired_status !== "running") {
       await setStatus(ctx, r, row.desired_status);
       return { written: 0, intervals: 0, status: r.status };

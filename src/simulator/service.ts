@@ -42,3 +42,11 @@ export {
   reportRemoteState,
 } from "./service/remote.ts";
 export type { SimulatorView } from "./service/view.ts";
+export {
+  listWeatherFiles,
+  MAX_EPW_BYTES,
+  readWeatherFiles,
+  removeWeatherFile,
+  uploadWeatherFile,
+  type WeatherFileView,
+} from "./service/weather.ts";

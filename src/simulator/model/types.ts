@@ -3,6 +3,7 @@
  * produces, the rows of one interval and the carried state. They are deliberately independent of
  * `src/haystack/` so the model stays a closed, pure unit; the engine maps them onto Haystack kinds.
  */
+import type { WeatherFile } from "./weather-file.ts";
 
 /** A tag value. `Ref.localId` names another entity of the same simulator (unprefixed). */
 export type TagValue =
@@ -87,6 +88,11 @@ export interface SiteSpec {
   primaryFunction: string;
   weatherStation: { dis: string };
   climate: Climate;
+  /**
+   * A weather file (EPW) for this site, attached at run time from its stored upload; when present it
+   * replaces the synthetic weather of `climate` (see `weather-file.ts`).
+   */
+  weatherFile?: WeatherFile;
   occupancy: {
     /** Floor area per occupant at full occupancy, ft². */
     areaPerPerson: number;

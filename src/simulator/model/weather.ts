@@ -7,6 +7,7 @@
 import { ar1, normal } from "./noise.ts";
 import { dayOfYear, localTime } from "./time.ts";
 import type { SiteSpec } from "./types.ts";
+import { fileSample, type WeatherFile } from "./weather-file.ts";
 
 export interface Weather {
   /** Dry-bulb temperature, °F. */
@@ -34,10 +35,10 @@ export function saturationPressure(tempF: number): number {
   return 6.112 * Math.exp((17.62 * t) / (243.12 + t));
 }
 
-/** Humidity ratio (lb/lb) of air with the given dew point at sea-level pressure. */
-export function humidityRatio(dewPointF: number): number {
+/** Humidity ratio (lb/lb) of air with the given dew point at a pressure (hPa; sea level by default). */
+export function humidityRatio(dewPointF: number, pressureHpa = 1013.25): number {
   const e = saturationPressure(dewPointF);
-  return (0.622 * e) / (1013.25 - e);
+  return (0.622 * e) / (pressureHpa - e);
 }
 
 /** Relative humidity, %, from dry bulb and dew point. */
@@ -173,6 +174,7 @@ export function diurnalShape(solarHour: number, sunrise: number): number {
  * bulb.
  */
 export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
+  if (site.weatherFile) return weatherFromFile(site.weatherFile, ts);
   const c = site.climate;
   const key = site.key || "site";
   const hours = ts.getTime() / 3_600_000;
@@ -219,6 +221,28 @@ export function weatherAt(site: SiteSpec, seed: number, ts: Date): Weather {
     humidityRatio: humidityRatio(dewPoint),
     cloud,
     solar,
+  };
+}
+
+/**
+ * The weather of a site from its weather file (EPW) at `ts`: the file's dry bulb, dew point (capped
+ * at the dry bulb), relative humidity (capped at 100 %) and global horizontal radiation, interpolated
+ * as `fileSample` says; cloud cover from the total sky cover; wet bulb and humidity ratio computed at
+ * the file's station pressure. No noise: the sensors add theirs.
+ */
+export function weatherFromFile(f: WeatherFile, ts: Date): Weather {
+  const x = fileSample(f, ts);
+  const temp = cToF(x.dryBulb);
+  const dewPoint = Math.min(temp, cToF(x.dewPoint));
+  const humidity = clampTo(x.rh, 0, 100);
+  return {
+    temp,
+    dewPoint,
+    humidity,
+    wetBulb: Math.min(temp, Math.max(dewPoint, wetBulb(temp, humidity))),
+    humidityRatio: humidityRatio(dewPoint, x.pressure / 100),
+    cloud: clampTo(x.skyCover / 10, 0, 1),
+    solar: x.ghi,
   };
 }
 
