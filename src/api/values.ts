@@ -100,14 +100,20 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
     if (typeof r.status !== "string") bad("status", "must be a string", "string_type");
     else v.status = r.status;
   }
+  // The original's optional `time` (a datetime it never stored): checked, echoed by POST /value.
+  if (r.time != null && !asTime(r.time)) bad("time", "invalid timestamp", "datetime_parsing");
   return v;
 }
 
-/** The `ValueBase` wire shape. */
-function valueOut(r: ValueRow | ValueInput, entityId?: number) {
+/**
+ * A value row on the wire: the original's `ValueBaseResponse`, or its `ValueBase` when `time` is
+ * given (GET /value and the POST /value echo carry `time`, null unless the request sent one).
+ */
+function valueOut(r: ValueRow | ValueInput, time?: Date | null) {
   return {
     ts: r.ts.toISOString(),
-    entity_id: entityId ?? r.entity_id,
+    ...(time === undefined ? {} : { time: time ? time.toISOString() : null }),
+    entity_id: r.entity_id,
     value_n: r.value_n ?? null,
     value_b: r.value_b ?? null,
     value_s: r.value_s ?? null,
@@ -186,7 +192,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
         throw invalid((e.detail as FieldError[]).map((d) => ({ ...d, loc: ["body", ...d.loc.slice(2)] })));
       throw e;
     });
-    return c.json(valueOut(v));
+    return c.json(valueOut(v, asTime((raw as { time?: unknown }).time) ?? null));
   });
 
   app.post("/bulk/value", async (c) => {
@@ -225,7 +231,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
       skip: q.skip,
       limit: q.limit,
     });
-    return c.json(rows.map((r) => valueOut(r)));
+    return c.json(rows.map((r) => valueOut(r, null)));
   });
 
   app.post("/point/value", async (c) => {

@@ -63,12 +63,16 @@ export function validateValues(
       add(i, "entity_id", "must be a positive integer", "int_parsing");
     if (!validTime(v.ts, now))
       add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "datetime_range");
+    // At most one value field; none is an unreadable point, stored with null values when it
+    // carries a status (as the original stored it), so one offline point does not refuse a batch.
     const set = VALUE_FIELDS.filter((f) => v[f] !== undefined && v[f] !== null);
-    if (set.length !== 1)
+    if (set.length > 1 || (set.length === 0 && (v.status == null || v.status === "")))
       add(
         i,
         set[1] ?? "value_n",
-        "exactly one of value_n, value_b, value_s, value_ts, value_dict must be set",
+        set.length > 1
+          ? "at most one of value_n, value_b, value_s, value_ts, value_dict may be set"
+          : "one of value_n, value_b, value_s, value_ts, value_dict must be set, or a status for an unreadable point",
         "value_error",
       );
     if (v.value_n != null && (typeof v.value_n !== "number" || !Number.isFinite(v.value_n)))

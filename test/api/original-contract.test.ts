@@ -2,6 +2,9 @@
 // would use it, on both engines:
 // - numeric strings for int fields ("org_id":"3", "skip":"0") are coerced, as FastAPI/pydantic
 //   did (§2.5 bodies and queries are pydantic ints); non-numeric strings are 422 naming the field.
+// - value rows: `ValueBase` (GET /value, the POST /value echo) carries `time`, `ValueBaseResponse`
+//   (POST /point/value) does not (§2.4); a bulk row with a status and no value field is an
+//   unreadable point stored with null values, two value fields are 422 (CONTRACT conventions).
 import { beforeAll, describe, expect, test } from "bun:test";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, type SeededUser, seedOrg } from "../harness/auth.ts";
@@ -33,6 +36,22 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
     const body = await res.text();
     if (res.status !== 422) throw new Error(`expected 422, got ${res.status}: ${body}`);
     return (JSON.parse(body).detail as { loc: Json[] }[]).map((d) => d.loc);
+  };
+
+  let made = 0;
+  /** `n` new point entities of acme, made through POST /entity as an admin script would. */
+  const points = async (n: number): Promise<number[]> => {
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = await ok(
+        await call("POST", "/entity", acme.admin.token, {
+          org_id: acme.org.id,
+          tags: [{ tag_name: "id", value_s: `acme.q${++made}` }, { tag_name: "point" }, { tag_name: "his" }],
+        }),
+      );
+      ids.push(e.id);
+    }
+    return ids;
   };
 
   beforeAll(async () => {
@@ -223,6 +242,131 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
         limit: "ten",
       });
       expect(await locs(r)).toContainEqual(["body", "limit"]);
+    });
+  });
+
+  describe("value rows", () => {
+    test("ValueBase carries time (null unless sent); ValueBaseResponse does not", async () => {
+      const [p] = await points(1);
+      const member = acme.member.token;
+      const echo = await ok(
+        await call("POST", "/value", member, {
+          org_id: acme.org.id,
+          entity_id: p,
+          ts: T0,
+          time: "2025-03-01 00:00:05",
+          value_n: 5,
+        }),
+      );
+      expect(echo).toMatchObject({ ts: T0, time: "2025-03-01T00:00:05.000Z", entity_id: p, value_n: 5 });
+      const plain = await ok(
+        await call("POST", "/value", member, { org_id: acme.org.id, entity_id: p, ts: T1, value_n: 6 }),
+      );
+      expect(plain).toHaveProperty("time", null);
+      const rows = await ok(await call("GET", `/value/${p}?org_id=${acme.org.id}`, member));
+      expect(rows).toHaveLength(2);
+      for (const r of rows)
+        expect(Object.keys(r)).toEqual(
+          expect.arrayContaining([
+            "ts",
+            "time",
+            "entity_id",
+            "value_n",
+            "value_b",
+            "value_s",
+            "value_ts",
+            "value_dict",
+          ]),
+        );
+      const ranged = await ok(
+        await call("POST", "/point/value", member, {
+          org_id: acme.org.id,
+          points: [p],
+          date_from: "2025-02-28 00:00:00",
+          date_to: "2025-03-02 00:00:00",
+          skip: 0,
+          limit: 10,
+        }),
+      );
+      expect(ranged).toHaveLength(2);
+      for (const r of ranged) expect(r).not.toHaveProperty("time");
+      expect(
+        await locs(
+          await call("POST", "/value", member, {
+            org_id: acme.org.id,
+            entity_id: p,
+            ts: T0,
+            time: "soon",
+            value_n: 1,
+          }),
+        ),
+      ).toContainEqual(["body", "time"]);
+    });
+
+    test("a bulk row with only a status is stored with null values; the batch is not refused", async () => {
+      const [a, b] = await points(2);
+      const member = acme.member.token;
+      const res = await call("POST", "/bulk/value", member, {
+        org_id: acme.org.id,
+        values: [
+          { entity_id: a, ts: T0, value_n: 20.5, status: "ok" },
+          { entity_id: b, ts: T0, status: "fault" },
+          { entity_id: b, ts: T1, value_n: null, value_b: null, status: "stale" },
+        ],
+      });
+      expect(await ok(res)).toEqual([]);
+      expect((await ok(await call("GET", `/value/${a}?org_id=${acme.org.id}`, member)))[0]).toMatchObject({
+        value_n: 20.5,
+        status: "ok",
+      });
+      const rows = await ok(await call("GET", `/value/${b}?org_id=${acme.org.id}`, member));
+      expect(rows).toEqual([
+        {
+          ts: T1,
+          time: null,
+          entity_id: b,
+          value_n: null,
+          value_b: null,
+          value_s: null,
+          value_ts: null,
+          value_dict: null,
+          status: "stale",
+        },
+        {
+          ts: T0,
+          time: null,
+          entity_id: b,
+          value_n: null,
+          value_b: null,
+          value_s: null,
+          value_ts: null,
+          value_dict: null,
+          status: "fault",
+        },
+      ]);
+      const current = await ok(
+        await call("POST", "/point/current", member, { org_id: acme.org.id, points: [b] }),
+      );
+      expect(current).toMatchObject([{ ts: T1, value_n: null, status: "stale" }]);
+    });
+
+    test("two value fields, or neither value nor status, are 422 and store nothing", async () => {
+      const [p] = await points(1);
+      const member = acme.member.token;
+      const two = await call("POST", "/bulk/value", member, {
+        org_id: acme.org.id,
+        values: [
+          { entity_id: p, ts: T0, value_n: 1 },
+          { entity_id: p, ts: T1, value_n: 1, value_b: true, status: "ok" },
+        ],
+      });
+      expect(await locs(two)).toContainEqual(["body", "values", 1, "value_b"]);
+      const none = await call("POST", "/bulk/value", member, {
+        org_id: acme.org.id,
+        values: [{ entity_id: p, ts: T0 }],
+      });
+      expect((await locs(none))[0]!.slice(0, 3)).toEqual(["body", "values", 0]);
+      expect(await ok(await call("GET", `/value/${p}?org_id=${acme.org.id}`, member))).toEqual([]);
     });
   });
 });
