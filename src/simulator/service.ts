@@ -49,4 +49,5 @@ export {
   removeWeatherFile,
   uploadWeatherFile,
   type WeatherFileView,
+  weatherSites,
 } from "./service/weather.ts";

@@ -12,6 +12,7 @@ import { mountExplorerPages } from "./explorer.tsx";
 import { mountLive } from "./live.tsx";
 import { passwordGate } from "./password-gate.ts";
 import { mountSettingsPages } from "./settings.tsx";
+import { mountSimulatorWeatherPages } from "./simulator-weather.tsx";
 import { mountSimulatorPages } from "./simulators.tsx";
 
 export { pageErrorRenderer } from "./errors.tsx";
@@ -22,6 +23,7 @@ export function mountWeb(app: Hono<AppEnv>, deps: AppDeps): void {
   mountAuthPages(app, deps);
   mountDashboard(app, deps);
   mountSimulatorPages(app, deps);
+  mountSimulatorWeatherPages(app, deps);
   mountActivityPages(app, deps);
   mountDatabasePages(app, deps);
   mountExplorerPages(app, deps);

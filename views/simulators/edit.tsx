@@ -116,6 +116,7 @@ export function SimulatorEditForm(p: EditFormProps) {
       <div class="row">
         <button type="submit">Save configuration</button>
         <a href={`/simulators/${p.id}`}>Cancel</a>
+        <a href={`/simulators/${p.id}/weather`}>Weather files (EPW)</a>
       </div>
     </form>
   );

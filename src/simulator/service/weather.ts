@@ -92,6 +92,16 @@ export async function listWeatherFiles(opts: {
   });
 }
 
+/** The sites of a simulator's building that can take a weather file (member). @throws AppError forbidden. */
+export async function weatherSites(opts: {
+  deps: ServiceDeps;
+  actor: Actor;
+  id: number;
+}): Promise<Array<{ key: string; dis: string; city: string | undefined }>> {
+  const row = await loadFor(opts.deps, opts.actor, opts.id, "member");
+  return storedConfigOf(row).config.building.sites.map((s) => ({ key: s.key, dis: s.dis, city: s.geo.city }));
+}
+
 /**
  * Removes a site's weather file: the site returns to synthetic weather. Logs `config_change`.
  * @throws AppError invalid (unknown site), not_found (no file), forbidden.
