@@ -49,7 +49,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   // Before any connection opens: an error escaping a database connection becomes a logged,
   // counted failure of that database, never the end of the process.
   guardDatabaseFaults(log);
-  const running = await startServer(config, log);
+  const running = await startServer(config, log, { onFatal: () => process.exit(1) });
   let signals = 0;
   const onSignal = (sig: string) => {
     signals += 1;

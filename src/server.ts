@@ -28,8 +28,23 @@ export interface BackgroundService {
   stop(): Promise<void> | void;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const dbs: Databases = await openDatabases(config);
+export interface StartOptions {
+  /** Databases already open (tests); by default those of the config are opened. */
+  dbs?: Databases;
+  /**
+   * Called once the server has stopped because an embedded database engine aborted (it cannot
+   * answer again): the process must exit non-zero so its supervisor restarts it on the data
+   * directory. `main.ts` exits with status 1.
+   */
+  onFatal?: (reason: string) => void;
+}
+
+export async function startServer(
+  config: Config,
+  log: Logger,
+  opts: StartOptions = {},
+): Promise<RunningServer> {
+  const dbs: Databases = opts.dbs ?? (await openDatabases(config));
   try {
     const results = await migrateAll(dbs, (key, error) =>
       log.warn("secondary database not migrated (unreachable); it will be retried", { key, error }),
@@ -88,5 +103,22 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return stopping;
   };
+  // An embedded engine that aborted is down for good (db/connect.ts): serving on would answer 503
+  // forever. Stop at once instead; what was acknowledged is committed in the data directory, and a
+  // restart recovers it as after a crash.
+  for (const db of dbs.all())
+    if (db.kind === "pglite")
+      db.onAvailability((a) => {
+        if (a.up || stopping) return;
+        const reason = `embedded database ${db.key} aborted`;
+        log.error(`${reason}: stopping the server; it must be restarted`, { database: db.key });
+        stop().then(
+          () => opts.onFatal?.(reason),
+          (e) => {
+            log.error("shutdown failed", { error: e });
+            opts.onFatal?.(reason);
+          },
+        );
+      });
   return { server, url, deps, stop };
 }

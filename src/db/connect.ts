@@ -6,7 +6,13 @@ import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
 import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 import postgres from "postgres";
-import { type Availability, createAvailabilityGate, registerEndpoint, withinDatabase } from "./faults.ts";
+import {
+  type Availability,
+  createAvailabilityGate,
+  DatabaseUnavailableError,
+  registerEndpoint,
+  withinDatabase,
+} from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
@@ -41,7 +47,9 @@ export interface Database extends Sql {
    * Whether the database is known to be down (a failed connect or health ping). While it is,
    * `query`, `exec` and `transaction` reject at once with DatabaseUnavailableError (code
    * CONNECTION_UNAVAILABLE) instead of waiting on the pool, and a probe retries with a short,
-   * capped back-off. An embedded database is always up.
+   * capped back-off. An embedded database is up until its engine aborts (a WebAssembly
+   * `RuntimeError: Aborted()`); then it is down for good: every call rejects at once with
+   * DatabaseUnavailableError, and its owner must stop or re-open it.
    */
   availability(): Availability;
   /** Calls `fn` on every change of availability; returns the unsubscribe function. */
@@ -208,6 +216,11 @@ function embeddedSeed(): Blob | undefined {
   return Bun.embeddedFiles.find((f) => (f as Blob & { name?: string }).name?.startsWith(SEED_NAME));
 }
 
+/** True for the error of a PGlite engine that aborted (its WebAssembly instance is dead). */
+export function isEngineAbort(e: unknown): boolean {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof Error && /^Aborted\(/.test(e.message ?? ""));
+}
+
 async function openPglite(key: string, dir: string, seed?: Blob, build?: EmbeddedBuild): Promise<Database> {
   const memory = dir === "memory" || dir === "";
   let lock: DirLock | undefined;
@@ -232,13 +245,37 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     lock?.release();
     throw e;
   }
+  // An aborted engine cannot answer again: from the first abort on, the database is down for
+  // good and every call fails at once (503 on the request paths), never reaching the dead instance.
+  let aborted: { since: Date; availability: Availability } | undefined;
+  const listeners = new Set<(a: Availability) => void>();
+  const deadError = () =>
+    new DatabaseUnavailableError(key, aborted!.since, "the embedded database engine aborted");
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (aborted) throw deadError();
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isEngineAbort(e)) throw e;
+      if (!aborted) {
+        const since = new Date();
+        aborted = {
+          since,
+          availability: Object.freeze({ up: false, downSince: since, reason: "engine aborted" }),
+        };
+        for (const l of listeners) l(aborted.availability);
+      }
+      throw deadError();
+    }
+  };
   type Tx = Pick<PGlite, "query" | "exec">;
   const wrap = (s: Tx): Sql => ({
-    query: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await s.query<T>(text, params as unknown[])).rows,
-    exec: async (text: string) => {
-      await s.exec(text);
-    },
+    query: <T>(text: string, params: readonly unknown[] = []) =>
+      guard(async () => (await s.query<T>(text, params as unknown[])).rows),
+    exec: (text: string) =>
+      guard(async () => {
+        await s.exec(text);
+      }),
   });
   let closed = false;
   return {
@@ -246,23 +283,28 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     kind: "pglite",
     dir: memory ? undefined : dir,
     ...wrap(pg),
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => guard(() => pg.transaction((tx) => fn(wrap(tx)))),
     // An embedded build with TimescaleDB installed behaves as TimescaleDB (hypertables, policies).
     engine: async () => {
-      const r = await pg.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'",
+      const r = await guard(() =>
+        pg.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'"),
       );
       return r.rows[0]?.n ? "timescaledb" : "pglite";
     },
-    availability: () => EMBEDDED_UP,
-    onAvailability: () => () => {},
-    dumpDataDir: () => pg.dumpDataDir("gzip"),
-    ping: (timeoutMs = 3000) => timed(() => pg.query("SELECT 1"), timeoutMs),
+    availability: () => aborted?.availability ?? EMBEDDED_UP,
+    onAvailability: (fn) => {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    dumpDataDir: () => guard(() => pg.dumpDataDir("gzip")),
+    ping: (timeoutMs = 3000) => guard(() => timed(() => pg.query("SELECT 1"), timeoutMs)),
     close: async () => {
       if (closed) return;
       closed = true;
       try {
-        await pg.close();
+        // A dead instance may never answer: bounded, and its failure is no news.
+        if (aborted) await timed(() => pg.close(), 1000).catch(() => {});
+        else await pg.close();
       } finally {
         lock?.release();
       }
