@@ -212,6 +212,17 @@ interface TreeRow {
   is_point: boolean;
 }
 
+const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/**
+ * Names in natural order, as a building engineer reads them: digits as numbers (`VAV-1-2` before
+ * `VAV-10-1`, `AHU-2` before `AHU-10`), case ignored; null names last.
+ */
+export function naturalCompare(a: string | null | undefined, b: string | null | undefined): number {
+  if (a == null || b == null) return a == null ? (b == null ? 0 : 1) : -1;
+  return NATURAL.compare(a, b);
+}
+
 /**
  * The org's sites, one page of its equipment (weather stations included, under the site naming
  * them) and their points. `q` keeps the equipment whose name, or one of whose points' names,
@@ -274,14 +285,14 @@ export async function orgTree(opts: {
       (a, b) =>
         (a.site ?? Number.MAX_SAFE_INTEGER) - (b.site ?? Number.MAX_SAFE_INTEGER) ||
         Number(b.r.is_ws) - Number(a.r.is_ws) ||
-        (a.r.dis ?? "").toLowerCase().localeCompare((b.r.dis ?? "").toLowerCase()) ||
+        naturalCompare(a.r.dis, b.r.dis) ||
         a.r.id - b.r.id,
     );
   const page = equipsAll.slice(skip, skip + limit);
   return {
     sites: sitesRows
       .map((s) => ({ id: s.id, dis: s.dis, points: sitePoints.get(s.id) ?? 0 }))
-      .sort((a, b) => (a.dis ?? "").localeCompare(b.dis ?? "") || a.id - b.id),
+      .sort((a, b) => naturalCompare(a.dis, b.dis) || a.id - b.id),
     equips: page.map(({ r, site }) => ({
       id: r.id,
       dis: r.dis,
@@ -291,6 +302,7 @@ export async function orgTree(opts: {
     })),
     points: page.flatMap(({ r }) =>
       (pointsOf.get(r.id) ?? [])
+        .sort((a, b) => naturalCompare(a.dis, b.dis) || a.id - b.id)
         .map((p) => ({ parent: r.id, id: p.id, dis: p.dis, match: hit(p.dis) }))
         .filter((p) => needle === "" || p.match || hit(r.dis)),
     ),

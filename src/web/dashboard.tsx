@@ -20,7 +20,7 @@ import {
 import { activityItem } from "./activity.tsx";
 import { currentValues, trends } from "./building.ts";
 import { page, pageContext } from "./context.ts";
-import { keyPoints } from "./key-points.ts";
+import { keyPoints, siteZone } from "./key-points.ts";
 
 /** Errors the dashboard lists, and buckets of the main meter's 24 h trend. */
 const RECENT_ERRORS = 5;
@@ -46,8 +46,10 @@ export async function simulatorSummary(
   orgKey: string,
   errors?: ReadonlyMap<number, number>,
 ): Promise<SimulatorSummary> {
-  const errors24h = (errors ?? (await errorCounts(deps, actor, [v]))).get(v.id) ?? 0;
+  const [counts, tz] = await Promise.all([errors ?? errorCounts(deps, actor, [v]), siteZone(deps, actor, v)]);
+  const errors24h = counts.get(v.id) ?? 0;
   return {
+    tz,
     id: v.id,
     key: v.key,
     name: v.name,
@@ -139,11 +141,13 @@ export async function recentErrors(
   views: readonly SimulatorView[],
 ): Promise<ActivityItemProps[]> {
   const lists = await Promise.all(
-    views.map(async (s) =>
-      (
-        await listActivity({ deps, actor, id: s.id, type: "error", limit: RECENT_ERRORS }).catch(() => [])
-      ).map((a) => activityItem(a, s.name)),
-    ),
+    views.map(async (s) => {
+      const [events, tz] = await Promise.all([
+        listActivity({ deps, actor, id: s.id, type: "error", limit: RECENT_ERRORS }).catch(() => []),
+        siteZone(deps, actor, s),
+      ]);
+      return events.map((a) => activityItem(a, s.name, tz));
+    }),
   );
   return lists
     .flat()

@@ -15,7 +15,7 @@ import {
   type TreeProps,
 } from "../../views/explorer/index.tsx";
 import type { Actor } from "../access/actor.ts";
-import { buildingEntity, orgTree, refInfos } from "../catalog/building.ts";
+import { buildingEntity, naturalCompare, orgTree, refInfos } from "../catalog/building.ts";
 import { type FilterResult, filterEntities } from "../catalog/filter.ts";
 import { treeEntities } from "../catalog/tree.ts";
 import { AppError, isAppError } from "../errors.ts";
@@ -59,7 +59,11 @@ export function buildTree(results: readonly FilterResult[], matches?: ReadonlySe
       const parent = equips.get(refOf(r, "equipRef") ?? -1) ?? sites.get(refOf(r, "siteRef") ?? -1);
       parent?.children.push(p);
     }
-  return [...sites.values()];
+  const sorted = (nodes: TreeNode[]): TreeNode[] =>
+    nodes
+      .sort((a, b) => naturalCompare(a.dis, b.dis) || a.id - b.id)
+      .map((n) => ({ ...n, children: sorted(n.children) }));
+  return sorted([...sites.values()]);
 }
 
 function filterErrorOf(e: AppError): FilterError {

@@ -64,13 +64,45 @@ function keyPoint(r: FilterResult, label: string, role: KeyPoint["role"]): KeyPo
   };
 }
 
-async function findKeyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<Found> {
+/** The simulator's first site as the viewer sees it (undefined: none visible). */
+async function firstSite(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<FilterResult | undefined> {
   const sites = await filterEntities({
     deps,
     actor,
     input: { filter: "site", orgId: v.org_id, tags: ["id", "tz", "weatherStationRef"], limit: 1000 },
   });
-  const site = sites.find((r) => (tagOf(r, "id") ?? "").startsWith(`${v.key}.`));
+  return sites.find((r) => (tagOf(r, "id") ?? "").startsWith(`${v.key}.`));
+}
+
+/** Site zones per simulator version and viewer (a slot of deps.runtime). */
+const ZONES = slot("web.site-zones", () => new Map<string, { at: number; tz: string }>());
+
+/**
+ * The IANA zone of the simulator's first site: the zone its building data is shown in (last
+ * interval, next run, backfill form, activity without JavaScript). Kept a few minutes per viewer;
+ * UTC when no site is visible or it cannot be read now (primary down, never read before).
+ */
+export async function siteZone(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<string> {
+  const viewer = `${v.id}:${actor.kind}:${actor.userId ?? ""}`;
+  const chosen = CHOICES.of(deps).get(viewer);
+  if (chosen && chosen.version === v.updated_at) return chosen.found.tz;
+  const key = `${viewer}:${v.updated_at}`;
+  const zones = ZONES.of(deps);
+  const hit = zones.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.tz;
+  try {
+    const site = await firstSite(deps, actor, v);
+    const tz = site ? ianaOf(tagOf(site, "tz")) : "UTC";
+    if (zones.size > 1000) zones.clear();
+    zones.set(key, { at: Date.now(), tz });
+    return tz;
+  } catch {
+    return hit?.tz ?? "UTC";
+  }
+}
+
+async function findKeyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<Found> {
+  const site = await firstSite(deps, actor, v);
   if (!site) return { tz: "UTC", fixed: [], plant: [] };
   const siteRef = `@${tagOf(site, "id")}`;
   const ws = site.tags.find((t) => t.tag_name === "weatherStationRef")?.value_ref ?? null;

@@ -29,6 +29,7 @@ import {
   simulatorSummary,
 } from "./dashboard.tsx";
 import { prioritySection } from "./entity.tsx";
+import { siteZone } from "./key-points.ts";
 
 /** The points a client's page shows (`point:<id>`, `points:<id>.<id>…`), at most 200. */
 export function pointsOf(topics: ReadonlySet<string>): number[] {
@@ -135,6 +136,7 @@ export async function renderEvents(
         message: String(data.message ?? ""),
         details: (data.details as Record<string, unknown> | null) ?? null,
         at: String(data.timestamp ?? ev.at),
+        tz: await siteZone(deps, client.actor, v),
       };
       out.push({
         event: "activity",

@@ -36,8 +36,10 @@ import {
   stopSimulator,
   updateSimulatorConfig,
 } from "../simulator/service.ts";
+import { localInput, parseSiteLocal } from "./building.ts";
 import { flash, formOf, page, pageContext, redirect, requireOrg } from "./context.ts";
 import { simulatorSummaries, simulatorSummary } from "./dashboard.tsx";
+import { siteZone } from "./key-points.ts";
 import { simulatorChart } from "./series.ts";
 
 const idParam = (c: Context): number => {
@@ -157,13 +159,6 @@ const numOrUndefined = (
   return ok(n) ? n : "bad";
 };
 
-/** A datetime-local value (UTC) as a Date; undefined when empty. */
-export function parseLocalUtc(v: string | undefined): Date | undefined | null {
-  if (!v?.trim()) return undefined;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
 export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/simulators", async (c) => {
     const p = await pageContext(c, deps);
@@ -268,13 +263,17 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
         message: a.message,
         details: a.details,
         at: new Date(a.timestamp).toISOString(),
+        tz: summary.tz,
       }));
     } catch (e) {
       if (!isAppError(e)) throw e;
     }
     const chart = await simulatorChart(deps, p.actor, v).catch(() => null);
     const isAdmin = p.actor.roleIn(v.org_id) === "admin";
-    const from = v.last_interval ?? new Date(deps.clock.now().getTime() - 86_400_000).toISOString();
+    // The backfill form takes the site's wall-clock time, like every building time of the page.
+    const from = v.last_interval
+      ? new Date(v.last_interval)
+      : new Date(deps.clock.now().getTime() - 86_400_000);
     return c.html(
       <SimulatorDetailPage
         shell={p.shell}
@@ -286,7 +285,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
         chart={chart}
         activity={activity}
         config={YAML.stringify(v.config)}
-        defaultFrom={from.slice(0, 16)}
+        defaultFrom={localInput(from, summary.tz ?? "UTC")}
       />,
     );
   });
@@ -319,9 +318,11 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const p = await pageContext(c, deps);
     const id = idParam(c);
     const f = await formOf(c);
-    const from = parseLocalUtc(f.from);
-    const to = parseLocalUtc(f.to);
-    if (from === null || to === null) throw new AppError("invalid", "enter dates as YYYY-MM-DDTHH:MM");
+    const tz = await siteZone(deps, p.actor, await getSimulator({ deps, actor: p.actor, id }));
+    const from = parseSiteLocal(f.from, tz);
+    const to = parseSiteLocal(f.to, tz);
+    if (from === null || to === null)
+      throw new AppError("invalid", `enter dates as YYYY-MM-DDTHH:MM, in the site's time (${tz})`);
     await backfillRange({ deps, actor: p.actor, id, from, to });
     if (c.req.header("hx-request") === "true") return c.body(null, 204);
     flash(c, "ok", "Backfill started.");

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // The activity timeline: newest first, filters, paging, expandable details, new events live.
 import { ActivityItem, type ActivityItemProps } from "../components/activity-item.tsx";
-import { qs } from "../format.ts";
+import { qs, zoneAbbr } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 
@@ -20,6 +20,8 @@ export interface ActivityProps {
   types: readonly string[];
   hasMore: boolean;
   error?: string | null;
+  /** The zone the since/until fields are read in: the site's (shared by the shown simulators), else UTC. */
+  tz: string;
 }
 
 export function ActivityList(p: ActivityProps) {
@@ -52,6 +54,8 @@ export function ActivityList(p: ActivityProps) {
     </div>
   );
 }
+
+const zoneLabel = (tz: string) => (tz === "UTC" ? "UTC" : `site time, ${zoneAbbr(tz)}`);
 
 export function ActivityPage(p: ActivityProps & { shell: Shell }) {
   const f = p.filters;
@@ -91,11 +95,11 @@ export function ActivityPage(p: ActivityProps & { shell: Shell }) {
           </select>
         </div>
         <div class="field">
-          <label for="a-since">Since (UTC)</label>
+          <label for="a-since">Since ({zoneLabel(p.tz)})</label>
           <input id="a-since" name="since" type="datetime-local" value={f.since} />
         </div>
         <div class="field">
-          <label for="a-until">Until (UTC)</label>
+          <label for="a-until">Until ({zoneLabel(p.tz)})</label>
           <input id="a-until" name="until" type="datetime-local" value={f.until} />
         </div>
         <button type="submit">Filter</button>

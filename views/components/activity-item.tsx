@@ -12,6 +12,8 @@ export interface ActivityItemProps {
   message: string;
   details: Record<string, unknown> | null;
   at: string;
+  /** The simulator's site zone: the time's text without JavaScript. */
+  tz?: string;
 }
 
 const TONE: Record<string, string> = {
@@ -30,7 +32,7 @@ export function ActivityItem(props: { ev: ActivityItemProps; fresh?: boolean; sh
       <details class="event">
         <summary>
           <span class="when">
-            <Time at={e.at} />
+            <Time at={e.at} tz={e.tz} />
           </span>
           <StatusBadge status={TONE[e.type] ?? "waiting"} label={e.type} />
           {props.showSimulator !== false ? (

@@ -6,10 +6,10 @@ import { Chart, type ChartProps } from "../components/chart.tsx";
 import { CsrfField } from "../components/csrf-field.tsx";
 import { FormErrors } from "../components/field.tsx";
 import type { SimulatorSummary } from "../components/simulator-card.tsx";
+import { SiteTime } from "../components/site-time.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
-import { Time } from "../components/time.tsx";
 import { WaitingNote } from "../components/waiting-note.tsx";
-import { fmtInt, fmtMs } from "../format.ts";
+import { fmtInt, fmtMs, zoneAbbr } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Shell } from "../shell.ts";
 
@@ -41,12 +41,14 @@ export function SimulatorLive(p: { sim: SimulatorSummary; progress: Progress | n
         <dd>{s.desired}</dd>
         <dt>Last interval</dt>
         <dd>
-          <Time at={s.lastInterval} />
+          <SiteTime at={s.lastInterval} tz={s.tz ?? "UTC"} />
         </dd>
         <dt>Next run</dt>
         <dd>
-          <Time at={s.nextRun} />
+          <SiteTime at={s.nextRun} tz={s.tz ?? "UTC"} />
         </dd>
+        <dt>Site time zone</dt>
+        <dd class="site-zone">{s.tz ?? "UTC"}</dd>
         <dt>Points written</dt>
         <dd>{fmtInt(s.pointsWritten)}</dd>
         <dt>Errors (24 h)</dt>
@@ -199,13 +201,14 @@ export function SimulatorDetailPage(p: SimulatorDetailProps) {
               >
                 <CsrfField token={csrf} />
                 <FormErrors errors={p.backfillError ? [p.backfillError] : []} />
+                <p class="hint">Times are the site's local time ({s.tz ?? "UTC"}).</p>
                 <div class="field">
-                  <label for="bf-from">From (UTC)</label>
+                  <label for="bf-from">From (site time, {zoneAbbr(s.tz ?? "UTC")})</label>
                   <input id="bf-from" name="from" type="datetime-local" value={p.defaultFrom} />
                   <div class="hint">Only intervals after the last one written can be added.</div>
                 </div>
                 <div class="field">
-                  <label for="bf-to">To (UTC, empty: now)</label>
+                  <label for="bf-to">To (site time, {zoneAbbr(s.tz ?? "UTC")}; empty: now)</label>
                   <input id="bf-to" name="to" type="datetime-local" />
                 </div>
                 <button type="submit">Backfill</button>

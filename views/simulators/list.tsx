@@ -2,8 +2,8 @@
 // The simulators of the org, with status and key figures.
 
 import type { SimulatorSummary } from "../components/simulator-card.tsx";
+import { SiteTime } from "../components/site-time.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
-import { Time } from "../components/time.tsx";
 import { WaitingNote } from "../components/waiting-note.tsx";
 import { fmtInt } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -25,7 +25,7 @@ export function SimulatorRows(p: { simulators: readonly SimulatorSummary[] }) {
           <td class="hide-sm">{s.template ?? "custom"}</td>
           <td class="hide-sm">{s.intervalMinutes ? `${s.intervalMinutes} min` : "–"}</td>
           <td>
-            <Time at={s.lastInterval} />
+            <SiteTime at={s.lastInterval} tz={s.tz ?? "UTC"} />
           </td>
           <td class="num">{fmtInt(s.pointsWritten)}</td>
           <td class="num">{fmtInt(s.errors24h)}</td>
