@@ -11,6 +11,7 @@ import b0007 from "./building/0007_simulator.sql" with { type: "text" };
 import b0008 from "./building/0008_haystack.sql" with { type: "text" };
 import b0009 from "./building/0009_drop_redundant_value_index.sql" with { type: "text" };
 import b0010 from "./building/0010_simulator_weather.sql" with { type: "text" };
+import b0011 from "./building/0011_auth_generation.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 
 export interface Migration {
@@ -30,6 +31,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0008_haystack", sql: b0008 },
   { name: "0009_drop_redundant_value_index", sql: b0009 },
   { name: "0010_simulator_weather", sql: b0010 },
+  { name: "0011_auth_generation", sql: b0011 },
 ];
 
 export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];

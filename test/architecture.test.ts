@@ -31,6 +31,7 @@ const OWNERS: Readonly<Record<string, string>> = {
   hs_credential: "access",
   hs_api_token: "access",
   hs_session: "access",
+  hs_auth_generation: "access",
   hs_audit_log: "access",
   app_secret: "access",
   // catalog/: entities, tags, tag definitions (with their history rows), pollers.

@@ -10,10 +10,17 @@
 // - Haystack paths (`/api/…`) accept our credentials too, but the Haystack route owns its own
 //   exchange (HELLO / SCRAM / `BEARER authToken=`) and its 401 challenges: there, missing or
 //   unrecognised credentials pass through with a null actor, and the route answers 401 itself.
+// - Bearer credentials are resolved once and their actor kept in memory for up to a minute (and
+//   never past the credential's expiry), served only while the credential generation
+//   (access/tokens.ts `credentialGeneration`, read on every request) has not moved: any revocation,
+//   disabled user or org, or membership change, by this process or another, is seen by the next
+//   request. A poller's request costs one one-row read instead of a JWT check and three queries.
 // - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { decodeJwt } from "jose";
 import type { Actor } from "../access/actor.ts";
+import { API_TOKEN_PREFIX } from "../access/resolve.ts";
 import {
   actorForBearer,
   checkCsrfToken,
@@ -21,8 +28,10 @@ import {
   SESSION_COOKIE,
   verifyJwt,
 } from "../access/sessions.ts";
+import { apiTokenExpiry, credentialGeneration } from "../access/tokens.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { slot } from "../runtime.ts";
 
 /** The routes anyone may call. `prefix` entries match a path that starts with it. */
 export const PUBLIC_ROUTES: readonly { method: string; path?: string; prefix?: string }[] = [
@@ -149,6 +158,55 @@ async function csrfTokenOfRequest(c: Context): Promise<string | undefined> {
   return undefined;
 }
 
+interface CachedBearer {
+  actor: Actor;
+  /** The credential generation read before the actor was resolved. */
+  gen: string;
+  /** Served until then (ms): a minute at most, never past the credential's expiry. */
+  until: number;
+}
+
+/** The actors of recently seen bearer credentials, by the exact credential text. */
+const BEARERS = slot("http.bearers", () => new Map<string, CachedBearer>());
+const BEARER_TTL_MS = 60_000;
+const BEARER_ENTRIES = 1_000;
+
+/** When a bearer credential expires (ms since the epoch), or undefined when unknown. */
+async function expiryOf(deps: ServiceDeps, token: string): Promise<number | undefined> {
+  if (token.startsWith(API_TOKEN_PREFIX)) {
+    const at = await apiTokenExpiry(deps, token);
+    return at === undefined ? undefined : at === null ? Number.POSITIVE_INFINITY : at.getTime();
+  }
+  const exp = decodeJwt(token).exp;
+  return typeof exp === "number" ? exp * 1000 : undefined;
+}
+
+/**
+ * The actor of a bearer credential, as `actorForBearer` resolves it, kept for the next requests
+ * while the credential generation stays where it was before resolving (see the header). When the
+ * generation cannot be read, nothing is served from memory.
+ */
+export async function bearerActor(deps: ServiceDeps, token: string): Promise<Actor | null> {
+  const cache = BEARERS.of(deps);
+  const gen = await credentialGeneration(deps);
+  if (gen === null) {
+    cache.clear();
+    return actorForBearer(deps, token);
+  }
+  const now = deps.clock.now().getTime();
+  const hit = cache.get(token);
+  if (hit && hit.gen === gen && hit.until > now) return hit.actor;
+  cache.delete(token);
+  const actor = await actorForBearer(deps, token);
+  if (!actor) return null;
+  const expiry = await expiryOf(deps, token).catch(() => undefined);
+  if (expiry !== undefined && expiry > now) {
+    if (cache.size >= BEARER_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(token, { actor, gen, until: Math.min(now + BEARER_TTL_MS, expiry) });
+  }
+  return actor;
+}
+
 /** The auth middleware (see the header of this file). */
 export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
   return async (c, next) => {
@@ -169,7 +227,7 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
       const m = /^Bearer\s+(?:authToken=)?([^\s,]+)\s*$/i.exec(authorization);
       if (!m) return haystack ? next() : unauthorized("unsupported authorization scheme; use Bearer");
       const token = m[1]!;
-      const actor = await actorForBearer(deps, token);
+      const actor = await bearerActor(deps, token);
       if (actor) {
         c.set("actor", actor);
         c.set("authVia", actor.kind === "token" ? "api_token" : "bearer");
