@@ -162,6 +162,12 @@ const siteSchema = z
         economizer: z.boolean().default(true),
         designCfmPerFt2: z.number().positive().max(5).default(0.9),
         oaCfmPerPerson: z.number().min(0).max(100).default(15),
+        /** `mixed`: return air and an economizer; `full`: 100 % outside air, once through (laboratories). */
+        outsideAir: z.enum(["mixed", "full"]).default("mixed"),
+        /** Sensible effectiveness of exhaust-to-supply heat recovery on a `full` unit (0: none). */
+        heatRecovery: z.number().min(0).max(0.9).default(0),
+        /** `scheduled`: occupied mode follows occupancy; `continuous`: occupied 24/7 (laboratories). */
+        operation: z.enum(["scheduled", "continuous"]).default("scheduled"),
         manufacturer: z.string().optional(),
         model: z.string().optional(),
       })
@@ -172,6 +178,9 @@ const siteSchema = z
         maxFlowCfm: z.number().positive().max(50_000).default(2600),
         minFlowRatio: z.number().min(0).max(1).default(0.3),
         reheat: z.enum(["hw", "elec", "none"]).default("hw"),
+        /** Fume hoods per zone (laboratories) and each hood's exhaust at full sash, cfm. */
+        fumeHoods: z.number().int().min(0).max(20).default(0),
+        fumeHoodCfm: z.number().positive().max(5000).default(1000),
       })
       .prefault({}),
     meters: z
@@ -208,6 +217,12 @@ const siteSchema = z
           message: "hot water reheat needs a boiler",
         });
       }
+    } else if (ah.outsideAir === "full") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["airHandlers", "outsideAir"],
+        message: "100 % outside air is modelled for central AHUs with VAV boxes",
+      });
     } else if (ah.cooling !== "dx") {
       ctx.addIssue({
         code: "custom",

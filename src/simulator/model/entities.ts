@@ -128,6 +128,12 @@ export function airHandlerPoints(s: SiteSpec): PointDef[] {
   ];
   if (ah.heating === "hw") out.push(n("heat", "HW Valve", "hot water heat valve cmd", "%", W));
   if (ah.heating === "gas") out.push(n("heat", "Gas Heat", "naturalGas heat cmd", "%", W));
+  if (ah.outsideAir === "full") {
+    out.push(n("oaFlow", "Outside Air Flow", "outside air flow sensor", "cfm"));
+    out.push(n("efl", "Exhaust Air Flow", "exhaust air flow sensor", "cfm"));
+    out.push(b("efanCmd", "Exhaust Fan Command", "exhaust fan run cmd", W));
+    out.push(n("efanPower", "Exhaust Fan Power", "exhaust fan elec power sensor", "kW"));
+  }
   if (ah.kind === "ahu") {
     out.push(n("dsp", "Duct Static Pressure", "discharge air pressure sensor", "inH₂O"));
     out.push(n("dspsp", "Duct Static Pressure Setpoint", "discharge air pressure sp", "inH₂O", W));
@@ -157,6 +163,8 @@ export function vavPoints(s: SiteSpec): PointDef[] {
   ];
   if (s.vavs.reheat === "hw") out.push(n("rhv", "Reheat Valve", "hot water reheat valve cmd", "%", W));
   if (s.vavs.reheat === "elec") out.push(n("rhv", "Electric Reheat", "elec reheat cmd", "%", W));
+  if (s.vavs.fumeHoods > 0)
+    out.push(n("hood", "Fume Hood Exhaust Flow", "fumeHood exhaust air flow sensor", "cfm"));
   return out;
 }
 

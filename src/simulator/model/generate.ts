@@ -222,6 +222,37 @@ function coilLatent(c: Ctx, cfm: number, oaFrac: number, siteOcc: number, dat: n
   return 4840 * cfm * Math.max(0, wMix - wLeave);
 }
 
+/**
+ * Exhaust of a zone's fume hoods, cfm: VAV hoods at 100 fpm face velocity hold 30 % of their full-sash
+ * exhaust with the sash closed, rising with the sash, which follows the zone's occupancy (ANSI/AIHA
+ * Z9.5; Labs21 "Laboratories for the 21st Century" best practice guides).
+ */
+function hoodExhaust(c: Ctx, zr: ZoneRun): number {
+  const v = c.s.vavs;
+  if (v.fumeHoods === 0) return 0;
+  const sash = clamp(zr.occ * (1 + 0.3 * normal(c.seed, `${zr.z.id}:sash`, c.idx)), 0, 1);
+  return v.fumeHoods * v.fumeHoodCfm * (0.3 + 0.7 * sash);
+}
+
+/** A laboratory's supply replaces its exhaust less a 10 % offset (negative pressure toward corridors). */
+const LAB_OFFSET = 0.1;
+/** Exhaust fan power of laboratory high-plume exhaust, kW per cfm (Labs21: 0.5–1 W/cfm). */
+const EXHAUST_KW_PER_CFM = 0.0006;
+
+/**
+ * The air leaving an exhaust-to-supply heat recovery coil of a 100 % outside air unit: outside air
+ * moved toward the exhaust (return) temperature by the sensible effectiveness when that helps, and
+ * bypassed (held at the discharge setpoint) when it would overshoot it (ASHRAE Handbook HVAC Systems
+ * ch. 26, run-around coil loops).
+ */
+function recovered(oat: number, exhaust: number, eff: number, datsp: number): number {
+  if (eff <= 0) return oat;
+  const t = oat + eff * (exhaust - oat);
+  if (oat < datsp) return Math.min(t, Math.max(oat, datsp));
+  if (oat > exhaust) return t;
+  return oat;
+}
+
 /** Minimum outside air fraction: ASHRAE 62.1 ventilation rate procedure (people + 0.06 cfm/ft²). */
 function minOutsideAir(c: Ctx, occMode: boolean, people: number, area: number, cfm: number): number {
   if (!occMode || cfm <= 0) return 0;
@@ -352,6 +383,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     const failed = fx.fanFailed.has(ahu);
     const on = cmdOn && !failed;
     const datsp = ovNum(c, pointId(ahu, "datsp")) ?? datReset(oat);
+    const fullOa = s.airHandlers.outsideAir === "full";
     const maxC = s.vavs.maxFlowCfm;
     const minC = maxC * s.vavs.minFlowRatio;
     const area = served.reduce((a, zr) => a + zr.z.area, 0);
@@ -361,20 +393,23 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       const vav = zr.z.id;
       const spKey = pointId(vav, "flowsp");
       const flowKey = pointId(vav, "flow");
+      const hood = hoodExhaust(c, zr);
       if (!cmdOn) {
         setLoop(c, spKey, 0);
         setLoop(c, flowKey, 0);
-        return { sp: 0, cfm: 0, reheat: 0, dmp: 0 };
+        return { sp: 0, cfm: 0, reheat: 0, dmp: 0, hood };
       }
+      // A laboratory box supplies at least its hoods' exhaust less the offset.
+      const minZ = Math.min(maxC, Math.max(minC, (1 - LAB_OFFSET) * hood));
       // Zone loop: the airflow that brings the zone onto its closed-loop trajectory toward setpoint
       // (a well-tuned PI loop holds the zone with a time constant of about 15 minutes).
       let target: number;
       let reheat = 0;
       if (zr.cooling) {
         const goal = lag(zr.tMeas, zr.effClg, c.dtMin, TAU_ZONE_MIN) - (zr.tMeas - zr.t0);
-        target = flowFor(c, zr, goal, datsp, minC, maxC);
+        target = flowFor(c, zr, goal, datsp, minZ, maxC);
       } else {
-        target = minC;
+        target = minZ;
         if (s.vavs.reheat !== "none") {
           const tdis =
             zr.effHtg -
@@ -385,7 +420,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
         }
       }
       const prevSp = loop(c, spKey) ?? 0;
-      let sp = prevSp > 0 ? clamp(lag(prevSp, target, c.dtMin, TAU_FLOWSP_MIN), minC, maxC) : target;
+      let sp = prevSp > 0 ? clamp(lag(prevSp, target, c.dtMin, TAU_FLOWSP_MIN), minZ, maxC) : target;
       const flowOv = ovNum(c, spKey);
       if (flowOv !== undefined) sp = clamp(flowOv, 0, maxC);
       setLoop(c, spKey, sp);
@@ -409,7 +444,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
         dmp = clamp((100 * cfm) / maxC, 0, 100);
       }
       setLoop(c, flowKey, cfm);
-      return { sp, cfm, reheat, dmp };
+      return { sp, cfm, reheat, dmp, hood };
     });
 
     const cfm = boxes.reduce((a, f) => a + f.cfm, 0);
@@ -420,6 +455,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     let oaCmd = cmdOn ? minOa : 0;
     const oadOv = ovNum(c, pointId(ahu, "oad"));
     if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
+    else if (fullOa) oaCmd = cmdOn ? 1 : 0;
     else if (on && s.airHandlers.economizer && oat < rat - 1 && oat < economizerHighLimit(s)) {
       // The discharge loop sequences the economizer: with a leaking coil it holds the *discharge* air,
       // so the mixed air settles above setpoint by what the leak removes.
@@ -430,7 +466,10 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     }
     const stuckOa = fx.oaStuck.get(ahu);
     const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
-    const mat = on ? oaFrac * oat + (1 - oaFrac) * rat : avgZone;
+    const eff = fullOa ? s.airHandlers.heatRecovery : 0;
+    const mixOf = (ra: number) =>
+      fullOa && stuckOa === undefined ? recovered(oat, ra, eff, datsp) : oaFrac * oat + (1 - oaFrac) * ra;
+    const mat = on ? mixOf(rat) : avgZone;
     let dat = mat;
     let coolCmd = 0;
     let heatCmd = 0;
@@ -481,12 +520,23 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       set(c, pointId(vav, "dmp"), b.dmp);
       set(c, pointId(vav, "dat"), tdis);
       if (s.vavs.reheat !== "none") set(c, pointId(vav, "rhv"), on ? (100 * b.reheat) / (95 - datsp) : 0);
+      if (s.vavs.fumeHoods > 0) set(c, pointId(vav, "hood"), b.hood);
     });
     const ratEnd =
       cfm > 0
         ? served.reduce((a, _zr, k) => a + ends[k]! * boxes[k]!.cfm, 0) / cfm + 0.8
         : ends.reduce((a, t) => a + t, 0) / Math.max(1, ends.length);
-    const matEnd = on ? oaFrac * oat + (1 - oaFrac) * ratEnd : ratEnd;
+    const matEnd = on ? mixOf(ratEnd) : ratEnd;
+    if (fullOa) {
+      // Once-through air leaves by the exhaust: the rooms' supply plus the offset drawn from corridors.
+      const exhaust = on ? cfm / (1 - LAB_OFFSET) : boxes.reduce((a, b) => a + b.hood, 0);
+      const efanKw = exhaust * EXHAUST_KW_PER_CFM;
+      acc.hvacKw += efanKw;
+      set(c, pointId(ahu, "oaFlow"), on ? cfm * oaFrac : 0);
+      set(c, pointId(ahu, "efl"), exhaust);
+      set(c, pointId(ahu, "efanCmd"), true);
+      set(c, pointId(ahu, "efanPower"), efanKw);
+    }
     set(c, pointId(ahu, "fanCmd"), cmdOn);
     set(c, pointId(ahu, "fanSts"), on);
     set(c, pointId(ahu, "fanSpeed"), !cmdOn ? 0 : failed ? 100 : clamp(100 * frac, 15, 100));
@@ -643,7 +693,10 @@ function stepSite(c: Ctx): void {
     const t0 = c.prev.zoneTemps[z.id] ?? 72;
     const occ = clamp(siteOcc * (1 + 0.15 * normal(c.seed, `${z.id}:occ`, c.idx)), 0, 1);
     const g = zoneGains(s, z, occ, siteOcc, wx.solar, solarHour);
-    const zOcc = occMode || fx.scheduleOverride.has(ids.airHandler(s, z.ahu));
+    const zOcc =
+      occMode ||
+      s.airHandlers.operation === "continuous" ||
+      fx.scheduleOverride.has(ids.airHandler(s, z.ahu));
     const clg = ovNum(c, pointId(z.id, "clgsp")) ?? s.setpoints.occupied.cooling;
     const htg = ovNum(c, pointId(z.id, "htgsp")) ?? s.setpoints.occupied.heating;
     const effClg = zOcc ? clg : s.setpoints.unoccupied.cooling;

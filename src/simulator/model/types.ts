@@ -136,10 +136,24 @@ export interface SiteSpec {
     designCfmPerFt2: number;
     /** Minimum outside air per occupant, cfm. */
     oaCfmPerPerson: number;
+    /** `mixed`: return air and an economizer; `full`: 100 % outside air, once through (laboratories). */
+    outsideAir: "mixed" | "full";
+    /** Sensible effectiveness of exhaust-to-supply heat recovery on a `full` unit (0: none). */
+    heatRecovery: number;
+    /** `scheduled`: occupied mode follows occupancy; `continuous`: occupied around the clock. */
+    operation: "scheduled" | "continuous";
     manufacturer?: string;
     model?: string;
   };
-  vavs: { zones: string[]; maxFlowCfm: number; minFlowRatio: number; reheat: "hw" | "elec" | "none" };
+  vavs: {
+    zones: string[];
+    maxFlowCfm: number;
+    minFlowRatio: number;
+    reheat: "hw" | "elec" | "none";
+    /** Fume hoods per zone and each hood's exhaust at full sash, cfm. */
+    fumeHoods: number;
+    fumeHoodCfm: number;
+  };
   meters: {
     electric: { dis: string };
     gas: { dis: string } | null;

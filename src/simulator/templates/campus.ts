@@ -6,7 +6,8 @@ export const campus: Template = {
   name: "campus",
   dis: "Meridian Research Campus",
   description:
-    "Three buildings: a 4-floor lab in Boston (chillers, boilers, VAV with hot water reheat), a 3-floor hall " +
+    "Three buildings: a 4-floor laboratory in Boston (100 % outside air AHUs around the clock with exhaust " +
+    "heat recovery, fume hoods, chillers, boilers, VAV with hot water reheat), a 3-floor hall " +
     "in Chicago (DX/gas AHUs, electric reheat) and a 1-floor annex in Denver (rooftop units).",
   building: {
     name: "Meridian Research Campus",
@@ -32,6 +33,7 @@ export const campus: Template = {
           ...climateFromNormals(NORMALS.boston),
           cloudiness: 0.55,
         },
+        // Researchers keep lab hours; the HVAC does not set back (continuous operation below).
         occupancy: {
           areaPerPerson: 350,
           weekday: {
@@ -47,19 +49,37 @@ export const campus: Template = {
           saturday: { "08:00": 0.02, "10:00": 0.15, "16:00": 0.1, "18:00": 0.02 },
           sunday: { default: 0.02 },
         },
-        loads: { lightingWPerFt2: 0.9, plugWPerFt2: 2 },
-        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
-        chillers: { count: 2, capacityTons: 150, manufacturer: "York", model: "YVWA" },
-        boilers: { count: 2, capacityMbh: 1500 },
+        // Lab equipment (fume hood services, freezers, incubators, instruments) runs day and night:
+        // Labs21 measured 2–5 W/ft² of lab plug load, most of it constant.
+        loads: { lightingWPerFt2: 0.9, plugWPerFt2: 3.5, lightingNight: 0.3, plugNight: 0.7 },
+        setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 72, heating: 70 } },
+        chillers: { count: 2, capacityTons: 350, manufacturer: "York", model: "YVWA" },
+        boilers: { count: 2, capacityMbh: 3000 },
+        // Two 100 % outside air AHUs (2 floors each, 50,000 cfm design) around the clock, with a
+        // run-around coil recovering heat from the lab exhaust (no wheel: fume hood exhaust may not
+        // cross-contaminate the supply).
         airHandlers: {
           kind: "ahu",
           count: 2,
           floorsPerUnit: 2,
           cooling: "chw",
           heating: "hw",
-          designCfmPerFt2: 1.3,
+          economizer: false,
+          outsideAir: "full",
+          heatRecovery: 0.5,
+          operation: "continuous",
+          designCfmPerFt2: 1.25,
         },
-        vavs: { zones: ["North", "South", "East", "West", "Core"], maxFlowCfm: 2400, reheat: "hw" },
+        // 4,000 ft² lab rooms, 9 ft ceilings: a 3,500 cfm minimum is 5.8 air changes per hour (the
+        // 6 ACH occupied rate of current lab practice, I2SL/Labs21), each with two VAV fume hoods.
+        vavs: {
+          zones: ["North", "South", "East", "West", "Core"],
+          maxFlowCfm: 5000,
+          minFlowRatio: 0.7,
+          reheat: "hw",
+          fumeHoods: 2,
+          fumeHoodCfm: 1000,
+        },
       },
       {
         key: "central",
