@@ -1,0 +1,45 @@
+// A remote runner (`haystack-sim simulate`) takes a site's weather file from the server: an upload
+// while it runs is a new configuration version, so its next interval reloads and writes the file's
+// outside air (at the whole hour, within sensor noise), as the server's own engine would.
+import { expect, test } from "bun:test";
+import { systemActor } from "../../src/access/actor.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createRemoteRunner } from "../../src/simulator/remote.ts";
+import { createSimulator, uploadWeatherFile } from "../../src/simulator/service.ts";
+import { epwHour, epwText } from "./epw.ts";
+import { clock, HOUR, historyOf, simEnv } from "./helpers.ts";
+
+const cToF = (c: number) => (c * 9) / 5 + 32;
+const rowAt = (ts: Date) => Math.round((ts.getTime() - Date.UTC(ts.getUTCFullYear(), 0, 1, 5)) / HOUR) - 1;
+
+test("a running remote runner reloads after an upload and writes the file's hours", async () => {
+  const env = await simEnv("postgres");
+  const c = clock(new Date(Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR + 7 * 60_000).toISOString());
+  const v = await createSimulator({
+    deps: env.deps,
+    actor: systemActor,
+    orgId: env.seeded.org.id,
+    input: { key: "shop1", template: "retail-rtu", interval_minutes: 60, backfill_days: 0 },
+  });
+  const runner = createRemoteRunner({
+    apiUrl: "http://server.test",
+    token: env.seeded.admin.token,
+    simulatorId: v.id,
+    holder: "r1",
+    log: silentLogger,
+    now: c.now,
+    fetch: (req: Request) => Promise.resolve(env.app.fetch(req)),
+  });
+  expect((await runner.step()).intervals).toBe(1);
+  await uploadWeatherFile({ deps: env.deps, actor: systemActor, id: v.id, text: epwText() });
+  for (let h = 0; h < 3; h++) {
+    c.advance(HOUR);
+    expect((await runner.step()).intervals).toBe(1);
+  }
+  const oat = (await historyOf(env.deps, "acme", "shop1")).filter((r) => r.id === "shop1.weather.oat");
+  expect(oat.length).toBe(4);
+  const err = oat.map((r) => Math.abs(r.value_n! - cToF(epwHour(rowAt(r.ts)).dryBulb)));
+  // The first hour was synthetic (Phoenix); the three after the upload are the file's.
+  expect(err.slice(1).every((e) => e < 0.6)).toBe(true);
+  expect(err[0]).toBeGreaterThan(1);
+});
