@@ -7,6 +7,7 @@ import { resolveOrgAndEntities } from "../access/orgs.ts";
 import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError, dataErrorOf } from "../errors.ts";
+import { slot } from "../runtime.ts";
 import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
 
 export interface ValueInput {
@@ -180,11 +181,23 @@ export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promi
   }
 }
 
+/** Each org's value table and key by org id (they never change once the org exists). */
+const ORG_TABLES = slot("ingest.orgTables", () => new Map<number, { valueTable: string; orgKey: string }>());
+
+/** @throws AppError forbidden when the batch names entities the actor cannot see in the org. */
+function checkVisible<T extends { hidden: number[] }>(org: T): T {
+  if (org.hidden.length > 0)
+    throw new AppError("forbidden", `not allowed to write to entities: ${org.hidden.join(", ")}`);
+  return org;
+}
+
 /**
  * Writes a batch of values for one org: validated whole before anything is written, duplicates
  * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history,
  * moves the current values forward, records the batch in the outbox for every secondary and runs
- * `inTransaction` (e.g. a simulator checkpoint). After the commit the replicator is asked to
+ * `inTransaction` (e.g. a simulator checkpoint). The access check runs inside that transaction,
+ * sent together with the writes once the org's tables are known (a refusal rolls them back).
+ * After the commit the replicator is asked to
  * deliver and `values:written` `{count, source: "simulator" | "rest"}` is published (the system
  * actor's writes are the simulators'). All or nothing: on any failure nothing of the batch is stored.
  *
@@ -209,23 +222,33 @@ export async function writeValues(opts: {
   if (errors.length > 0) throw new AppError("invalid", "invalid values", errors);
 
   const primary = deps.dbs.primary;
-  const org = await guarded(deps, () =>
-    resolveOrgAndEntities(
-      primary,
-      actor,
-      orgId,
-      values.map((v) => v.entity_id),
-    ),
-  );
-  if (org.hidden.length > 0)
-    throw new AppError("forbidden", `not allowed to write to entities: ${org.hidden.join(", ")}`);
-  if (values.length === 0 && !opts.inTransaction) return { written: 0 };
-
-  const tables = valueTables(org.valueTable);
+  const known = ORG_TABLES.of(deps);
+  if (values.length === 0 && !opts.inTransaction) {
+    await guarded(deps, async () => checkVisible(await resolveOrgAndEntities(primary, actor, orgId, [])));
+    return { written: 0 };
+  }
   const cols = dedupeToColumns(values);
   await guarded(deps, () =>
     primary.transaction(async (tx) => {
-      await upsertValues(tx, tables, cols);
+      const resolving = resolveOrgAndEntities(tx, actor, orgId, cols.entity_id);
+      const cached = known.get(orgId);
+      let org: Awaited<typeof resolving>;
+      if (cached) {
+        // The org's tables are known (they never change): the check and the writes go together,
+        // and the transaction rolls back, writing nothing, if the check refuses.
+        const writing = upsertValues(tx, valueTables(cached.valueTable), cols);
+        writing.catch(() => {});
+        org = checkVisible(await resolving);
+        if (org.valueTable !== cached.valueTable) {
+          known.delete(orgId);
+          throw new Error(`value table of org ${orgId} changed`);
+        }
+        await writing;
+      } else {
+        org = checkVisible(await resolving);
+        known.set(orgId, { valueTable: org.valueTable, orgKey: org.orgKey });
+        await upsertValues(tx, valueTables(org.valueTable), cols);
+      }
       if (cols.entity_id.length > 0)
         await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
       if (opts.inTransaction) await opts.inTransaction(tx);
