@@ -21,6 +21,8 @@ import {
 
 const SiteQuery = z.object({ site: z.string().max(40).optional(), name: z.string().max(255).optional() });
 
+const tooLarge = () => new AppError("too_large", `a weather file may have at most ${MAX_EPW_BYTES} bytes`);
+
 /** An upload as text: UTF-8, else Windows-1252 (EPW files from the weather converter often are). */
 export function epwTextOf(bytes: Uint8Array): string {
   try {
@@ -41,8 +43,7 @@ export async function epwUploadOf(c: Context): Promise<{ text: string; site?: st
         { loc: ["body", "file"], msg: "field required", type: "value_error.missing" },
       ]);
     }
-    if (file.size > MAX_EPW_BYTES)
-      throw new AppError("too_large", `a weather file may have at most ${MAX_EPW_BYTES} bytes`);
+    if (file.size > MAX_EPW_BYTES) throw tooLarge();
     const field = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
     return {
       text: epwTextOf(new Uint8Array(await file.arrayBuffer())),
@@ -51,8 +52,7 @@ export async function epwUploadOf(c: Context): Promise<{ text: string; site?: st
     };
   }
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > MAX_EPW_BYTES)
-    throw new AppError("too_large", `a weather file may have at most ${MAX_EPW_BYTES} bytes`);
+  if (bytes.length > MAX_EPW_BYTES) throw tooLarge();
   return { text: epwTextOf(bytes) };
 }
 

@@ -4,8 +4,9 @@
 import type { Context, Hono } from "hono";
 import { SimulatorWeatherPage } from "../../views/simulators/weather.tsx";
 import { epwUploadOf } from "../api/simulator-weather.ts";
-import { AppError, isAppError } from "../errors.ts";
+import { isAppError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
+import { idParam } from "../http/validate.ts";
 import {
   getSimulator,
   listWeatherFiles,
@@ -15,11 +16,7 @@ import {
 } from "../simulator/service.ts";
 import { flash, formOf, pageContext, redirect } from "./context.ts";
 
-const idParam = (c: Context): number => {
-  const id = Number(c.req.param("id"));
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError("not_found", "no such simulator");
-  return id;
-};
+const idOf = (c: Context): number => idParam(c, "id");
 
 export function mountSimulatorWeatherPages(app: Hono<AppEnv>, deps: AppDeps): void {
   const render = async (c: Context, id: number, errors: string[], status: 200 | 422 = 200) => {
@@ -48,11 +45,11 @@ export function mountSimulatorWeatherPages(app: Hono<AppEnv>, deps: AppDeps): vo
     );
   };
 
-  app.get("/simulators/:id{[0-9]+}/weather", (c) => render(c, idParam(c), []));
+  app.get("/simulators/:id{[0-9]+}/weather", (c) => render(c, idOf(c), []));
 
   app.post("/simulators/:id{[0-9]+}/weather", async (c) => {
     const p = await pageContext(c, deps);
-    const id = idParam(c);
+    const id = idOf(c);
     try {
       const up = await epwUploadOf(c);
       const f = await uploadWeatherFile({ deps, actor: p.actor, id, ...up });
@@ -68,7 +65,7 @@ export function mountSimulatorWeatherPages(app: Hono<AppEnv>, deps: AppDeps): vo
 
   app.post("/simulators/:id{[0-9]+}/weather/remove", async (c) => {
     const p = await pageContext(c, deps);
-    const id = idParam(c);
+    const id = idOf(c);
     const f = await formOf(c);
     await removeWeatherFile({ deps, actor: p.actor, id, site: f.site ?? "" });
     flash(c, "ok", "Weather file removed: the site's weather is synthetic again.");

@@ -153,6 +153,12 @@ describe.each(ENGINES)("weather file upload on %s", (engine) => {
       body: epwText(),
     });
     expect(raw.status).toBe(422);
+    const huge = await env.app.request(`/simulator/weather/${sim.id}?site=east`, {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "text/plain" },
+      body: "x".repeat(8 * 1024 * 1024 + 1),
+    });
+    expect(huge.status).toBe(413);
     expect(((await raw.json()) as Json).detail[0].msg).toContain('"east", "central", "west"');
     const form = new FormData();
     form.set("site", "east");
