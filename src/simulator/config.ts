@@ -50,6 +50,7 @@ const faultSchema = z
     z.strictObject({ type: z.literal("fan_failure"), ...window }),
     z.strictObject({ type: z.literal("meter_dropout"), ...window }),
     z.strictObject({ type: z.literal("comm_outage"), ...window }),
+    z.strictObject({ type: z.literal("hunting"), ...window, gain: z.number().min(1).max(50).default(5) }),
   ])
   .refine((f) => Date.parse(f.start) < Date.parse(f.end), {
     message: "end must be after start",

@@ -25,6 +25,13 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
           label: "blade linkage",
         },
         { type: "fan_failure", target: "ahu-3", start: "2025-03-05T00:00:00Z", end: "2025-03-05T06:00:00Z" },
+        {
+          type: "hunting",
+          target: "ahu-2",
+          gain: 6,
+          start: "2025-03-10T13:00:00Z",
+          end: "2025-03-10T17:00:00Z",
+        },
       ],
     };
     const res = await env.app.request("/simulator", {
@@ -57,6 +64,17 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
         severityUnit: "%",
       },
       expect.objectContaining({ id: "hq.fault-2", type: "fan_failure", equip: "hq.ahu-3" }),
+      {
+        id: "hq.fault-3",
+        type: "hunting",
+        label: null,
+        equip: "hq.ahu-2",
+        points: ["hq.ahu-2.dat", "hq.ahu-2.datsp", "hq.ahu-2.cool"],
+        start: "2025-03-10T13:00:00.000Z",
+        end: "2025-03-10T17:00:00.000Z",
+        severity: 6,
+        severityUnit: "",
+      },
     ]);
 
     const ranged = await env.app.request(
@@ -79,7 +97,10 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
     expect(lines[1]).toBe(
       "hq.fault-1,stuck_damper,blade linkage,hq.vav-6-2,hq.vav-6-2.flow hq.vav-6-2.dmp hq.vav-6-2.flowsp hq.vav-6-2.zat,2025-03-01T14:00:00.000Z,2025-03-01T22:00:00.000Z,10,%",
     );
-    expect(lines.length).toBe(3);
+    expect(lines[3]).toBe(
+      "hq.fault-3,hunting,,hq.ahu-2,hq.ahu-2.dat hq.ahu-2.datsp hq.ahu-2.cool,2025-03-10T13:00:00.000Z,2025-03-10T17:00:00.000Z,6,",
+    );
+    expect(lines.length).toBe(4);
 
     const hs = await callOp(env.app, org.key, "read", {
       auth: `Bearer ${member.token}`,
@@ -87,7 +108,7 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
     });
     expect(hs.status).toBe(200);
     const rows = hs.grid!.rows;
-    expect(rows.length).toBe(2);
+    expect(rows.length).toBe(3);
     const first = rows.find((r) => (r.id as Ref).id === "hq.fault-1")!;
     expect((first.equipRef as Ref).id).toBe("hq.vav-6-2");
     expect((first.siteRef as Ref).id).toBe("hq.site");
@@ -95,5 +116,13 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
     expect(first.faultType).toBe("stuck_damper");
     expect((first.faultStart as HDateTime).epochMs).toBe(Date.parse("2025-03-01T14:00:00Z"));
     expect((first.faultEnd as HDateTime).epochMs).toBe(Date.parse("2025-03-01T22:00:00Z"));
+    const hunting = rows.find((r) => (r.id as Ref).id === "hq.fault-3")!;
+    expect(hunting.faultType).toBe("hunting");
+    expect((hunting.equipRef as Ref).id).toBe("hq.ahu-2");
+    expect((hunting.pointRefs as Ref[]).map((r) => r.id)).toEqual([
+      "hq.ahu-2.dat",
+      "hq.ahu-2.datsp",
+      "hq.ahu-2.cool",
+    ]);
   });
 });

@@ -62,6 +62,45 @@ interface Case {
   hours: number;
   rule: Rule;
   building?: Building;
+  /** Interval, minutes (60 unless given). */
+  interval?: number;
+  /**
+   * How far back the rule looks, hours: a rule over the last hour still sees a fault that ended less
+   * than an hour ago, so its firings that long after the end count as inside the window.
+   */
+  lookbackHours?: number;
+}
+
+/** Direction reversals of a sampled series, counting only moves larger than `minMove`. */
+function reversals(xs: readonly number[], minMove: number): number {
+  let count = 0;
+  let dir = 0;
+  for (let k = 1; k < xs.length; k++) {
+    const d = xs[k]! - xs[k - 1]!;
+    if (Math.abs(d) < minMove) continue;
+    if (dir !== 0 && Math.sign(d) !== dir) count++;
+    dir = Math.sign(d);
+  }
+  return count;
+}
+
+/**
+ * A hunting rule over the last hour of 5-minute samples: the series reverses direction at least 4
+ * times with moves above `minMove` (a loop oscillating with a period under 30 minutes), while `on`.
+ */
+function hunting(
+  series: (s: Step) => number,
+  ids: string[],
+  minMove: number,
+  on: (s: Step) => boolean,
+): Rule {
+  return (st, k) => {
+    if (k < 12) return false;
+    const last = st.slice(k - 12, k + 1);
+    if (last.some((s) => !okAll(s, ids))) return undefined;
+    if (!last.every(on)) return false;
+    return reversals(last.map(series), minMove) >= 4;
+  };
 }
 
 const W = (start: string, hours: number) => ({
@@ -118,16 +157,25 @@ const cases: Record<string, Case> = {
       return n(s, "ahu-3.oad") - 100 * oaf > 30;
     },
   },
+  // With the coil cooling far below its design ΔT (28 °F): a heat-soaked building after the fault
+  // also keeps the freed valve wide open with warm discharge air, but then the coil is at capacity.
   "stuck cooling valve: discharge air far above setpoint with the valve commanded open": {
     fault: { type: "stuck_valve", target: "ahu-1", position: 15, ...W("2025-07-15T13:00:00Z", 10) },
     from: "2025-07-13T04:00:00Z",
     hours: 24 * 4,
     rule: (st, k) => {
       const s = st[k]!;
-      if (!okAll(s, ["ahu-1.fanSts", "ahu-1.dat", "ahu-1.datsp", "ahu-1.cool"])) return undefined;
-      return b(s, "ahu-1.fanSts") && n(s, "ahu-1.dat") - n(s, "ahu-1.datsp") > 3 && n(s, "ahu-1.cool") >= 95;
+      if (!okAll(s, ["ahu-1.fanSts", "ahu-1.dat", "ahu-1.datsp", "ahu-1.cool", "ahu-1.mat"]))
+        return undefined;
+      return (
+        b(s, "ahu-1.fanSts") &&
+        n(s, "ahu-1.dat") - n(s, "ahu-1.datsp") > 3 &&
+        n(s, "ahu-1.cool") >= 95 &&
+        n(s, "ahu-1.mat") - n(s, "ahu-1.dat") < 10
+      );
     },
   },
+  // Valves "shut" below 2 % command (APAR's tolerance on control signals: a PI output trims around 0).
   "leaking cooling valve: air cooled across the coils with both valves shut (APAR)": {
     fault: { type: "leaking_valve", target: "ahu-4", fraction: 0.25, ...W("2025-06-05T00:00:00Z", 72) },
     from: "2025-06-03T04:00:00Z",
@@ -137,8 +185,8 @@ const cases: Record<string, Case> = {
       if (!okAll(s, ["ahu-4.fanSts", "ahu-4.mat", "ahu-4.dat", "ahu-4.heat", "ahu-4.cool"])) return undefined;
       return (
         b(s, "ahu-4.fanSts") &&
-        n(s, "ahu-4.cool") === 0 &&
-        n(s, "ahu-4.heat") === 0 &&
+        n(s, "ahu-4.cool") < 2 &&
+        n(s, "ahu-4.heat") < 2 &&
         n(s, "ahu-4.mat") - n(s, "ahu-4.dat") > 2
       );
     },
@@ -216,13 +264,53 @@ const cases: Record<string, Case> = {
       return n(s, ids[0]!) < n(s, ids[1]!) + n(s, ids[2]!) + n(s, ids[3]!);
     },
   },
+  "hunting discharge air loop: the cooling valve command reverses 4+ times an hour": {
+    fault: { type: "hunting", target: "ahu-2", gain: 5, ...W("2025-07-15T14:00:00Z", 3) },
+    from: "2025-07-14T10:00:00Z",
+    hours: 36,
+    interval: 5,
+    lookbackHours: 1,
+    rule: hunting(
+      (s) => n(s, "ahu-2.cool"),
+      ["ahu-2.fanSts", "ahu-2.cool"],
+      10,
+      (s) => b(s, "ahu-2.fanSts"),
+    ),
+  },
+  "hunting VAV airflow loop: airflow error changes sign 4+ times an hour": {
+    fault: { type: "hunting", target: "vav-4-3", gain: 6, ...W("2025-07-15T15:00:00Z", 3) },
+    from: "2025-07-14T10:00:00Z",
+    hours: 36,
+    interval: 5,
+    lookbackHours: 1,
+    rule: hunting(
+      (s) => n(s, "vav-4-3.flow") - n(s, "vav-4-3.flowsp"),
+      ["ahu-2.fanSts", "vav-4-3.flow", "vav-4-3.flowsp"],
+      200,
+      (s) => b(s, "ahu-2.fanSts"),
+    ),
+  },
+  "hunting chilled water loop: leaving water reverses 4+ times an hour while running": {
+    fault: { type: "hunting", target: "chiller-2", gain: 5, ...W("2025-07-15T13:00:00Z", 4) },
+    from: "2025-07-14T10:00:00Z",
+    hours: 36,
+    interval: 5,
+    lookbackHours: 1,
+    rule: hunting(
+      (s) => n(s, "chiller-2.chwlt"),
+      ["chiller-2.run", "chiller-2.chwlt"],
+      1,
+      (s) => b(s, "chiller-2.run"),
+    ),
+  },
 };
 
 describe.each(Object.entries(cases))("%s", (_name, c) => {
   const building = c.building ?? office;
-  const steps = simulate(building, c.from, c.hours, [c.fault]);
+  const steps = simulate(building, c.from, c.hours, [c.fault], c.interval);
   const inWindow = (s: Step) =>
-    s.ts.getTime() >= Date.parse(c.fault.start) && s.ts.getTime() < Date.parse(c.fault.end);
+    s.ts.getTime() >= Date.parse(c.fault.start) &&
+    s.ts.getTime() < Date.parse(c.fault.end) + (c.lookbackHours ?? 0) * HOUR;
 
   test("the rule fires during the labelled window and never outside it", () => {
     const during = steps.filter(inWindow);

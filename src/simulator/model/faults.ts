@@ -25,6 +25,8 @@ export interface FaultEffects {
   fanFailed: Set<string>;
   meterDropout: Set<string>;
   outage: Set<string>;
+  /** Mistuned loops: the gain multiple of each target's PI controller. */
+  mistune: Map<string, number>;
 }
 
 /** Whether a fault is active at the interval ending `ts` (`start ≤ ts < end`). */
@@ -48,6 +50,7 @@ export function faultEffects(faults: readonly Fault[], ts: Date): FaultEffects {
     fanFailed: new Set(),
     meterDropout: new Set(),
     outage: new Set(),
+    mistune: new Map(),
   };
   const addBias = (id: string, b: number) => fx.bias.set(id, (fx.bias.get(id) ?? 0) + b);
   for (const f of faults) {
@@ -92,6 +95,9 @@ export function faultEffects(faults: readonly Fault[], ts: Date): FaultEffects {
       case "comm_outage":
         fx.outage.add(f.target);
         break;
+      case "hunting":
+        fx.mistune.set(f.target, f.gain);
+        break;
     }
   }
   return fx;
@@ -100,7 +106,7 @@ export function faultEffects(faults: readonly Fault[], ts: Date): FaultEffects {
 /** The kind of target each fault type needs (checked by the configuration against the entities). */
 export const FAULT_TARGETS: Record<
   FaultType,
-  "vav" | "sensor" | "ahu" | "chwAhu" | "chiller" | "meter" | "any"
+  "vav" | "sensor" | "ahu" | "chwAhu" | "chiller" | "meter" | "loop" | "any"
 > = {
   stuck_damper: "vav",
   sensor_bias: "sensor",
@@ -115,6 +121,7 @@ export const FAULT_TARGETS: Record<
   fan_failure: "ahu",
   meter_dropout: "meter",
   comm_outage: "any",
+  hunting: "loop",
 };
 
 /** Whether `e` is a valid target of a fault type; a message naming what it needs otherwise. */
@@ -135,7 +142,9 @@ export function targetProblem(type: FaultType, e: Entity): string | null {
               ? !!t.chiller && !!t.equip
               : need === "meter"
                 ? !!t.meter && !!t.equip
-                : true;
+                : need === "loop"
+                  ? !!t.equip && (!!t.vav || !!t.chiller || (!!t.ahu && !t.rtu))
+                  : true;
   if (ok) return null;
   const what = {
     vav: "a VAV box",
@@ -144,6 +153,7 @@ export function targetProblem(type: FaultType, e: Entity): string | null {
     chwAhu: "an air handler with a chilled water coil",
     chiller: "a chiller",
     meter: "a meter",
+    loop: "a VAV box, an air handler (not a rooftop unit) or a chiller",
     any: "",
   }[need];
   return `"${e.localId}" is not ${what}`;
@@ -239,7 +249,16 @@ const EVIDENCE: Record<FaultType, string[]> = {
   fan_failure: ["fanCmd", "fanSts", "flow", "dsp", "power"],
   meter_dropout: ["power", "energy", "flow", "volume"],
   comm_outage: [],
+  hunting: [],
 };
+
+/** The points of a hunting loop by its equipment: the loop's process value, setpoint and output. */
+function loopEvidence(target: Entity | undefined): string[] {
+  const t = target?.tags ?? {};
+  if (t.vav) return ["flow", "flowsp", "dmp"];
+  if (t.chiller) return ["chwlt", "load", "power"];
+  return ["dat", "datsp", "cool"];
+}
 
 function severityOf(f: Fault, unitOf: (id: string) => string): { severity: number; unit: string } {
   switch (f.type) {
@@ -254,6 +273,8 @@ function severityOf(f: Fault, unitOf: (id: string) => string): { severity: numbe
       return { severity: f.perDay, unit: `${unitOf(f.target)}/day` };
     case "leaking_valve":
       return { severity: f.fraction, unit: "fraction" };
+    case "hunting":
+      return { severity: f.gain, unit: "" };
     default:
       return { severity: 1, unit: "" };
   }
@@ -291,7 +312,10 @@ export function faultRecords(
           return Object.values(e.tags).some((v) => v.kind === "Ref" && v.localId === f.target);
         })
         .map((e) => e.localId);
-    } else points = EVIDENCE[f.type].map((s) => pointId(f.target, s)).filter((id) => byId.has(id));
+    } else {
+      const evidence = f.type === "hunting" ? loopEvidence(target) : EVIDENCE[f.type];
+      points = evidence.map((s) => pointId(f.target, s)).filter((id) => byId.has(id));
+    }
     const { severity, unit } = severityOf(f, unitOf);
     out.push({
       id: `fault-${i + 1}`,
@@ -315,7 +339,9 @@ export function faultRecords(
  * (0.1–0.3 °F/day, 30 days), 2 economizers stuck shut (5–20 days), 2 leaking cooling valves (10–25 %,
  * 5–15 days), 1 stuck cooling valve (5–10 days), 2 simultaneous heating/cooling (30–60 %, 3–10 days),
  * 1 chiller short-cycling (2–5 days), 1 chiller trip (6–24 h), 3 schedule overrides (1–5 days),
- * 1 fan failure (4–36 h), 2 electric meter dropouts (1–3 days). Deterministic per (building, seed,
+ * 1 fan failure (4–36 h), 2 electric meter dropouts (1–3 days); with VAV boxes 2 hunting airflow loops
+ * (7–30 days) and 1 hunting discharge air loop (7–21 days), with chillers 1 hunting chilled water loop
+ * (3–10 days), each at 4–8 × its tuned gain. Deterministic per (building, seed,
  * year); faults of one kind do not overlap on one equipment.
  */
 export function benchmarkFaults(building: Building, seed: number, year: number): Fault[] {
@@ -448,6 +474,41 @@ export function benchmarkFaults(building: Building, seed: number, year: number):
       1,
     );
     add(() => ({ type: "meter_dropout", target: ids.elecMeter(s), ...window(1, 3), label: "benchmark" }), 2);
+    const gain = () => Math.round(4 + 4 * draw(4));
+    if (vavs.length > 0) {
+      add(
+        () => ({
+          type: "hunting",
+          target: pick(vavs, 3),
+          ...window(7, 30),
+          gain: gain(),
+          label: "benchmark",
+        }),
+        2,
+      );
+      add(
+        () => ({
+          type: "hunting",
+          target: pick(ahus, 3),
+          ...window(7, 21),
+          gain: gain(),
+          label: "benchmark",
+        }),
+        1,
+      );
+    }
+    if (chillers.length > 0) {
+      add(
+        () => ({
+          type: "hunting",
+          target: pick(chillers, 3),
+          ...window(3, 10),
+          gain: gain(),
+          label: "benchmark",
+        }),
+        1,
+      );
+    }
   }
   return withoutOverlaps(out);
 }

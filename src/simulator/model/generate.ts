@@ -16,6 +16,17 @@ import {
   usesGasHeating,
   waterSubs,
 } from "./ids.ts";
+import {
+  deadScans,
+  delayed,
+  lagToward,
+  piScan,
+  readLoop,
+  runLoop,
+  SCAN_MIN,
+  simcTuning,
+  writeLoop,
+} from "./loops.ts";
 import { normal, uniform } from "./noise.ts";
 import { hvacOccupiedMode, OCCUPIED_THRESHOLD, scheduledOccupancy } from "./occupancy.ts";
 import {
@@ -34,7 +45,16 @@ import { dropoutReading, qualityAt } from "./quality.ts";
 import { intervalIndex } from "./time.ts";
 import type { Building, Entity, Fault, ModelState, OverrideValue, Quality, Row, SiteSpec } from "./types.ts";
 import { humidityRatio, type Weather, weatherAt } from "./weather.ts";
-import { AIR_SENSIBLE, BTUH_PER_W, integrateZone, type Zone, zoneGains, zoneLoad, zonesOf } from "./zones.ts";
+import {
+  AIR_SENSIBLE,
+  BTUH_PER_W,
+  CAPACITANCE_PER_FT2,
+  integrateZone,
+  type Zone,
+  zoneGains,
+  zoneLoad,
+  zonesOf,
+} from "./zones.ts";
 
 export interface GenerateInput {
   building: Building;
@@ -77,15 +97,15 @@ type Value = number | boolean;
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 const lerp = (x: number, x0: number, y0: number, x1: number, y1: number): number =>
   y0 + (y1 - y0) * clamp((x - x0) / (x1 - x0), 0, 1);
-/** First-order lag: where a value starting at `prev` is after `dtMin` minutes toward `target` (time constant `tauMin`). */
-const lag = (prev: number, target: number, dtMin: number, tauMin: number): number =>
-  target + (prev - target) * Math.exp(-dtMin / tauMin);
-
-/** Time constants, minutes: a VAV box's zone loop output (PI with a slow integral) and its flow loop + actuator. */
-const TAU_FLOWSP_MIN = 8;
-const TAU_FLOW_MIN = 1.5;
-/** Closed-loop time constant of a zone temperature loop, minutes. */
-const TAU_ZONE_MIN = 15;
+/**
+ * Loop processes and actuators (minutes): a VAV box's airflow (flow sensor filter and box 0.5 min,
+ * 30 s sensor and controller delay, a 90-s floating damper actuator), its zone (dead time of air mixing and sensor
+ * placement 5 min; the zone's own lag comes from its heat balance) and an air handler's discharge air
+ * (coil and sensor 3 min, water transport 1.25 min, 90-s valve actuator).
+ */
+const FLOW_LOOP = { tauMin: 0.5, deadMin: 0.5, strokeMin: 1.5 };
+const ZONE_LOOP_DEAD_MIN = 5;
+const DAT_LOOP = { tauMin: 3, deadMin: 1.25, strokeMin: 1.5 };
 /** Design coil temperature changes at design airflow, °F: cooling coil 28 °F, heating coil 40 °F. */
 const COOL_DESIGN_DT = 28;
 const HEAT_DESIGN_DT = 40;
@@ -291,6 +311,8 @@ function coils(
     shortfall: number;
     canHeat: boolean;
     coolCapacityDt: number;
+    /** The economizer modulates (not at full outside air): the cooling valve is sequenced shut. */
+    economizing: boolean;
   },
 ): CoilResult {
   const fx = c.fx;
@@ -305,24 +327,39 @@ function coils(
   const stuckHeatDt = heatStuck === undefined ? 0 : Math.min(60, (heatStuck / 100) * HEAT_DESIGN_DT * scale);
   const t1 = mat - leakDt + stuckHeatDt;
   const maxCoolDt = Math.max(0, Math.min(opts.coolCapacityDt * scale, t1 - coilFloor));
+  // The discharge air loop: PI on the measured discharge air driving the cooling valve, through the
+  // coil's lag and the water's transport delay; the valve's ΔT per % follows the airflow (the tuning
+  // is scheduled on it). What the plant could not deliver last interval weakens the coil.
+  const perPct = (opts.coolCapacityDt * scale) / 100;
+  const delivered = 1 - opts.shortfall;
+  // Economizer first: the valve stays shut while the economizer brings the mixed air to setpoint.
+  const sequencedShut = opts.economizing && t1 <= target + 0.5;
+  const coilDt = (u: number) => Math.min(maxCoolDt, u * perPct);
+  const key = `${equip}.datLoop`;
+  const st = readLoop(c.prev.loops, key, { out: 0, y: t1 }, DAT_LOOP.deadMin);
   const stuckValve = fx.stuckValve.get(equip);
-  let coolDt: number;
-  let coolCmd: number;
-  if (stuckValve !== undefined) {
-    coolDt = opts.chwAvailable ? Math.min(maxCoolDt, (stuckValve / 100) * opts.coolCapacityDt * scale) : 0;
-    const after = t1 - coolDt;
-    // The loop cannot move the valve: its output winds up to a limit.
-    coolCmd =
-      after > target + 0.5 ? 100 : after < target - 0.5 ? 0 : (100 * coolDt) / (opts.coolCapacityDt * scale);
-  } else if (t1 > target) {
-    coolDt = Math.min(maxCoolDt, t1 - target);
-    coolCmd = clamp((100 * coolDt) / (opts.coolCapacityDt * scale), 0, 100);
-  } else {
-    coolDt = 0;
-    coolCmd = 0;
-  }
-  // What the plant could not deliver last interval warms the discharge air.
-  let t2 = t1 - coolDt * (1 - opts.shortfall);
+  const tuning = simcTuning(
+    Math.max(perPct * delivered, 0.02),
+    DAT_LOOP.tauMin,
+    DAT_LOOP.deadMin + DAT_LOOP.strokeMin / 2,
+    fx.mistune.get(equip) ?? 1,
+  );
+  const bias = fx.bias.get(pointId(equip, "dat")) ?? 0;
+  const r = runLoop(
+    st,
+    datsp,
+    { steady: (u) => t1 - coilDt(u) * delivered, ...DAT_LOOP },
+    tuning,
+    { lo: 0, hi: sequencedShut && stuckValve === undefined ? 0 : 100, strokeMin: DAT_LOOP.strokeMin },
+    c.dtMin,
+    1,
+    { sense: (y) => y + bias, ...(stuckValve !== undefined ? { stuckAt: stuckValve } : {}) },
+  );
+  writeLoop(c.loops, key, st);
+  const coolCmd = st.out;
+  // The coil load the plant sees follows the valve over the interval (the regulated coil at full demand).
+  const coolDt = coilDt(r.meanAct);
+  let t2 = st.y;
   let heatDt = stuckHeatDt;
   let heatCmd = heatStuck ?? 0;
   if (heatStuck === undefined && opts.canHeat && t2 < target - 0.05 && coolCmd === 0) {
@@ -348,23 +385,120 @@ function chwRanBefore(c: Ctx): boolean {
   return false;
 }
 
+interface BoxResult {
+  /** Airflow setpoint, airflow and damper command at the interval's end (what a poller samples). */
+  sp: number;
+  cfm: number;
+  dmp: number;
+  /** Mean airflow over the interval (the zone's heat balance and the fan follow it). */
+  meanCfm: number;
+  /** Reheat discharge rise at the setpoint airflow, °F. */
+  reheat: number;
+}
+
 /**
- * The constant airflow (between `minC` and `maxC`) at supply temperature `supply` that ends the interval
- * with the zone at `goal` (true temperature): the zone's exact solution is monotonic in airflow, so a
- * bisection finds it; the limits bind when the goal is out of reach.
+ * One VAV box over an interval, scan by scan: the zone loop (PI on the measured zone temperature,
+ * output the airflow setpoint between the box's minimum and maximum, in cooling) cascaded onto the
+ * airflow loop (PI on the measured airflow, output the damper command, through a 90-s actuator). In
+ * heating the box holds its minimum (raised to half the maximum when the reheat saturates at 95 °F)
+ * and the reheat valve follows the zone's heat loss. A stuck damper holds the blade (both loops wind
+ * up against it); a failed fan leaves no airflow; operator overrides of the setpoint or the damper
+ * replace the loop outputs. The zone loop's tuning comes from the zone's heat balance at the box's
+ * mid airflow and a 15 °F supply ΔT (SIMC); a `hunting` fault mistunes the airflow loop.
  */
-function flowFor(c: Ctx, zr: ZoneRun, goal: number, supply: number, minC: number, maxC: number): number {
-  const end = (cfm: number) => integrateZone(c.s, zr.z, zr.t0, zr.gains, c.wx.temp, cfm, supply, c.dtH);
-  if (end(minC) <= goal) return minC;
-  if (end(maxC) >= goal) return maxC;
-  let lo = minC;
-  let hi = maxC;
-  for (let k = 0; k < 24; k++) {
-    const mid = (lo + hi) / 2;
-    if (end(mid) > goal) lo = mid;
-    else hi = mid;
+function stepBox(
+  c: Ctx,
+  zr: ZoneRun,
+  o: { cmdOn: boolean; failed: boolean; datsp: number; supply: number; minC: number; maxC: number },
+): BoxResult {
+  const s = c.s;
+  const vav = zr.z.id;
+  const { minC, maxC } = o;
+  const zoneKey = `${vav}.zoneLoop`;
+  const flowKey = `${vav}.flowLoop`;
+  const minPos = (100 * minC) / maxC;
+  if (!o.cmdOn) {
+    // Unit off: no airflow; the box controller pre-positions at its minimum for the next start.
+    writeLoop(c.loops, zoneKey, { out: minC, i: minC, act: minC, y: zr.t0, line: [] });
+    writeLoop(c.loops, flowKey, {
+      out: minPos,
+      i: minPos,
+      act: minPos,
+      y: 0,
+      line: new Array(deadScans(FLOW_LOOP.deadMin)).fill(minPos),
+    });
+    return { sp: 0, cfm: 0, dmp: 0, meanCfm: 0, reheat: 0 };
   }
-  return (lo + hi) / 2;
+  let heatSp = minC;
+  let reheat = 0;
+  if (!zr.cooling && s.vavs.reheat !== "none") {
+    const tdis =
+      zr.effHtg -
+      zoneLoad(s, zr.z, zr.gains, c.wx.temp, zr.effHtg) / (AIR_SENSIBLE * heatSp) +
+      2 * (zr.effHtg - zr.tMeas);
+    if (tdis > 95) heatSp = Math.min(0.5 * maxC, (heatSp * (tdis - o.datsp)) / (95 - o.datsp));
+    reheat = clamp(tdis - o.datsp, 0, 95 - o.datsp);
+  }
+  // Older checkpoints carried the setpoint and flow under the point ids.
+  const prevSp = loop(c, pointId(vav, "flowsp")) ?? minC;
+  const prevFlow = loop(c, pointId(vav, "flow")) ?? 0;
+  const zone = readLoop(c.prev.loops, zoneKey, { out: Math.max(prevSp, minC), y: zr.t0 }, 0);
+  const flow = readLoop(
+    c.prev.loops,
+    flowKey,
+    { out: (100 * prevFlow) / maxC, y: prevFlow },
+    FLOW_LOOP.deadMin,
+  );
+  const ua = s.envelopeUaPerFt2 * zr.z.area;
+  const mid = (minC + maxC) / 2;
+  const zoneTuning = simcTuning(
+    (AIR_SENSIBLE * 15) / (ua + AIR_SENSIBLE * mid),
+    (60 * CAPACITANCE_PER_FT2 * zr.z.area) / (ua + AIR_SENSIBLE * mid),
+    ZONE_LOOP_DEAD_MIN,
+  );
+  const flowTuning = simcTuning(
+    maxC / 100,
+    FLOW_LOOP.tauMin,
+    FLOW_LOOP.deadMin + FLOW_LOOP.strokeMin / 2,
+    c.fx.mistune.get(vav) ?? 1,
+  );
+  const zoneAct = { lo: minC, hi: maxC, strokeMin: 0 };
+  const damper = { lo: 0, hi: 100, strokeMin: FLOW_LOOP.strokeMin };
+  const bias = c.fx.bias.get(pointId(vav, "zat")) ?? 0;
+  const flowOv = ovNum(c, pointId(vav, "flowsp"));
+  const dmpOv = ovNum(c, pointId(vav, "dmp"));
+  const stuck = c.fx.stuckDamper.get(vav);
+  const scans = Math.max(1, Math.round(c.dtMin / SCAN_MIN));
+  const dt = c.dtMin / scans;
+  let t = zr.t0;
+  let sp = zone.out;
+  let sum = 0;
+  for (let k = 0; k < scans; k++) {
+    if (zr.cooling) piScan(zone, t + bias - zr.effClg, zoneTuning, zoneAct, dt);
+    else {
+      zone.out = heatSp;
+      zone.i = heatSp;
+    }
+    zone.act = zone.out;
+    sp = flowOv === undefined ? zone.out : clamp(flowOv, 0, maxC);
+    if (dmpOv !== undefined) {
+      flow.out = clamp(dmpOv, 0, 100);
+      flow.i = flow.out;
+      const step = (100 * dt) / FLOW_LOOP.strokeMin;
+      flow.act += clamp(flow.out - flow.act, -step, step);
+    } else piScan(flow, sp - flow.y, flowTuning, damper, dt);
+    if (stuck !== undefined) flow.act = stuck;
+    const u = delayed(flow.line, flow.act);
+    flow.y = o.failed ? 0 : lagToward(flow.y, (u / 100) * maxC, dt, FLOW_LOOP.tauMin);
+    t = integrateZone(s, zr.z, t, zr.gains, c.wx.temp, flow.y, o.supply, dt / 60);
+    sum += flow.y;
+  }
+  zone.y = t;
+  writeLoop(c.loops, zoneKey, zone);
+  writeLoop(c.loops, flowKey, flow);
+  setLoop(c, pointId(vav, "flowsp"), sp);
+  setLoop(c, pointId(vav, "flow"), flow.y);
+  return { sp, cfm: flow.y, dmp: flow.out, meanCfm: sum / scans, reheat };
 }
 
 /** VAV boxes and their central air handlers. */
@@ -389,70 +523,24 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     const area = served.reduce((a, zr) => a + zr.z.area, 0);
     const designCfm = s.airHandlers.designCfmPerFt2 * area;
 
+    // The supply air the boxes see: the discharge air of the previous interval while the unit ran.
+    const supply = cmdOn ? (loop(c, `${ahu}.datLoop.y`) ?? datsp) : datsp;
     const boxes = served.map((zr) => {
-      const vav = zr.z.id;
-      const spKey = pointId(vav, "flowsp");
-      const flowKey = pointId(vav, "flow");
       const hood = hoodExhaust(c, zr);
-      if (!cmdOn) {
-        setLoop(c, spKey, 0);
-        setLoop(c, flowKey, 0);
-        return { sp: 0, cfm: 0, reheat: 0, dmp: 0, hood };
-      }
       // A laboratory box supplies at least its hoods' exhaust less the offset.
       const minZ = Math.min(maxC, Math.max(minC, (1 - LAB_OFFSET) * hood));
-      // Zone loop: the airflow that brings the zone onto its closed-loop trajectory toward setpoint
-      // (a well-tuned PI loop holds the zone with a time constant of about 15 minutes).
-      let target: number;
-      let reheat = 0;
-      if (zr.cooling) {
-        const goal = lag(zr.tMeas, zr.effClg, c.dtMin, TAU_ZONE_MIN) - (zr.tMeas - zr.t0);
-        target = flowFor(c, zr, goal, datsp, minZ, maxC);
-      } else {
-        target = minZ;
-        if (s.vavs.reheat !== "none") {
-          const tdis =
-            zr.effHtg -
-            zoneLoad(s, zr.z, zr.gains, oat, zr.effHtg) / (AIR_SENSIBLE * target) +
-            2 * (zr.effHtg - zr.tMeas);
-          if (tdis > 95) target = Math.min(0.5 * maxC, (target * (tdis - datsp)) / (95 - datsp));
-          reheat = clamp(tdis - datsp, 0, 95 - datsp);
-        }
-      }
-      const prevSp = loop(c, spKey) ?? 0;
-      let sp = prevSp > 0 ? clamp(lag(prevSp, target, c.dtMin, TAU_FLOWSP_MIN), minZ, maxC) : target;
-      const flowOv = ovNum(c, spKey);
-      if (flowOv !== undefined) sp = clamp(flowOv, 0, maxC);
-      setLoop(c, spKey, sp);
-      const prevFlow = loop(c, flowKey) ?? 0;
-      const stuck = fx.stuckDamper.get(vav);
-      const dmpOv = ovNum(c, pointId(vav, "dmp"));
-      let cfm: number;
-      let dmp: number;
-      if (failed) {
-        cfm = 0;
-        dmp = 100;
-      } else if (stuck !== undefined) {
-        // The flow follows the stuck blade; the flow loop's output winds up against it.
-        cfm = (stuck / 100) * maxC;
-        dmp = cfm < 0.95 * sp ? 100 : cfm > 1.05 * sp ? 0 : (100 * sp) / maxC;
-      } else if (dmpOv !== undefined) {
-        dmp = clamp(dmpOv, 0, 100);
-        cfm = lag(prevFlow, (dmp / 100) * maxC, c.dtMin, TAU_FLOW_MIN);
-      } else {
-        cfm = lag(prevFlow, sp, c.dtMin, TAU_FLOW_MIN);
-        dmp = clamp((100 * cfm) / maxC, 0, 100);
-      }
-      setLoop(c, flowKey, cfm);
-      return { sp, cfm, reheat, dmp, hood };
+      return { ...stepBox(c, zr, { cmdOn, failed, datsp, supply, minC: minZ, maxC }), hood };
     });
 
-    const cfm = boxes.reduce((a, f) => a + f.cfm, 0);
+    // The coils, the fan and the mixing follow the interval's mean airflow; the sensors read its end.
+    const cfm = boxes.reduce((a, f) => a + f.meanCfm, 0);
+    const cfmEnd = boxes.reduce((a, f) => a + f.cfm, 0);
     const avgZone = served.reduce((a, zr) => a + zr.t0, 0) / Math.max(1, served.length);
-    const rat = cfm > 0 ? served.reduce((a, zr, k) => a + zr.t0 * boxes[k]!.cfm, 0) / cfm + 0.8 : avgZone;
+    const rat = cfm > 0 ? served.reduce((a, zr, k) => a + zr.t0 * boxes[k]!.meanCfm, 0) / cfm + 0.8 : avgZone;
     const people = served.reduce((a, zr) => a + zr.people, 0);
     const minOa = minOutsideAir(c, ahuOcc, people, area, cfm);
     let oaCmd = cmdOn ? minOa : 0;
+    let economizing = false;
     const oadOv = ovNum(c, pointId(ahu, "oad"));
     if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
     else if (fullOa) oaCmd = cmdOn ? 1 : 0;
@@ -463,6 +551,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       const mixTarget = (datsp - leak * s.chillers.chwSupplySp) / (1 - leak);
       const mixedAtMin = oaCmd * oat + (1 - oaCmd) * rat;
       if (mixedAtMin > mixTarget) oaCmd = clamp((rat - mixTarget) / (rat - oat), minOa, 1);
+      economizing = oaCmd > minOa && oaCmd < 1;
     }
     const stuckOa = fx.oaStuck.get(ahu);
     const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
@@ -480,6 +569,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
         shortfall: s.airHandlers.cooling === "chw" ? shortfall : 0,
         canHeat: s.airHandlers.heating !== "none",
         coolCapacityDt: COOL_DESIGN_DT,
+        economizing,
       });
       dat = r.dat;
       coolCmd = r.coolCmd;
@@ -489,11 +579,21 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       else acc.hvacKw += ((coolBtuh / 12000) * 3.517) / dxCop(oat);
       if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += r.heatBtuh;
       if (s.airHandlers.heating === "gas") acc.gasHeatCfh += r.heatBtuh / 0.8 / GAS_BTU_PER_FT3;
-    } else if (cmdOn) {
-      // Fan failed: no air over the coils; the loops wind up toward the demand they cannot meet.
-      const cooling = served.some((zr) => zr.cooling);
-      coolCmd = cooling ? 100 : 0;
-      heatCmd = !cooling && s.airHandlers.heating !== "none" ? 100 : 0;
+    } else {
+      // Off (or no airflow): the discharge loop rests with its valve shut, the coil at the air around it.
+      writeLoop(c.loops, `${ahu}.datLoop`, {
+        out: 0,
+        i: 0,
+        act: 0,
+        y: avgZone,
+        line: new Array(deadScans(DAT_LOOP.deadMin)).fill(0),
+      });
+      if (cmdOn) {
+        // Fan failed: no air over the coils; the loops wind up toward the demand they cannot meet.
+        const cooling = served.some((zr) => zr.cooling);
+        coolCmd = cooling ? 100 : 0;
+        heatCmd = !cooling && s.airHandlers.heating !== "none" ? 100 : 0;
+      }
     }
 
     const frac = designCfm > 0 ? cfm / designCfm : 0;
@@ -509,10 +609,10 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       const vav = zr.z.id;
       // The reheat valve sets the heat; the discharge rise follows the actual airflow.
       const reheatBtuh = on ? AIR_SENSIBLE * b.sp * b.reheat : 0;
-      const tdis = on && b.cfm > 0 ? dat + reheatBtuh / (AIR_SENSIBLE * b.cfm) : zr.t0;
+      const tdis = on && b.meanCfm > 0 ? dat + reheatBtuh / (AIR_SENSIBLE * b.meanCfm) : zr.t0;
       if (s.vavs.reheat === "hw") acc.hwLoadBtuh += reheatBtuh;
       if (s.vavs.reheat === "elec") acc.hvacKw += reheatBtuh / (BTUH_PER_W * 1000);
-      const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, b.cfm, tdis, c.dtH);
+      const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, b.meanCfm, tdis, c.dtH);
       ends.push(t1);
       writeZonePoints(c, zr, t1);
       set(c, pointId(vav, "flow"), b.cfm);
@@ -524,7 +624,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     });
     const ratEnd =
       cfm > 0
-        ? served.reduce((a, _zr, k) => a + ends[k]! * boxes[k]!.cfm, 0) / cfm + 0.8
+        ? served.reduce((a, _zr, k) => a + ends[k]! * boxes[k]!.meanCfm, 0) / cfm + 0.8
         : ends.reduce((a, t) => a + t, 0) / Math.max(1, ends.length);
     const matEnd = on ? mixOf(ratEnd) : ratEnd;
     if (fullOa) {
@@ -532,7 +632,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       const exhaust = on ? cfm / (1 - LAB_OFFSET) : boxes.reduce((a, b) => a + b.hood, 0);
       const efanKw = exhaust * EXHAUST_KW_PER_CFM;
       acc.hvacKw += efanKw;
-      set(c, pointId(ahu, "oaFlow"), on ? cfm * oaFrac : 0);
+      set(c, pointId(ahu, "oaFlow"), on ? cfmEnd * oaFrac : 0);
       set(c, pointId(ahu, "efl"), exhaust);
       set(c, pointId(ahu, "efanCmd"), true);
       set(c, pointId(ahu, "efanPower"), efanKw);
@@ -545,7 +645,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     set(c, pointId(ahu, "mat"), matEnd);
     set(c, pointId(ahu, "rat"), ratEnd);
     set(c, pointId(ahu, "oad"), cmdOn ? 100 * oaCmd : 0);
-    set(c, pointId(ahu, "flow"), cfm);
+    set(c, pointId(ahu, "flow"), cfmEnd);
     set(c, pointId(ahu, "cool"), coolCmd);
     if (s.airHandlers.heating !== "none") set(c, pointId(ahu, "heat"), heatCmd);
     set(c, pointId(ahu, "dsp"), on ? dspsp * clamp(0.85 + 0.15 * frac, 0, 1) + 0.03 : 0);
@@ -758,7 +858,13 @@ function stepSite(c: Ctx): void {
       return r;
     });
     const sp = ovNum(c, pointId(plantId, "chwsp")) ?? s.chillers.chwSupplySp;
-    const r = chwPlant(s, loadTons, run, sp, wx.wetBulb, roomTemp);
+    const r = chwPlant(s, loadTons, run, sp, wx.wetBulb, roomTemp, {
+      dtMin: c.dtMin,
+      prev: c.prev.loops,
+      next: c.loops,
+      keys: chillerIds.map((id) => `${id}.chwLoop`),
+      mistune: chillerIds.map((id) => fx.mistune.get(id) ?? 1),
+    });
     c.next.chillersOn[s.key] = r.running;
     c.next.chwShortfall[s.key] = r.shortfall;
     acc.hvacKw += r.auxKw;

@@ -2,6 +2,7 @@
  * Central plants: chillers staged on the actual cooling load with part-load and lift-dependent
  * efficiency, a cooling tower rejecting chiller heat, and boilers staged on the heating load.
  */
+import { deadScans, readLoop, runLoop, simcTuning, writeLoop } from "./loops.ts";
 import type { SiteSpec } from "./types.ts";
 
 /** Linear interpolation in a sorted `[x, y]` table, clamped at both ends. */
@@ -145,6 +146,23 @@ export function designDeltaT(plr: number): number {
 }
 
 /**
+ * A chiller's leaving water loop (minutes): evaporator and loop water lag 4 min, 1.5 min delay,
+ * capacity control (guide vanes / compressor speed) ramping over its range in 2 min.
+ */
+export const CHW_LOOP = { tauMin: 4, deadMin: 1.5, strokeMin: 2 };
+
+/** The chillers' control loops over one interval: carried states, next states, mistuning per chiller. */
+export interface ChillerLoops {
+  dtMin: number;
+  prev: Readonly<Record<string, number>> | undefined;
+  next: Record<string, number>;
+  /** Loop key of each chiller (`<chiller>.chwLoop`). */
+  keys: string[];
+  /** Gain multiple of each chiller's loop (1 = tuned; a `hunting` fault more). */
+  mistune: number[];
+}
+
+/**
  * The variable-primary chilled water plant for a cooling load (tons). `run[i]` says whether chiller i
  * runs this interval (from `stageUnits`): running chillers share the load equally up to 105 % of
  * capacity; the rest is a shortfall. Each running chiller's flow tracks its load to hold the design ΔT,
@@ -158,6 +176,7 @@ export function chwPlant(
   supplySp: number,
   wetBulb: number,
   roomTemp: number,
+  loops?: ChillerLoops,
 ): ChwPlantResult {
   const cap = s.chillers.capacityTons;
   const n = run.filter(Boolean).length;
@@ -173,20 +192,42 @@ export function chwPlant(
   for (let i = 0; i < s.chillers.count; i++) {
     if (run[i]) {
       const lift = 1 - 0.012 * (cwet - 85);
-      const plrEff = Math.max(plr, MIN_PLR);
+      const flowGpm = Math.min(
+        1.1 * designFlow,
+        Math.max(MIN_FLOW_FRACTION * designFlow, (24 * share) / designDeltaT(plr)),
+      );
+      // Leaving water: the capacity loop (PI on leaving water, output % of capacity) against the water
+      // returning from the coils (their demand, a shortfall included, warms it).
+      const demand = n > 0 ? Math.min(loadTons / n, 1.5 * cap) : 0;
+      const entering = supplySp + (24 * demand) / flowGpm;
+      let capacityPct = 100 * plr;
+      let leavingTemp = supplySp;
+      if (loops) {
+        const key = loops.keys[i]!;
+        const st = readLoop(loops.prev, key, { out: 0, y: entering }, CHW_LOOP.deadMin);
+        const perPct = (24 * cap) / (100 * flowGpm);
+        const r = runLoop(
+          st,
+          supplySp,
+          { steady: (u) => entering - u * perPct, ...CHW_LOOP },
+          simcTuning(perPct, CHW_LOOP.tauMin, CHW_LOOP.deadMin + CHW_LOOP.strokeMin / 2, loops.mistune[i]),
+          { lo: 0, hi: 105, strokeMin: CHW_LOOP.strokeMin },
+          loops.dtMin,
+          1,
+        );
+        writeLoop(loops.next, key, st);
+        capacityPct = r.meanAct;
+        leavingTemp = st.y;
+      }
+      const plrEff = Math.max(capacityPct / 100, MIN_PLR);
       const cop = Math.min(
         10,
         Math.max(1.5, s.chillers.baseCop * interpolate(s.chillers.copCurve, plrEff) * lift),
       );
       const powerKw = (plrEff * cap * 3.517) / cop;
-      const flowGpm = Math.min(
-        1.1 * designFlow,
-        Math.max(MIN_FLOW_FRACTION * designFlow, (24 * share) / designDeltaT(plr)),
-      );
-      const leavingTemp = supplySp + 0.4 * plr + 6 * shortfall;
       chillers.push({
         running: true,
-        loadTons: share,
+        loadTons: (capacityPct / 100) * cap,
         plr,
         cop,
         powerKw,
@@ -199,6 +240,7 @@ export function chwPlant(
       auxKw += 0.03 * cap * (flowGpm / designFlow) ** 3 + 0.03 * cap;
       rejected += share + powerKw / 3.517;
     } else {
+      if (loops) clearLoop(loops.next, loops.keys[i]!, CHW_LOOP.deadMin);
       chillers.push({
         running: false,
         loadTons: 0,
@@ -230,6 +272,12 @@ export function chwPlant(
     auxKw,
     makeupGpm: 0.03 * rejected,
   };
+}
+
+/** Forgets a loop's state (a stopped unit starts its loop afresh). */
+function clearLoop(loops: Record<string, number>, key: string, deadMin: number): void {
+  for (const k of ["out", "i", "act", "y"]) delete loops[`${key}.${k}`];
+  for (let k = 0; k < deadScans(deadMin); k++) delete loops[`${key}.d${k}`];
 }
 
 export interface BoilerResult {

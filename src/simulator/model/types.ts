@@ -213,7 +213,12 @@ export type Fault = { start: string; end: string; target: string; label?: string
   | {
       type: "meter_dropout";
     } /** The target's controller (or a whole site) stops answering: its points are held, stale. */
-  | { type: "comm_outage" }
+  | { type: "comm_outage" } /**
+   * A mistuned control loop: the target's PI controller runs at `gain` times its tuned proportional
+   * gain with its integral time divided by `gain` (a VAV box's airflow loop, an air handler's
+   * discharge air loop, a chiller's chilled water supply loop): overshoot and hunting.
+   */
+  | { type: "hunting"; gain: number }
 );
 
 export type FaultType = Fault["type"];
