@@ -8,6 +8,7 @@ import type { Sql } from "../db/index.ts";
 import {
   inferKind,
   isRefTagName,
+  isStorableInstant,
   STORED_KINDS,
   type StoredKind,
   type TagRow,
@@ -81,9 +82,6 @@ const FIELDS = [
   "value_enum",
 ] as const;
 
-const MIN_TS = Date.UTC(1, 0, 1);
-const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59);
-
 /** Parses an ISO 8601 timestamp (UTC when it has no zone) to epoch ms, or NaN. */
 export function parseIsoTimestamp(s: string): number {
   const t = s.trim();
@@ -93,7 +91,7 @@ export function parseIsoTimestamp(s: string): number {
   if (!/T/.test(iso)) iso = `${iso}T00:00:00`;
   if (!/([zZ]|[+-]\d\d(:?\d\d)?)$/.test(iso)) iso = `${iso}Z`;
   const ms = Date.parse(iso);
-  return ms >= MIN_TS && ms <= MAX_TS ? ms : Number.NaN;
+  return isStorableInstant(ms) ? ms : Number.NaN;
 }
 
 /**

@@ -2,6 +2,7 @@
  * hisRead ranges (Ops: hisRead) to half-open `[start, end)` instants in a point's zone.
  */
 
+import { INSTANT_RANGE, isStorableInstant } from "./instants.ts";
 import { HDate, HDateTime, type HVal } from "./kinds.ts";
 import { localFields, localToInstant, tzFromIana } from "./tz.ts";
 import { readZincValue } from "./zinc.ts";
@@ -82,5 +83,8 @@ export function parseHisRange(range: string, iana: string, nowMs: number): HisRa
   }
   if (result.end.epochMs < result.start.epochMs)
     throw new HisRangeError(`range '${range}' ends before it starts`);
+  // the end is exclusive: a range may end at the first instant after the accepted ones
+  if (!isStorableInstant(result.start.epochMs) || !isStorableInstant(result.end.epochMs - 1))
+    throw new HisRangeError(`range '${range}' is outside ${INSTANT_RANGE}`);
   return result;
 }

@@ -9,6 +9,7 @@ export * from "./defs.ts";
 export * from "./depth.ts";
 export * from "./filter/index.ts";
 export * from "./his-range.ts";
+export * from "./instants.ts";
 export * from "./json.ts";
 export * from "./kinds.ts";
 export * from "./tag-columns.ts";

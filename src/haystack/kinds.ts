@@ -13,6 +13,7 @@
  * Null is not a kind; it appears as `null` in grid cells and list elements.
  */
 
+import { INSTANT_RANGE, isStorableInstant, utcMs } from "./instants.ts";
 import { tzOffsetMinutes, tzToIana } from "./tz.ts";
 
 /** The marker singleton's class; use `MARKER`. */
@@ -115,7 +116,7 @@ export class HDate {
   }
   /** Milliseconds of this date's midnight in UTC (used for ordering and storage). */
   toUtcMs(): number {
-    return Date.UTC(this.year, this.month - 1, this.day);
+    return utcMs(this.year, this.month, this.day);
   }
   /** The date `n` days later (or earlier for negative `n`). */
   plusDays(n: number): HDate {
@@ -128,7 +129,7 @@ export class HDate {
 }
 
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcMs(year, month + 1, 0)).getUTCDate();
 }
 
 /** Time of day (no zone), millisecond precision. */
@@ -181,7 +182,7 @@ export class HDateTime {
   /**
    * Parses the ISO part `YYYY-MM-DDThh:mm[:ss[.FFF]](Z|±hh:mm)` with a Haystack zone name.
    * Without a name, `Z` means `UTC` and an offset means the fixed zone `GMT∓h` when whole hours.
-   * Throws `RangeError` when malformed.
+   * Throws `RangeError` when malformed or outside the accepted instants (`INSTANT_RANGE`).
    */
   static parse(iso: string, tz?: string): HDateTime {
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})$/.exec(
@@ -192,6 +193,7 @@ export class HDateTime {
     const time = HTime.parse(`${m[4]}:${m[5]}:${m[6] ?? "00"}${m[7] ? `.${m[7]}` : ""}`);
     const off = m[8] === "Z" ? 0 : parseOffset(m[8] ?? "");
     const epochMs = date.toUtcMs() + time.toMs() - off * 60_000;
+    if (!isStorableInstant(epochMs)) throw new RangeError(`dateTime outside ${INSTANT_RANGE}: ${iso}`);
     return new HDateTime(epochMs, off, tz ?? defaultTzForOffset(off));
   }
   /** Local calendar date in this value's offset. */

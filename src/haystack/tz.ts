@@ -5,6 +5,8 @@
  * runtime's ICU data.
  */
 
+import { utcMs } from "./instants.ts";
+
 const REGIONS = [
   "America",
   "Europe",
@@ -201,7 +203,7 @@ export function tzOffsetMinutes(iana: string, epochMs: number): number {
 
 function exactOffsetMinutes(iana: string, epochMs: number): number {
   const f = localFields(iana, epochMs);
-  const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.min, f.sec, f.ms);
+  const asUtc = utcMs(f.year, f.month, f.day, f.hour, f.min, f.sec, f.ms);
   const y = new Date(asUtc);
   if (f.year < 100) y.setUTCFullYear(f.year);
   return Math.round((y.getTime() - epochMs) / 60_000);
@@ -222,7 +224,7 @@ export function localToInstant(
   sec = 0,
   ms = 0,
 ): number {
-  const local = Date.UTC(year, month - 1, day, hour, min, sec, ms);
+  const local = utcMs(year, month, day, hour, min, sec, ms);
   const offBefore = tzOffsetMinutes(iana, local - 86_400_000);
   const offAfter = tzOffsetMinutes(iana, local + 86_400_000);
   const candidates = [...new Set([local - offBefore * 60_000, local - offAfter * 60_000])].filter(

@@ -1,11 +1,16 @@
 // Timestamps on the wire. In: ISO 8601 with `Z` or an offset; without either the time is UTC;
 // the original's "YYYY-MM-DD HH:MM:SS" (space) and a bare date are accepted too. Out: UTC,
-// `YYYY-MM-DDTHH:MM:SS.sssZ`.
+// `YYYY-MM-DDTHH:MM:SS.sssZ`. Only instants from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z
+// are timestamps (haystack/instants.ts): nothing outside reaches SQL.
+import { isStorableInstant, utcMs } from "../haystack/instants.ts";
 
 const RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-/** Parses a wire timestamp; null when it is not one (or names an impossible date/time). */
+/**
+ * Parses a wire timestamp; null when it is not one (or names an impossible date/time, or an
+ * instant outside the accepted range).
+ */
 export function parseTimestamp(text: string): Date | null {
   const m = RE.exec(text.trim());
   if (!m) return null;
@@ -18,7 +23,7 @@ export function parseTimestamp(text: string): Date | null {
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  let t = utcMs(year, month, day, hour, minute, second, ms);
   const check = new Date(t);
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
   if (zone && zone !== "Z" && zone !== "z") {
@@ -29,7 +34,7 @@ export function parseTimestamp(text: string): Date | null {
     if (oh > 23 || om > 59) return null;
     t -= sign * (oh * 60 + om) * 60_000;
   }
-  return new Date(t);
+  return isStorableInstant(t) ? new Date(t) : null;
 }
 
 /** The wire form of a timestamp (UTC, millisecond precision). */

@@ -6,6 +6,7 @@ import type { TagView } from "../../views/components/tag-list.tsx";
 import type { Actor } from "../access/actor.ts";
 import type { RefInfo } from "../catalog/building.ts";
 import type { FilterResult, FilterTagRow } from "../catalog/filter.ts";
+import { isStorableInstant } from "../haystack/instants.ts";
 import { localFields, localToInstant } from "../haystack/tz.ts";
 import type { AppDeps } from "../http/env.ts";
 import { readCurrentValues, readPointValues, type ValueRow } from "../ingest/read.ts";
@@ -143,13 +144,14 @@ export function parseSiteLocal(v: string | undefined, tz: string): Date | undefi
   if (!s) return undefined;
   if (/[zZ]$|[+-]\d\d:?\d\d$/.test(s)) {
     const d = new Date(s);
-    return Number.isNaN(d.getTime()) ? null : d;
+    return isStorableInstant(d.getTime()) ? d : null;
   }
   const m = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?$/.exec(s);
   if (!m) return null;
   const [y, mo, d, h, mi, se] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
   if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || se! > 59) return null;
-  return new Date(localToInstant(tz, y!, mo!, d!, h!, mi!, se!));
+  const at = localToInstant(tz, y!, mo!, d!, h!, mi!, se!);
+  return isStorableInstant(at) ? new Date(at) : null;
 }
 
 /** An instant as ISO 8601 with the zone's offset (`2026-01-15T05:00:00-05:00`), for CSV. */

@@ -19,6 +19,7 @@ import { buildingEntity, naturalCompare, orgTree, refInfos } from "../catalog/bu
 import { type FilterResult, filterEntities } from "../catalog/filter.ts";
 import { treeEntities } from "../catalog/tree.ts";
 import { AppError, isAppError } from "../errors.ts";
+import { INSTANT_RANGE, isStorableInstant } from "../haystack/instants.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { isoWithOffset, localInput, parseSiteLocal, tagViews } from "./building.ts";
 import { isFragment, type PageContext, page, pageContext, requireOrg } from "./context.ts";
@@ -287,8 +288,8 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     const points = await Promise.all(ids.map((id) => pointInfo(deps, p.actor, org.id, id)));
     const from = new Date(c.req.query("from") ?? "");
     const to = new Date(c.req.query("to") ?? "");
-    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
-      throw new AppError("invalid", "from and to must be timestamps, from before to");
+    if (!isStorableInstant(from.getTime()) || !isStorableInstant(to.getTime()) || from >= to)
+      throw new AppError("invalid", `from and to must be timestamps (${INSTANT_RANGE}), from before to`);
     const { rows } = await pointsChart({
       deps,
       actor: p.actor,
