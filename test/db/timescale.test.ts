@@ -1,7 +1,7 @@
 // TimescaleDB for real: the migrations make every org's history a hypertable (7-day chunks), the
 // policy function installs compression and retention policies, values are upserted into
 // compressed chunks through the ingest path, retention drops whole chunks, and the inspector and
-// health report the extension. Runs on the TimescaleDB PGlite build (jobs run by `CALL run_job`,
+// health (and /metrics) report the extension. Runs on the TimescaleDB PGlite build (jobs run by `CALL run_job`,
 // it has no scheduler) and, when the PostgreSQL harness is pointed at a TimescaleDB server
 // (TEST_PG_BIN / TEST_PG_OPTIONS with shared_preload_libraries=timescaledb), on that server too.
 import { describe, expect, test } from "bun:test";
@@ -116,6 +116,10 @@ describe.each(engines)("TimescaleDB on %s", (engine) => {
         engine: "timescaledb",
         timescaledb_version: inspected?.timescaleVersion,
       });
+      const metrics = await (await t.app.request("/metrics")).text();
+      expect(metrics).toContain(
+        `hs_database_timescaledb_info{database="primary",version="${inspected?.timescaleVersion}"} 1`,
+      );
 
       await db.exec(`CALL run_job(${retention!.job_id})`);
       expect(await history()).toEqual([{ value_n: 20 }, { value_n: 15 }, { value_n: 3 }, { value_n: 4 }]);
