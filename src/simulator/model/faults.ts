@@ -468,7 +468,14 @@ export function benchmarkFaults(building: Building, seed: number, year: number):
         1,
       );
     }
-    add(() => ({ type: "schedule_override", target: pick(ahus, 3), ...window(1, 5), label: "benchmark" }), 3);
+    // A building in continuous operation (a laboratory) has no schedule to override: no evidence to score.
+    add(
+      () =>
+        s.airHandlers.operation === "continuous"
+          ? null
+          : { type: "schedule_override", target: pick(ahus, 3), ...window(1, 5), label: "benchmark" },
+      3,
+    );
     add(
       () => ({ type: "fan_failure", target: pick(ahus, 3), ...window(4 / 24, 1.5), label: "benchmark" }),
       1,

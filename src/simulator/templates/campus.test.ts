@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { templateBuilding } from "../config.ts";
 import { buildEntities } from "../model/entities.ts";
+import { benchmarkFaults } from "../model/faults.ts";
 import { generateInterval, initialState } from "../model/generate.ts";
 import { GAS_BTU_PER_FT3 } from "../model/plant.ts";
 import { intervalsBetween } from "../model/time.ts";
@@ -88,6 +89,12 @@ describe("campus laboratory", () => {
     console.log(`campus lab site EUI ${eui.toFixed(1)} kWh/ft²·yr`);
     expect(eui).toBeGreaterThan(30);
     expect(eui).toBeLessThan(100);
+  });
+
+  test("the FDD benchmark overrides no schedule of the lab (it runs around the clock: nothing to see)", () => {
+    const faults = benchmarkFaults(campus, 9, 2025);
+    expect(faults.filter((f) => f.type === "schedule_override" && f.target.startsWith("east-"))).toEqual([]);
+    expect(faults.some((f) => f.type === "schedule_override")).toBe(true);
   });
 
   test("heat recovery on the exhaust saves heating gas in January and keeps mixed air between outside and return", () => {
