@@ -7,6 +7,12 @@ import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireRole } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { generatePassword } from "./passwords.ts";
+import {
+  grantUserPermissions,
+  type PermissionTarget,
+  type UserPermissionField,
+  userPermissions,
+} from "./permissions.ts";
 import { accessRuntime } from "./runtime.ts";
 import { paging, write } from "./tx.ts";
 
@@ -78,25 +84,13 @@ async function memberView(sql: Sql, orgId: number, userId: number): Promise<OrgM
   const role = await roleOf(sql, orgId, userId);
   const u = role ? await userById(sql, userId) : null;
   if (!u || !role) return null;
-  const ids = async (table: string, col: string) =>
-    (
-      await sql.query<{ v: number }>(
-        `SELECT ${col} AS v FROM core.${table} WHERE user_id = $1 ORDER BY ${col}`,
-        [userId],
-      )
-    ).map((r) => r.v);
-  return {
-    ...u,
-    role,
-    visible_entities: await ids("user_entity_add_permission", "entity_id"),
-    invisible_entities: await ids("user_entity_rev_permission", "entity_id"),
-    visible_tags: await ids("user_tag_add_permission", "tag_id"),
-    invisible_tags: await ids("user_tag_rev_permission", "tag_id"),
-  };
+  return { ...u, role, ...(await userPermissions(sql, orgId, userId)) };
 }
 
 /**
- * Adds a user to an org (org admin of that org). A new email creates the user: with `password`,
+ * Adds a user to an org (org admin of that org), with the original's permission lists: entities
+ * added for or revoked from the user, tag libraries added or revoked (`grants`; the entities must
+ * be the org's, the libraries visible in it, else nothing is created). A new email creates the user: with `password`,
  * or with a generated one returned once (`password` in the result) that must be changed at first
  * login. An existing user is only added (their password is never set through another org: a
  * password for an existing email is refused with conflict). Audited (`membership.add`).
@@ -110,6 +104,7 @@ export async function addOrgUser(opts: {
   password?: string | null;
   role?: OrgRole;
   displayName?: string | null;
+  grants?: Partial<Record<UserPermissionField, readonly PermissionTarget[]>>;
   ip?: string | null;
 }): Promise<{ user: OrgMember; created: boolean; password?: string }> {
   const { deps, actor, orgId } = opts;
@@ -140,6 +135,7 @@ export async function addOrgUser(opts: {
       created = true;
     }
     await setMembership(deps, tx, orgId, userId, role);
+    if (opts.grants) await grantUserPermissions(deps, tx, actor, orgId, userId, opts.grants, opts.ip);
     await recordAudit(tx, actor, {
       action: "membership.add",
       orgId,

@@ -220,32 +220,99 @@ export async function createPermission(opts: {
   const { deps, actor, kind, target } = opts;
   const acting = isUserKind(kind) ? (target.orgId ?? null) : null;
   checkActor(actor, kind, acting);
-  const s = PERMISSION_TABLES[kind];
   return write(deps, async (tx) => {
     const owner = await resolveOwner(tx, kind, target, acting);
-    const object = await resolveObject(tx, kind, target, acting);
-    const inserted = await tx.query<PermissionRow>(
-      `INSERT INTO core.${s.table} AS p (${s.owner}, ${s.object}) VALUES ($1, $2)
-       ON CONFLICT (${s.owner === "org_id" ? "org_id" : "user_id"}, ${s.object}) DO NOTHING RETURNING ${columns(kind)}`,
-      [owner, object],
-    );
-    if (inserted[0]) {
-      await deps.replicator.recordRows(tx, `core.${s.table}`, "id", [inserted[0].id]);
-      await recordAudit(tx, actor, {
-        action: "permission.grant",
-        orgId: isUserKind(kind) ? acting : owner,
-        target: `${kind}:${inserted[0].id}`,
-        details: { [s.owner]: owner, [s.object]: object },
-        ip: opts.ip,
-      });
-      return inserted[0];
-    }
-    const [existing] = await tx.query<PermissionRow>(
-      `SELECT ${columns(kind)} FROM core.${s.table} p WHERE p.${s.owner} = $1 AND p.${s.object} = $2`,
-      [owner, object],
-    );
-    return existing!;
+    return insertPermission(deps, tx, actor, kind, owner, target, acting, opts.ip);
   });
+}
+
+/** The four user tables, by the name of the original's `User` field listing their rows. */
+export const USER_PERMISSION_FIELDS = {
+  visible_entities: "userentityadd",
+  invisible_entities: "userentityrev",
+  visible_tags: "usertagadd",
+  invisible_tags: "usertagrev",
+} as const satisfies Record<string, PermissionKind>;
+export type UserPermissionField = keyof typeof USER_PERMISSION_FIELDS;
+
+/**
+ * Inside `tx`, for a user the caller (an admin of `orgId`, already checked) has just made a member
+ * of it: adds the rows each field names (`{entity_id}` or `{tag_name}`, as the original's
+ * `POST /user`), with the checks of `createPermission`. @throws AppError forbidden, invalid.
+ */
+export async function grantUserPermissions(
+  deps: ServiceDeps,
+  tx: Sql,
+  actor: Actor,
+  orgId: number,
+  userId: number,
+  grants: Partial<Record<UserPermissionField, readonly PermissionTarget[]>>,
+  ip?: string | null,
+): Promise<void> {
+  for (const [field, kind] of Object.entries(USER_PERMISSION_FIELDS) as [
+    UserPermissionField,
+    PermissionKind,
+  ][])
+    for (const target of grants[field] ?? [])
+      await insertPermission(deps, tx, actor, kind, userId, { ...target, orgId }, orgId, ip);
+}
+
+/**
+ * The original's `User` permission objects of a user, as an admin of `orgId` may see them (rows
+ * whose entity or tag is in that org): `{id, user_id, entity_id}` / `{id, user_id, tag_id}`.
+ */
+export async function userPermissions(
+  sql: Sql,
+  orgId: number,
+  userId: number,
+): Promise<Record<UserPermissionField, PermissionRow[]>> {
+  const out = {} as Record<UserPermissionField, PermissionRow[]>;
+  for (const [field, kind] of Object.entries(USER_PERMISSION_FIELDS) as [
+    UserPermissionField,
+    PermissionKind,
+  ][])
+    out[field] = await sql.query<PermissionRow>(
+      `SELECT ${columns(kind)} FROM core.${PERMISSION_TABLES[kind].table} p
+        WHERE p.user_id = $2 AND ${rowInOrg(kind)} ORDER BY p.id`,
+      [orgId, userId],
+    );
+  return out;
+}
+
+/** Inserts one row of `kind` for `owner` (or returns the existing one), recorded and audited. */
+async function insertPermission(
+  deps: ServiceDeps,
+  tx: Sql,
+  actor: Actor,
+  kind: PermissionKind,
+  owner: number,
+  target: PermissionTarget,
+  acting: number | null,
+  ip?: string | null,
+): Promise<PermissionRow> {
+  const s = PERMISSION_TABLES[kind];
+  const object = await resolveObject(tx, kind, target, acting);
+  const inserted = await tx.query<PermissionRow>(
+    `INSERT INTO core.${s.table} AS p (${s.owner}, ${s.object}) VALUES ($1, $2)
+     ON CONFLICT (${s.owner === "org_id" ? "org_id" : "user_id"}, ${s.object}) DO NOTHING RETURNING ${columns(kind)}`,
+    [owner, object],
+  );
+  if (inserted[0]) {
+    await deps.replicator.recordRows(tx, `core.${s.table}`, "id", [inserted[0].id]);
+    await recordAudit(tx, actor, {
+      action: "permission.grant",
+      orgId: isUserKind(kind) ? acting : owner,
+      target: `${kind}:${inserted[0].id}`,
+      details: { [s.owner]: owner, [s.object]: object },
+      ip,
+    });
+    return inserted[0];
+  }
+  const [existing] = await tx.query<PermissionRow>(
+    `SELECT ${columns(kind)} FROM core.${s.table} p WHERE p.${s.owner} = $1 AND p.${s.object} = $2`,
+    [owner, object],
+  );
+  return existing!;
 }
 
 /**

@@ -1,12 +1,14 @@
 // Users and passwords. A user row (replicated) holds no secret; the password (argon2id) and SCRAM
 // keys live in core.hs_credential on the primary only. Setting a password or disabling a user ends
 // their sessions. Memberships are `memberships.ts`, application admins `app-admins.ts`.
+
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Actor, type OrgRole, requireAppAdmin } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { checkPasswordPolicy, hashPassword, scramCredentials, verifyPassword } from "./passwords.ts";
+import type { PermissionRow } from "./permissions.ts";
 import { accessRuntime } from "./runtime.ts";
 import { write } from "./tx.ts";
 
@@ -19,10 +21,11 @@ export interface User {
 
 export interface OrgMember extends User {
   role: OrgRole;
-  visible_entities: number[];
-  invisible_entities: number[];
-  visible_tags: number[];
-  invisible_tags: number[];
+  /** The original's `User` permission objects (`{id, user_id, entity_id | tag_id}`). */
+  visible_entities: PermissionRow[];
+  invisible_entities: PermissionRow[];
+  visible_tags: PermissionRow[];
+  invisible_tags: PermissionRow[];
 }
 
 const EMAIL = /^[^\s@]{1,128}@[^\s@]{1,255}$/;

@@ -94,7 +94,26 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     password: z.string().max(256).nullish(),
     role: Role.optional(),
     display_name: z.string().max(200).nullish(),
+    // The original's permission lists: entities by id, tag libraries by name.
+    visible_entities: z
+      .array(z.object({ entity_id: Id }))
+      .max(10_000)
+      .nullish(),
+    invisible_entities: z
+      .array(z.object({ entity_id: Id }))
+      .max(10_000)
+      .nullish(),
+    visible_tags: z
+      .array(z.object({ tag_name: z.string().min(1).max(200) }))
+      .max(1000)
+      .nullish(),
+    invisible_tags: z
+      .array(z.object({ tag_name: z.string().min(1).max(200) }))
+      .max(1000)
+      .nullish(),
   });
+  const entities = (l?: { entity_id: number }[] | null) => (l ?? []).map((x) => ({ entityId: x.entity_id }));
+  const tags = (l?: { tag_name: string }[] | null) => (l ?? []).map((x) => ({ tagName: x.tag_name }));
   both(app, "post", "/user", async (c) => {
     const b = parse(UserBody, await jsonBody(c, { empty: {} }), "body");
     const r = await addOrgUser({
@@ -105,6 +124,12 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
       password: b.password,
       role: b.role,
       displayName: b.display_name,
+      grants: {
+        visible_entities: entities(b.visible_entities),
+        invisible_entities: entities(b.invisible_entities),
+        visible_tags: tags(b.visible_tags),
+        invisible_tags: tags(b.invisible_tags),
+      },
       ip: ip(c),
     });
     return c.json(r.password ? { ...r.user, password: r.password } : r.user);

@@ -5,6 +5,7 @@ import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { filterEntityIds, parseFilterOrThrow } from "./read.ts";
+import { visibleTagIdsSql } from "./shared.ts";
 import { type EntityTagOut, tagRowHead } from "./tag-values.ts";
 
 /** The tag columns the `/filter` contract answers (`value_ts` as UTC `YYYY-MM-DDTHH:MM:SS.sssZ`). */
@@ -73,7 +74,7 @@ export async function filterEntities(opts: {
   const sql = deps.dbs.primary;
   const ids = await filterEntityIds(sql, actor, input.orgId, ast, { skip, limit });
   const names = (input.tags ?? []).filter((t) => typeof t === "string" && t.length > 0);
-  return entityTagRows(sql, ids, names);
+  return entityTagRows(sql, ids, names, { actor, orgId: input.orgId });
 }
 
 /**
@@ -84,17 +85,22 @@ export async function entityTagRows(
   sql: Sql,
   ids: readonly number[],
   names: readonly string[],
+  /** Only tags whose library the actor may see in the org (as the original's /filter did). */
+  visibleTo?: { actor: Actor; orgId: number },
 ): Promise<FilterResult[]> {
   const byEntity = new Map<number, FilterTagRow[]>(ids.map((id) => [id, []]));
   if (ids.length > 0 && names.length > 0) {
     const all = names.includes("*");
     const params: unknown[] = [[...ids]];
     if (!all) params.push([...names]);
+    const tagVisible = visibleTo
+      ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
+      : "";
     const rows = await sql.query<StoredTagRow>(
       `SELECT et.entity_id, et.tag_id, td.name AS tag_name, et.value_n, et.value_b, et.value_s, et.value_ts,
               et.value_ref, et.value_enum
          FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-        WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL${all ? "" : " AND td.name = ANY($2::text[])"}
+        WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL${all ? "" : " AND td.name = ANY($2::text[])"}${tagVisible}
         ORDER BY et.entity_id, et.id`,
       params,
     );

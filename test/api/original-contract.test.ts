@@ -2,6 +2,11 @@
 // would use it, on both engines:
 // - numeric strings for int fields ("org_id":"3", "skip":"0") are coerced, as FastAPI/pydantic
 //   did (§2.5 bodies and queries are pydantic ints); non-numeric strings are 422 naming the field.
+// - POST /user honours visible_entities / invisible_entities / visible_tags / invisible_tags
+//   (§2.5 #54, §2.3: entity visible iff (org grant OR user add) AND NOT user revoke; tags by library,
+//   granted to the org or added for the user, AND NOT revoked); the user it creates really sees only
+//   that over /entity, /filter, the value routes and the Haystack API; GET /user/{id} and GET /user
+//   answer the original's `User` with permission objects, not bare ids (§2.4).
 // - value rows: `ValueBase` (GET /value, the POST /value echo) carries `time`, `ValueBaseResponse`
 //   (POST /point/value) does not (§2.4); a bulk row with a status and no value field is an
 //   unreadable point stored with null values, two value fields are 422 (CONTRACT conventions).
@@ -10,6 +15,8 @@ import { type TestApp, testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, type SeededUser, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
 import type { Json } from "../harness/http.ts";
+
+const PASSWORD = "correct horse battery staple";
 
 const T0 = "2025-03-01T00:00:00.000Z";
 const T1 = "2025-03-01T00:15:00.000Z";
@@ -367,6 +374,212 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
       });
       expect((await locs(none))[0]!.slice(0, 3)).toEqual(["body", "values", 0]);
       expect(await ok(await call("GET", `/value/${p}?org_id=${acme.org.id}`, member))).toEqual([]);
+    });
+  });
+
+  describe("POST /user with permission lists: the user sees only what is allowed", () => {
+    let pub: number;
+    let hidden: number;
+    let restricted: { id: number; token: string; user: Json };
+    let other: SeededOrg;
+    let foreign: number;
+
+    const basic = (email: string, password: string) =>
+      `Basic ${Buffer.from(`${email}:${password}`).toString("base64")}`;
+
+    beforeAll(async () => {
+      [pub, hidden] = (await points(2)) as [number, number];
+      other = await seedOrg(t.deps, { key: "otherorg" });
+      const f = await ok(
+        await call("POST", "/entity", other.admin.token, {
+          org_id: other.org.id,
+          tags: [{ tag_name: "id", value_s: "other.secret" }, { tag_name: "point" }, { tag_name: "his" }],
+        }),
+      );
+      foreign = f.id;
+      // `temp` is a phScience tag: hidden with that library.
+      await ok(
+        await call("POST", "/entitytag", acme.admin.token, {
+          org_id: acme.org.id,
+          entity_id: pub,
+          tag_name: "temp",
+        }),
+      );
+      for (const p of [pub, hidden])
+        await ok(
+          await call("POST", "/value", acme.admin.token, {
+            org_id: acme.org.id,
+            entity_id: p,
+            ts: T0,
+            value_n: p,
+          }),
+        );
+      const user = await ok(
+        await call("POST", "/user", acme.admin.token, {
+          email: "restricted@acme.test",
+          org_id: acme.org.id,
+          password: PASSWORD,
+          visible_entities: [{ entity_id: pub }],
+          invisible_entities: [{ entity_id: hidden }],
+          visible_tags: [{ tag_name: "phIoT" }],
+          invisible_tags: [{ tag_name: "phScience" }],
+        }),
+      );
+      // A poller signs in as the user (POST /authorize/token, Basic email:password).
+      const tok = await t.app.request("/authorize/token", {
+        method: "POST",
+        headers: { authorization: basic("restricted@acme.test", PASSWORD) },
+      });
+      restricted = { id: user.id, token: (await ok(tok)).access_token, user };
+    });
+
+    test("POST /user answers the original's User with permission objects", async () => {
+      const u = restricted.user;
+      const id = restricted.id;
+      expect(u.visible_entities).toEqual([{ id: expect.any(Number), user_id: id, entity_id: pub }]);
+      expect(u.invisible_entities).toEqual([{ id: expect.any(Number), user_id: id, entity_id: hidden }]);
+      expect(u.visible_tags).toEqual([{ id: expect.any(Number), user_id: id, tag_id: expect.any(Number) }]);
+      expect(u.invisible_tags).toEqual([{ id: expect.any(Number), user_id: id, tag_id: expect.any(Number) }]);
+      const phScience = await ok(
+        await call("GET", `/tagdef/phScience?org_id=${acme.org.id}`, acme.admin.token),
+      );
+      expect(u.invisible_tags[0].tag_id).toBe(phScience.id);
+    });
+
+    test("GET /user/{id} and GET /user answer the same permission objects", async () => {
+      const one = await ok(
+        await call("GET", `/user/${restricted.id}?org_id=${acme.org.id}`, acme.admin.token),
+      );
+      for (const k of ["visible_entities", "invisible_entities", "visible_tags", "invisible_tags"])
+        expect(one[k]).toEqual(restricted.user[k]);
+      const list = await ok(await call("GET", `/user?org_id=${acme.org.id}`, acme.admin.token));
+      const mine = list.find((u: { id: number }) => u.id === restricted.id);
+      expect(mine.invisible_entities).toEqual(restricted.user.invisible_entities);
+      expect(mine).not.toHaveProperty("password");
+      // The rows are the permission tables' rows: the same ids /userentityrev/ lists.
+      const revs = await ok(await call("GET", `/userentityrev/?org_id=${acme.org.id}`, acme.admin.token));
+      expect(revs).toContainEqual(restricted.user.invisible_entities[0]);
+    });
+
+    test("a revoked entity is hidden from /entity, /filter and /values", async () => {
+      const tok = restricted.token;
+      const listed = (await ok(await call("GET", `/entity?org_id=${acme.org.id}&limit=1000`, tok))).map(
+        (e: { id: number }) => e.id,
+      );
+      expect(listed).toContain(pub);
+      expect(listed).not.toContain(hidden);
+      expect((await call("GET", `/entity/${hidden}?org_id=${acme.org.id}`, tok)).status).toBe(403);
+      const found = (
+        await ok(await call("POST", "/filter", tok, { filter: "point", org_id: acme.org.id }))
+      ).map((f: { entity_id: number }) => f.entity_id);
+      expect(found).toContain(pub);
+      expect(found).not.toContain(hidden);
+      const series = await ok(
+        await call("POST", "/values", tok, {
+          filter: "point",
+          org_id: acme.org.id,
+          date_from: "2025-02-28 00:00:00",
+          date_to: "2025-03-02 00:00:00",
+        }),
+      );
+      expect(series.map((s: { entity_id: number }) => s.entity_id)).not.toContain(hidden);
+      expect(series.map((s: { entity_id: number }) => s.entity_id)).toContain(pub);
+      // The org admin still sees it: the revoke is for that user only.
+      expect((await call("GET", `/entity/${hidden}?org_id=${acme.org.id}`, acme.admin.token)).status).toBe(
+        200,
+      );
+    });
+
+    test("a revoked entity's values can be neither read nor written", async () => {
+      const tok = restricted.token;
+      const org = acme.org.id;
+      expect((await call("GET", `/value/${hidden}?org_id=${org}`, tok)).status).toBe(403);
+      const range = { org_id: org, date_from: "2025-02-28 00:00:00", date_to: "2025-03-02 00:00:00" };
+      expect((await call("POST", "/point/value", tok, { ...range, points: [hidden] })).status).toBe(403);
+      expect((await call("POST", "/point/current", tok, { org_id: org, points: [hidden] })).status).toBe(403);
+      const w = await call("POST", "/bulk/value", tok, {
+        org_id: org,
+        values: [
+          { entity_id: pub, ts: T1, value_n: 1 },
+          { entity_id: hidden, ts: T1, value_n: 666 },
+        ],
+      });
+      expect(w.status).toBe(403);
+      expect(
+        (await call("POST", "/value", tok, { org_id: org, entity_id: hidden, ts: T1, value_n: 666 })).status,
+      ).toBe(403);
+      const rows = await ok(await call("GET", `/value/${hidden}?org_id=${org}`, acme.admin.token));
+      expect(rows.map((r: { value_n: number }) => r.value_n)).toEqual([hidden]);
+      expect(await ok(await call("GET", `/value/${pub}?org_id=${org}`, acme.admin.token))).toHaveLength(1);
+    });
+
+    test("the Haystack API read does not show a revoked entity", async () => {
+      const read = async (qs: string) => {
+        const res = await t.app.request(`/api/acme/read?${qs}`, {
+          headers: { ...bearer(restricted.token), accept: "application/json" },
+        });
+        expect(res.status).toBe(200);
+        return res.text();
+      };
+      const all = await read("filter=point");
+      const refOf = async (id: number) =>
+        (await ok(await call("GET", `/entity/${id}?org_id=${acme.org.id}`, acme.admin.token))).tags.find(
+          (x: { tag_name: string }) => x.tag_name === "id",
+        ).value_s as string;
+      const pubRef = await refOf(pub);
+      const hiddenRef = await refOf(hidden);
+      expect(all).toContain(pubRef);
+      expect(all).not.toContain(hiddenRef);
+      const byId = await read(`id=${encodeURIComponent(`@${hiddenRef}`)}`);
+      expect(byId).not.toContain(hiddenRef);
+    });
+
+    test("a revoked library's tags are hidden from /tagdef and /filter tag rows", async () => {
+      const tok = restricted.token;
+      const names = (await ok(await call("GET", `/tagdef?org_id=${acme.org.id}&limit=1000`, tok))).map(
+        (d: { name: string }) => d.name,
+      );
+      const adminNames = (
+        await ok(await call("GET", `/tagdef?org_id=${acme.org.id}&limit=1000`, acme.admin.token))
+      ).map((d: { name: string }) => d.name);
+      expect(adminNames).toContain("temp");
+      expect(names).not.toContain("temp");
+      expect(names).toContain("point");
+      expect((await call("GET", `/tagdef/temp?org_id=${acme.org.id}`, tok)).status).not.toBe(200);
+      const rows = async (token: string) =>
+        (
+          await ok(
+            await call("POST", "/filter", token, { filter: "point", org_id: acme.org.id, tags: ["*"] }),
+          )
+        )
+          .find((f: { entity_id: number }) => f.entity_id === pub)
+          .tags.map((x: { tag_name: string }) => x.tag_name);
+      expect(await rows(acme.admin.token)).toContain("temp");
+      expect(await rows(tok)).not.toContain("temp");
+      expect(await rows(tok)).toContain("point");
+    });
+
+    test("an org admin cannot grant or revoke with objects outside the org; nothing is created", async () => {
+      const attempt = async (body: Record<string, unknown>) => {
+        const res = await call("POST", "/user", acme.admin.token, {
+          org_id: acme.org.id,
+          email: "sneaky@acme.test",
+          ...body,
+        });
+        expect(res.status).toBe(403);
+      };
+      await attempt({ visible_entities: [{ entity_id: foreign }] });
+      await attempt({ visible_entities: [{ entity_id: 2_000_000_000 }] });
+      await attempt({ visible_tags: [{ tag_name: "no-such-library" }] });
+      const list = await ok(await call("GET", `/user?org_id=${acme.org.id}&limit=1000`, acme.admin.token));
+      expect(list.map((u: { email: string }) => u.email)).not.toContain("sneaky@acme.test");
+      // The malformed forms are 422 naming the field.
+      const bad = await call("POST", "/user", acme.admin.token, {
+        org_id: acme.org.id,
+        email: "sneaky@acme.test",
+        invisible_entities: [{ entity: 1 }],
+      });
+      expect(await locs(bad)).toContainEqual(["body", "invisible_entities", 0, "entity_id"]);
     });
   });
 });
