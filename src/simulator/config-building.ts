@@ -139,10 +139,18 @@ const siteSchema = z
         capacityTons: z.number().positive().max(5000).default(300),
         manufacturer: z.string().optional(),
         model: z.string().optional(),
-        baseCop: z.number().min(1).max(15).default(6.2),
+        /** Heat rejection: `water` (condenser water and a cooling tower) or `air` (condenser fans). */
+        condenser: z.enum(["water", "air"]).default("water"),
+        /**
+         * COP at rating conditions that the part-load curve scales (the default curve gives 0.9 × at full
+         * load): by default 6.2 water-cooled (5.6 at full load, 0.63 kW/ton), 3.45 air-cooled (3.1 at full
+         * load, EER 10.6).
+         */
+        baseCop: z.number().min(1).max(15).optional(),
         copCurve: copCurve.default(ORIGINAL_COP_CURVE),
         chwSupplySp: z.number().min(34).max(60).default(44),
       })
+      .transform((c) => ({ ...c, baseCop: c.baseCop ?? (c.condenser === "air" ? 3.45 : 6.2) }))
       .prefault({}),
     boilers: z
       .strictObject({

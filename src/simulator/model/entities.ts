@@ -285,14 +285,17 @@ function siteEntities(s: SiteSpec, out: Entity[]): void {
     );
     for (let i = 1; i <= s.chillers.count; i++) {
       const tags: Record<string, TagValue> = {
-        ...markers("chiller"),
+        ...markers(s.chillers.condenser === "air" ? "chiller airCooled" : "chiller waterCooled"),
         equipRef: ref(plant.localId),
         chilledWaterRef: ref(plant.localId),
         coolingCapacity: num(s.chillers.capacityTons, "tonref"),
       };
       if (s.chillers.manufacturer) tags.manufacturer = str(s.chillers.manufacturer);
       if (s.chillers.model) tags.model = str(s.chillers.model);
-      equip(ctx, ids.chiller(s, i), `${s.dis} Chiller ${i}`, tags, CHILLER_POINTS);
+      // An air-cooled chiller has condenser fans, no condenser water.
+      const points =
+        s.chillers.condenser === "air" ? CHILLER_POINTS.filter((p) => p.suffix !== "cwet") : CHILLER_POINTS;
+      equip(ctx, ids.chiller(s, i), `${s.dis} Chiller ${i}`, tags, points);
     }
   }
   if (hw) {

@@ -858,7 +858,7 @@ function stepSite(c: Ctx): void {
       return r;
     });
     const sp = ovNum(c, pointId(plantId, "chwsp")) ?? s.chillers.chwSupplySp;
-    const r = chwPlant(s, loadTons, run, sp, wx.wetBulb, roomTemp, {
+    const r = chwPlant(s, loadTons, run, sp, { dryBulb: wx.temp, wetBulb: wx.wetBulb }, roomTemp, {
       dtMin: c.dtMin,
       prev: c.prev.loops,
       next: c.loops,
@@ -883,7 +883,7 @@ function stepSite(c: Ctx): void {
       set(c, pointId(id, "chwlt"), ch.leavingTemp);
       set(c, pointId(id, "chwet"), ch.enteringTemp);
       set(c, pointId(id, "chwf"), ch.flowGpm);
-      set(c, pointId(id, "cwet"), ch.condenserEnteringTemp);
+      if (s.chillers.condenser === "water") set(c, pointId(id, "cwet"), ch.condenserEnteringTemp);
       set(c, pointId(id, "load"), ch.loadTons);
       set(c, pointId(id, "power"), ch.powerKw);
       set(c, pointId(id, "efficiency"), ch.running && ch.loadTons > 0 ? ch.powerKw / ch.loadTons : 0);

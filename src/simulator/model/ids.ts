@@ -49,10 +49,10 @@ export function gasSubs(s: SiteSpec): GasSub[] {
   return usesGasHeating(s) ? ["heating", "dhw"] : ["dhw"];
 }
 
-/** Water sub-meters present at a site (the cooling tower only with a chilled water plant). */
+/** Water sub-meters present at a site (the cooling tower only with a water-cooled chilled water plant). */
 export function waterSubs(s: SiteSpec): WaterSub[] {
   if (!s.meters.water) return [];
-  return hasChwPlant(s) ? ["domestic", "tower"] : ["domestic"];
+  return hasChwPlant(s) && s.chillers.condenser === "water" ? ["domestic", "tower"] : ["domestic"];
 }
 
 export const hasVavs = (s: SiteSpec): boolean => s.airHandlers.kind === "ahu";

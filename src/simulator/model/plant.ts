@@ -1,6 +1,7 @@
 /**
  * Central plants: chillers staged on the actual cooling load with part-load and lift-dependent
- * efficiency, a cooling tower rejecting chiller heat, and boilers staged on the heating load.
+ * efficiency, rejecting their heat to a cooling tower (water-cooled) or to outdoor air (air-cooled), and
+ * boilers staged on the heating load.
  */
 import { deadScans, readLoop, runLoop, simcTuning, writeLoop } from "./loops.ts";
 import type { SiteSpec } from "./types.ts";
@@ -174,7 +175,7 @@ export function chwPlant(
   loadTons: number,
   run: boolean[],
   supplySp: number,
-  wetBulb: number,
+  weather: { dryBulb: number; wetBulb: number },
   roomTemp: number,
   loops?: ChillerLoops,
 ): ChwPlantResult {
@@ -183,15 +184,16 @@ export function chwPlant(
   const share = n > 0 ? Math.min(loadTons / n, cap * 1.05) : 0;
   const shortfall = loadTons > 0 ? Math.max(0, loadTons - share * n) / loadTons : 0;
   const plr = share / cap;
+  const airCooled = s.chillers.condenser === "air";
   const approach = 4 + 4 * plr;
-  const cwet = Math.max(65, wetBulb + approach);
+  const cwet = Math.max(65, weather.wetBulb + approach);
   const chillers: ChillerResult[] = [];
   let auxKw = 0;
   let rejected = 0;
   const designFlow = GPM_PER_TON * cap;
   for (let i = 0; i < s.chillers.count; i++) {
     if (run[i]) {
-      const lift = 1 - 0.012 * (cwet - 85);
+      const lift = liftFactor(airCooled, cwet, weather.dryBulb);
       const flowGpm = Math.min(
         1.1 * designFlow,
         Math.max(MIN_FLOW_FRACTION * designFlow, (24 * share) / designDeltaT(plr)),
@@ -236,8 +238,9 @@ export function chwPlant(
         flowGpm,
         condenserEnteringTemp: cwet,
       });
-      // Variable-speed primary pumps (cube law on flow) and constant condenser pumps, 0.03 kW/ton each.
-      auxKw += 0.03 * cap * (flowGpm / designFlow) ** 3 + 0.03 * cap;
+      // Variable-speed primary pumps (cube law on flow) and, water-cooled, constant condenser pumps,
+      // 0.03 kW/ton each (an air-cooled chiller's condenser fans are in its own power).
+      auxKw += 0.03 * cap * (flowGpm / designFlow) ** 3 + (airCooled ? 0 : 0.03 * cap);
       rejected += share + powerKw / 3.517;
     } else {
       if (loops) clearLoop(loops.next, loops.keys[i]!, CHW_LOOP.deadMin);
@@ -254,7 +257,8 @@ export function chwPlant(
       });
     }
   }
-  auxKw += 0.03 * rejected;
+  // Cooling tower fans, 0.03 kW per ton rejected (water-cooled only).
+  if (!airCooled) auxKw += 0.03 * rejected;
   const on = chillers.filter((c) => c.running);
   const flowGpm = on.reduce((a, c) => a + c.flowGpm, 0);
   const supplyTemp =
@@ -270,8 +274,19 @@ export function chwPlant(
     running: n,
     shortfall,
     auxKw,
-    makeupGpm: 0.03 * rejected,
+    makeupGpm: airCooled ? 0 : 0.03 * rejected,
   };
+}
+
+/**
+ * COP multiplier of the condensing conditions. Water-cooled: −1.2 % per °F of condenser water above
+ * the 85 °F AHRI 550/590 rating. Air-cooled: −1.6 % per °F of outdoor dry bulb above the 95 °F rating
+ * (air-cooled screw EIR-f(T) reference curves of DOE-2.2 / EnergyPlus), the gain below 55 °F ambient
+ * cut by head pressure control (condenser fans staged off to keep the minimum lift).
+ */
+export function liftFactor(airCooled: boolean, condenserWater: number, dryBulb: number): number {
+  if (airCooled) return 1 - 0.016 * (Math.max(55, dryBulb) - 95);
+  return 1 - 0.012 * (condenserWater - 85);
 }
 
 /** Forgets a loop's state (a stopped unit starts its loop afresh). */

@@ -118,6 +118,11 @@ export interface SiteSpec {
     capacityTons: number;
     manufacturer?: string;
     model?: string;
+    /**
+     * Heat rejection: `water` (condenser water from a cooling tower; COP on condenser water temperature)
+     * or `air` (condenser fans, no condenser water; COP on outdoor dry bulb).
+     */
+    condenser: "water" | "air";
     baseCop: number;
     /** Part-load ratio → COP multiplier, sorted by ratio. */
     copCurve: Array<[number, number]>;

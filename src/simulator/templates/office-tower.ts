@@ -40,7 +40,15 @@ export const officeTower: Template = {
         },
         // Night setback per ASHRAE Guideline 36 defaults (unoccupied 85 °F cooling / 60 °F heating).
         setpoints: { occupied: { cooling: 72, heating: 70 }, unoccupied: { cooling: 85, heating: 60 } },
-        chillers: { count: 2, capacityTons: 300, manufacturer: "Carrier", model: "19XR", baseCop: 6.2 },
+        // Water-cooled centrifugal chillers with a cooling tower (Carrier 19XR: ≈ 0.57 kW/ton at AHRI conditions).
+        chillers: {
+          count: 2,
+          capacityTons: 300,
+          manufacturer: "Carrier",
+          model: "19XR",
+          condenser: "water",
+          baseCop: 6.2,
+        },
         boilers: { count: 2, capacityMbh: 2500, efficiency: 0.88 },
         airHandlers: {
           kind: "ahu",
