@@ -127,37 +127,37 @@ export function newestPerEntity(c: ValueColumns): ValueColumns {
 }
 
 const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+// The literals are built as arrays joined once: a string grown by `+=` is a rope that the driver
+// flattens again when it measures and writes it (a fifth of a backfill's write time, profiled).
+
 /** A PostgreSQL array literal of plain scalars (numbers, booleans) with NULLs. */
 function plainLiteral(xs: readonly (number | boolean | null)[]): string {
-  let out = "{";
+  const parts = new Array<string>(xs.length);
   for (let i = 0; i < xs.length; i++) {
-    if (i) out += ",";
     const x = xs[i];
-    out += x === null || x === undefined ? "NULL" : typeof x === "boolean" ? (x ? "t" : "f") : String(x);
+    parts[i] = x === null || x === undefined ? "NULL" : typeof x === "boolean" ? (x ? "t" : "f") : String(x);
   }
-  return `${out}}`;
+  return `{${parts.join(",")}}`;
 }
 
 /** A PostgreSQL array literal of strings (quoted, escaped) with NULLs. */
 function textLiteral(xs: readonly (string | null)[]): string {
-  let out = "{";
+  const parts = new Array<string>(xs.length);
   for (let i = 0; i < xs.length; i++) {
-    if (i) out += ",";
     const x = xs[i];
-    out += x === null || x === undefined ? "NULL" : quote(x);
+    parts[i] = x === null || x === undefined ? "NULL" : quote(x);
   }
-  return `${out}}`;
+  return `{${parts.join(",")}}`;
 }
 
 /** ISO timestamps need no escaping beyond quotes being absent: a cheaper literal. */
 function isoLiteral(xs: readonly (string | null)[]): string {
-  let out = "{";
+  const parts = new Array<string>(xs.length);
   for (let i = 0; i < xs.length; i++) {
-    if (i) out += ",";
     const x = xs[i];
-    out += x === null || x === undefined ? "NULL" : x;
+    parts[i] = x === null || x === undefined ? "NULL" : x;
   }
-  return `${out}}`;
+  return `{${parts.join(",")}}`;
 }
 
 /** The SQL type and array-literal encoder of every column. */
