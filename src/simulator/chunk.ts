@@ -13,43 +13,64 @@ import type { Entity, ModelState, OverrideValue } from "./model/types.ts";
  * runners (`remote.ts`) produce identical rows for identical inputs.
  * @throws Error when an entity has no id in `map`.
  */
-export function generateChunk(o: {
+export function generateChunk(o: ChunkInput): { values: ValueInput[]; state: ModelState } {
+  const values: ValueInput[] = [];
+  let next = o.state;
+  for (const ts of o.list) next = generateOne(o, ts, next, values);
+  return { values, state: next };
+}
+
+/**
+ * `generateChunk`, giving way to the event loop after each interval, so that I/O in flight (the
+ * previous chunk being written) proceeds while the model computes this one. Same rows, same state.
+ */
+export async function generateChunkAsync(
+  o: ChunkInput,
+): Promise<{ values: ValueInput[]; state: ModelState }> {
+  const values: ValueInput[] = [];
+  let next = o.state;
+  for (const ts of o.list) {
+    next = generateOne(o, ts, next, values);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { values, state: next };
+}
+
+interface ChunkInput {
   config: SimulatorConfig;
   entities: Entity[];
   map: ReadonlyMap<string, number>;
   state: ModelState;
   list: readonly Date[];
   overrides?: Record<string, OverrideValue>;
-}): { values: ValueInput[]; state: ModelState } {
+}
+
+/** Generates interval `ts` from `state`, pushes its rows to `values`, returns the next state. */
+function generateOne(o: ChunkInput, ts: Date, state: ModelState, values: ValueInput[]): ModelState {
   const { config } = o;
-  const values: ValueInput[] = [];
-  let next = o.state;
-  for (const ts of o.list) {
-    const out = generateInterval({
-      building: config.building,
-      entities: o.entities,
-      seed: config.seed,
-      ts,
-      intervalMinutes: config.intervalMinutes,
-      state: next,
-      quality: config.quality,
-      faults: config.faults,
-      overrides: ts === o.list[0] ? o.overrides : undefined,
-      noise: config.noise,
+  const out = generateInterval({
+    building: config.building,
+    entities: o.entities,
+    seed: config.seed,
+    ts,
+    intervalMinutes: config.intervalMinutes,
+    state,
+    quality: config.quality,
+    faults: config.faults,
+    overrides: ts === o.list[0] ? o.overrides : undefined,
+    noise: config.noise,
+  });
+  for (const row of out.rows) {
+    const entityId = o.map.get(row.localId);
+    if (entityId === undefined) throw new Error(`no entity for ${row.localId}`);
+    values.push({
+      entity_id: entityId,
+      ts: row.ts,
+      value_n: row.value_n,
+      value_b: row.value_b,
+      value_s: row.value_s,
+      status: row.status,
     });
-    next = out.state;
-    for (const row of out.rows) {
-      const entityId = o.map.get(row.localId);
-      if (entityId === undefined) throw new Error(`no entity for ${row.localId}`);
-      values.push({
-        entity_id: entityId,
-        ts: row.ts,
-        value_n: row.value_n,
-        value_b: row.value_b,
-        value_s: row.value_s,
-        status: row.status,
-      });
-    }
   }
-  return { values, state: next };
+  return out.state;
 }

@@ -11,7 +11,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { isConnectionError } from "../ingest/write.ts";
 import type { ActivityLog, ActivityType } from "./activity.ts";
-import { generateChunk } from "./chunk.ts";
+import { generateChunkAsync } from "./chunk.ts";
 import type { SimulatorConfig } from "./config.ts";
 import { initialState } from "./model/generate.ts";
 import type { Entity, ModelState, OverrideValue } from "./model/types.ts";
@@ -209,26 +209,35 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
       });
     }
     let renewed = ctx.now().getTime();
-    for (let i = 0; i < list.length; i += perChunk) {
+    // Chunk i + 1 is generated (the pure model) while chunk i is being written: the primary and
+    // the model work at the same time. A chunk that was generated but not written is dropped.
+    const prepare = async (from: number, before: ModelState) => {
+      const chunk = list.slice(from, from + perChunk);
+      const overrides = await overridesFor(ctx, r, before);
+      return {
+        chunk,
+        ...(await generateChunkAsync({
+          config: r.config,
+          entities: r.entities,
+          map,
+          state: before,
+          list: chunk,
+          overrides,
+        })),
+      };
+    };
+    let ready = list.length > 0 ? prepare(0, state) : null;
+    for (let i = 0; i < list.length && ready; i += perChunk) {
       if (r.cancel || ctx.stopped()) break;
       // A long gap fill keeps its lease; if another process took it meanwhile, stop here.
       if (ctx.now().getTime() - renewed > ctx.leaseMs / 3) {
         if (!(await ctx.renew(r))) break;
         renewed = ctx.now().getTime();
       }
-      const chunk = list.slice(i, i + perChunk);
-      const overrides = await overridesFor(ctx, r, state);
-      const { values, state: next } = generateChunk({
-        config: r.config,
-        entities: r.entities,
-        map,
-        state,
-        list: chunk,
-        overrides,
-      });
+      const { chunk, values, state: next } = await ready;
       const lastTs = chunk.at(-1) as Date;
       const t0 = performance.now();
-      await ctx.ports.writeValues({
+      const writing = ctx.ports.writeValues({
         deps: ctx.deps,
         actor: systemActor,
         orgId: r.row.org_id,
@@ -243,6 +252,9 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
             at: ctx.now(),
           }),
       });
+      ready = i + perChunk < list.length ? prepare(i + perChunk, next) : null;
+      ready?.catch(() => {});
+      await writing;
       const ms = Math.round(performance.now() - t0);
       state = next;
       written += values.length;
@@ -290,7 +302,6 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
           to: lastTs.toISOString(),
         });
       }
-      await new Promise((res) => setTimeout(res, 0));
     }
     if (kind !== "generation" && list.length > 0) {
       const complete = done === list.length;
