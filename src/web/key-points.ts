@@ -8,7 +8,7 @@ import { type FilterResult, filterEntities } from "../catalog/filter.ts";
 import type { AppDeps } from "../http/env.ts";
 import { slot } from "../runtime.ts";
 import type { SimulatorView } from "../simulator/service.ts";
-import { currentValues } from "./building.ts";
+import { currentValues, trends } from "./building.ts";
 import { tagOf } from "./series.ts";
 
 export interface KeyPoint {
@@ -131,10 +131,53 @@ async function findKeyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Pro
   return { tz: ianaOf(tagOf(site, "tz")), fixed, plant };
 }
 
+/** Of the first group with a point above zero, its busiest point (undefined: none above zero). */
+function busiestOf(groups: readonly KeyPoint[][], level: (p: KeyPoint) => number): KeyPoint | undefined {
+  for (const group of groups) {
+    const busiest = group.reduce((a, b) => (level(b) > level(a) ? b : a));
+    if (level(busiest) > 0) return busiest;
+  }
+  return undefined;
+}
+
+/** The day's choice of plant per simulator and viewer, kept a few minutes (a slot of deps.runtime). */
+const DAY_PLANT = slot("web.key-points.day", () => new Map<string, { at: number; id: number | null }>());
+
+/** The busiest plant point over the 24 h before the simulator's last interval (its highest value). */
+async function busiestOfDay(
+  deps: AppDeps,
+  actor: Actor,
+  v: SimulatorView,
+  key: string,
+  groups: readonly KeyPoint[][],
+): Promise<KeyPoint | undefined> {
+  const cache = DAY_PLANT.of(deps);
+  const all = groups.flat();
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return all.find((p) => p.id === hit.id);
+  const to = v.last_interval ? new Date(Date.parse(v.last_interval) + 1000) : deps.clock.now();
+  const day = await trends({
+    deps,
+    actor,
+    orgId: v.org_id,
+    points: all.map((p) => p.id),
+    from: new Date(to.getTime() - 86_400_000),
+    to,
+    buckets: 96,
+  });
+  const peak = new Map(
+    all.map((p) => [p.id, Math.max(0, ...(day.get(p.id) ?? []).map((x) => Number(x) || 0))]),
+  );
+  const plant = busiestOf(groups, (p) => peak.get(p.id) ?? 0);
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, { at: Date.now(), id: plant?.id ?? null });
+  return plant;
+}
+
 /**
  * The key points of a simulator: main meter, outside air, a zone temperature, and the plant point
- * that is running now (of the first candidate with a point above zero, its busiest point; else
- * the first candidate's first point).
+ * that is running now (of the first candidate with a point above zero, its busiest point; when none
+ * runs now, the same over the day before the last interval; else the first candidate's first point).
  */
 export async function keyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): Promise<KeyPoints> {
   // per viewer: what a point filter finds depends on who asks
@@ -152,13 +195,10 @@ export async function keyPoints(deps: AppDeps, actor: Actor, v: SimulatorView): 
   const candidates = found.plant.flat();
   const cur = candidates.length > 0 ? await currentValues(deps, actor, v.org_id, candidates) : new Map();
   const level = (p: KeyPoint) => Number(cur.get(p.id)?.value ?? 0) || 0;
-  let plant: KeyPoint | undefined = found.plant[0]?.[0];
-  for (const group of found.plant) {
-    const busiest = group.reduce((a, b) => (level(b) > level(a) ? b : a));
-    if (level(busiest) > 0) {
-      plant = busiest;
-      break;
-    }
-  }
+  let plant = busiestOf(found.plant, level);
+  // Nothing runs now (a night, a mild hour): the plant that worked in the day before the last
+  // interval, so a winter night shows the boiler rather than a chiller flat all season.
+  if (!plant && candidates.length > 0) plant = await busiestOfDay(deps, actor, v, key, found.plant);
+  plant ??= found.plant[0]?.[0];
   return { tz: found.tz, points: plant ? [...found.fixed, plant] : [...found.fixed] };
 }
