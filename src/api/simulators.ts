@@ -6,6 +6,14 @@
 // `POST /simulator/state/{id}`, `POST /simulator/activity/{id}` and `GET /simulator/state/{id}?
 // checkpoint=true` serve remote runners (`haystack-sim simulate`); `GET /simulator/activity/stream/
 // {id}` is the live activity (SSE).
+// The plan's shapes are served beside ours (CONTRACT.md, `/simulator` rows): `simulator_name` is our
+// `name` (and gives the key when none is sent), `building_config` our `config` (object, JSON or
+// YAML text), and every configuration answer carries `simulator_id`, `simulator_name`,
+// `building_config` and `database_config`. Ours wins where a body sends both spellings.
+// `database_config` is accepted (an object or text) and answered as null: this server writes every
+// simulator to its own configured databases, never to one a request names. State and health answers
+// carry the plan's `simulator_id`, `service_name`, `last_run_timestamp`, `totalizers`, `config`,
+// `error_message`, `config_status`, `created_at` and `updated_at`.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
@@ -30,6 +38,7 @@ import {
   resumeSimulator,
   runNow,
   type SimulatorInput,
+  type SimulatorView,
   simulatorFaults,
   simulatorMetrics,
   simulatorTemplates,
@@ -46,14 +55,56 @@ const Settings = {
   seed: z.number().int().min(0).optional(),
   backfill_days: z.number().int().min(0).max(366).optional(),
   max_gap_days: z.number().int().min(0).max(366).optional(),
+  // the plan's names (see the header)
+  simulator_name: z.string().min(1).max(255).optional(),
+  building_config: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]).optional(),
+  database_config: z.union([z.string().max(100_000), z.record(z.string(), z.unknown())]).nullish(),
 };
 const CreateBody = z.object({
   org_id: z.number().int(),
-  key: z.string().min(1).max(40),
+  key: z.string().min(1).max(40).optional(),
   status: z.enum(["running", "paused", "stopped"]).optional(),
   ...Settings,
 });
 const UpdateBody = z.object({ key: z.string().optional(), ...Settings });
+
+/** A simulator key from a plan client's `simulator_name` ("Main Office #2" → `main_office_2`). */
+export function keyFromName(name: string): string {
+  const key = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "_")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 40)
+    .replace(/[_-]+$/, "");
+  return key || "simulator";
+}
+
+/** Our input from a body in either spelling (ours wins where both are sent). */
+function inputOf(
+  b: z.output<typeof UpdateBody> & { status?: SimulatorInput["status"] },
+  deriveKey: boolean,
+): SimulatorInput {
+  const { simulator_name, building_config, database_config: _unused, ...ours } = b;
+  const input: SimulatorInput = {
+    ...ours,
+    name: ours.name ?? simulator_name,
+    config: ours.config ?? building_config,
+  };
+  if (deriveKey && input.key === undefined && simulator_name !== undefined)
+    input.key = keyFromName(simulator_name);
+  for (const k of Object.keys(input) as (keyof SimulatorInput)[]) if (input[k] === undefined) delete input[k];
+  return input;
+}
+
+/** A configuration answer with the plan's names beside ours. */
+const planConfig = (v: SimulatorView) => ({
+  ...v,
+  simulator_id: v.id,
+  simulator_name: v.name,
+  building_config: v.config,
+  database_config: null,
+});
 const BackfillBody = z
   .object({
     from: z.iso.datetime({ offset: true }).optional(),
@@ -125,28 +176,22 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
   for (const path of ["/simulator", "/simulator/config"]) {
     app.get(path, async (c) => {
       const { org_id } = query(c, OrgQuery);
-      return c.json(await listSimulators({ deps, actor: actorOf(c), orgId: org_id }));
+      return c.json((await listSimulators({ deps, actor: actorOf(c), orgId: org_id })).map(planConfig));
     });
     app.post(path, async (c) => {
-      const b = await body(c, CreateBody);
-      const { org_id, ...input } = b;
-      const v = await createSimulator({
-        deps,
-        actor: actorOf(c),
-        orgId: org_id,
-        input: input as SimulatorInput,
-      });
-      return c.json(v, 201);
+      const { org_id, ...b } = await body(c, CreateBody);
+      const v = await createSimulator({ deps, actor: actorOf(c), orgId: org_id, input: inputOf(b, true) });
+      return c.json(planConfig(v), 201);
     });
   }
 
   for (const path of ["/simulator/:id{[0-9]+}", "/simulator/config/:id{[0-9]+}"]) {
-    app.get(path, async (c) => c.json(await getSimulator({ deps, actor: actorOf(c), id: idOf(c) })));
+    app.get(path, async (c) =>
+      c.json(planConfig(await getSimulator({ deps, actor: actorOf(c), id: idOf(c) }))),
+    );
     app.put(path, async (c) => {
-      const input = await body(c, UpdateBody);
-      return c.json(
-        await updateSimulatorConfig({ deps, actor: actorOf(c), id: idOf(c), input: input as SimulatorInput }),
-      );
+      const input = inputOf(await body(c, UpdateBody), false);
+      return c.json(planConfig(await updateSimulatorConfig({ deps, actor: actorOf(c), id: idOf(c), input })));
     });
     app.delete(path, async (c) => {
       await deleteSimulator({ deps, actor: actorOf(c), id: idOf(c) });
@@ -165,6 +210,9 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
       const v = await getSimulator({ deps, actor: actorOf(c), id: idOf(c) });
       return c.json({
         id: v.id,
+        simulator_id: v.id,
+        name: v.name,
+        service_name: v.key,
         status: v.status,
         desired_status: v.desired_status,
         healthy: v.status === "running" || v.status === "paused" || v.status === "stopped",
@@ -175,6 +223,14 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
         last_duration_ms: v.last_duration_ms,
         next_run: v.next_run,
         progress: v.progress,
+        last_run_timestamp: v.last_interval,
+        totalizers: v.totalizers,
+        config: v.config,
+        error_message: v.error,
+        // a stored configuration was validated when it was stored
+        config_status: "valid",
+        created_at: v.created_at,
+        updated_at: v.updated_at,
       });
     });
   }

@@ -40,6 +40,8 @@ export interface SimulatorView {
   point_count: number;
   next_run: string | null;
   progress: LiveStatus["progress"];
+  /** Totalizer readings by point local id at the last interval written (the checkpoint). */
+  totalizers: Record<string, number>;
   config: Record<string, unknown>;
   created_at: string;
   updated_at: string;
@@ -92,6 +94,7 @@ export async function view(
     point_count: pointCount,
     next_run: iso(live?.nextRun),
     progress: live?.progress ?? null,
+    totalizers: ck?.state?.totals ?? {},
     config: row.config,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
