@@ -126,6 +126,14 @@ describe("parseEpw", () => {
     expect(r.issues[0]!.message.length).toBeGreaterThan(0);
   });
 
+  test("a short record is reported alone: the records after it are judged on their own", () => {
+    const lines = epwLines();
+    lines[11] = "1982,1,1,4,60";
+    expect(refused(epwText(lines)).issues).toEqual([
+      { line: 12, message: "expected at least 22 fields, found 5" },
+    ]);
+  });
+
   test("missing optional fields take the previous good value (EnergyPlus's rule)", () => {
     const f = parsed(withField(9 + 50, 22, "99"));
     expect(f.skyCover[50]).toBe(f.skyCover[49]!);

@@ -86,6 +86,9 @@ describe.each(ENGINES)("weather file upload on %s", (engine) => {
     expect(view.distance_km).toBeGreaterThan(280);
     expect(view.distance_km).toBeLessThan(320);
     expect(await list()).toEqual([view]);
+    // A bad replacement changes nothing: the stored file stays.
+    expect((await upload(admin.token, epwText(lines.slice(0, 100)))).status).toBe(422);
+    expect(await list()).toEqual([view]);
     const events = await readActivity(env.deps, { simulatorId: sim.id, skip: 0, limit: 10 });
     expect(events.map((e) => e.message)).toContain(
       "Weather file USA_MA_Boston-Logan.Intl.AP.725090_TMY3.epw uploaded for Downtown Office Tower",

@@ -177,6 +177,16 @@ export function parseEpw(text: string): EpwParse {
   let day = 1;
   let hour = 1;
   let done = false;
+  const advance = () => {
+    hour++;
+    if (hour <= 24) return;
+    hour = 1;
+    day++;
+    if (day <= DAYS_IN_MONTH[month - 1]!) return;
+    day = 1;
+    month++;
+    if (month > 12) done = true;
+  };
   for (let r = 0; r < data.length; r++) {
     const line = HEADERS.length + r + 1;
     const cells = data[r]!.split(",");
@@ -185,7 +195,9 @@ export function parseEpw(text: string): EpwParse {
       continue;
     }
     if (cells.length < MIN_DATA_FIELDS) {
+      // Counted as the hour expected here, so the records after it are judged on their own.
       if (issue(line, `expected at least ${MIN_DATA_FIELDS} fields, found ${cells.length}`)) break;
+      advance();
       continue;
     }
     const [m, d, h] = [num(cells[1]), num(cells[2]), num(cells[3])];
@@ -238,16 +250,7 @@ export function parseEpw(text: string): EpwParse {
       out.push(v);
     }
     if (issues.length >= MAX_ISSUES) break;
-    hour++;
-    if (hour > 24) {
-      hour = 1;
-      day++;
-      if (day > DAYS_IN_MONTH[month - 1]!) {
-        day = 1;
-        month++;
-        if (month > 12) done = true;
-      }
-    }
+    advance();
   }
   if (issues.length === 0 && !done) {
     issue(
