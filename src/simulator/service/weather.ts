@@ -60,7 +60,9 @@ export async function uploadWeatherFile(opts: {
     throw epwInvalid([{ line: 1, message: "binary data: not an EPW text file" }]);
   const r = parseEpw(opts.text);
   if (!r.ok) throw epwInvalid(r.issues);
-  const name = (opts.name?.trim() || `${r.file.location.city || "weather"}.epw`).slice(0, 255);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+  const given = opts.name?.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const name = (given || `${r.file.location.city || "weather"}.epw`).slice(0, 255);
   const sha256 = createHash("sha256").update(opts.text).digest("hex");
   const at = now(deps);
   await deps.dbs.primary.transaction((tx) =>
