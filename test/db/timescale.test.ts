@@ -148,6 +148,40 @@ describe.each(engines)("TimescaleDB on %s", (engine) => {
   );
 
   test(
+    "a secondary added later is seeded with an org's history, and its value tables get their policies in the seed",
+    async () => {
+      const env = { RETAIN_DAYS: "30", TIMESCALE_COMPRESS_AFTER: "7" };
+      const first = await testApp(engine, { env });
+      await seedOrg(first.deps, { key: "early" });
+      // The same primary, restarted with a new, empty secondary: the replicator seeds it.
+      const secondary = await testDatabase(engine, "replica");
+      const primary = first.dbs.primary;
+      const t = await testApp(engine, {
+        env,
+        dbs: {
+          primary,
+          secondaries: [secondary],
+          state: primary,
+          stateIsPrimary: true,
+          all: () => [primary, secondary],
+          close: async () => {},
+        },
+      });
+      await t.deps.replicator.deliver("replica");
+      expect((await t.deps.replicator.status()).map((s) => [s.target, s.seeded])).toEqual([
+        ["replica", true],
+      ]);
+      expect((await jobOf(secondary, "values_early", "policy_compression"))?.config).toMatchObject({
+        compress_after: "7 days",
+      });
+      expect((await jobOf(secondary, "values_early", "policy_retention"))?.config).toMatchObject({
+        drop_after: "30 days",
+      });
+    },
+    SLOW,
+  );
+
+  test(
     "retention is decided per database: a plain secondary of a TimescaleDB primary loses old history too",
     async () => {
       const secondary = await testDatabase("pglite", "replica");
