@@ -74,6 +74,20 @@ export const SIMULATOR_MATRIX: Record<string, RouteCase> = {
     expect: memberOnly(),
     request: onShared("/simulator/activity/stream/:id"),
   },
+  [`GET /simulator/weather/${ID}`]: { expect: memberOnly(), request: onShared("/simulator/weather/:id") },
+  [`GET /simulator/weather/${ID}/hourly`]: {
+    expect: orgAdminOnly(),
+    request: onShared("/simulator/weather/:id/hourly"),
+  },
+  // No file in the body: access passes, then the upload is refused (422); nothing to remove (404).
+  [`POST /simulator/weather/${ID}`]: {
+    expect: orgAdminOnly(422),
+    request: onShared("/simulator/weather/:id"),
+  },
+  [`DELETE /simulator/weather/${ID}`]: {
+    expect: orgAdminOnly(404),
+    request: onShared("/simulator/weather/:id"),
+  },
   [`POST /simulator/${ID}/reset`]: {
     expect: orgAdminOnly(),
     request: async (fx) => {
