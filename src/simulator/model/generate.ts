@@ -16,17 +16,7 @@ import {
   usesGasHeating,
   waterSubs,
 } from "./ids.ts";
-import {
-  deadScans,
-  delayed,
-  lagToward,
-  piScan,
-  readLoop,
-  runLoop,
-  SCAN_MIN,
-  simcTuning,
-  writeLoop,
-} from "./loops.ts";
+import { deadScans, delayed, piScan, readLoop, runLoop, SCAN_MIN, simcTuning, writeLoop } from "./loops.ts";
 import { normal, uniform } from "./noise.ts";
 import { hvacOccupiedMode, OCCUPIED_THRESHOLD, scheduledOccupancy } from "./occupancy.ts";
 import {
@@ -126,9 +116,10 @@ interface Ctx {
   out: Map<string, Value>;
   overrides: Record<string, Value>;
   fx: FaultEffects;
-  /** `next.units` and `next.loops`, always present. */
+  /** `next.units`, `next.loops` and `next.pi`, always present. */
   units: NonNullable<ModelState["units"]>;
   loops: NonNullable<ModelState["loops"]>;
+  pi: NonNullable<ModelState["pi"]>;
 }
 
 function set(c: Ctx, id: string, v: Value): void {
@@ -336,7 +327,7 @@ function coils(
   const sequencedShut = opts.economizing && t1 <= target + 0.5;
   const coilDt = (u: number) => Math.min(maxCoolDt, u * perPct);
   const key = `${equip}.datLoop`;
-  const st = readLoop(c.prev.loops, key, { out: 0, y: t1 }, DAT_LOOP.deadMin);
+  const st = readLoop(c.prev.pi, key, { out: 0, y: t1 }, DAT_LOOP.deadMin);
   const stuckValve = fx.stuckValve.get(equip);
   const tuning = simcTuning(
     Math.max(perPct * delivered, 0.02),
@@ -355,7 +346,7 @@ function coils(
     1,
     { sense: (y) => y + bias, ...(stuckValve !== undefined ? { stuckAt: stuckValve } : {}) },
   );
-  writeLoop(c.loops, key, st);
+  writeLoop(c.pi, key, st);
   const coolCmd = st.out;
   // The coil load the plant sees follows the valve over the interval (the regulated coil at full demand).
   const coolDt = coilDt(r.meanAct);
@@ -419,8 +410,8 @@ function stepBox(
   const minPos = (100 * minC) / maxC;
   if (!o.cmdOn) {
     // Unit off: no airflow; the box controller pre-positions at its minimum for the next start.
-    writeLoop(c.loops, zoneKey, { out: minC, i: minC, act: minC, y: zr.t0, line: [] });
-    writeLoop(c.loops, flowKey, {
+    writeLoop(c.pi, zoneKey, { out: minC, i: minC, act: minC, y: zr.t0, line: [] });
+    writeLoop(c.pi, flowKey, {
       out: minPos,
       i: minPos,
       act: minPos,
@@ -439,16 +430,11 @@ function stepBox(
     if (tdis > 95) heatSp = Math.min(0.5 * maxC, (heatSp * (tdis - o.datsp)) / (95 - o.datsp));
     reheat = clamp(tdis - o.datsp, 0, 95 - o.datsp);
   }
-  // Older checkpoints carried the setpoint and flow under the point ids.
+  // Checkpoints before the loop states carried the setpoint and flow under the point ids.
   const prevSp = loop(c, pointId(vav, "flowsp")) ?? minC;
   const prevFlow = loop(c, pointId(vav, "flow")) ?? 0;
-  const zone = readLoop(c.prev.loops, zoneKey, { out: Math.max(prevSp, minC), y: zr.t0 }, 0);
-  const flow = readLoop(
-    c.prev.loops,
-    flowKey,
-    { out: (100 * prevFlow) / maxC, y: prevFlow },
-    FLOW_LOOP.deadMin,
-  );
+  const zone = readLoop(c.prev.pi, zoneKey, { out: Math.max(prevSp, minC), y: zr.t0 }, 0);
+  const flow = readLoop(c.prev.pi, flowKey, { out: (100 * prevFlow) / maxC, y: prevFlow }, FLOW_LOOP.deadMin);
   const ua = s.envelopeUaPerFt2 * zr.z.area;
   const mid = (minC + maxC) / 2;
   const zoneTuning = simcTuning(
@@ -473,6 +459,11 @@ function stepBox(
   let t = zr.t0;
   let sp = zone.out;
   let sum = 0;
+  // The zone's heat balance advances each minute with that minute's mean airflow (the zone sensor is
+  // read once a minute); the airflow loop runs every scan.
+  let minuteSum = 0;
+  let minuteScans = 0;
+  const flowDecay = Math.exp(-dt / FLOW_LOOP.tauMin);
   for (let k = 0; k < scans; k++) {
     if (zr.cooling) piScan(zone, t + bias - zr.effClg, zoneTuning, zoneAct, dt);
     else {
@@ -489,15 +480,29 @@ function stepBox(
     } else piScan(flow, sp - flow.y, flowTuning, damper, dt);
     if (stuck !== undefined) flow.act = stuck;
     const u = delayed(flow.line, flow.act);
-    flow.y = o.failed ? 0 : lagToward(flow.y, (u / 100) * maxC, dt, FLOW_LOOP.tauMin);
-    t = integrateZone(s, zr.z, t, zr.gains, c.wx.temp, flow.y, o.supply, dt / 60);
+    const target = (u / 100) * maxC;
+    flow.y = o.failed ? 0 : target + (flow.y - target) * flowDecay;
     sum += flow.y;
+    minuteSum += flow.y;
+    minuteScans++;
+    if (minuteScans * dt >= 1 - 1e-9 || k === scans - 1) {
+      t = integrateZone(
+        s,
+        zr.z,
+        t,
+        zr.gains,
+        c.wx.temp,
+        minuteSum / minuteScans,
+        o.supply,
+        (minuteScans * dt) / 60,
+      );
+      minuteSum = 0;
+      minuteScans = 0;
+    }
   }
   zone.y = t;
-  writeLoop(c.loops, zoneKey, zone);
-  writeLoop(c.loops, flowKey, flow);
-  setLoop(c, pointId(vav, "flowsp"), sp);
-  setLoop(c, pointId(vav, "flow"), flow.y);
+  writeLoop(c.pi, zoneKey, zone);
+  writeLoop(c.pi, flowKey, flow);
   return { sp, cfm: flow.y, dmp: flow.out, meanCfm: sum / scans, reheat };
 }
 
@@ -524,7 +529,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
     const designCfm = s.airHandlers.designCfmPerFt2 * area;
 
     // The supply air the boxes see: the discharge air of the previous interval while the unit ran.
-    const supply = cmdOn ? (loop(c, `${ahu}.datLoop.y`) ?? datsp) : datsp;
+    const supply = cmdOn ? (c.prev.pi?.[`${ahu}.datLoop`]?.[3] ?? datsp) : datsp;
     const boxes = served.map((zr) => {
       const hood = hoodExhaust(c, zr);
       // A laboratory box supplies at least its hoods' exhaust less the offset.
@@ -581,7 +586,7 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
       if (s.airHandlers.heating === "gas") acc.gasHeatCfh += r.heatBtuh / 0.8 / GAS_BTU_PER_FT3;
     } else {
       // Off (or no airflow): the discharge loop rests with its valve shut, the coil at the air around it.
-      writeLoop(c.loops, `${ahu}.datLoop`, {
+      writeLoop(c.pi, `${ahu}.datLoop`, {
         out: 0,
         i: 0,
         act: 0,
@@ -860,8 +865,8 @@ function stepSite(c: Ctx): void {
     const sp = ovNum(c, pointId(plantId, "chwsp")) ?? s.chillers.chwSupplySp;
     const r = chwPlant(s, loadTons, run, sp, { dryBulb: wx.temp, wetBulb: wx.wetBulb }, roomTemp, {
       dtMin: c.dtMin,
-      prev: c.prev.loops,
-      next: c.loops,
+      prev: c.prev.pi,
+      next: c.pi,
       keys: chillerIds.map((id) => `${id}.chwLoop`),
       mistune: chillerIds.map((id) => fx.mistune.get(id) ?? 1),
     });
@@ -1041,7 +1046,8 @@ function tagStr(e: Entity, name: string): string | undefined {
  */
 export function generateInterval(input: GenerateInput): GenerateOutput {
   const { building, entities, seed, ts, intervalMinutes, state } = input;
-  const byId = new Map(entities.map((e) => [e.localId, e]));
+  const info = infoOf(entities);
+  const byId = info.byId;
   const overrides: Record<string, Value> = { ...state.overrides };
   for (const [id, v] of Object.entries(input.overrides ?? {})) {
     const e = byId.get(id);
@@ -1060,18 +1066,21 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
   const fx = faultEffects(input.faults ?? [], ts);
   const units: NonNullable<ModelState["units"]> = { ...state.units };
   const loops: NonNullable<ModelState["loops"]> = { ...state.loops };
+  const pi: NonNullable<ModelState["pi"]> = { ...state.pi };
   const next: ModelState = {
     version: 1,
     lastTs: ts.toISOString(),
     totals: { ...state.totals },
     zoneTemps: { ...state.zoneTemps },
-    last: { ...state.last },
+    // Every his point is written below; a point no longer in the entities is not held.
+    last: {},
     overrides,
     chillersOn: { ...state.chillersOn },
     boilersOn: { ...state.boilersOn },
     chwShortfall: { ...state.chwShortfall },
     units,
     loops,
+    pi,
   };
   const out = new Map<string, Value>();
   const idx = intervalIndex(ts, intervalMinutes);
@@ -1092,34 +1101,39 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
       fx,
       units,
       loops,
+      pi,
     });
   }
 
   const rows: Row[] = [];
   const written = new Map<string, Value>();
-  for (const e of entities) {
-    if (!e.tags.his) continue;
-    const id = e.localId;
+  const noise = input.noise ?? DEFAULT_NOISE;
+  for (const pt of info.points) {
+    const e = pt.e;
+    const id = pt.id;
     let v = out.get(id);
     if (v === undefined) throw new Error(`model computed no value for his point "${id}"`);
     const ov = overrides[id];
-    if (e.tags.writable && ov !== undefined) v = ov;
-    const unit = tagStr(e, "unit") ?? "";
+    if (pt.writable && ov !== undefined) v = ov;
+    const unit = pt.unit;
     if (typeof v === "number") {
-      const totalized = e.tags.hisTotalized !== undefined;
-      if (e.tags.sensor && !totalized) {
-        const n = onMeter(e, byId) ? METER_NOISE : noiseOf(unit, input.noise ?? DEFAULT_NOISE);
+      if (pt.noisy) {
+        const n = pt.onMeter ? METER_NOISE : noiseOf(unit, noise);
         if (n) v += normal(seed, id, idx) * ((n.abs ?? 0) + (n.rel ?? 0) * Math.abs(v));
       }
       v += fx.bias.get(id) ?? 0;
       if (unit === "%" || unit === "%RH") v = clamp(v, 0, 100);
       else if (unit !== "°F") v = Math.max(0, v);
-      v = round(v, DECIMALS[unit] ?? 2);
-      v = coherentWeather(e, v, written);
+      v = round(v, pt.decimals);
+      if (pt.weatherOat !== undefined) {
+        // A weather station's dew point and wet bulb never read above its dry bulb (they derive from it).
+        const oat = written.get(pt.weatherOat);
+        if (typeof oat === "number") v = Math.min(v, oat);
+      }
     }
     let status: Row["status"] = "ok";
     const held = state.last[id];
-    if (outageOf(e, fx.outage)) {
+    if (fx.outage.size > 0 && outageOf(e, fx.outage)) {
       status = "stale";
       if (held !== undefined) v = held;
     } else if (input.quality) {
@@ -1158,12 +1172,53 @@ function outageOf(e: Entity, outage: Set<string>): boolean {
   return false;
 }
 
-/** A weather station's dew point and wet bulb never read above its dry bulb (they derive from it). */
-function coherentWeather(e: Entity, v: number, written: Map<string, Value>): number {
-  const ws = e.tags.weatherStationRef;
-  if (ws?.kind !== "Ref" || !(e.tags.dewPoint || e.tags.wetBulb)) return v;
-  const oat = written.get(`${ws.localId}.oat`);
-  return typeof oat === "number" ? Math.min(v, oat) : v;
+/** What the output stage needs of each `his` point, derived once per entity list. */
+interface PointInfo {
+  e: Entity;
+  id: string;
+  writable: boolean;
+  unit: string;
+  decimals: number;
+  /** A sensor that is not a totalizer: gets measurement noise. */
+  noisy: boolean;
+  onMeter: boolean;
+  /** For a weather station's dew point or wet bulb: its dry bulb's id (never read above it). */
+  weatherOat?: string;
+}
+
+interface EntitiesInfo {
+  byId: Map<string, Entity>;
+  points: PointInfo[];
+}
+
+/** Per entity list (the same array every interval of a run): its index and its points' output facts. */
+const INFO = new WeakMap<readonly Entity[], EntitiesInfo>();
+
+function infoOf(entities: readonly Entity[]): EntitiesInfo {
+  const cached = INFO.get(entities);
+  if (cached && cached.byId.size === entities.length) return cached;
+  const byId = new Map(entities.map((e) => [e.localId, e]));
+  const points: PointInfo[] = [];
+  for (const e of entities) {
+    if (!e.tags.his) continue;
+    const unit = tagStr(e, "unit") ?? "";
+    const ws = e.tags.weatherStationRef;
+    const weatherOat =
+      ws?.kind === "Ref" && (e.tags.dewPoint || e.tags.wetBulb) ? `${ws.localId}.oat` : undefined;
+    points.push({
+      e,
+      id: e.localId,
+      writable: !!e.tags.writable,
+      unit,
+      decimals: DECIMALS[unit] ?? 2,
+      noisy: !!e.tags.sensor && e.tags.hisTotalized === undefined,
+      onMeter: onMeter(e, byId),
+      ...(weatherOat ? { weatherOat } : {}),
+    });
+  }
+  const made = { byId, points };
+  INFO.set(entities, made);
+  return made;
 }
 
 /**
@@ -1205,5 +1260,6 @@ export function initialState(input: { building: Building; entities: Entity[]; se
     chwShortfall: {},
     units: {},
     loops: {},
+    pi: {},
   };
 }

@@ -30,8 +30,26 @@ export type ElecSub = "hvac" | "lighting" | "plug";
 export type GasSub = "heating" | "dhw";
 export type WaterSub = "domestic" | "tower";
 
-/** The local id of a point of an equipment (or weather station). */
-export const pointId = (equip: string, suffix: string): string => `${equip}.${suffix}`;
+const POINT_IDS = new Map<string, Map<string, string>>();
+
+/**
+ * The local id of a point of an equipment (or weather station). Memoized: the model asks for the same
+ * few thousand ids every interval, and one string object per id keeps the maps keyed by them fast.
+ */
+export function pointId(equip: string, suffix: string): string {
+  let bySuffix = POINT_IDS.get(equip);
+  if (!bySuffix) {
+    if (POINT_IDS.size > 200_000) POINT_IDS.clear();
+    bySuffix = new Map();
+    POINT_IDS.set(equip, bySuffix);
+  }
+  let id = bySuffix.get(suffix);
+  if (id === undefined) {
+    id = `${equip}.${suffix}`;
+    bySuffix.set(suffix, id);
+  }
+  return id;
+}
 
 /** The air handler (1-based) serving a floor: floors are split into consecutive groups. */
 export function airHandlerOfFloor(s: SiteSpec, floor: number): number {

@@ -79,7 +79,7 @@ describe("PI loop on a first-order-plus-dead-time process", () => {
     const t = simcTuning(K, P.tauMin, P.deadMin + A.strokeMin / 2, 5);
     const s = readLoop(undefined, "dat", { out: 50, y: 65 }, P.deadMin);
     runLoop(s, 60, P, t, A, 7, 1);
-    const rec: Record<string, number> = {};
+    const rec: Record<string, number[]> = {};
     writeLoop(rec, "dat", s);
     const resumed: LoopState = readLoop(JSON.parse(JSON.stringify(rec)), "dat", { out: 0, y: 0 }, P.deadMin);
     expect(resumed).toEqual(s);

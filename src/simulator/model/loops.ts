@@ -65,11 +65,6 @@ export function piScan(s: PiState, e: number, t: PiTuning, a: Actuator, dt: numb
   s.act = s.act + Math.min(step, Math.max(-step, s.out - s.act));
 }
 
-/** A first-order lag over `dt`: where `y` is after moving toward `target` with time constant `tau`. */
-export function lagToward(y: number, target: number, dt: number, tau: number): number {
-  return target + (y - target) * Math.exp(-dt / Math.max(tau, 1e-6));
-}
-
 /** A pure delay line of `length` scans (transport and sensor delay), oldest first. */
 export function delayed(line: number[], value: number): number {
   if (line.length === 0) return value;
@@ -98,30 +93,35 @@ export interface LoopState extends PiState {
   line: number[];
 }
 
-/** Reads a loop's state from the carried `loops` record (`fallback` where absent: a new or older checkpoint). */
+/**
+ * Reads a loop's state from the carried `pi` record, `[out, i, act, y, …dead-time slots]` per loop key
+ * (`fallback` where absent: a new loop or an older checkpoint).
+ */
 export function readLoop(
-  loops: Readonly<Record<string, number>> | undefined,
+  pi: Readonly<Record<string, readonly number[]>> | undefined,
   key: string,
   fallback: { out: number; y: number },
   deadMin: number,
 ): LoopState {
-  const get = (k: string) => loops?.[`${key}.${k}`];
-  const out = get("out") ?? fallback.out;
   const n = deadScans(deadMin);
+  const a = pi?.[key];
+  if (!a || a.length < 4) {
+    return {
+      out: fallback.out,
+      i: fallback.out,
+      act: fallback.out,
+      y: fallback.y,
+      line: new Array(n).fill(fallback.out),
+    };
+  }
   const line: number[] = [];
-  for (let k = 0; k < n; k++) line.push(get(`d${k}`) ?? get("act") ?? out);
-  return { out, i: get("i") ?? out, act: get("act") ?? out, y: get("y") ?? fallback.y, line };
+  for (let j = 0; j < n; j++) line.push(a[4 + j] ?? a[2]!);
+  return { out: a[0]!, i: a[1]!, act: a[2]!, y: a[3]!, line };
 }
 
-/** Writes a loop's state into the `loops` record of the next state. */
-export function writeLoop(loops: Record<string, number>, key: string, s: LoopState): void {
-  loops[`${key}.out`] = s.out;
-  loops[`${key}.i`] = s.i;
-  loops[`${key}.act`] = s.act;
-  loops[`${key}.y`] = s.y;
-  s.line.forEach((v, k) => {
-    loops[`${key}.d${k}`] = v;
-  });
+/** Writes a loop's state into the `pi` record of the next state (a new array: the previous state is not touched). */
+export function writeLoop(pi: Record<string, number[]>, key: string, s: LoopState): void {
+  pi[key] = [s.out, s.i, s.act, s.y, ...s.line];
 }
 
 /** How a loop's actuator and sensor behave this interval (faults and operator overrides). */
@@ -154,6 +154,7 @@ export function runLoop(
   const scans = Math.max(1, Math.round(dtMin / SCAN_MIN));
   const dt = dtMin / scans;
   const sense = o.sense ?? ((y: number) => y);
+  const decay = Math.exp(-dt / Math.max(p.tauMin, 1e-6));
   let sumAct = 0;
   let sumY = 0;
   for (let k = 0; k < scans; k++) {
@@ -165,7 +166,8 @@ export function runLoop(
     } else piScan(s, action * (sense(s.y) - sp), t, a, dt);
     if (o.stuckAt !== undefined) s.act = o.stuckAt;
     const u = delayed(s.line, s.act);
-    s.y = lagToward(s.y, p.steady(u), dt, p.tauMin);
+    const target = p.steady(u);
+    s.y = target + (s.y - target) * decay;
     sumAct += s.act;
     sumY += s.y;
   }

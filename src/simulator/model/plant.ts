@@ -3,7 +3,7 @@
  * efficiency, rejecting their heat to a cooling tower (water-cooled) or to outdoor air (air-cooled), and
  * boilers staged on the heating load.
  */
-import { deadScans, readLoop, runLoop, simcTuning, writeLoop } from "./loops.ts";
+import { readLoop, runLoop, simcTuning, writeLoop } from "./loops.ts";
 import type { SiteSpec } from "./types.ts";
 
 /** Linear interpolation in a sorted `[x, y]` table, clamped at both ends. */
@@ -155,8 +155,8 @@ export const CHW_LOOP = { tauMin: 4, deadMin: 1.5, strokeMin: 2 };
 /** The chillers' control loops over one interval: carried states, next states, mistuning per chiller. */
 export interface ChillerLoops {
   dtMin: number;
-  prev: Readonly<Record<string, number>> | undefined;
-  next: Record<string, number>;
+  prev: Readonly<Record<string, readonly number[]>> | undefined;
+  next: Record<string, number[]>;
   /** Loop key of each chiller (`<chiller>.chwLoop`). */
   keys: string[];
   /** Gain multiple of each chiller's loop (1 = tuned; a `hunting` fault more). */
@@ -243,7 +243,8 @@ export function chwPlant(
       auxKw += 0.03 * cap * (flowGpm / designFlow) ** 3 + (airCooled ? 0 : 0.03 * cap);
       rejected += share + powerKw / 3.517;
     } else {
-      if (loops) clearLoop(loops.next, loops.keys[i]!, CHW_LOOP.deadMin);
+      // A stopped chiller forgets its loop (it starts afresh from the loop water).
+      if (loops) delete loops.next[loops.keys[i]!];
       chillers.push({
         running: false,
         loadTons: 0,
@@ -287,12 +288,6 @@ export function chwPlant(
 export function liftFactor(airCooled: boolean, condenserWater: number, dryBulb: number): number {
   if (airCooled) return 1 - 0.016 * (Math.max(55, dryBulb) - 95);
   return 1 - 0.012 * (condenserWater - 85);
-}
-
-/** Forgets a loop's state (a stopped unit starts its loop afresh). */
-function clearLoop(loops: Record<string, number>, key: string, deadMin: number): void {
-  for (const k of ["out", "i", "act", "y"]) delete loops[`${key}.${k}`];
-  for (let k = 0; k < deadScans(deadMin); k++) delete loops[`${key}.d${k}`];
 }
 
 export interface BoilerResult {

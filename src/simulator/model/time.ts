@@ -57,6 +57,19 @@ const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 
 
 /** Local calendar fields of `ts` in the IANA zone `tz`. Throws RangeError for an unknown zone. */
 export function localTime(ts: Date, tz: string): LocalTime {
+  const key = `${tz}|${ts.getTime()}`;
+  const hit = LOCAL.get(key);
+  if (hit) return hit;
+  const lt = computeLocalTime(ts, tz);
+  if (LOCAL.size > 4096) LOCAL.clear();
+  LOCAL.set(key, lt);
+  return lt;
+}
+
+/** Recent answers of `localTime` (the model asks for the same instant several times per interval). */
+const LOCAL = new Map<string, LocalTime>();
+
+function computeLocalTime(ts: Date, tz: string): LocalTime {
   const parts = zoneParts(tz, ts);
   const year = Number(parts.year);
   const month = Number(parts.month);

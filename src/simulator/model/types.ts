@@ -275,6 +275,12 @@ export interface ModelState {
    * epoch ms, and whether it runs: the minimum run and off timers. Absent in older checkpoints.
    */
   units?: Record<string, { on: boolean; since: number }>;
-  /** Controller and actuator states carried between intervals (loop outputs, lagged flows, modes). */
+  /** Controller states carried between intervals (VAV setpoints and flows, RTU modes, chiller run times). */
   loops?: Record<string, number>;
+  /**
+   * PI loop states by loop key (`vav-1-1.flowLoop`, `ahu-1.datLoop`, `chiller-1.chwLoop`…): output,
+   * integral, actuator position, process value, then the actuator positions in transit (dead time).
+   * Absent in older checkpoints (the loops then start from the carried setpoints and flows).
+   */
+  pi?: Record<string, number[]>;
 }

@@ -25,8 +25,19 @@ function orientationOf(name: string): Zone["orientation"] {
   return "interior";
 }
 
+/** Zones per site description (a site's zones are derived once per run, their ids then stable strings). */
+const ZONES = new WeakMap<SiteSpec, readonly Zone[]>();
+
 /** The zones of a site: one per VAV box, or one per rooftop unit (its floor area share). */
-export function zonesOf(s: SiteSpec): Zone[] {
+export function zonesOf(s: SiteSpec): readonly Zone[] {
+  const cached = ZONES.get(s);
+  if (cached) return cached;
+  const out = makeZones(s);
+  ZONES.set(s, out);
+  return out;
+}
+
+function makeZones(s: SiteSpec): Zone[] {
   const out: Zone[] = [];
   if (hasVavs(s)) {
     const area = s.area / (s.floors * s.vavs.zones.length);
