@@ -12,6 +12,10 @@ const RE =
  * instant outside the accepted range).
  */
 export function parseTimestamp(text: string): Date | null {
+  if (text.length === 24 || text.length === 20) {
+    const fast = canonical(text);
+    if (fast !== undefined) return fast;
+  }
   const m = RE.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zone] = m;
@@ -35,6 +39,52 @@ export function parseTimestamp(text: string): Date | null {
     t -= sign * (oh * 60 + om) * 60_000;
   }
   return isStorableInstant(t) ? new Date(t) : null;
+}
+
+/** Digits of `text` at [from, to) as a number, or -1 when one is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The form every poller and this server send, `YYYY-MM-DDTHH:MM:SS.sssZ` (or without `.sss`),
+ * read without a regular expression (a 1,000-value bulk request parses 1,000 of them); the same
+ * checks as the general path. Undefined when `text` is not in that form (the general path decides).
+ */
+function canonical(text: string): Date | null | undefined {
+  const withMs = text.length === 24;
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    (withMs && text.charCodeAt(19) !== 46) ||
+    text.charCodeAt(text.length - 1) !== 90
+  )
+    return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const ms = withMs ? digits(text, 20, 23) : 0;
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || ms < 0) return undefined;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const t =
+    year >= 100
+      ? Date.UTC(year, month - 1, day, hour, minute, second, ms)
+      : utcMs(year, month, day, hour, minute, second, ms);
+  const check = new Date(t);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
+  return isStorableInstant(t) ? check : null;
 }
 
 /** The wire form of a timestamp (UTC, millisecond precision). */
