@@ -44,6 +44,54 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * The `type` of a 422 entry: one spelling for every route, pydantic v2's (what FastAPI answers
+ * today), so a client matches a type, never a message. Anything without a type of its own is
+ * `value_error`.
+ */
+export const FIELD_ERROR_TYPES = [
+  "missing",
+  "json_invalid",
+  "value_error",
+  "string_type",
+  "string_too_short",
+  "string_too_long",
+  "string_pattern_mismatch",
+  "string_unicode",
+  "int_type",
+  "int_parsing",
+  "int_from_float",
+  "float_type",
+  "float_parsing",
+  "finite_number",
+  "bool_type",
+  "bool_parsing",
+  "list_type",
+  "dict_type",
+  "too_short",
+  "too_long",
+  "greater_than",
+  "greater_than_equal",
+  "less_than",
+  "less_than_equal",
+  "multiple_of",
+  "enum",
+  "literal_error",
+  "extra_forbidden",
+  "datetime_type",
+  "datetime_parsing",
+  "date_parsing",
+  "time_parsing",
+] as const;
+export type FieldErrorType = (typeof FIELD_ERROR_TYPES)[number];
+
+/** One problem with one field, in FastAPI's 422 shape `{loc, msg, type}`. */
+export interface FieldError {
+  loc: (string | number)[];
+  msg: string;
+  type: FieldErrorType;
+}
+
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
 /**
@@ -63,7 +111,7 @@ export function dataErrorOf(e: unknown): AppError | undefined {
       {
         loc: ["body"],
         msg: `the database refused a value of the request (SQLSTATE ${code})`,
-        type: "value_error.db",
+        type: "value_error",
       },
     ]);
   return undefined;

@@ -40,7 +40,7 @@ export async function epwUploadOf(c: Context): Promise<{ text: string; site?: st
     const file = form.file;
     if (!(file instanceof File)) {
       throw new AppError("invalid", "file: an EPW file is required", [
-        { loc: ["body", "file"], msg: "field required", type: "value_error.missing" },
+        { loc: ["body", "file"], msg: "field required", type: "missing" },
       ]);
     }
     if (file.size > MAX_EPW_BYTES) throw tooLarge();

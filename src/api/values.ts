@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { AppError, type FieldErrorType } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { idField, intField, invalid, jsonBody, parse, toInt } from "../http/validate.ts";
@@ -52,16 +52,17 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
     return undefined;
   }
   const r = raw as Record<string, unknown>;
-  const bad = (field: string, msg: string, type: string) => errors.push({ loc: [...at, field], msg, type });
+  const bad = (field: string, msg: string, type: FieldErrorType) =>
+    errors.push({ loc: [...at, field], msg, type });
   const entity_id = asInt(r.entity_id);
   if (entity_id === undefined)
-    bad("entity_id", "must be an integer", r.entity_id == null ? "value_error.missing" : "int_parsing");
+    bad("entity_id", "must be an integer", r.entity_id == null ? "missing" : "int_parsing");
   const ts = asTime(r.ts);
   if (!ts)
     bad(
       "ts",
       r.ts == null ? "field required" : "invalid timestamp",
-      r.ts == null ? "value_error.missing" : "datetime_parsing",
+      r.ts == null ? "missing" : "datetime_parsing",
     );
   const v: ValueInput = { entity_id: entity_id ?? 0, ts: ts ?? new Date(Number.NaN) };
   if (r.value_n != null) {

@@ -102,7 +102,7 @@ export async function resolveTagNames(
       [...new Set(unknown)].map((n) => ({
         loc: ["body", ...loc(n)],
         msg: `unknown tag ${n}`,
-        type: "value_error.tag",
+        type: "value_error",
       })),
     );
   }

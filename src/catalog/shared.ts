@@ -4,7 +4,7 @@
 import type { Actor } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { AppError, type FieldErrorType } from "../errors.ts";
 
 /**
  * `writeTx`: one primary transaction, then a nudge to the outbox deliverer; `paging`: `skip`
@@ -133,7 +133,11 @@ export async function tagKinds(tx: Sql, tagIds: readonly number[]): Promise<Map<
 }
 
 /** A 422 naming the offending body field, in the FastAPI shape. */
-export function invalidField(loc: (string | number)[], msg: string, type = "value_error"): AppError {
+export function invalidField(
+  loc: (string | number)[],
+  msg: string,
+  type: FieldErrorType = "value_error",
+): AppError {
   return new AppError("invalid", msg, [{ loc: ["body", ...loc], msg, type }]);
 }
 

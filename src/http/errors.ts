@@ -6,7 +6,7 @@
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, dataErrorOf, STATUS_OF } from "../errors.ts";
+import { AppError, dataErrorOf, type FieldError, STATUS_OF } from "../errors.ts";
 import { isConnectionError } from "../ingest/write.ts";
 import type { Logger } from "../log.ts";
 
@@ -30,7 +30,8 @@ export function errorAnswer(err: unknown, c: Context, log: Logger): ErrorAnswer 
   if (err instanceof AppError) {
     const status = err.status ?? STATUS_OF[err.code];
     if (status >= 500) log.warn("request failed", { requestId, code: err.code, error: err.message });
-    return { status, detail: err.detail ?? err.message, message: err.message, headers: err.headers };
+    const detail = status === 422 ? fieldErrorsOf(err, c) : (err.detail ?? err.message);
+    return { status, detail, message: err.message, headers: err.headers };
   }
   if (err instanceof HTTPException) {
     const message = err.message || err.getResponse().statusText || "request failed";
@@ -55,6 +56,17 @@ export function errorAnswer(err: unknown, c: Context, log: Logger): ErrorAnswer 
     error: err instanceof Error ? (err.stack ?? err.message) : String(err),
   });
   return { status: 500, detail: "internal server error", message: "internal server error" };
+}
+
+/**
+ * Every 422 has the one body, a FastAPI field list (CONTRACT.md): an error raised with only a
+ * message becomes one `value_error` entry at the request's body (or its query, for a read).
+ */
+function fieldErrorsOf(err: AppError, c: Context): FieldError[] {
+  if (Array.isArray(err.detail)) return err.detail as FieldError[];
+  const where = ["GET", "HEAD", "DELETE"].includes(c.req.method) ? "query" : "body";
+  const msg = typeof err.detail === "string" ? err.detail : err.message;
+  return [{ loc: [where], msg, type: "value_error" }];
 }
 
 /** The app's error handler (also used for unknown routes): one classification, one rendering. */

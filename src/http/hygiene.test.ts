@@ -34,11 +34,11 @@ describe("input hygiene", () => {
   test(`${MAX_DEPTH} levels pass, one more is a 422 at the body`, () => {
     expect(checkJsonText(nested(MAX_DEPTH))).toBeDefined();
     expect(detailOf(() => checkJsonText(nested(MAX_DEPTH + 1)))).toEqual([
-      { loc: ["body"], msg: `nested deeper than ${MAX_DEPTH} levels`, type: "value_error.too_deep" } as never,
+      { loc: ["body"], msg: `nested deeper than ${MAX_DEPTH} levels`, type: "value_error" } as never,
     ]);
     // The 20,000-deep value_dict that aborted PGlite: refused before JSON.parse.
     expect(detailOf(() => checkJsonText(`{"tags":[{"value_dict":${nested(20_000)}}]}`))[0]!.type).toBe(
-      "value_error.too_deep",
+      "value_error",
     );
   });
 
@@ -59,7 +59,7 @@ describe("input hygiene", () => {
       {
         loc: ["body", "email"],
         msg: "string contains NUL or an unpaired surrogate",
-        type: "value_error.str.unstorable",
+        type: "string_unicode",
       } as never,
     ]);
   });

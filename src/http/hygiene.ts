@@ -45,7 +45,7 @@ export function badStringIn(value: unknown, root: (string | number)[]): (string 
 const stringError = (loc: (string | number)[]): FieldError => ({
   loc,
   msg: "string contains NUL or an unpaired surrogate",
-  type: "value_error.str.unstorable",
+  type: "string_unicode",
 });
 
 /**
@@ -53,8 +53,7 @@ const stringError = (loc: (string | number)[]): FieldError => ({
  * @throws AppError invalid (422) naming what is wrong.
  */
 export function checkJsonText(text: string, root: (string | number)[] = ["body"]): unknown {
-  if (jsonDepth(text) > MAX_DEPTH)
-    throw invalid([{ loc: root, msg: TOO_DEEP, type: "value_error.too_deep" }]);
+  if (jsonDepth(text) > MAX_DEPTH) throw invalid([{ loc: root, msg: TOO_DEEP, type: "value_error" }]);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -77,14 +76,14 @@ export function urlProblem(url: URL): FieldError | undefined {
     try {
       s = decodeURIComponent(s);
     } catch {
-      return { loc: ["path", i - 1], msg: "malformed percent-encoding", type: "value_error.str.encoding" };
+      return { loc: ["path", i - 1], msg: "malformed percent-encoding", type: "string_unicode" };
     }
     if (!isStorableString(s)) return stringError(["path", i - 1]);
     if (/^\d+$/.test(s) && (s.length > 10 || Number(s) > INT4_MAX))
       return {
         loc: ["path", i - 1],
         msg: `ensure this value is less than or equal to ${INT4_MAX}`,
-        type: "value_error.number.not_le",
+        type: "less_than_equal",
       };
   }
   for (const [k, v] of url.searchParams) {

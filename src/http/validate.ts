@@ -1,19 +1,15 @@
 // Request validation at the edge, the one place 422 answers are made: FastAPI's
 // `{"detail": [{loc, msg, type}]}` (CONTRACT.md), with `loc` starting at "body", "query", "path" or
-// "header" and zod issues spelled as the original (pydantic v1) did: `value_error.missing` for an
-// absent field, `value_error.<zod code>` otherwise. Routes throw `invalid(...)` (an AppError) and
+// "header" and one `type` spelling everywhere, pydantic v2's (`missing`, `string_type`,
+// `int_parsing`, `json_invalid`, `value_error`…: FIELD_ERROR_TYPES in errors.ts; zod issues are
+// mapped by `issueType`). Routes throw `invalid(...)` (an AppError) and
 // the error edge (http/errors.ts) renders it; `validationHook` does the same for
 // `zValidator("json", schema, validationHook)`.
 import type { Context, ValidationTargets } from "hono";
 import { z } from "zod";
-import { AppError } from "../errors.ts";
+import { AppError, type FieldError, type FieldErrorType } from "../errors.ts";
 
-/** One problem with one field, in FastAPI's 422 shape. */
-export interface FieldError {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
+export type { FieldError, FieldErrorType };
 
 const LOC_ROOT: Record<string, string> = {
   json: "body",
@@ -28,6 +24,60 @@ interface Issue {
   path: readonly PropertyKey[];
   message: string;
   code?: string;
+  expected?: unknown;
+  origin?: unknown;
+  format?: unknown;
+  inclusive?: unknown;
+}
+
+const TYPE_OF_EXPECTED: Record<string, [FieldErrorType, FieldErrorType]> = {
+  // expected → [type for a value of another kind, type for a string that does not parse]
+  string: ["string_type", "string_type"],
+  number: ["float_type", "float_parsing"],
+  int: ["int_from_float", "int_parsing"],
+  boolean: ["bool_type", "bool_parsing"],
+  array: ["list_type", "list_type"],
+  object: ["dict_type", "dict_type"],
+  record: ["dict_type", "dict_type"],
+  date: ["datetime_type", "datetime_parsing"],
+};
+
+/** The pydantic v2 type of a zod issue (`value_error` when it has none of its own). */
+export function issueType(i: Issue): FieldErrorType {
+  const received = /received (\w+)/.exec(i.message)?.[1];
+  switch (i.code) {
+    case "invalid_type": {
+      if (received === "undefined") return "missing";
+      const t = TYPE_OF_EXPECTED[String(i.expected)];
+      if (!t) return "value_error";
+      if (i.expected === "int" && received !== "number") return "int_type";
+      return received === "string" ? t[1] : t[0];
+    }
+    case "too_small":
+      if (i.origin === "string") return "string_too_short";
+      if (i.origin === "number" || i.origin === "int" || i.origin === "bigint")
+        return i.inclusive === false ? "greater_than" : "greater_than_equal";
+      return "too_short";
+    case "too_big":
+      if (i.origin === "string") return "string_too_long";
+      if (i.origin === "number" || i.origin === "int" || i.origin === "bigint")
+        return i.inclusive === false ? "less_than" : "less_than_equal";
+      return "too_long";
+    case "invalid_format":
+      if (i.format === "regex") return "string_pattern_mismatch";
+      if (i.format === "datetime") return "datetime_parsing";
+      if (i.format === "date") return "date_parsing";
+      if (i.format === "time") return "time_parsing";
+      return "value_error";
+    case "invalid_value":
+      return /^Invalid option/.test(i.message) ? "enum" : "literal_error";
+    case "unrecognized_keys":
+      return "extra_forbidden";
+    case "not_multiple_of":
+      return "multiple_of";
+    default:
+      return "value_error";
+  }
 }
 
 /** The 422 error listing `detail`. */
@@ -41,11 +91,11 @@ export function validationDetail(
 ): FieldError[] {
   const root = LOC_ROOT[target] ?? String(target);
   return issues.map((i) => {
-    const missing = i.code === "invalid_type" && /received undefined/.test(i.message);
+    const type = issueType(i);
     return {
       loc: [root, ...i.path.map((p) => (typeof p === "number" ? p : String(p)))],
-      msg: missing ? "field required" : i.message,
-      type: missing ? "value_error.missing" : `value_error.${i.code ?? "invalid"}`,
+      msg: type === "missing" ? "field required" : i.message,
+      type,
     };
   });
 }

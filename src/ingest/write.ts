@@ -6,7 +6,7 @@ import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
 import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError, dataErrorOf } from "../errors.ts";
+import { AppError, dataErrorOf, type FieldError, type FieldErrorType } from "../errors.ts";
 import { slot } from "../runtime.ts";
 import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
 
@@ -21,12 +21,7 @@ export interface ValueInput {
   status?: string | null;
 }
 
-/** One problem with one field, in FastAPI's 422 shape. */
-export interface FieldError {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
+export type { FieldError };
 
 const VALUE_FIELDS = ["value_n", "value_b", "value_s", "value_ts", "value_dict"] as const;
 /** Earliest accepted timestamp (ms); the latest is now + 1 day. */
@@ -55,7 +50,7 @@ export function validateValues(
   prefix: (string | number)[] = ["body", "values"],
 ): FieldError[] {
   const errors: FieldError[] = [];
-  const add = (i: number, field: string, msg: string, type: string) => {
+  const add = (i: number, field: string, msg: string, type: FieldErrorType) => {
     if (errors.length < MAX_ERRORS) errors.push({ loc: [...prefix, i, field], msg, type });
   };
   for (let i = 0; i < values.length && errors.length < MAX_ERRORS; i++) {
@@ -63,7 +58,7 @@ export function validateValues(
     if (!Number.isInteger(v.entity_id) || v.entity_id < 1 || v.entity_id > INT4_MAX)
       add(i, "entity_id", "must be a positive integer", "int_parsing");
     if (!validTime(v.ts, now))
-      add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "datetime_range");
+      add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "value_error");
     // At most one value field; none is an unreadable point, stored with null values when it
     // carries a status (as the original stored it), so one offline point does not refuse a batch.
     // Counted without building an array per value (bulk batches hold up to 100,000).

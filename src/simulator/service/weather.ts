@@ -161,7 +161,7 @@ function epwInvalid(issues: Array<{ line: number; field?: string; message: strin
     issues.map((i) => ({
       loc: ["body", "file", `line ${i.line}`, ...(i.field ? [i.field] : [])],
       msg: text(i),
-      type: "value_error.epw",
+      type: "value_error",
     })),
   );
 }
