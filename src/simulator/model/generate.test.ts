@@ -360,6 +360,47 @@ describe("data quality", () => {
         if (r.status === "fault") expect(byId.get(r.localId)!.tags.sensor).toBeDefined();
   });
 
+  // A failed sensor that a loop controls on misleads the loop (physics, not only the data path).
+  describe("a failed control sensor misleads its loop", () => {
+    const hot = run(office, "2025-07-14T04:00:00Z", 24 * 6, {
+      interval: 15,
+      quality: { stalePercent: 0, faultPercent: 25, sensorFailureHours: 4 },
+    });
+    const rowsOf = (s: Step) => new Map(s.rows.map((r) => [r.localId, r]));
+
+    test("a discharge air sensor dropped out (−40 °F): the cooling valve shuts while the fan runs", () => {
+      let seen = 0;
+      for (const s of hot) {
+        const r = rowsOf(s);
+        for (let a = 1; a <= 4; a++) {
+          const dat = r.get(`ahu-${a}.dat`)!;
+          if (dat.status !== "fault" || dat.value_n !== -40 || r.get(`ahu-${a}.fanSts`)!.value_b !== true)
+            continue;
+          seen++;
+          expect(r.get(`ahu-${a}.cool`)!.value_n).toBe(0);
+        }
+      }
+      expect(seen).toBeGreaterThan(0);
+    });
+
+    test("an airflow sensor dropped out (0 cfm): the box opens its damper fully while the fan runs", () => {
+      let seen = 0;
+      for (const s of hot) {
+        const r = rowsOf(s);
+        for (const [id, row] of r) {
+          const m = /^(vav-\d+-\d+)\.flow$/.exec(id);
+          if (!m || row.status !== "fault" || row.value_n !== 0) continue;
+          const ahu = `ahu-${Math.ceil(Number(m[1]!.split("-")[1]) / 3)}`;
+          if (r.get(`${ahu}.fanSts`)!.value_b !== true || (r.get(`${m[1]}.flowsp`)!.value_n ?? 0) <= 0)
+            continue;
+          seen++;
+          expect(r.get(`${m[1]}.dmp`)!.value_n).toBe(100);
+        }
+      }
+      expect(seen).toBeGreaterThan(0);
+    });
+  });
+
   test("off by default: no quality argument, every row ok", () => {
     expect(summer.every((s) => s.rows.every((r) => r.status === "ok"))).toBe(true);
   });

@@ -116,6 +116,11 @@ interface Ctx {
   out: Map<string, Value>;
   overrides: Record<string, Value>;
   fx: FaultEffects;
+  /**
+   * What a failed sensor (a data-quality sensor failure) gives the controller reading it: its held
+   * last value (flatline) or its dropout reading; undefined while the sensor works.
+   */
+  failedReading: (pointId: string) => number | undefined;
   /** `next.units`, `next.loops` and `next.pi`, always present. */
   units: NonNullable<ModelState["units"]>;
   loops: NonNullable<ModelState["loops"]>;
@@ -194,7 +199,10 @@ function economizerHighLimit(s: SiteSpec): number {
 interface ZoneRun {
   z: Zone;
   t0: number;
+  /** What the zone sensor tells the controller (true + bias, or a failed sensor's reading). */
   tMeas: number;
+  /** A failed zone sensor's reading (constant over the interval), when it has failed. */
+  zatFailed: number | undefined;
   occ: number;
   occMode: boolean;
   people: number;
@@ -336,6 +344,7 @@ function coils(
     fx.mistune.get(equip) ?? 1,
   );
   const bias = fx.bias.get(pointId(equip, "dat")) ?? 0;
+  const datFailed = c.failedReading(pointId(equip, "dat"));
   const r = runLoop(
     st,
     datsp,
@@ -344,7 +353,10 @@ function coils(
     { lo: 0, hi: sequencedShut && stuckValve === undefined ? 0 : 100, strokeMin: DAT_LOOP.strokeMin },
     c.dtMin,
     1,
-    { sense: (y) => y + bias, ...(stuckValve !== undefined ? { stuckAt: stuckValve } : {}) },
+    {
+      sense: datFailed === undefined ? (y) => y + bias : () => datFailed,
+      ...(stuckValve !== undefined ? { stuckAt: stuckValve } : {}),
+    },
   );
   writeLoop(c.pi, key, st);
   const coolCmd = st.out;
@@ -454,6 +466,7 @@ function stepBox(
   const flowOv = ovNum(c, pointId(vav, "flowsp"));
   const dmpOv = ovNum(c, pointId(vav, "dmp"));
   const stuck = c.fx.stuckDamper.get(vav);
+  const flowFailed = c.failedReading(pointId(vav, "flow"));
   const scans = Math.max(1, Math.round(c.dtMin / SCAN_MIN));
   const dt = c.dtMin / scans;
   let t = zr.t0;
@@ -465,7 +478,7 @@ function stepBox(
   let minuteScans = 0;
   const flowDecay = Math.exp(-dt / FLOW_LOOP.tauMin);
   for (let k = 0; k < scans; k++) {
-    if (zr.cooling) piScan(zone, t + bias - zr.effClg, zoneTuning, zoneAct, dt);
+    if (zr.cooling) piScan(zone, (zr.zatFailed ?? t + bias) - zr.effClg, zoneTuning, zoneAct, dt);
     else {
       zone.out = heatSp;
       zone.i = heatSp;
@@ -477,7 +490,7 @@ function stepBox(
       flow.i = flow.out;
       const step = (100 * dt) / FLOW_LOOP.strokeMin;
       flow.act += clamp(flow.out - flow.act, -step, step);
-    } else piScan(flow, sp - flow.y, flowTuning, damper, dt);
+    } else piScan(flow, sp - (flowFailed ?? flow.y), flowTuning, damper, dt);
     if (stuck !== undefined) flow.act = stuck;
     const u = delayed(flow.line, flow.act);
     const target = (u / 100) * maxC;
@@ -806,11 +819,13 @@ function stepSite(c: Ctx): void {
     const htg = ovNum(c, pointId(z.id, "htgsp")) ?? s.setpoints.occupied.heating;
     const effClg = zOcc ? clg : s.setpoints.unoccupied.cooling;
     const effHtg = zOcc ? htg : s.setpoints.unoccupied.heating;
-    const tMeas = t0 + (fx.bias.get(pointId(z.id, "zat")) ?? 0);
+    const zatFailed = c.failedReading(pointId(z.id, "zat"));
+    const tMeas = zatFailed ?? t0 + (fx.bias.get(pointId(z.id, "zat")) ?? 0);
     return {
       z,
       t0,
       tMeas,
+      zatFailed,
       occ,
       occMode: zOcc,
       people: g.people,
@@ -869,6 +884,7 @@ function stepSite(c: Ctx): void {
       next: c.pi,
       keys: chillerIds.map((id) => `${id}.chwLoop`),
       mistune: chillerIds.map((id) => fx.mistune.get(id) ?? 1),
+      failedReading: chillerIds.map((id) => c.failedReading(pointId(id, "chwlt"))),
     });
     c.next.chillersOn[s.key] = r.running;
     c.next.chwShortfall[s.key] = r.shortfall;
@@ -1084,6 +1100,17 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
   };
   const out = new Map<string, Value>();
   const idx = intervalIndex(ts, intervalMinutes);
+  const quality = input.quality;
+  const failedReading = (id: string): number | undefined => {
+    if (!quality) return undefined;
+    const e = byId.get(id);
+    if (!e) return undefined;
+    const q = qualityAt(quality, seed, e, byId, ts.getTime());
+    if (q.status !== "fault") return undefined;
+    if (q.value === "dropout") return dropoutReading(tagStr(e, "unit") ?? "");
+    const held = state.last[id];
+    return typeof held === "number" ? held : undefined;
+  };
   for (const s of building.sites) {
     stepSite({
       s,
@@ -1102,6 +1129,7 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
       units,
       loops,
       pi,
+      failedReading,
     });
   }
 

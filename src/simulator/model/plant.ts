@@ -161,6 +161,8 @@ export interface ChillerLoops {
   keys: string[];
   /** Gain multiple of each chiller's loop (1 = tuned; a `hunting` fault more). */
   mistune: number[];
+  /** A failed leaving water sensor's reading per chiller (the loop controls on it), else undefined. */
+  failedReading?: Array<number | undefined>;
 }
 
 /**
@@ -208,6 +210,7 @@ export function chwPlant(
         const key = loops.keys[i]!;
         const st = readLoop(loops.prev, key, { out: 0, y: entering }, CHW_LOOP.deadMin);
         const perPct = (24 * cap) / (100 * flowGpm);
+        const failed = loops.failedReading?.[i];
         const r = runLoop(
           st,
           supplySp,
@@ -216,6 +219,7 @@ export function chwPlant(
           { lo: 0, hi: 105, strokeMin: CHW_LOOP.strokeMin },
           loops.dtMin,
           1,
+          failed === undefined ? {} : { sense: () => failed },
         );
         writeLoop(loops.next, key, st);
         capacityPct = r.meanAct;
