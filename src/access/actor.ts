@@ -72,22 +72,64 @@ export function requireAppAdmin(actor: Actor): void {
 /**
  * The one entity-visibility predicate, as SQL over an entity id expression: the entity is active
  * and granted to the org (or to the user) and not revoked for the user. Parameters are appended
- * to `params`; placeholders are numbered from its current length.
+ * to `params`; placeholders are numbered from its current length. Written for lookups of a few
+ * entities (index probes per row); set-based reads use `visibleEntityArmsSql`. When the caller
+ * already reads `core.entity` for the id, it passes that row's alias as `entityAlias`, and the
+ * active check is a condition on that row instead of a second lookup.
  */
 export function visibleEntitySql(
   actor: Actor,
   orgId: number,
   entityIdSql: string,
   params: unknown[],
+  opts: { entityAlias?: string } = {},
 ): string {
   params.push(orgId);
   const org = `$${params.length}`;
   const orgGrant = `EXISTS (SELECT 1 FROM core.org_entity_permission oep WHERE oep.org_id = ${org} AND oep.entity_id = ${entityIdSql})`;
-  const active = `EXISTS (SELECT 1 FROM core.entity ve WHERE ve.id = ${entityIdSql} AND ve.disabled_ts IS NULL)`;
+  const active = activeSql(entityIdSql, opts.entityAlias);
   if (actor.userId === null || actor.kind === "system") return `(${active} AND ${orgGrant})`;
   params.push(actor.userId);
   const user = `$${params.length}`;
   const userGrant = `EXISTS (SELECT 1 FROM core.user_entity_add_permission uea WHERE uea.user_id = ${user} AND uea.entity_id = ${entityIdSql})`;
   const revoked = `EXISTS (SELECT 1 FROM core.user_entity_rev_permission uer WHERE uer.user_id = ${user} AND uer.entity_id = ${entityIdSql})`;
   return `(${active} AND (${orgGrant} OR ${userGrant}) AND NOT ${revoked})`;
+}
+
+/**
+ * The same rule as `visibleEntitySql`, for set-based reads (filters): one or two predicates whose
+ * disjunction is visibility, each a conjunction of semi-joins and an anti-join with no OR, so
+ * PostgreSQL computes each set once (hashes it, or probes it by index for a few rows) instead of
+ * running correlated subplans per row. The caller selects once per predicate and merges the
+ * selections with UNION. The first predicate is the org's grants; the second, only for a user, is
+ * the entities granted to the user directly, behind a one-time test that the user has any, so it
+ * costs nothing for a user without direct grants.
+ */
+export function visibleEntityArmsSql(
+  actor: Actor,
+  orgId: number,
+  entityIdSql: string,
+  params: unknown[],
+  opts: { entityAlias?: string } = {},
+): string[] {
+  params.push(orgId);
+  const org = `$${params.length}`;
+  const active = activeSql(entityIdSql, opts.entityAlias);
+  const orgGrants = `${entityIdSql} IN (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = ${org})`;
+  if (actor.userId === null || actor.kind === "system") return [`(${active} AND ${orgGrants})`];
+  params.push(actor.userId);
+  const user = `$${params.length}`;
+  const notRevoked = `NOT EXISTS (SELECT 1 FROM core.user_entity_rev_permission uer WHERE uer.user_id = ${user} AND uer.entity_id = ${entityIdSql})`;
+  const anyUserGrant = `EXISTS (SELECT 1 FROM core.user_entity_add_permission ua0 WHERE ua0.user_id = ${user})`;
+  const userGrants = `${entityIdSql} IN (SELECT uea.entity_id FROM core.user_entity_add_permission uea WHERE uea.user_id = ${user})`;
+  return [
+    `(${active} AND ${orgGrants} AND ${notRevoked})`,
+    `(${anyUserGrant} AND ${active} AND ${userGrants} AND ${notRevoked})`,
+  ];
+}
+
+function activeSql(entityIdSql: string, entityAlias: string | undefined): string {
+  return entityAlias
+    ? `${entityAlias}.disabled_ts IS NULL`
+    : `EXISTS (SELECT 1 FROM core.entity ve WHERE ve.id = ${entityIdSql} AND ve.disabled_ts IS NULL)`;
 }
