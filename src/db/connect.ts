@@ -100,7 +100,7 @@ function openPostgres(key: string, url: string, max: number): Database {
     // request would wait that long for a reconnect. Retry quickly, capped at half a second.
     backoff: reconnectDelaySeconds,
     onnotice: () => {},
-    connection: { TimeZone: "UTC", application_name: "haystack-sim" },
+    connection: { TimeZone: "UTC", application_name: "haystack-sim", jit: "off" },
   } as const;
   const raw = postgres(url, {
     ...common,
