@@ -12,6 +12,7 @@ import b0008 from "./building/0008_haystack.sql" with { type: "text" };
 import b0009 from "./building/0009_drop_redundant_value_index.sql" with { type: "text" };
 import b0010 from "./building/0010_simulator_weather.sql" with { type: "text" };
 import b0011 from "./building/0011_auth_generation.sql" with { type: "text" };
+import b0012 from "./building/0012_filter_indexes.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 
 export interface Migration {
@@ -32,6 +33,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0009_drop_redundant_value_index", sql: b0009 },
   { name: "0010_simulator_weather", sql: b0010 },
   { name: "0011_auth_generation", sql: b0011 },
+  { name: "0012_filter_indexes", sql: b0012 },
 ];
 
 export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];

@@ -1,7 +1,7 @@
 // Entity reads by Haystack means: the visible entities a filter or a list of `id` strings selects,
 // and their active tags decoded to Haystack dicts (Refs carry the target's `dis`). The Haystack
 // ops, the explorer and pointWrite read entities through here.
-import { type Actor, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, visibleEntityArmsSql, visibleEntitySql } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -10,6 +10,7 @@ import {
   type FilterNode,
   FilterSyntaxError,
   FilterTooDeepError,
+  filterTagNames,
   hasSymbolTerm,
   parseFilter,
   Ref,
@@ -35,22 +36,66 @@ export function parseFilterOrThrow(text: string): FilterNode {
 }
 
 /**
- * The condition on `core.entity e` "visible to the actor in the org and matching the filter"; its
- * parameters are appended to `params`. `^symbol` terms are answered in the org's def namespace,
- * loaded only when the filter has one.
+ * SELECT of the ids (column `id`, distinct, unordered) of the entities visible to the actor in the
+ * org that match the filter; its parameters are appended to `params`. One selection per
+ * visibility predicate (`visibleEntityArmsSql`), merged by UNION: the org's grants with the filter
+ * as semi-joins, the user's direct grants (few) with the filter as per-entity probes. `^symbol` terms are answered in the org's def namespace, loaded
+ * only when the filter has one.
  */
-async function visibleMatching(
+async function visibleMatchingIds(
   sql: Sql,
   actor: Actor,
   orgId: number,
   ast: FilterNode,
   params: unknown[],
 ): Promise<string> {
-  const visible = visibleEntitySql(actor, orgId, "e.id", params);
+  const arms = visibleEntityArmsSql(actor, orgId, "e.id", params, { entityAlias: "e" });
   const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
-  const f = compileFilter(ast, { entityIdSql: "e.id", paramOffset: params.length, namespace });
-  params.push(...f.params);
-  return `${visible} AND ${f.sql}`;
+  const tagIds = await tagIdsByName(sql, filterTagNames(ast));
+  return arms
+    .map((a, i) => {
+      const few = i > 0;
+      const f = compileFilter(ast, {
+        entityIdSql: "e.id",
+        paramOffset: params.length,
+        namespace,
+        few,
+        tagIds,
+      });
+      params.push(...f.params);
+      return `SELECT e.id FROM core.entity e WHERE ${a} AND ${f.sql}`;
+    })
+    .join(" UNION ");
+}
+
+/** The ids of the tag defs with these names (absent names have none). */
+async function tagIdsByName(sql: Sql, names: readonly string[]): Promise<Map<string, number>> {
+  const rows = await sql.query<{ name: string; id: number }>(
+    "SELECT name, id FROM core.tag_def WHERE name = ANY($1::text[])",
+    [[...names]],
+  );
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
+/** The SELECT behind `filterEntityIds`, with its parameters (also for EXPLAIN in bench/filter.ts). */
+export async function filterEntityIdsQuery(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  ast: FilterNode,
+  page: { skip?: number; limit?: number },
+): Promise<{ text: string; params: unknown[] }> {
+  const params: unknown[] = [];
+  let text = `SELECT v.id FROM (${await visibleMatchingIds(sql, actor, orgId, ast, params)}) v ORDER BY v.id`;
+  if (page.skip) {
+    params.push(page.skip);
+    text += ` OFFSET $${params.length}`;
+  }
+  if (page.limit !== undefined) {
+    params.push(page.limit);
+    text += ` LIMIT $${params.length}`;
+  }
+  return { text, params };
 }
 
 /** Ids of the visible entities of the org matching the filter, by id, paged. */
@@ -61,17 +106,7 @@ export async function filterEntityIds(
   ast: FilterNode,
   page: { skip?: number; limit?: number },
 ): Promise<number[]> {
-  const params: unknown[] = [];
-  const where = await visibleMatching(sql, actor, orgId, ast, params);
-  let text = `SELECT e.id FROM core.entity e WHERE ${where} ORDER BY e.id`;
-  if (page.skip) {
-    params.push(page.skip);
-    text += ` OFFSET $${params.length}`;
-  }
-  if (page.limit !== undefined) {
-    params.push(page.limit);
-    text += ` LIMIT $${params.length}`;
-  }
+  const { text, params } = await filterEntityIdsQuery(sql, actor, orgId, ast, page);
   return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
 }
 
@@ -87,13 +122,13 @@ export async function filterEntityNames(
   limit: number,
 ): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
   const params: unknown[] = [];
-  const where = await visibleMatching(sql, actor, orgId, ast, params);
+  const ids = await visibleMatchingIds(sql, actor, orgId, ast, params);
   const tag = (name: string) =>
     `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-       WHERE et.entity_id = e.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
+       WHERE et.entity_id = v.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
   return sql.query(
-    `SELECT e.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
-       FROM core.entity e WHERE ${where} ORDER BY e.id LIMIT ${Math.trunc(limit)}`,
+    `SELECT v.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
+       FROM (SELECT w.id FROM (${ids}) w ORDER BY w.id LIMIT ${Math.trunc(limit)}) v ORDER BY v.id`,
     params,
   );
 }

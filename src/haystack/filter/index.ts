@@ -13,4 +13,4 @@ export {
 } from "./ast.ts";
 export { compareCodePoints, compareToLiteral, matches, type RefResolver, resolvePath } from "./eval.ts";
 export { FilterSyntaxError, FilterTooDeepError, parseFilter } from "./parser.ts";
-export { type CompiledFilter, type CompileOptions, compileFilter } from "./sql.ts";
+export { type CompiledFilter, type CompileOptions, compileFilter, filterTagNames } from "./sql.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseFilter } from "./parser.ts";
-import { compileFilter } from "./sql.ts";
+import { compileFilter, filterTagNames } from "./sql.ts";
 
 describe("compileFilter", () => {
   test("literals and tag names travel only as parameters, numbered after paramOffset", () => {
@@ -32,6 +32,25 @@ describe("compileFilter", () => {
   ];
   test.each(shapes)("%s", (filter, params) => {
     expect(compileFilter(parseFilter(filter), { entityIdSql: "e.id" }).params).toEqual(params);
+  });
+
+  test("known tag ids travel as parameters instead of names; filterTagNames lists what to look up", () => {
+    const ast = parseFilter("site and equipRef->ahu");
+    expect(filterTagNames(ast).sort()).toEqual(["ahu", "equipRef", "id", "site"]);
+    const ids = new Map([
+      ["site", 5],
+      ["equipRef", 7],
+      ["ahu", 9],
+      ["id", 1],
+    ]);
+    const { sql, params } = compileFilter(ast, { entityIdSql: "e.id", tagIds: ids });
+    // Numbers only, but the key the Dict step of `equipRef->ahu` looks up inside a Dict value.
+    expect(new Set(params)).toEqual(new Set([5, 7, 9, 1, "ahu"]));
+    expect(sql).not.toContain("tag_def");
+    // An unknown name (no def) is looked up by name, and so matches nothing.
+    expect(compileFilter(ast, { entityIdSql: "e.id", tagIds: new Map([["site", 5]]) }).params).toContain(
+      "ahu",
+    );
   });
 
   test("schema must be an identifier", () => {

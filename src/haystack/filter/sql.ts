@@ -7,7 +7,7 @@
 
 import type { SymbolNamespace } from "../defs.ts";
 import { HDate, HDateTime, HNum, HSymbol, HTime, Ref, Uri } from "../kinds.ts";
-import { kindSql, utcTimestampText } from "../tag-columns.ts";
+import { kindIsSql, utcTimestampText } from "../tag-columns.ts";
 import type { CmpOp, FilterLiteral, FilterNode, FilterPath } from "./ast.ts";
 
 export interface CompileOptions {
@@ -19,6 +19,13 @@ export interface CompileOptions {
   schema?: string;
   /** The def namespace `^symbol` terms are answered in; without it a symbol matches its own term. */
   namespace?: SymbolNamespace;
+  /**
+   * The query tests few entities (e.g. a user's direct grants): write every term as correlated
+   * index probes per entity instead of semi-joins against the set of all matching entities.
+   */
+  few?: boolean;
+  /** Ids of tag defs by name (`filterTagNames`): written as parameters instead of looked up by name. */
+  tagIds?: ReadonlyMap<string, number>;
 }
 
 export interface CompiledFilter {
@@ -69,6 +76,7 @@ class Compiler {
     private readonly offset: number,
     schema: string,
     private readonly ns: SymbolNamespace | undefined,
+    private readonly tagIds: ReadonlyMap<string, number> | undefined,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -85,18 +93,40 @@ class Compiler {
   }
 
   /**
-   * Condition "row `t` is an active row of the tag whose name is the SQL text `nameSql`". The tag's
+   * Builds a condition on row `t` of tag `name` with `cond`, which writes each kind test as
+   * `<kind> = 'Kind'` over the placeholder it is given; every test is then spelled `kindIsSql`
+   * (the stored kind compared directly, so the planner can estimate it). The placeholder never
+   * reaches the SQL.
+   */
+  private kindTests(cond: (kind: string) => string, t: string, name: string): string {
+    const kind = `\u0000${this.alias("k")}\u0000`;
+    const c = cond(kind).replace(new RegExp(`${kind} = '([A-Za-z]+)'`, "g"), (_, k: string) =>
+      kindIsSql(t, name, k),
+    );
+    if (c.includes(kind)) throw new Error("filter compiler: a kind test not of the form <kind> = 'Kind'");
+    return c;
+  }
+
+  /**
+   * Condition "row `t` is an active row of tag `name`". With the tag's id known (`tagIds`) it is a
+   * parameter, so the planner estimates the rows of that tag from the column's statistics; else the
    * id is looked up once per query (an uncorrelated scalar subquery runs as an InitPlan; names are
    * unique, `ix_core_tag_def_name`), so the row lookups are index conditions on
    * `(entity_id, tag_id)` or `tag_id` instead of a join with `tag_def` per row.
    */
-  private tagRow(t: string, nameSql: string): string {
-    return `${t}.tag_id = (SELECT id FROM ${this.s}.tag_def WHERE name = ${nameSql}) AND ${t}.disabled_ts IS NULL`;
+  private tagRow(t: string, name: string): string {
+    const id = this.tagIds?.get(name);
+    // `id` (the ref targets' tag) is a fixed keyword of the compiler's own text, not a parameter.
+    const tagId =
+      id !== undefined && Number.isInteger(id)
+        ? `${this.p(id)}::int4`
+        : `(SELECT id FROM ${this.s}.tag_def WHERE name = ${name === "id" ? "'id'" : this.p(name)})`;
+    return `${t}.tag_id = ${tagId} AND ${t}.disabled_ts IS NULL`;
   }
 
   /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
   private idRows(i: string): string {
-    return `${this.s}.entity_tag ${i} WHERE ${this.tagRow(i, "'id'")}`;
+    return `${this.s}.entity_tag ${i} WHERE ${this.tagRow(i, "id")}`;
   }
 
   /**
@@ -138,67 +168,47 @@ class Compiler {
     return `EXISTS (SELECT 1 FROM (${this.set(path, term)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
   }
 
-  /** A row of tag `nameParam` with alias `t`: `FROM` fragment (with the kind when used) and conditions. */
-  private row(
-    t: string,
-    name: string,
-    nameParam: string,
-    cond: (kind: string) => string,
-    moreFrom = "",
-  ): string {
-    const k = this.alias("k");
-    const kind = `${k}.kind`;
-    const c = cond(kind);
-    const lateral = c.includes(kind) ? ` CROSS JOIN LATERAL (SELECT ${kindSql(t, name)} AS kind) ${k}` : "";
+  /** A row of tag `name` with alias `t`: `FROM` fragment (with the kind when used) and conditions. */
+  private row(t: string, name: string, cond: (kind: string) => string, moreFrom = ""): string {
+    const tag = this.tagRow(t, name);
+    const c = this.kindTests(cond, t, name);
     return (
-      `${this.s}.entity_tag ${t}${lateral}${moreFrom} WHERE ${this.tagRow(t, nameParam)} AND ${t}.entity_id IS NOT NULL` +
+      `${this.s}.entity_tag ${t}${moreFrom} WHERE ${tag} AND ${t}.entity_id IS NOT NULL` +
       `${c ? ` AND ${c}` : ""}`
     );
   }
 
   /**
-   * SELECT of the ids (one column, duplicates allowed, no NULL) of the entities with an active row
-   * of `path[0]` satisfying `term` or, through refs or its Dict, the rest of the path. A ref step
-   * is a semi-join of the tag's ref edges (source entity, target entity) with the set for the rest
-   * of the path; the edges are the storage forms `targets` follows: `value_ref`, an id string in
-   * `value_s` (matched to the `id` rows), and the `@id` elements of a List. A Dict step goes on
-   * inside `value_dict` (`json`).
+   * SELECT of the ids (one column, no NULL) of the entities with an active row of `path[0]`
+   * satisfying `term` or, through refs or its Dict, the rest of the path. A ref step is two
+   * branches, merged by UNION (so the planner knows the result is distinct): the direct refs, a
+   * semi-join of `value_ref` with the set for the rest of the path (the form every writer here
+   * uses; the planner estimates and hashes it like a hand-written join), and the other storage
+   * forms `targets` follows (an id string in `value_s`, the `@id` elements of a List) and the Dict
+   * step, tested per row on only the rows that have one of those columns (rare; partial indexes
+   * find them).
    */
   private set(path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "SELECT NULL::int4 WHERE FALSE";
-    const nameParam = this.p(name);
     const t = this.alias("t");
-    if (rest.length === 0)
-      return `SELECT ${t}.entity_id FROM ${this.row(t, name, nameParam, (k) => term.row(t, k))}`;
-    const g = this.alias("g");
+    if (rest.length === 0) return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k))}`;
+    const direct = `SELECT ${t}.entity_id FROM ${this.row(
+      t,
+      name,
+      () =>
+        `${t}.value_ref IS NOT NULL AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL) AND ${t}.value_ref IN (${this.set(rest, term)})`,
+    )}`;
     const t2 = this.alias("t");
-    const t3 = this.alias("t");
-    const t4 = this.alias("t");
-    const i = this.alias("i");
-    const j = this.alias("i");
-    const el = this.alias("el");
-    const edges =
-      `SELECT ${t}.entity_id, ${t}.value_ref FROM ${this.row(t, name, nameParam, (k) => `${k} = 'Ref' AND ${t}.value_ref IS NOT NULL`)} ` +
-      `UNION ALL SELECT ${t2}.entity_id, ${i}.entity_id FROM ${this.row(
-        t2,
-        name,
-        nameParam,
-        (k) =>
-          `${k} = 'Ref' AND ${t2}.value_ref IS NULL AND ${i}.value_s = ${t2}.value_s AND ${this.tagRow(i, "'id'")}`,
-        `, ${this.s}.entity_tag ${i}`,
-      )} ` +
-      `UNION ALL SELECT ${t3}.entity_id, ${j}.entity_id FROM ${this.row(
-        t3,
-        name,
-        nameParam,
-        (k) =>
-          `${k} = 'List' AND left(${el}.v, 1) = '@' AND ${j}.value_s = substr(${el}.v, 2) AND ${this.tagRow(j, "'id'")}`,
-        `, unnest(${t3}.value_list) ${el}(v), ${this.s}.entity_tag ${j}`,
-      )}`;
-    const viaRefs = `SELECT ${g}.src FROM (${edges}) ${g}(src, dst) WHERE ${g}.dst IN (${this.set(rest, term)})`;
-    const viaDict = `SELECT ${t4}.entity_id FROM ${this.row(t4, name, nameParam, (k) => this.dictStep(t4, k, rest, term))}`;
-    return `${viaRefs} UNION ALL ${viaDict}`;
+    const x = this.alias("x");
+    const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
+      const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+      return (
+        `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
+        `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
+      );
+    })}`;
+    return `${direct} UNION ${indirect}`;
   }
 
   /**
@@ -209,22 +219,20 @@ class Compiler {
     const [name, ...rest] = path;
     if (name === undefined) return "FALSE";
     const t = this.alias("t");
-    const k = this.alias("k");
-    const nameParam = this.p(name);
-    const kind = `${k}.kind`;
-    let cond: string;
-    if (rest.length === 0) cond = term.row(t, kind);
-    else {
-      const x = this.alias("x");
-      const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
-      cond = `(${viaRefs} OR ${this.dictStep(t, kind, rest, term)})`;
-    }
-    const lateral = cond.includes(kind)
-      ? ` CROSS JOIN LATERAL (SELECT ${kindSql(t, name)} AS kind) ${k}`
-      : "";
+    const tag = this.tagRow(t, name);
+    const cond = this.kindTests(
+      (kind) => {
+        if (rest.length === 0) return term.row(t, kind);
+        const x = this.alias("x");
+        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+        return `(${viaRefs} OR ${this.dictStep(t, kind, rest, term)})`;
+      },
+      t,
+      name,
+    );
     return (
-      `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t}${lateral} ` +
-      `WHERE ${t}.entity_id = ${ent} AND ${this.tagRow(t, nameParam)}` +
+      `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t} ` +
+      `WHERE ${t}.entity_id = ${ent} AND ${tag}` +
       `${cond ? ` AND ${cond}` : ""})`
     );
   }
@@ -421,7 +429,18 @@ class Compiler {
  * left to the caller. Throws `TypeError` for an invalid schema name.
  */
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
-  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core", opts.namespace);
-  const sql = c.node(ast, opts.entityIdSql, true);
+  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core", opts.namespace, opts.tagIds);
+  const sql = c.node(ast, opts.entityIdSql, !opts.few);
   return { sql, params: c.params };
+}
+
+/** The tag names the compiled SQL of `ast` looks up (every path step, and `id`), for `tagIds`. */
+export function filterTagNames(ast: FilterNode): string[] {
+  const names = new Set<string>(["id"]);
+  const todo: FilterNode[] = [ast];
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    if (n.type === "and" || n.type === "or") todo.push(...n.terms);
+    else if (n.type !== "isSymbol") for (const name of n.path) names.add(name);
+  }
+  return [...names];
 }
