@@ -124,5 +124,20 @@ describe.each(ENGINES)("fault ground truth on %s", (engine) => {
       "hq.ahu-2.datsp",
       "hq.ahu-2.cool",
     ]);
+
+    // Taking faults out of the configuration removes their ground truth entities.
+    const put = await env.app.request(`/simulator/${sim.id}`, {
+      method: "PUT",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify({ config: { faults: [config.faults[0]] } }),
+    });
+    expect(put.status).toBe(200);
+    const after = await env.app.request(`/simulator/${sim.id}/faults`, { headers: bearer(member.token) });
+    expect(((await after.json()) as Json[]).map((r) => r.id)).toEqual(["hq.fault-1"]);
+    const hsAfter = await callOp(env.app, org.key, "read", {
+      auth: `Bearer ${member.token}`,
+      query: { filter: "fault" },
+    });
+    expect(hsAfter.grid!.rows.map((r) => (r.id as Ref).id)).toEqual(["hq.fault-1"]);
   });
 });

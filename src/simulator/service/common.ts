@@ -5,6 +5,7 @@
  */
 import YAML from "yaml";
 import { type Actor, requireRole, systemActor } from "../../access/actor.ts";
+import { deleteEntity } from "../../catalog/entities.ts";
 import { createOutageMemo } from "../../db/index.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError, refusedAs } from "../../errors.ts";
@@ -15,7 +16,7 @@ import type { Entity } from "../model/types.ts";
 import { defaultPorts, type SimulatorPorts } from "../ports.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { type DesiredStatus, loadSimulator, type SimulatorRow } from "../store.ts";
-import { toCatalogEntity } from "../tags.ts";
+import { entityIdOf, toCatalogEntity } from "../tags.ts";
 
 /** A simulator key: prefixes its entity ids (`<key>.<local id>`), unique in its org. */
 export const SIMULATOR_KEY = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -136,6 +137,25 @@ export function upsertSimulatorEntities(
     orgId,
     entities: entities.map((e) => toCatalogEntity(key, e)),
   });
+}
+
+/**
+ * Removes entities of a simulator by local id (soft delete in the catalog: their history stays);
+ * an id already gone is skipped.
+ */
+export async function removeSimulatorEntities(
+  deps: ServiceDeps,
+  orgId: number,
+  key: string,
+  localIds: readonly string[],
+): Promise<void> {
+  for (const localId of localIds) {
+    try {
+      await deleteEntity({ deps, actor: systemActor, orgId, ref: entityIdOf(key, localId) });
+    } catch (e) {
+      if (!(e instanceof AppError && (e.code === "forbidden" || e.code === "not_found"))) throw e;
+    }
+  }
 }
 
 export async function event(

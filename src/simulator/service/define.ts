@@ -10,12 +10,13 @@ import { AppError } from "../../errors.ts";
 import { pollers } from "../ports.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { loadSimulator, mirrorState, type SimulatorRow } from "../store.ts";
-import { rememberStoredConfig, simulatorEntities } from "../stored-config.ts";
+import { rememberStoredConfig, simulatorEntities, storedConfigOf } from "../stored-config.ts";
 import {
   documentOf,
   event,
   loadFor,
   now,
+  removeSimulatorEntities,
   SIMULATOR_KEY,
   type SimulatorInput,
   upsertSimulatorEntities,
@@ -96,7 +97,8 @@ export async function createSimulator(opts: {
 
 /**
  * Replaces a simulator's configuration (the key stays). New entities are created; entities no longer
- * in the building are left as they are (their history stays readable). The runtime applies the new
+ * in the building are left as they are (their history stays readable), except the `fault` entities of
+ * faults no longer configured, which are removed (the ground truth follows the configuration). The runtime applies the new
  * configuration from its next interval. Logs `config_change`.
  * @throws AppError invalid, forbidden.
  */
@@ -115,6 +117,12 @@ export async function updateSimulatorConfig(opts: {
   const name = (input.name ?? config.name).trim().slice(0, 255) || row.name;
   const entities = simulatorEntities(config);
   await upsertSimulatorEntities(deps, row.org_id, row.key, entities);
+  // A fault taken out of the configuration takes its ground truth entity with it.
+  const faultsNow = new Set(entities.filter((e) => e.tags.fault).map((e) => e.localId));
+  const faultsGone = storedConfigOf(row)
+    .entities.filter((e) => e.tags.fault && !faultsNow.has(e.localId))
+    .map((e) => e.localId);
+  await removeSimulatorEntities(deps, row.org_id, row.key, faultsGone);
   const updated = now(deps);
   await deps.dbs.primary.query(
     `UPDATE core.hs_simulator SET config = $2::text::jsonb, name = $3,
