@@ -40,8 +40,14 @@ export function makeActor(opts: {
   email: string | null;
   appAdmin: boolean;
   roles: ReadonlyMap<number, OrgRole>;
+  /**
+   * For an application admin: the active orgs, where they hold every right. An org outside it
+   * (unknown or disabled) is refused like any org one is not in, as the original did.
+   */
+  orgIds?: ReadonlySet<number>;
 }): Actor {
   const roles = new Map(opts.roles);
+  const everywhere = (orgId: number) => opts.orgIds === undefined || opts.orgIds.has(orgId);
   return Object.freeze({
     kind: opts.kind,
     userId: opts.userId,
@@ -49,7 +55,8 @@ export function makeActor(opts: {
     tokenOrgId: opts.kind === "token" ? (opts.tokenOrgId ?? null) : null,
     email: opts.email,
     appAdmin: opts.kind === "user" && opts.appAdmin,
-    roleIn: (orgId: number) => (opts.kind === "user" && opts.appAdmin ? "admin" : (roles.get(orgId) ?? null)),
+    roleIn: (orgId: number) =>
+      opts.kind === "user" && opts.appAdmin && everywhere(orgId) ? "admin" : (roles.get(orgId) ?? null),
   });
 }
 

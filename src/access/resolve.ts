@@ -22,7 +22,15 @@ export async function actorForUser(sql: Sql, userId: number): Promise<Actor | nu
     [userId],
   );
   const roles = new Map<number, OrgRole>(rows.map((r) => [r.org_id, r.admin ? "admin" : "member"]));
-  return makeActor({ kind: "user", userId, email: u.email, appAdmin: u.app, roles });
+  // An application admin's rights are in every org that exists (and is active), not in any id.
+  const orgIds = u.app
+    ? new Set(
+        (await sql.query<{ id: number }>("SELECT id FROM core.org WHERE disabled_ts IS NULL")).map(
+          (r) => r.id,
+        ),
+      )
+    : undefined;
+  return makeActor({ kind: "user", userId, email: u.email, appAdmin: u.app, roles, orgIds });
 }
 
 export const API_TOKEN_PREFIX = "hst_";
