@@ -24,7 +24,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { log, metrics } = deps;
-  const app = new Hono<AppEnv>();
+  // `strict: false`: a path with a trailing slash is routed (and seen by every middleware, as
+  // `c.req.path`) without it, so the original's slash forms (`POST /bulk/value/`, `/orgtag/`, …)
+  // answer like the plain ones (FastAPI redirected them, keeping the method and body).
+  const app = new Hono<AppEnv>({ strict: false });
 
   metrics.processStart.set({}, Math.floor(deps.clock.now().getTime() / 1000));
   metrics.registry.onCollect(() => metrics.memory.set({}, process.memoryUsage().rss));

@@ -1,7 +1,8 @@
 // REST routes for access control (CONTRACT.md): /authorize/token, /org, /user/org, /user,
 // /appuser, /token, /audit and the permission tables (/orgentity/, /orgtag/, /userentityadd/,
-// /userentityrev/, /usertagadd/, /usertagrev/; with and without the trailing slash). Handlers parse
-// the wire shape, call an access verb (which checks the actor), and shape the reply.
+// /userentityrev/, /usertagadd/, /usertagrev/; their trailing-slash forms reach these routes through
+// the app's `strict: false`). Handlers parse the wire shape, call an access verb (which checks the
+// actor), and shape the reply.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../access/actor.ts";
@@ -22,7 +23,15 @@ import { createApiToken, listApiTokens, revokeApiToken } from "../access/tokens.
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf, clientIp } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { idField, idParam, jsonBody, pagingFields, parse } from "../http/validate.ts";
+import {
+  type FieldError,
+  idField,
+  idParam,
+  invalid,
+  jsonBody,
+  pagingFields,
+  parse,
+} from "../http/validate.ts";
 import { parseTimestamp } from "../ingest/timestamps.ts";
 
 const Id = idField;
@@ -38,17 +47,6 @@ async function orgIdOf(c: Context): Promise<number> {
   return parse(z.object({ org_id: Id }), await jsonBody(c, { empty: {} }), "body").org_id;
 }
 
-/** Registers a handler on `path` and on `path/`. */
-function both(
-  app: Hono<AppEnv>,
-  method: "get" | "post" | "put" | "delete",
-  path: string,
-  h: (c: Context<AppEnv>) => Promise<Response>,
-) {
-  app[method](path, h);
-  app[method](`${path}/`, h);
-}
-
 export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const ip = (c: Context) => clientIp(c, deps.config.trustProxy);
@@ -60,11 +58,11 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
 
   // Orgs (application admin).
   const OrgBody = z.object({ name: z.string().min(1).max(200), key: z.string() });
-  both(app, "post", "/org", async (c) => {
+  app.post("/org", async (c) => {
     const body = parse(OrgBody, await jsonBody(c, { empty: {} }), "body");
     return c.json(await createOrg({ deps, actor: actorOf(c), name: body.name, key: body.key, ip: ip(c) }));
   });
-  both(app, "get", "/org", async (c) => {
+  app.get("/org", async (c) => {
     const q = parse(Paging, c.req.query(), "query");
     return c.json(await listOrgs({ deps, actor: actorOf(c), ...q }));
   });
@@ -114,7 +112,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   });
   const entities = (l?: { entity_id: number }[] | null) => (l ?? []).map((x) => ({ entityId: x.entity_id }));
   const tags = (l?: { tag_name: string }[] | null) => (l ?? []).map((x) => ({ tagName: x.tag_name }));
-  both(app, "post", "/user", async (c) => {
+  app.post("/user", async (c) => {
     const b = parse(UserBody, await jsonBody(c, { empty: {} }), "body");
     const r = await addOrgUser({
       deps,
@@ -134,7 +132,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     });
     return c.json(r.password ? { ...r.user, password: r.password } : r.user);
   });
-  both(app, "get", "/user", async (c) => {
+  app.get("/user", async (c) => {
     const q = parse(OrgQuery, c.req.query(), "query");
     return c.json(
       await listOrgUsers({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
@@ -152,7 +150,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   });
 
   // Application admins.
-  both(app, "post", "/appuser", async (c) => {
+  app.post("/appuser", async (c) => {
     const b = parse(
       z.object({ user_email: z.string().min(3).max(320) }),
       await jsonBody(c, { empty: {} }),
@@ -160,7 +158,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     );
     return c.json(await addAppAdmin({ deps, actor: actorOf(c), email: b.user_email, ip: ip(c) }));
   });
-  both(app, "get", "/appuser", async (c) => c.json(await listAppAdmins({ deps, actor: actorOf(c) })));
+  app.get("/appuser", async (c) => c.json(await listAppAdmins({ deps, actor: actorOf(c) })));
   app.get("/appuser/:id", async (c) =>
     c.json(await getAppAdmin({ deps, actor: actorOf(c), id: idParam(c, "id") })),
   );
@@ -185,7 +183,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
       })
       .nullish(),
   });
-  both(app, "post", "/token", async (c) => {
+  app.post("/token", async (c) => {
     const b = parse(TokenBody, await jsonBody(c, { empty: {} }), "body");
     const actor = actorOf(c);
     // CONTRACT: creating tokens is for org admins (members get theirs from an admin).
@@ -201,7 +199,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     });
     return c.json(t);
   });
-  both(app, "get", "/token", async (c) => {
+  app.get("/token", async (c) => {
     const q = parse(OrgQuery, c.req.query(), "query");
     return c.json(
       await listApiTokens({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
@@ -212,7 +210,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   );
 
   // Audit log (org admin for one org; application admin for all).
-  both(app, "get", "/audit", async (c) => {
+  app.get("/audit", async (c) => {
     const q = parse(OptionalOrgQuery, c.req.query(), "query");
     return c.json(
       await listAudit({ deps, actor: actorOf(c), orgId: q.org_id ?? null, skip: q.skip, limit: q.limit }),
@@ -229,11 +227,36 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     tag_id: Id.optional(),
     tag_name: z.string().max(200).optional(),
   });
+  /**
+   * The fields the original required (`org_id` + `user_email` of the user tables, `org_name` of the
+   * org tables, `entity_id` or `tag_name`): each missing one is a 422 naming it, before any check of
+   * who may do what. Our `user_id`, `org_id` and `tag_id` stand in for the names.
+   */
+  const missingOf = (kind: PermissionKind, b: z.infer<typeof PermBody>): FieldError[] => {
+    const spec = PERMISSION_TABLES[kind];
+    const need: [string, boolean][] =
+      spec.owner === "user_id"
+        ? [
+            ["org_id", b.org_id != null],
+            ["user_email", b.user_id != null || !!b.user_email],
+          ]
+        : [["org_name", b.org_id != null || !!b.org_name]];
+    need.push(
+      spec.object === "entity_id"
+        ? ["entity_id", b.entity_id != null]
+        : ["tag_name", b.tag_id != null || !!b.tag_name],
+    );
+    return need
+      .filter(([, present]) => !present)
+      .map(([field]) => ({ loc: ["body", field], msg: "field required", type: "value_error.missing" }));
+  };
   for (const kind of Object.keys(PERMISSION_TABLES) as PermissionKind[]) {
     const userKind = PERMISSION_TABLES[kind].owner === "user_id";
     const orgOf = async (c: Context) => (userKind ? await orgIdOf(c) : null);
-    both(app, "post", `/${kind}`, async (c) => {
+    app.post(`/${kind}`, async (c) => {
       const b = parse(PermBody, await jsonBody(c, { empty: {} }), "body");
+      const missing = missingOf(kind, b);
+      if (missing.length) throw invalid(missing);
       const row = await createPermission({
         deps,
         actor: actorOf(c),
@@ -251,7 +274,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
       });
       return c.json(row);
     });
-    both(app, "get", `/${kind}`, async (c) => {
+    app.get(`/${kind}`, async (c) => {
       const q = parse(userKind ? OrgQuery : OptionalOrgQuery, c.req.query(), "query");
       return c.json(
         await listPermissions({

@@ -146,28 +146,26 @@ export function tagDefRoutes(deps: ServiceDeps): Hono<AppEnv> {
     return c.json(await deleteTagDef({ deps, actor: actorOf(c), orgId, ref: c.req.param("ref") }));
   });
 
-  // Tag enum values (the original's paths end in a slash; both forms are answered)
-  for (const p of ["/tagenum", "/tagenum/"]) {
-    app.post(p, zValidator("json", TagEnumBody, v), async (c) => {
-      const b = c.req.valid("json");
-      return c.json(
-        await createTagEnum({
-          deps,
-          actor: actorOf(c),
-          orgId: b.org_id,
-          tag: b.tag_name,
-          value: b.value,
-          label: b.label,
-        }),
-      );
-    });
-    app.get(p, zValidator("query", PageQuery, v), async (c) => {
-      const q = c.req.valid("query");
-      return c.json(
-        await listTagEnums({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
-      );
-    });
-  }
+  // Tag enum values (the original's paths end in a slash; the app routes `/tagenum/` here)
+  app.post("/tagenum", zValidator("json", TagEnumBody, v), async (c) => {
+    const b = c.req.valid("json");
+    return c.json(
+      await createTagEnum({
+        deps,
+        actor: actorOf(c),
+        orgId: b.org_id,
+        tag: b.tag_name,
+        value: b.value,
+        label: b.label,
+      }),
+    );
+  });
+  app.get("/tagenum", zValidator("query", PageQuery, v), async (c) => {
+    const q = c.req.valid("query");
+    return c.json(
+      await listTagEnums({ deps, actor: actorOf(c), orgId: q.org_id, skip: q.skip, limit: q.limit }),
+    );
+  });
   app.get("/tagenum/:tag", zValidator("query", PageQuery, v), async (c) => {
     const q = c.req.valid("query");
     return c.json(

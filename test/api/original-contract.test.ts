@@ -7,6 +7,11 @@
 //   granted to the org or added for the user, AND NOT revoked); the user it creates really sees only
 //   that over /entity, /filter, the value routes and the Haystack API; GET /user/{id} and GET /user
 //   answer the original's `User` with permission objects, not bare ids (§2.4).
+// - an application admin naming an org that does not exist gets 403, as the original (its checks
+//   were org memberships), not an empty list; a permission body missing the original's required
+//   `org_name` / `user_email` (or `entity_id` / `tag_name`) is 422 naming the field, not 403.
+// - the original's trailing-slash forms (FastAPI redirected them keeping method and body) answer
+//   like the plain ones, without breaking the Haystack API, the console or static assets.
 // - value rows: `ValueBase` (GET /value, the POST /value echo) carries `time`, `ValueBaseResponse`
 //   (POST /point/value) does not (§2.4); a bulk row with a status and no value field is an
 //   unreadable point stored with null values, two value fields are 422 (CONTRACT conventions).
@@ -26,6 +31,8 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
   let acme: SeededOrg;
   let root: SeededUser;
   let pointId: number;
+  let stranger: SeededOrg;
+  const other = () => stranger.member;
 
   const call = (method: string, path: string, token: string, body?: unknown) =>
     t.app.request(path, {
@@ -65,6 +72,7 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
     t = await testApp(engine);
     acme = await seedOrg(t.deps, { key: "acme" });
     root = await appAdmin(t.deps);
+    stranger = await seedOrg(t.deps, { key: "stranger" });
     const e = await ok(
       await call("POST", "/entity", acme.admin.token, {
         org_id: acme.org.id,
@@ -580,6 +588,148 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
         invisible_entities: [{ entity: 1 }],
       });
       expect(await locs(bad)).toContainEqual(["body", "invisible_entities", 0, "entity_id"]);
+    });
+  });
+
+  describe("application admins and required names", () => {
+    test("an org that does not exist is 403 for an application admin, on every org-scoped route", async () => {
+      const none = 2_000_000_000;
+      const tok = root.token;
+      const checks: [string, string, unknown?][] = [
+        ["GET", `/entity?org_id=${none}`],
+        ["GET", `/tagdef?org_id=${none}`],
+        ["GET", `/entitytag?org_id=${none}`],
+        ["GET", `/user?org_id=${none}`],
+        ["GET", `/value/${pointId}?org_id=${none}`],
+        ["POST", "/filter", { filter: "point", org_id: none }],
+        ["POST", "/bulk/value", { org_id: none, values: [{ entity_id: pointId, ts: T0, value_n: 1 }] }],
+        ["POST", "/entity", { org_id: none, tags: [{ tag_name: "site" }] }],
+        ["POST", "/user", { org_id: none, email: "ghost@none.test" }],
+      ];
+      for (const [method, path, body] of checks) {
+        const res = await call(method, path, tok, body);
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+      }
+      // The same admin in an org that exists: 200.
+      expect((await call("GET", `/entity?org_id=${acme.org.id}`, tok)).status).toBe(200);
+    });
+
+    test("a disabled org is refused like one that does not exist", async () => {
+      const gone = await seedOrg(t.deps, { key: "goneorg" });
+      await ok(await call("DELETE", `/org/${gone.org.id}`, root.token));
+      expect((await call("GET", `/entity?org_id=${gone.org.id}`, root.token)).status).toBe(403);
+    });
+
+    test("a permission body missing org_name or user_email is 422 naming the field", async () => {
+      const tok = root.token;
+      expect(await locs(await call("POST", "/orgentity/", tok, { entity_id: pointId }))).toEqual([
+        ["body", "org_name"],
+      ]);
+      expect(await locs(await call("POST", "/orgtag/", tok, { tag_name: "phIoT" }))).toEqual([
+        ["body", "org_name"],
+      ]);
+      expect(await locs(await call("POST", "/orgtag/", tok, { org_name: "Org acme" }))).toEqual([
+        ["body", "tag_name"],
+      ]);
+      for (const kind of ["userentityadd", "userentityrev"])
+        expect(
+          await locs(
+            await call("POST", `/${kind}/`, acme.admin.token, { org_id: acme.org.id, entity_id: pointId }),
+          ),
+        ).toEqual([["body", "user_email"]]);
+      for (const kind of ["usertagadd", "usertagrev"])
+        expect(
+          await locs(
+            await call("POST", `/${kind}/`, acme.admin.token, { org_id: acme.org.id, tag_name: "phIoT" }),
+          ),
+        ).toEqual([["body", "user_email"]]);
+      expect(
+        await locs(
+          await call("POST", "/userentityadd/", acme.admin.token, { user_email: acme.member.email }),
+        ),
+      ).toEqual([
+        ["body", "org_id"],
+        ["body", "entity_id"],
+      ]);
+      expect(await locs(await call("POST", "/appuser", tok, {}))).toEqual([["body", "user_email"]]);
+      // A member (not an admin) sending a complete body is still refused: 403, nothing created.
+      const res = await call("POST", "/userentityrev/", acme.member.token, {
+        org_id: acme.org.id,
+        user_email: acme.member.email,
+        entity_id: pointId,
+      });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe("trailing-slash forms answer like the plain form", () => {
+    test("value, entity, tag and permission routes", async () => {
+      const [p] = await points(1);
+      const member = acme.member.token;
+      const org = acme.org.id;
+      expect(
+        await ok(
+          await call("POST", "/bulk/value/", member, {
+            org_id: org,
+            values: [{ entity_id: p, ts: T0, value_n: 7 }],
+          }),
+        ),
+      ).toEqual([]);
+      await ok(await call("POST", "/value/", member, { org_id: org, entity_id: p, ts: T1, value_n: 8 }));
+      const rows = await ok(await call("GET", `/value/${p}/?org_id=${org}`, member));
+      expect(rows.map((r: { value_n: number }) => r.value_n)).toEqual([8, 7]);
+      const plain = await ok(await call("GET", `/entity?org_id=${org}&limit=1000`, member));
+      expect(await ok(await call("GET", `/entity/?org_id=${org}&limit=1000`, member))).toEqual(plain);
+      expect(await ok(await call("GET", `/tagenum/?org_id=${org}`, member))).toEqual(
+        await ok(await call("GET", `/tagenum?org_id=${org}`, member)),
+      );
+      expect(await ok(await call("POST", "/filter/", member, { filter: "point", org_id: org }))).toEqual(
+        await ok(await call("POST", "/filter", member, { filter: "point", org_id: org })),
+      );
+      const grant = await ok(
+        await call("POST", "/orgtag/", root.token, { org_name: "Org acme", tag_name: "phIoT" }),
+      );
+      expect(
+        await ok(await call("POST", "/orgtag", root.token, { org_name: "Org acme", tag_name: "phIoT" })),
+      ).toEqual(grant);
+      expect(await ok(await call("GET", `/user/?org_id=${org}`, acme.admin.token))).toEqual(
+        await ok(await call("GET", `/user?org_id=${org}`, acme.admin.token)),
+      );
+      // Validation and access are the same too.
+      expect(
+        await locs(await call("POST", "/bulk/value/", member, { org_id: "x", values: [] })),
+      ).toContainEqual(["body", "org_id"]);
+      expect((await call("POST", "/bulk/value/", other().token, { org_id: org, values: [] })).status).toBe(
+        403,
+      );
+      expect((await t.app.request("/bulk/value/", { method: "POST", body: "{}" })).status).toBe(401);
+    });
+
+    test("public routes stay public; Haystack ops, console and assets still answer", async () => {
+      expect(await ok(await t.app.request("/health/"))).toEqual({ status: "ok" });
+      expect((await t.app.request("/health/databases/")).status).toBe(200);
+      const hs = await t.app.request("/api/acme/about/", {
+        headers: { ...bearer(acme.member.token), accept: "application/json" },
+      });
+      expect(hs.status).toBe(200);
+      expect(await hs.text()).toContain("serverName");
+      const read = await t.app.request("/api/acme/read?filter=point", {
+        headers: { ...bearer(acme.member.token), accept: "application/json" },
+      });
+      expect(read.status).toBe(200);
+      const login = await t.app.request("/login/");
+      expect(login.status).toBe(200);
+      expect(login.headers.get("content-type")).toContain("text/html");
+      // A browser without a session is sent to the sign-in page, with or without the slash.
+      for (const path of ["/simulators", "/simulators/"]) {
+        const page = await t.app.request(path, { headers: { accept: "text/html" } });
+        expect({ path, status: page.status }).toEqual({ path, status: 303 });
+        expect(page.headers.get("location")).toStartWith("/login");
+      }
+      const css = await t.app.request("/static/app.css");
+      expect(css.status).toBe(200);
+      expect(css.headers.get("content-type")).toContain("css");
+      expect((await call("GET", "/no/such/route/", acme.member.token)).status).toBe(404);
     });
   });
 });
