@@ -248,7 +248,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
     );
     return need
       .filter(([, present]) => !present)
-      .map(([field]) => ({ loc: ["body", field], msg: "field required", type: "value_error.missing" }));
+      .map(([field]) => ({ loc: ["body", field], msg: "field required", type: "missing" as const }));
   };
   for (const kind of Object.keys(PERMISSION_TABLES) as PermissionKind[]) {
     const userKind = PERMISSION_TABLES[kind].owner === "user_id";

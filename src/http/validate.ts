@@ -48,6 +48,9 @@ export function issueType(i: Issue): FieldErrorType {
   switch (i.code) {
     case "invalid_type": {
       if (received === "undefined") return "missing";
+      // intField's own message: an int field given something that is not a whole number.
+      if (/^value is not a valid integer/.test(i.message))
+        return received === "string" ? "int_parsing" : received === "number" ? "int_from_float" : "int_type";
       const t = TYPE_OF_EXPECTED[String(i.expected)];
       if (!t) return "value_error";
       if (i.expected === "int" && received !== "number") return "int_type";
@@ -144,7 +147,7 @@ export function toInt(x: unknown, min = 1, max = INT4_MAX): number | undefined {
 /**
  * An integer field of a body, query or path as the original had it: a JSON number or a numeric
  * string, within [min, max] (int4 by default). Non-numeric input is a 422 naming the field
- * ("value is not a valid integer"); a missing one is `value_error.missing`.
+ * (`int_parsing`, "value is not a valid integer"); a missing one is `missing`.
  */
 export function intField(opts: { min?: number; max?: number } = {}) {
   return z.preprocess(
@@ -152,7 +155,9 @@ export function intField(opts: { min?: number; max?: number } = {}) {
     z
       .number({
         error: (i) =>
-          i.code === "invalid_type" && i.input !== undefined ? "value is not a valid integer" : undefined,
+          i.code === "invalid_type" && i.input !== undefined
+            ? `value is not a valid integer, received ${typeof i.input}`
+            : undefined,
       })
       .int()
       .min(opts.min ?? INT4_MIN)
