@@ -74,7 +74,6 @@ const DYNAMIC_NAMES: Readonly<Record<string, string>> = {
   "catalog/shared.ts": "the *_h history rows of catalog tables",
   "catalog/tag-defs.ts": "tag_def, tag_meta, tag_def_enum (one disable helper)",
   "access/permissions.ts": "the six permission tables",
-  "access/memberships.ts": "a member's role tables (org_user, org_admin)",
 };
 
 interface Exception {
