@@ -90,9 +90,9 @@ async function memberView(sql: Sql, orgId: number, userId: number): Promise<OrgM
 /**
  * Adds a user to an org (org admin of that org), with the original's permission lists: entities
  * added for or revoked from the user, tag libraries added or revoked (`grants`; the entities must
- * be the org's, the libraries visible in it, else nothing is created). A new email creates the user: with `password`,
- * or with a generated one returned once (`password` in the result) that must be changed at first
- * login. An existing user is only added (their password is never set through another org: a
+ * be the org's, the libraries visible in it, else nothing is created). A new email creates the
+ * user: with `password`, or with a generated one returned once (`password` in the result) that
+ * must be changed at first login. An existing user is only added (their password is never set through another org: a
  * password for an existing email is refused with conflict). Audited (`membership.add`).
  * @throws AppError forbidden, invalid, conflict.
  */
