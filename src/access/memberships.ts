@@ -251,6 +251,18 @@ export async function removeOrgUser(opts: {
   return member;
 }
 
+/**
+ * `GET /user/org`: the caller's orgs as the original's `OrgUser` (`{user, org}`, plus `role`), the
+ * user with its `User` permission objects in that org (`myOrgs` without them serves the console).
+ */
+export async function myOrgUsers(opts: { deps: ServiceDeps; actor: Actor }) {
+  const sql = opts.deps.dbs.primary;
+  const out = [];
+  for (const m of await myOrgs(opts))
+    out.push({ ...m, user: { ...m.user, ...(await userPermissions(sql, m.org.id, m.user.id)) } });
+  return out;
+}
+
 export async function myOrgs(opts: { deps: ServiceDeps; actor: Actor }): Promise<
   {
     user: { id: number; email: string | null };

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { requireRole } from "../access/actor.ts";
 import { addAppAdmin, getAppAdmin, listAppAdmins, removeAppAdmin } from "../access/app-admins.ts";
 import { listAudit } from "../access/audit.ts";
-import { addOrgUser, getOrgUser, listOrgUsers, myOrgs, removeOrgUser } from "../access/memberships.ts";
+import { addOrgUser, getOrgUser, listOrgUsers, myOrgUsers, removeOrgUser } from "../access/memberships.ts";
 import { createOrg, disableOrg, getOrg, listOrgs, updateOrg } from "../access/orgs.ts";
 import {
   createPermission,
@@ -83,7 +83,7 @@ export function accessRoutes(deps: ServiceDeps): Hono<AppEnv> {
   );
 
   // The caller's orgs (any signed-in user).
-  app.get("/user/org", async (c) => c.json(await myOrgs({ deps, actor: actorOf(c) })));
+  app.get("/user/org", async (c) => c.json(await myOrgUsers({ deps, actor: actorOf(c) })));
 
   // Users of an org (org admin of that org; the target must be in it).
   const UserBody = z.object({

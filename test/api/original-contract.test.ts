@@ -467,6 +467,12 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
       const mine = list.find((u: { id: number }) => u.id === restricted.id);
       expect(mine.invisible_entities).toEqual(restricted.user.invisible_entities);
       expect(mine).not.toHaveProperty("password");
+      // GET /user/org answers the caller's OrgUser rows, the user with the same objects.
+      const mineOrgs = await ok(await call("GET", "/user/org", restricted.token));
+      expect(mineOrgs).toHaveLength(1);
+      expect(mineOrgs[0].org).toMatchObject({ id: acme.org.id, key: "acme" });
+      for (const k of ["visible_entities", "invisible_entities", "visible_tags", "invisible_tags"])
+        expect(mineOrgs[0].user[k]).toEqual(restricted.user[k]);
       // The rows are the permission tables' rows: the same ids /userentityrev/ lists.
       const revs = await ok(await call("GET", `/userentityrev/?org_id=${acme.org.id}`, acme.admin.token));
       expect(revs).toContainEqual(restricted.user.invisible_entities[0]);
