@@ -27,6 +27,11 @@ export interface Sql {
   query<T = Row>(text: string, params?: readonly unknown[], opts?: { prepare?: boolean }): Promise<T[]>;
   /** Several statements without parameters (migrations, DDL). */
   exec(text: string): Promise<void>;
+  /**
+   * Inside a transaction only: runs fn under a savepoint. When fn throws, the work since the
+   * savepoint is undone, the error is rethrown, and the transaction stays usable.
+   */
+  savepoint?<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
 export interface Database extends Sql {
@@ -122,6 +127,13 @@ function openPostgres(key: string, url: string, max: number): Database {
     exec: async (text: string) => {
       await s.unsafe(text);
     },
+    // postgres.js fails a whole transaction on any error outside its own savepoint().
+    ...("savepoint" in s
+      ? {
+          savepoint: <T>(fn: (tx: Sql) => Promise<T>) =>
+            s.savepoint((inner) => fn(wrap(inner))) as Promise<T>,
+        }
+      : {}),
   });
   const base = wrap(raw);
   /** One round trip on the pool, in this database's context (see withinDatabase). */
@@ -283,7 +295,26 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     kind: "pglite",
     dir: memory ? undefined : dir,
     ...wrap(pg),
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => guard(() => pg.transaction((tx) => fn(wrap(tx)))),
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
+      guard(() =>
+        pg.transaction((tx) => {
+          const sql = wrap(tx);
+          let savepoints = 0;
+          sql.savepoint = async <S>(inner: (tx: Sql) => Promise<S>) => {
+            const name = `hs_savepoint_${++savepoints}`;
+            await sql.query(`SAVEPOINT ${name}`);
+            try {
+              const out = await inner(sql);
+              await sql.query(`RELEASE SAVEPOINT ${name}`);
+              return out;
+            } catch (e) {
+              await sql.query(`ROLLBACK TO SAVEPOINT ${name}`);
+              throw e;
+            }
+          };
+          return fn(sql);
+        }),
+      ),
     // An embedded build with TimescaleDB installed behaves as TimescaleDB (hypertables, policies).
     engine: async () => {
       const r = await guard(() =>

@@ -131,6 +131,53 @@ describe("upsertValues", () => {
     ]);
   });
 
+  test("a large batch is inserted as new rows under a savepoint; a row that exists makes it an upsert", async () => {
+    const big = cols(
+      Array.from({ length: 6_000 }, (_, i) => [
+        1 + (i % 20),
+        `${2025 + Math.floor(i / 20)}-01-01T00:00:00.000Z`,
+        i,
+      ]),
+    );
+    const run = async (existing: boolean) => {
+      const steps: string[] = [];
+      const sql: Sql = {
+        query: async <T>(text: string) => {
+          const table = text.match(/INSERT INTO (\S+)/)![1];
+          const kind = /ON CONFLICT/.test(text) ? "upsert" : "insert";
+          steps.push(`${kind} ${table}`);
+          if (existing && kind === "insert")
+            throw Object.assign(new Error("duplicate key"), { code: "23505" });
+          return [] as T[];
+        },
+        exec: async () => {},
+        savepoint: async <S>(fn: (tx: Sql) => Promise<S>) => {
+          steps.push("savepoint");
+          try {
+            return await fn(sql);
+          } catch (e) {
+            steps.push("rolled back to savepoint");
+            throw e;
+          }
+        },
+      };
+      await upsertValues(sql, valueTables("values_acme"), big);
+      return steps;
+    };
+    expect(await run(false)).toEqual([
+      "savepoint",
+      'insert core."values_acme"',
+      'upsert core."values_acme_current"',
+    ]);
+    expect(await run(true)).toEqual([
+      "savepoint",
+      'insert core."values_acme"',
+      "rolled back to savepoint",
+      'upsert core."values_acme"',
+      'upsert core."values_acme_current"',
+    ]);
+  });
+
   test("an empty batch sends nothing", async () => {
     const { sql, sent } = recorder();
     await upsertValues(sql, valueTables("values_acme"), emptyColumns());

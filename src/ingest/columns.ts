@@ -191,12 +191,16 @@ function usedColumns(c: ValueColumns): Column[] {
   return VALUE_COLUMNS.filter((k, i) => i < 2 || c[k].some((x) => x !== null && x !== undefined));
 }
 
+/** How a statement treats existing rows: history upsert, current upsert, or none expected. */
+type Mode = "history" | "current" | "new";
+
 /** INSERT … SELECT FROM unnest of only the used columns (one text parameter per column). */
-function upsertStatement(table: string, cols: readonly Column[], current: boolean): string {
+function upsertStatement(table: string, cols: readonly Column[], mode: Mode): string {
   const list = cols.join(", ");
   const arrays = cols.map((k, i) => `$${i + 1}::text::${COLUMN_TYPE[k]}[]`).join(", ");
   const head = `INSERT INTO ${table} AS c (${list}) SELECT * FROM unnest(${arrays})`;
-  return current
+  if (mode === "new") return head;
+  return mode === "current"
     ? `${head} ON CONFLICT (entity_id) DO UPDATE SET ts = EXCLUDED.ts, ${SET} WHERE c.ts <= EXCLUDED.ts`
     : `${head} ON CONFLICT (entity_id, ts) DO UPDATE SET ${SET}`;
 }
@@ -205,10 +209,10 @@ function upsertStatement(table: string, cols: readonly Column[], current: boolea
 export const STATEMENT_ROWS = 20_000;
 
 /** Issues the statements of one table at once (in order on the one connection), awaited by the caller. */
-function upsertRows(tx: Sql, table: string, c: ValueColumns, current: boolean): Promise<unknown>[] {
+function upsertRows(tx: Sql, table: string, c: ValueColumns, mode: Mode): Promise<unknown>[] {
   const n = columnsLength(c);
   const cols = usedColumns(c);
-  const text = upsertStatement(table, cols, current);
+  const text = upsertStatement(table, cols, mode);
   const sent: Promise<unknown>[] = [];
   for (let from = 0; from < n; from += STATEMENT_ROWS) {
     const part = n <= STATEMENT_ROWS ? c : sliceColumns(c, from, from + STATEMENT_ROWS);
@@ -233,13 +237,36 @@ function upsertRows(tx: Sql, table: string, c: ValueColumns, current: boolean): 
  * the caller's transaction; large batches are split into several statements of it. Only the
  * columns the batch uses travel (a batch of numbers sends three arrays, not eight), as prepared
  * statements on PostgreSQL servers. The statements are sent together, without waiting for each
- * answer (one round trip, not one per statement); the connection runs them in that order.
+ * answer (one round trip, not one per statement); the connection runs them in that order. From
+ * NEW_ROWS_FIRST rows on, inside a transaction, the history rows are first inserted plainly (under
+ * a savepoint), and upserted only if one of them exists already.
  */
 export async function upsertValues(tx: Sql, t: ValueTables, batch: ValueColumns): Promise<void> {
-  if (columnsLength(batch) === 0) return;
+  const n = columnsLength(batch);
+  if (n === 0) return;
   const c = sortColumns(batch);
-  await Promise.all([
-    ...upsertRows(tx, t.hist, c, false),
-    ...upsertRows(tx, t.cur, newestPerEntity(c), true),
-  ]);
+  const current = newestPerEntity(c);
+  if (n >= NEW_ROWS_FIRST && tx.savepoint) {
+    // Large batches (backfills, gap fills, big poller batches) are nearly always new rows: a plain
+    // INSERT skips ON CONFLICT's speculative insertion (25–30 % of a 20,000-row upsert, measured).
+    // If a row exists after all, the insert is undone to the savepoint and the batch upserted.
+    const inserted = await tx
+      .savepoint(async (sp) => {
+        await Promise.all(upsertRows(sp, t.hist, c, "new"));
+        return true;
+      })
+      .catch((e: unknown) => {
+        if ((e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return false;
+        throw e;
+      });
+    if (inserted) {
+      await Promise.all(upsertRows(tx, t.cur, current, "current"));
+      return;
+    }
+  }
+  await Promise.all([...upsertRows(tx, t.hist, c, "history"), ...upsertRows(tx, t.cur, current, "current")]);
 }
+
+/** Batches of at least this many rows try a plain INSERT into the history first. */
+export const NEW_ROWS_FIRST = 5_000;
+const UNIQUE_VIOLATION = "23505";
