@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import type { Clock } from "../../src/deps.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
-import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
+import { appAdmin, bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
 import { makePoints } from "./fixtures.ts";
 
@@ -81,6 +81,20 @@ describe.each(ENGINES)("bearer credentials kept in memory, %s", (engine) => {
       acme.admin.userId,
     ]);
     expect(await post(acme.admin.token)).toBe(401);
+  });
+
+  test("an application admin can use an org created after their actor was resolved", async () => {
+    const admin = await appAdmin(t.deps);
+    expect(await post(admin.token)).toBe(200);
+    const created = await t.app.request("/org", {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify({ name: "Later", key: "later" }),
+    });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: number };
+    const read = await t.app.request(`/org/${id}`, { headers: bearer(admin.token) });
+    expect(read.status).toBe(200);
   });
 
   test("a member removed from the org is refused at once", async () => {
