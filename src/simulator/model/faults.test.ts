@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { templateBuilding } from "../config.ts";
 import { buildEntities } from "./entities.ts";
-import { benchmarkFaults, faultRecords } from "./faults.ts";
+import { benchmarkFaults, faultIds, faultRecords } from "./faults.ts";
 import { generateInterval, initialState } from "./generate.ts";
 import { hvacOccupiedMode } from "./occupancy.ts";
 import { intervalsBetween } from "./time.ts";
@@ -327,7 +327,7 @@ describe.each(Object.entries(cases))("%s", (_name, c) => {
     const ids = new Set(entities.map((e) => e.localId));
     const [rec] = faultRecords([{ ...c.fault, label: "case" }], entities);
     expect(rec).toMatchObject({
-      id: "fault-1",
+      id: expect.stringMatching(new RegExp(`^fault-${c.fault.type}-[0-9a-f]{8}$`)),
       type: c.fault.type,
       label: "case",
       start: c.fault.start,
@@ -348,7 +348,7 @@ describe("ground truth records", () => {
   test("a sensor fault is recorded on its equipment with its point; an outage lists every point of its target", () => {
     const [bias, outage] = faultRecords(faults, officeEntities);
     expect(bias).toEqual({
-      id: "fault-1",
+      id: faultIds(faults)[0]!,
       type: "sensor_bias",
       label: null,
       equip: "vav-2-1",
@@ -368,7 +368,22 @@ describe("ground truth records", () => {
       from: new Date("2025-03-04T00:00:00Z"),
       to: new Date("2025-03-06T00:00:00Z"),
     });
-    expect(recs.map((r) => r.id)).toEqual(["fault-2"]);
+    expect(recs.map((r) => r.id)).toEqual([faultIds(faults)[1]!]);
+  });
+
+  test("ids stay with their fault when others are added or removed; a twin gets a suffix", () => {
+    const [bias, outage] = faultRecords(faults, officeEntities);
+    expect(bias!.id).toMatch(/^fault-sensor_bias-[0-9a-f]{8}$/);
+    expect(bias!.id).not.toBe(outage!.id);
+    expect(faultRecords([faults[1]!], officeEntities)[0]!.id).toBe(outage!.id);
+    expect(faultRecords([faults[1]!, faults[0]!], officeEntities).map((r) => r.id)).toEqual([
+      outage!.id,
+      bias!.id,
+    ]);
+    const twins = faultRecords([faults[0]!, { ...faults[0]!, label: "twin" }], officeEntities).map(
+      (r) => r.id,
+    );
+    expect(twins).toEqual([bias!.id, `${bias!.id}-2`]);
   });
 });
 

@@ -161,7 +161,11 @@ export function targetProblem(type: FaultType, e: Entity): string | null {
 
 /** Ground truth of one injected fault. */
 export interface FaultRecord {
-  /** Stable id of the record (`fault-<n>`: position in the configured list, 1-based). */
+  /**
+   * Stable id of the record: `fault-<type>-<8 hex>`, the hex a hash of the fault's type, target and
+   * onset, so it stays the same when other faults are added to or taken from the configuration
+   * (a scoring tool keeps its labels); a second fault of the same type, target and onset gets `-2`…
+   */
   id: string;
   type: FaultType;
   label: string | null;
@@ -175,6 +179,27 @@ export interface FaultRecord {
   /** The fault's magnitude in `severityUnit` (damper or valve position %, bias °F, fraction…). */
   severity: number;
   severityUnit: string;
+}
+
+/** FNV-1a (32 bit) of a string, as 8 hex digits. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+/** The stable ids of configured faults (see `FaultRecord.id`), in their order. */
+export function faultIds(faults: readonly Pick<Fault, "type" | "target" | "start">[]): string[] {
+  const seen = new Map<string, number>();
+  return faults.map((f) => {
+    const base = `fault-${f.type}-${fnv1a(`${f.type}|${f.target}|${new Date(f.start).toISOString()}`)}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}-${n}`;
+  });
 }
 
 /**
@@ -296,6 +321,7 @@ export function faultRecords(
     return u?.kind === "Str" ? u.val : "";
   };
   const out: FaultRecord[] = [];
+  const ids = faultIds(faults);
   faults.forEach((f, i) => {
     if (range && !(Date.parse(f.start) < range.to.getTime() && Date.parse(f.end) > range.from.getTime()))
       return;
@@ -318,7 +344,7 @@ export function faultRecords(
     }
     const { severity, unit } = severityOf(f, unitOf);
     out.push({
-      id: `fault-${i + 1}`,
+      id: ids[i]!,
       type: f.type,
       label: f.label ?? null,
       equip,
