@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { idParam, jsonBody, parse } from "../http/validate.ts";
+import { idField, idParam, intField, jsonBody, pagingFields, parse } from "../http/validate.ts";
 import { type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import type { ModelState } from "../simulator/model/types.ts";
@@ -51,17 +51,17 @@ const Settings = {
   name: z.string().min(1).max(255).optional(),
   template: z.string().min(1).max(100).optional(),
   config: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]).optional(),
-  interval_minutes: z.number().int().optional(),
-  seed: z.number().int().min(0).optional(),
-  backfill_days: z.number().int().min(0).max(366).optional(),
-  max_gap_days: z.number().int().min(0).max(366).optional(),
+  interval_minutes: intField().optional(),
+  seed: intField({ min: 0 }).optional(),
+  backfill_days: intField({ min: 0, max: 366 }).optional(),
+  max_gap_days: intField({ min: 0, max: 366 }).optional(),
   // the plan's names (see the header)
   simulator_name: z.string().min(1).max(255).optional(),
   building_config: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]).optional(),
   database_config: z.union([z.string().max(100_000), z.record(z.string(), z.unknown())]).nullish(),
 };
 const CreateBody = z.object({
-  org_id: z.number().int(),
+  org_id: idField,
   key: z.string().min(1).max(40).optional(),
   status: z.enum(["running", "paused", "stopped"]).optional(),
   ...Settings,
@@ -112,7 +112,7 @@ const BackfillBody = z
   })
   .optional();
 const ResetBody = z.object({ confirm: z.string() });
-const OrgQuery = z.object({ org_id: z.coerce.number().int() });
+const OrgQuery = z.object({ org_id: idField });
 const StateQuery = z.object({ checkpoint: z.enum(["true", "false"]).optional() });
 const StateBody = z.object({
   holder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
@@ -149,8 +149,7 @@ const ActivityQuery = z.object({
   type: z.enum(ACTIVITY_TYPES).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
-  skip: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  ...pagingFields(),
 });
 
 async function body<T extends z.ZodType>(c: Context, schema: T, optional = false): Promise<z.output<T>> {

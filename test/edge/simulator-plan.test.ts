@@ -33,6 +33,27 @@ describe.each(ENGINES)("the plan's /simulator shapes on %s", (engine) => {
     s = await seedOrg(t.deps, { key: "plan" });
   });
 
+  test('numeric strings are ints here too, as FastAPI coerced them: "org_id":"3", "interval_minutes":"15", ?org_id="3"', async () => {
+    const r = await call("POST", "/simulator/config", {
+      org_id: String(s.org.id),
+      simulator_name: "Strings",
+      building_config: { template: "retail-rtu" },
+      interval_minutes: "15",
+      status: "stopped",
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ org_id: s.org.id, interval_minutes: 15 });
+    const listed = await t.app.request(`/simulator/config?org_id=${s.org.id}`, {
+      headers: bearer(s.admin.token),
+    });
+    expect(listed.status).toBe(200);
+    const bad = await call("POST", "/simulator/config", { org_id: "three", simulator_name: "x" });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("org_id");
+    const gone = await call("DELETE", `/simulator/${r.body.id}`);
+    expect(gone.status).toBeLessThan(300);
+  });
+
   test("POST /simulator/config with the plan's SimulatorConfig (YAML building_config) → 201 with its names", async () => {
     const r = await call("POST", "/simulator/config", {
       org_id: s.org.id,
