@@ -96,7 +96,7 @@ export async function buildingEntity(opts: {
     params,
   );
   if (!hit) throw new AppError("forbidden", "not allowed to read this entity");
-  const [e] = await entityTagRows(deps.dbs.primary, [entityId], ["*"]);
+  const [e] = await entityTagRows(deps.dbs.primary, [entityId], ["*"], { actor, orgId });
   const tags = e?.tags ?? [];
   const refs = await refInfos(
     deps,
@@ -145,6 +145,7 @@ export async function referringEntities(opts: {
     deps.dbs.primary,
     rows.map((r) => r.id),
     opts.names ?? ["*"],
+    { actor, orgId },
   );
 }
 

@@ -18,7 +18,7 @@ import {
   tagValueFromRow,
 } from "../haystack/index.ts";
 import { defNamespace } from "./defs.ts";
-import { invalidField } from "./shared.ts";
+import { invalidField, visibleTagIdsSql } from "./shared.ts";
 
 /**
  * Parses a filter.
@@ -164,13 +164,22 @@ const TAG_COLUMNS =
  * given. Every dict has an `id` Ref (the `id` tag, or the integer id as text when it has none) with
  * the entity's `dis`. Ref values carry their target's `dis`.
  */
-export async function entityDicts(sql: Sql, entityIds: readonly number[]): Promise<Map<number, Dict>> {
+export async function entityDicts(
+  sql: Sql,
+  entityIds: readonly number[],
+  /** Only tags whose library the actor may see in the org (`/filter` tag rows do the same). */
+  visibleTo?: { actor: Actor; orgId: number },
+): Promise<Map<number, Dict>> {
   const out = new Map<number, Dict>();
   if (entityIds.length === 0) return out;
+  const params: unknown[] = [[...entityIds]];
+  const tagVisible = visibleTo
+    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
+    : "";
   const rows = await sql.query<TagRowWithName>(
     `SELECT ${TAG_COLUMNS} FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL ORDER BY et.entity_id, et.id`,
-    [[...entityIds]],
+      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL${tagVisible} ORDER BY et.entity_id, et.id`,
+    params,
   );
   const targets = new Set<number>();
   for (const r of rows) if (r.value_ref !== null) targets.add(r.value_ref);

@@ -87,7 +87,7 @@ async function read(ctx: OpContext, req: Grid): Promise<Grid> {
   if (typeof first.filter === "string") {
     const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
     const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
-    const dicts = await loadDicts(sql, ids, org);
+    const dicts = await loadDicts(sql, ids, org, actor);
     return gridOf(ids.map((id) => dicts.get(id) ?? {}));
   }
   if (req.rows.length === 0 || !(first.id instanceof Ref))
@@ -99,7 +99,7 @@ async function read(ctx: OpContext, req: Grid): Promise<Grid> {
     org.id,
     refs.map((r) => r.id),
   );
-  const dicts = await loadDicts(sql, [...ids.values()], org);
+  const dicts = await loadDicts(sql, [...ids.values()], org, actor);
   return gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {}));
 }
 
@@ -133,7 +133,7 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
   const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(filter), {
     limit: READ_MAX_LIMIT,
   });
-  const dicts = await loadDicts(sql, ids, org);
+  const dicts = await loadDicts(sql, ids, org, actor);
   return gridOf(
     ids.map((i) => {
       const d = dicts.get(i) ?? {};

@@ -33,14 +33,17 @@ export async function resolveOrg(deps: ServiceDeps, actor: Actor, key: string): 
 /**
  * The Haystack dicts of these entities (which the caller has checked are visible), as
  * `entityDicts` answers them. When `org` is given, points without a `curVal` tag get
- * `curVal`/`curStatus` from the org's current values.
+ * `curVal`/`curStatus` from the org's current values; with `actor` too, tags of a library revoked
+ * for the actor are left out (what a client is answered).
  */
 export async function loadDicts(
   sql: Sql,
   entityIds: readonly number[],
   org?: HaystackOrg,
+  /** When given (with `org`), only the tags whose library the actor may see. */
+  actor?: Actor,
 ): Promise<Map<number, Dict>> {
-  const dicts = await entityDicts(sql, entityIds);
+  const dicts = await entityDicts(sql, entityIds, org && actor ? { actor, orgId: org.id } : undefined);
   if (org) await addCurrentValues(sql, org, dicts);
   return dicts;
 }

@@ -115,7 +115,7 @@ export async function watchSub(opts: {
   );
   if (w.entities.size + ids.size > MAX_IDS)
     throw new AppError("too_large", `a watch holds at most ${MAX_IDS} ids`);
-  const dicts = await loadDicts(sql, [...ids.values()], org);
+  const dicts = await loadDicts(sql, [...ids.values()], org, actor);
   const rows: Dict[] = [];
   for (const r of opts.refs) {
     const id = ids.get(r.id);
@@ -147,7 +147,7 @@ export async function watchPoll(opts: {
   const w = find(deps, actor, org, opts.watchId);
   w.expiresAt = deps.clock.now().getTime() + w.leaseMs;
   const sql = deps.dbs.primary;
-  const dicts = await loadDicts(sql, [...w.entities.keys()], org);
+  const dicts = await loadDicts(sql, [...w.entities.keys()], org, actor);
   const visible = await entityIdsByRef(
     sql,
     actor,

@@ -576,6 +576,23 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
       expect(await rows(tok)).toContain("point");
     });
 
+    test("a revoked library's tags are hidden from Haystack read too", async () => {
+      const adminRows = await t.app.request(`/api/${acme.org.key}/read?filter=temp`, {
+        headers: { authorization: `Bearer ${acme.admin.token}`, accept: "application/json" },
+      });
+      expect(((await adminRows.json()) as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+      const mine = await t.app.request(`/api/${acme.org.key}/read?filter=point`, {
+        headers: { authorization: `Bearer ${restricted.token}`, accept: "application/json" },
+      });
+      expect(mine.status).toBe(200);
+      const rows = ((await mine.json()) as { rows: Array<Record<string, unknown>> }).rows;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) {
+        expect(r.temp).toBeUndefined();
+        expect(r.point).toBeDefined();
+      }
+    });
+
     test("an org admin cannot grant or revoke with objects outside the org; nothing is created", async () => {
       const attempt = async (body: Record<string, unknown>) => {
         const res = await call("POST", "/user", acme.admin.token, {
