@@ -12,21 +12,10 @@ import { Grid, parseFilter, Ref, writeZincGrid } from "../src/haystack/index.ts"
 import { seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
 import { BLOCK, createFixtureTagDefs, insertBlocks } from "./entities.ts";
-import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts";
+import { createBenchDatabase, printTable, startBenchServer, timed as timedRuns } from "./lib.ts";
 
 const RUNS = Math.max(1, Number(process.argv[2] ?? 7));
-
-/** One warm-up, then RUNS timed calls; p50/p99 in ms and the last result. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ p50: number; p99: number; last: T }> {
-  let last = await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    last = await fn();
-    ms.push(performance.now() - t0);
-  }
-  return { p50: pct(ms, 50), p99: pct(ms, 99), last };
-}
+const timed = <T>(fn: () => Promise<T>) => timedRuns(RUNS, fn);
 
 const cluster = await startCluster();
 try {

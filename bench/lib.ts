@@ -48,3 +48,18 @@ export function printTable(head: string[], rows: string[][]): void {
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));
 }
+
+/** One warm-up call, then `runs` timed calls: p50/p99 in ms and the last result. */
+export async function timed<T>(
+  runs: number,
+  fn: () => Promise<T>,
+): Promise<{ p50: number; p99: number; last: T }> {
+  let last = await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    last = await fn();
+    ms.push(performance.now() - t0);
+  }
+  return { p50: pct(ms, 50), p99: pct(ms, 99), last };
+}
