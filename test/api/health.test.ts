@@ -115,7 +115,13 @@ describe("error mapping", () => {
     });
     const res = await app.request(`/boom/${code}`, { headers: auth });
     expect(res.status).toBe(status);
-    expect(await res.json()).toEqual({ detail: `message for ${code}` });
+    // A 422 has FastAPI's one shape, a list of field errors, even when only a message was given
+    // (a GET's problem is placed at its query); every other status is {detail: message}.
+    expect(await res.json()).toEqual(
+      code === "invalid"
+        ? { detail: [{ loc: ["query"], msg: `message for ${code}`, type: "value_error" }] }
+        : { detail: `message for ${code}` },
+    );
   });
 
   test("structured detail and explicit status are passed through", async () => {
