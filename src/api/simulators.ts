@@ -267,6 +267,8 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
       { actor, orgId: v.org_id, topics: new Set([`sim:${v.id}`]) },
       {
         broker: deps.broker,
+        // the frames are the events' own data: the same for every member of the org
+        shareKey: `api-activity|${v.id}`,
         render: async (_client, events) => {
           const out: SseMessage[] = [];
           for (const e of events) {

@@ -193,9 +193,12 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
         .filter((t) => /^(dashboard|activity|sim:\d+|point:\d+|points:\d+(\.\d+){0,199})$/.test(t)),
     );
     const client: SseClient = { actor: p.actor, orgId: p.org?.id ?? null, topics };
+    const { actor } = p;
     return sseResponse(c, client, {
       broker: deps.broker,
       render: (cl, evs) => renderEvents(deps, cl, evs),
+      // everything the fragments depend on: the viewer (its grants are read by user) and the topics
+      shareKey: `console|${actor.kind}:${actor.userId}:${actor.tokenId}:${actor.tokenOrgId}:${actor.appAdmin}|${[...topics].sort().join(",")}`,
       tick: topics.has("dashboard")
         ? async () => [
             {
