@@ -87,12 +87,14 @@ export async function createApiToken(opts: {
   if (actor.kind === "token") throw new AppError("forbidden", "API tokens cannot create tokens");
   requireRole(actor, orgId, role);
   const name = typeof opts.name === "string" ? opts.name.trim() : "";
-  if (!name || name.length > 200) throw new AppError("invalid", "name must be 1 to 200 characters");
+  const bodyField = (field: string, msg: string) =>
+    new AppError("invalid", msg, [{ loc: ["body", field], msg, type: "value_error" }]);
+  if (!name || name.length > 200) throw bodyField("name", "name must be 1 to 200 characters");
   if (
     opts.expiresAt &&
     (Number.isNaN(opts.expiresAt.getTime()) || opts.expiresAt.getTime() <= deps.clock.now().getTime())
   )
-    throw new AppError("invalid", "expires_at must be in the future");
+    throw bodyField("expires_at", "expires_at must be in the future");
   let userId: number;
   if (actor.kind === "system") {
     if (!opts.userId) throw new AppError("invalid", "the user the token acts for is required");
