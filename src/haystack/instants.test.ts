@@ -32,6 +32,20 @@ describe("accepted instants", () => {
     expect(() => HDate.parse("0100-02-29")).toThrow(RangeError); // 100 is no leap year
     expect(HDate.parse("0004-02-29").toString()).toBe("0004-02-29");
   });
+
+  test("every day of February in a common year reads, and the 29th does not", () => {
+    // Day 0 of a month is the last day of the one before, in the year asked for (2000, a leap
+    // year, once leaked in and left February 2025 one day long).
+    expect(new Date(utcMs(2025, 3, 0)).toISOString()).toBe("2025-02-28T00:00:00.000Z");
+    expect(new Date(utcMs(2024, 3, 0)).toISOString()).toBe("2024-02-29T00:00:00.000Z");
+    for (let day = 1; day <= 28; day++) {
+      const iso = `2025-02-${String(day).padStart(2, "0")}`;
+      expect(HDate.parse(iso).toString()).toBe(iso);
+      expect(String(readZincValue(`${iso}T12:00:00-05:00 New_York`))).toBe(`${iso}T12:00:00-05:00 New_York`);
+    }
+    expect(() => HDate.parse("2025-02-29")).toThrow(RangeError);
+    expect(parseHisRange("2025-02-14", "UTC", 0).start.toIso()).toBe("2025-02-14T00:00:00Z");
+  });
 });
 
 describe("dateTimes outside the range are refused by the readers", () => {

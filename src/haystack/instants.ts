@@ -9,8 +9,11 @@
 
 /** Milliseconds of a UTC calendar time, for every year (`Date.UTC` maps years 0–99 to 1900–1999). */
 export function utcMs(year: number, month: number, day: number, hour = 0, min = 0, sec = 0, ms = 0): number {
-  const d = new Date(Date.UTC(2000, month - 1, day, hour, min, sec, ms));
-  d.setUTCFullYear(year + d.getUTCFullYear() - 2000);
+  // setUTCFullYear takes the year as given and carries overflowing months and days (day 0 is the
+  // last day of the month before) in that year, so `utcMs(2025, 3, 0)` is 2025-02-28.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, min, sec, ms);
   return d.getTime();
 }
 
