@@ -7,8 +7,11 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
   type Dict,
-  Grid,
+  type Grid,
   HDateTime,
+  type HisCell,
+  type HisColumn,
+  HisGrid,
   HisRangeError,
   HNum,
   type HVal,
@@ -75,15 +78,15 @@ async function points(
   });
 }
 
-function cellOf(
-  p: Point,
-  r: { value_n: number | null; value_b: boolean | null; value_s: string | null },
-): HVal | null {
-  const unit = typeof p.dict.unit === "string" ? p.dict.unit : undefined;
-  if (r.value_n !== null) return new HNum(Number(r.value_n), unit);
+function cellOf(r: { value_n: number | null; value_b: boolean | null; value_s: string | null }): HisCell {
+  if (r.value_n !== null) return Number(r.value_n);
   if (r.value_b !== null) return r.value_b;
   if (r.value_s !== null) return r.value_s;
   return null;
+}
+
+function columnOf(p: Point, name: string, meta: Dict): HisColumn {
+  return { name, meta, unit: typeof p.dict.unit === "string" ? p.dict.unit : undefined };
 }
 
 /** The range text of a hisRead `range` cell (a Str, or a Date/DateTime written as Zinc). */
@@ -131,40 +134,38 @@ export async function hisRead(opts: {
     maxRows: HIS_READ_MAX_ROWS,
   });
   const meta: Dict = { hisStart: start, hisEnd: end };
-  const at = (ms: number) => HDateTime.fromInstant(ms, first.tz);
   if (pts.length === 1 && !opts.batch) {
-    const out: Dict[] = [];
-    for (const r of rows) {
-      const v = cellOf(first, r);
-      out.push(v === null ? { ts: at(r.ts.getTime()) } : { ts: at(r.ts.getTime()), val: v });
+    const ts = new Array<number>(rows.length);
+    const vals = new Array<HisCell>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      ts[i] = r.ts.getTime();
+      vals[i] = cellOf(r);
     }
-    return new Grid(
-      { id: first.ref, ...meta },
-      [
-        { name: "ts", meta: {} },
-        { name: "val", meta: {} },
-      ],
-      out,
-    );
+    return new HisGrid({ id: first.ref, ...meta }, first.tz, [columnOf(first, "val", {})], ts, [vals]);
   }
-  const byTs = new Map<number, Dict>();
+  const columnsOf = new Map<number, number[]>();
+  for (const [i, p] of pts.entries()) columnsOf.set(p.entityId, [...(columnsOf.get(p.entityId) ?? []), i]);
+  const ts: number[] = [];
+  const vals: HisCell[][] = pts.map(() => []);
+  let last = Number.NaN;
   for (const r of rows) {
     const ms = r.ts.getTime();
-    let d = byTs.get(ms);
-    if (!d) {
-      d = { ts: at(ms) };
-      byTs.set(ms, d);
+    if (ms !== last) {
+      ts.push(ms);
+      for (const col of vals) col.push(null);
+      last = ms;
     }
-    for (const [i, p] of pts.entries()) {
-      if (p.entityId !== r.entity_id) continue;
-      const v = cellOf(p, r);
-      if (v !== null) d[`v${i}`] = v;
-    }
+    const v = cellOf(r);
+    if (v === null) continue;
+    for (const c of columnsOf.get(r.entity_id) ?? []) vals[c]![ts.length - 1] = v;
   }
-  return new Grid(
+  return new HisGrid(
     meta,
-    [{ name: "ts", meta: {} }, ...pts.map((p, i) => ({ name: `v${i}`, meta: { id: p.ref } as Dict }))],
-    [...byTs.values()],
+    first.tz,
+    pts.map((p, i) => columnOf(p, `v${i}`, { id: p.ref })),
+    ts,
+    vals,
   );
 }
 

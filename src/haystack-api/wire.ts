@@ -4,6 +4,7 @@ import {
   type Dict,
   Grid,
   HaystackJsonError,
+  HisGrid,
   type HVal,
   MARKER,
   readJsonGrid,
@@ -120,6 +121,7 @@ export function gridFromQuery(query: Record<string, string>): Grid {
 }
 
 export function encodeGrid(format: Format, grid: Grid): string {
+  if (grid instanceof HisGrid) return format === "zinc" ? grid.zinc() : grid.json();
   return format === "zinc" ? writeZincGrid(grid) : writeJson(grid);
 }
 

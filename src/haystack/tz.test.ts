@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isKnownTz, localToInstant, tzFromIana, tzOffsetMinutes, tzToIana } from "./tz.ts";
+import { isKnownTz, localToInstant, offsetSpan, tzFromIana, tzOffsetMinutes, tzToIana } from "./tz.ts";
 
 describe("Haystack zone names and IANA", () => {
   const pairs: [haystack: string, iana: string][] = [
@@ -81,5 +81,31 @@ describe("the offset cache agrees with the zone rules at every instant", () => {
     for (let ms = from; ms < to && wrong.length < 5; ms += 7 * 60_000 + 13_000)
       if (tzOffsetMinutes(iana, ms) !== ref(ms)) wrong.push(new Date(ms).toISOString());
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("offsetSpan", () => {
+  const cases: [iana: string, at: string, offset: number, end: string][] = [
+    ["America/New_York", "2025-01-15T00:00:00Z", -300, "2025-03-09T07:00:00.000Z"],
+    ["America/New_York", "2025-03-09T07:00:00Z", -240, "2025-11-02T06:00:00.000Z"],
+    ["Europe/London", "2025-06-01T12:34:56.789Z", 60, "2025-10-26T01:00:00.000Z"],
+    ["Australia/Lord_Howe", "2025-01-01T00:00:00Z", 660, "2025-04-05T15:00:00.000Z"],
+    ["Australia/Lord_Howe", "2025-04-05T15:00:00Z", 630, "2025-10-04T15:30:00.000Z"],
+  ];
+  test.each(cases)("%s at %s: %d minutes until %s", (iana, at, offset, end) => {
+    const s = offsetSpan(iana, Date.parse(at));
+    expect(s.offsetMin).toBe(offset);
+    expect(new Date(s.end).toISOString()).toBe(end);
+    expect(tzOffsetMinutes(iana, s.end - 1)).toBe(offset);
+    expect(tzOffsetMinutes(iana, s.end)).not.toBe(offset);
+    // Asked again inside the span, the cached span answers.
+    expect(offsetSpan(iana, s.end - 1)).toBe(s);
+  });
+  test("a zone without DST keeps its offset to the search horizon; fixed zones for ever", () => {
+    const k = offsetSpan("Asia/Kolkata", Date.parse("2025-01-01T00:00:00Z"));
+    expect(k.offsetMin).toBe(330);
+    expect(k.end - Date.parse("2025-01-01T00:00:00Z")).toBeGreaterThan(365 * 86_400_000);
+    expect(offsetSpan("UTC", 0)).toMatchObject({ offsetMin: 0, end: Number.POSITIVE_INFINITY });
+    expect(offsetSpan("Etc/GMT+5", 0).offsetMin).toBe(-300);
   });
 });

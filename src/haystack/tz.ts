@@ -233,3 +233,66 @@ export function localToInstant(
   if (candidates.length > 0) return Math.min(...candidates);
   return local - offBefore * 60_000;
 }
+
+/** A stretch of time `[start, end)` over which a zone keeps one UTC offset (minutes east). */
+export interface OffsetSpan {
+  offsetMin: number;
+  start: number;
+  end: number;
+}
+
+/** How far one search for the next transition looks ahead before it gives up (a span ends there). */
+const SPAN_HORIZON_MS = 400 * 86_400_000;
+const spanCaches = new Map<string, OffsetSpan[]>();
+const MAX_SPANS = 10_000;
+
+function isFixedZone(iana: string): boolean {
+  return iana === "UTC" || iana.startsWith("Etc/");
+}
+
+/**
+ * The span around instant `epochMs` over which IANA zone `iana` keeps the offset it has at
+ * `epochMs`: from `epochMs` (or earlier, when cached) up to the next transition, found once by
+ * probing every 12 hours (a zone never changes its offset twice within 12 hours, as
+ * `tzOffsetMinutes` assumes) and a binary search to the millisecond. A caller encoding many
+ * instants in order asks again only when it passes `end`. Spans are cached per zone.
+ * Throws `RangeError` for an unknown zone.
+ */
+export function offsetSpan(iana: string, epochMs: number): OffsetSpan {
+  let spans = spanCaches.get(iana);
+  if (!spans || spans.length >= MAX_SPANS) {
+    spans = [];
+    spanCaches.set(iana, spans);
+  }
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const s = spans[i]!;
+    if (epochMs >= s.start && epochMs < s.end) return s;
+  }
+  const offsetMin = exactOffsetMinutes(iana, epochMs);
+  let span: OffsetSpan;
+  if (isFixedZone(iana)) span = { offsetMin, start: -Infinity, end: Infinity };
+  else {
+    let lo = epochMs;
+    let end = Number.NaN;
+    while (lo < epochMs + SPAN_HORIZON_MS) {
+      const probe = lo + BLOCK_MS;
+      if (exactOffsetMinutes(iana, probe) === offsetMin) {
+        lo = probe;
+        continue;
+      }
+      // The offset changes in (lo, probe]: the first instant with the new one is the span's end.
+      let hi = probe;
+      while (hi - lo > 1) {
+        const mid = lo + Math.floor((hi - lo) / 2);
+        if (exactOffsetMinutes(iana, mid) === offsetMin) lo = mid;
+        else hi = mid;
+      }
+      end = hi;
+      break;
+    }
+    if (Number.isNaN(end)) end = lo + 1;
+    span = { offsetMin, start: epochMs, end };
+  }
+  spans.push(span);
+  return span;
+}
