@@ -63,3 +63,15 @@ export async function timed<T>(
   }
   return { p50: pct(ms, 50), p99: pct(ms, 99), last };
 }
+
+/** Signs in to the console at `base` with a password; the session cookie (`name=value`). */
+export async function consoleSession(base: string, email: string, password: string): Promise<string> {
+  const login = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+    body: new URLSearchParams({ email, password }).toString(),
+  });
+  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
+  return (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+}

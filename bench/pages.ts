@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServe } from "../test/harness/proc.ts";
+import { consoleSession } from "./lib.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
@@ -32,14 +33,7 @@ const server = await startServe({
 });
 const base = server.url;
 try {
-  const login = await fetch(`${base}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-    body: new URLSearchParams({ email: EMAIL, password: PASSWORD }).toString(),
-  });
-  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const cookie = await consoleSession(base, EMAIL, PASSWORD);
   const headers = { cookie, accept: "text/html" };
 
   // The demo simulator creates its points at start; wait until the explorer finds some.

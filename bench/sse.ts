@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServe } from "../test/harness/proc.ts";
-import { printTable } from "./lib.ts";
+import { consoleSession, printTable } from "./lib.ts";
 
 const N = Math.min(5000, Math.max(1, Number(process.env.SSE_CLIENTS ?? 1000)));
 const RATE = Math.min(200, Math.max(1, Number(process.env.RATE ?? 20)));
@@ -34,14 +34,7 @@ const server = await startServe({
 const base = server.url;
 const pid = server.proc.pid;
 try {
-  const login = await fetch(`${base}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-    body: new URLSearchParams({ email: EMAIL, password: PASSWORD }).toString(),
-  });
-  if (login.status !== 303) throw new Error(`sign-in failed: ${login.status}`);
-  const session = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const session = await consoleSession(base, EMAIL, PASSWORD);
   const page = await (await fetch(`${base}/`, { headers: { cookie: session } })).text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
   const post = async (path: string, body: unknown, cookie = session) => {
