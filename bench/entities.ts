@@ -2,7 +2,11 @@
 // with ahuRef to the AHU, 90 points with equipRef to one of the ten equips and a curVal), one site
 // per ten blocks, bulk-inserted with set-based SQL (a work table, public.bench_bm, maps block
 // positions to entity ids while the tags are inserted).
+import { actorForUser } from "../src/access/resolve.ts";
 import type { Sql } from "../src/db/index.ts";
+import { seedOrg } from "../test/harness/auth.ts";
+import { startCluster } from "../test/harness/pg.ts";
+import { createBenchDatabase, startBenchServer } from "./lib.ts";
 
 export const BLOCK = 100;
 
@@ -102,4 +106,24 @@ export async function insertBlocks(sql: Sql, orgId: number, from: number, to: nu
 export async function createFixtureTagDefs(sql: Sql): Promise<void> {
   for (const name of TAGS)
     await sql.query("INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
+}
+
+/**
+ * A throwaway cluster with the server on a loopback port, an org `bench` with its member (and the
+ * member's actor) and the fixture's tag definitions: what the filter and Haystack benches start from.
+ * The caller stops the server and destroys the cluster.
+ */
+export async function startFixture() {
+  const cluster = await startCluster();
+  try {
+    const server = await startBenchServer(await createBenchDatabase(cluster));
+    const sql = server.deps.dbs.primary;
+    const { org, member } = await seedOrg(server.deps, { key: "bench" });
+    const actor = (await actorForUser(sql, member.userId))!;
+    await createFixtureTagDefs(sql);
+    return { cluster, server, sql, org, member, actor };
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
 }

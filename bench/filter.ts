@@ -1,18 +1,8 @@
-// Filter benchmark on one throwaway PostgreSQL cluster: `filterEntityIds` (the compiled filter with
-// the visibility check, as the Haystack read op, /filter and the explorer run it) for an org member,
-// beside a hand-written join of the same tags without access checks, in the same run, on 10,000 and
-// 100,000 entities (bench/entities.ts). The member has 1 % of the points revoked and 100 entities
-// granted to the user directly, so both arms of the visibility rule do work.
-// Run: `bun bench/filter.ts [runs]` (default 7 timed runs per figure after one warm-up);
-// `EXPLAIN=1` also prints EXPLAIN ANALYZE of our query at each size.
-import { actorForUser } from "../src/access/resolve.ts";
 import { filterEntityIds, filterEntityIdsQuery } from "../src/catalog/read.ts";
 import type { Sql } from "../src/db/index.ts";
 import { parseFilter } from "../src/haystack/index.ts";
-import { seedOrg } from "../test/harness/auth.ts";
-import { startCluster } from "../test/harness/pg.ts";
-import { BLOCK, createFixtureTagDefs, insertBlocks } from "./entities.ts";
-import { createBenchDatabase, printTable, startBenchServer, timed as timedRuns } from "./lib.ts";
+import { BLOCK, insertBlocks, startFixture } from "./entities.ts";
+import { printTable, timed as timedRuns } from "./lib.ts";
 
 const RUNS = Math.max(1, Number(process.argv[2] ?? 7));
 const timed = <T>(fn: () => Promise<T>) => timedRuns(RUNS, fn);
@@ -59,14 +49,8 @@ async function grants(sql: Sql, userId: number): Promise<void> {
   await sql.exec("ANALYZE core.user_entity_rev_permission; ANALYZE core.user_entity_add_permission");
 }
 
-const cluster = await startCluster();
+const { cluster, server, sql, org, member, actor } = await startFixture();
 try {
-  const url = await createBenchDatabase(cluster);
-  const server = await startBenchServer(url);
-  const sql = server.deps.dbs.primary;
-  const { org, member } = await seedOrg(server.deps, { key: "bench" });
-  const actor = (await actorForUser(sql, member.userId))!;
-  await createFixtureTagDefs(sql);
   const out: string[][] = [];
   let blocks = 0;
   for (const target of [10_000, 100_000]) {

@@ -1,31 +1,13 @@
-// Haystack benchmark on one throwaway PostgreSQL cluster, the real server on a loopback port:
-//  - filter latency of `point and equipRef->ahuRef` style queries on 10,000 and 100,000 entities
-//    (the compiled SQL as the Haystack API runs it, full result, for an org member; and the HTTP
-//    `read` op answering the first 1,000 matches as Zinc);
-//  - `hisRead` of one year of one point (35,040 rows at 15 minutes) as Zinc and as JSON;
-//  - `read` of 5,000 points (by filter and by ids) as Zinc and as JSON.
-// Entities: bench/entities.ts (blocks of 100: an AHU, nine VAVs, 90 points; a site per ten blocks).
-// Run: `bun bench/haystack.ts [runs]` (default 7 timed runs per figure, after one warm-up).
-import { actorForUser } from "../src/access/resolve.ts";
 import { filterEntityIds } from "../src/catalog/read.ts";
 import { Grid, parseFilter, Ref, writeZincGrid } from "../src/haystack/index.ts";
-import { seedOrg } from "../test/harness/auth.ts";
-import { startCluster } from "../test/harness/pg.ts";
-import { BLOCK, createFixtureTagDefs, insertBlocks } from "./entities.ts";
-import { createBenchDatabase, printTable, startBenchServer, timed as timedRuns } from "./lib.ts";
+import { BLOCK, insertBlocks, startFixture } from "./entities.ts";
+import { printTable, timed as timedRuns } from "./lib.ts";
 
 const RUNS = Math.max(1, Number(process.argv[2] ?? 7));
 const timed = <T>(fn: () => Promise<T>) => timedRuns(RUNS, fn);
 
-const cluster = await startCluster();
+const { cluster, server, sql, org, member, actor } = await startFixture();
 try {
-  const url = await createBenchDatabase(cluster);
-  const server = await startBenchServer(url);
-  const sql = server.deps.dbs.primary;
-  const { org, member } = await seedOrg(server.deps, { key: "bench" });
-  const actor = (await actorForUser(sql, member.userId))!;
-  await createFixtureTagDefs(sql);
-
   const op = async (name: string, init: { query?: Record<string, string>; body?: Grid; accept: string }) => {
     const qs = init.query ? `?${new URLSearchParams(init.query)}` : "";
     const res = await fetch(`${server.url}/api/bench/${name}${qs}`, {
