@@ -14,6 +14,7 @@ import {
   withinDatabase,
 } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
+import { checkParamDepth } from "./param-guard.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
 export type Row = Record<string, unknown>;
@@ -283,7 +284,8 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
   type Tx = Pick<PGlite, "query" | "exec">;
   const wrap = (s: Tx): Sql => ({
     query: <T>(text: string, params: readonly unknown[] = []) =>
-      guard(async () => (await s.query<T>(text, params as unknown[])).rows),
+      // no parameter nested deep enough to stall the engine reaches it (db/param-guard.ts)
+      guard(async () => (await s.query<T>(text, checkParamDepth(params) as unknown[])).rows),
     exec: (text: string) =>
       guard(async () => {
         await s.exec(text);
