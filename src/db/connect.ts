@@ -1,6 +1,7 @@
 // Connections: one interface over a PostgreSQL server (postgres.js pool) and an embedded PGlite
 // directory (drizzle runs through it: see orm.ts). Sessions run in UTC; `timestamp` columns hold UTC wall time and
 // come back as Dates; numeric and bigint come back as JS numbers.
+import type { Writable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
 import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
@@ -33,6 +34,8 @@ export interface Sql {
    * savepoint is undone, the error is rethrown, and the transaction stays usable.
    */
   savepoint?<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** COPY into a table: see `copyIn`, which calls it. */
+  copyIn?(target: string, data: CopyData): Promise<void>;
 }
 
 export interface Database extends Sql {
@@ -128,6 +131,7 @@ function openPostgres(key: string, url: string, max: number): Database {
     exec: async (text: string) => {
       await s.unsafe(text);
     },
+    copyIn: (target, data) => copyInPostgres(s, target, data),
     // postgres.js fails a whole transaction on any error outside its own savepoint().
     ...("savepoint" in s
       ? {
@@ -161,6 +165,7 @@ function openPostgres(key: string, url: string, max: number): Database {
     dir: undefined,
     query: (text, params) => gated(() => base.query(text, params)),
     exec: (text) => gated(() => base.exec(text)),
+    copyIn: (target, data) => gated(() => copyInPostgres(raw, target, data)),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
       gated(async () => (await raw.begin((tx) => fn(wrap(tx)) as Promise<unknown>)) as T),
     engine: async () => {
@@ -185,6 +190,99 @@ function openPostgres(key: string, url: string, max: number): Database {
       await raw.end({ timeout: 5 });
     },
   };
+}
+
+/** Rows in COPY text format, each line ending in a newline: one string, or strings sent one after another. */
+export type CopyData = string | readonly string[];
+
+/**
+ * `COPY target FROM STDIN` (text format) of `data`, inside the caller's transaction when `sql` is
+ * one. `target` is a quoted table with an optional column list (`core."values_acme" (entity_id,
+ * ts, value_n)`); build `data` with `copyField`. Resolves once the server has stored every row;
+ * rejects with the server's error when it refuses any of them (e.g. a unique violation, SQLSTATE
+ * 23505, or a malformed row: in a transaction, catch it under a savepoint) and with the
+ * connection's error when the connection fails, whenever either happens — it never waits forever.
+ * On PostgreSQL servers and PGlite alike.
+ */
+export function copyIn(sql: Sql, target: string, data: CopyData): Promise<void> {
+  if (!sql.copyIn) return Promise.reject(new Error("this connection cannot COPY"));
+  return sql.copyIn(target, data);
+}
+
+/** One field of a COPY text-format row: `\N` for null, else the text with backslash, tab, CR and LF escaped. */
+export function copyField(x: string | number | boolean | null | undefined): string {
+  if (x === null || x === undefined) return "\\N";
+  if (typeof x !== "string") return typeof x === "boolean" ? (x ? "t" : "f") : String(x);
+  return COPY_SPECIAL.test(x) ? x.replace(COPY_ESCAPES, (c) => COPY_ESCAPE[c]!) : x;
+}
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES = /[\\\t\n\r]/g;
+const COPY_ESCAPE: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** Characters per CopyData message (the protocol does not need whole lines per message). */
+const COPY_CHUNK = 256 * 1024;
+
+/**
+ * COPY FROM STDIN through postgres.js, settled by the server's answer. postgres.js resolves the
+ * query with a writable stream as soon as the server enters COPY; an ErrorResponse or a lost
+ * connection after the stream has ended is then passed to the query's `reject` — a no-op on a
+ * settled promise — and the stream's `finish` never comes: awaiting the stream alone hangs. So
+ * the query's `reject` is observed too, and whichever of finish, stream error or query error
+ * comes first settles the copy.
+ */
+async function copyInPostgres(
+  s: postgres.Sql | postgres.TransactionSql,
+  target: string,
+  data: CopyData,
+): Promise<void> {
+  const query = s.unsafe(`COPY ${target} FROM STDIN`);
+  const q = query as unknown as { reject?: (e: unknown) => void };
+  const reject = q.reject;
+  if (typeof reject !== "function")
+    throw new Error("postgres.js no longer exposes Query.reject: COPY unsafe");
+  let refuse: (e: unknown) => void = () => {};
+  const refused = new Promise<never>((_, fail) => {
+    refuse = fail;
+  });
+  refused.catch(() => {});
+  q.reject = (e: unknown) => {
+    refuse(e);
+    reject(e);
+  };
+  const stream = (await query.writable()) as Writable;
+  await new Promise<void>((resolve, fail) => {
+    let settled = false;
+    const settle = (e?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (e === undefined) resolve();
+      else fail(e);
+    };
+    stream.on("error", settle);
+    stream.on("finish", () => settle());
+    refused.catch(settle);
+    const chunks = typeof data === "string" ? [data] : data;
+    let i = 0;
+    let offset = 0;
+    const pump = () => {
+      while (!settled && i < chunks.length) {
+        const chunk = chunks[i]!;
+        const part =
+          chunk.length - offset > COPY_CHUNK ? chunk.slice(offset, offset + COPY_CHUNK) : chunk.slice(offset);
+        offset += part.length;
+        if (offset >= chunk.length) {
+          i++;
+          offset = 0;
+        }
+        if (part.length > 0 && !stream.write(part)) {
+          stream.once("drain", pump);
+          return;
+        }
+      }
+      if (!settled) stream.end();
+    };
+    pump();
+  });
 }
 
 const CONNECT_TIMEOUT_S = 3;
@@ -289,6 +387,13 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     exec: (text: string) =>
       guard(async () => {
         await s.exec(text);
+      }),
+    // PGlite reads COPY data from the blob given with the statement (`/dev/blob`).
+    copyIn: (target, data) =>
+      guard(async () => {
+        await s.query(`COPY ${target} FROM '/dev/blob'`, [], {
+          blob: new Blob(typeof data === "string" ? [data] : [...data]),
+        });
       }),
   });
   let closed = false;

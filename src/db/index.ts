@@ -4,8 +4,8 @@ import type { Config, DatabaseTarget } from "../config.ts";
 import { type Database, openDatabase } from "./connect.ts";
 import { type MigrationResult, migrate } from "./migrate.ts";
 
-export type { Database, Engine, Row, Sql } from "./connect.ts";
-export { openDatabase } from "./connect.ts";
+export type { CopyData, Database, Engine, Row, Sql } from "./connect.ts";
+export { copyField, copyIn, openDatabase } from "./connect.ts";
 export { DirectoryLockedError } from "./lock.ts";
 export { appliedMigrations, migrate } from "./migrate.ts";
 
