@@ -10,8 +10,10 @@
 // `name` (and gives the key when none is sent), `building_config` our `config` (object, JSON or
 // YAML text), and every configuration answer carries `simulator_id`, `simulator_name`,
 // `building_config` and `database_config`. Ours wins where a body sends both spellings.
-// `database_config` is accepted (an object or text) and answered as null: this server writes every
-// simulator to its own configured databases, never to one a request names. State and health answers
+// `database_config` (a mapping, or JSON/YAML text of one; null clears it, absent keeps it) is the
+// client's record, stored and answered back with its secrets masked (`********`: passwords, tokens,
+// the password of a DSN; simulator/database-config.ts). This server never connects with it: it
+// writes every simulator to its own configured databases, never to one a request names. State and health answers
 // carry the plan's `simulator_id`, `service_name`, `last_run_timestamp`, `totalizers`, `config`,
 // `error_message`, `config_status`, `created_at` and `updated_at`.
 import { type Context, Hono } from "hono";
@@ -85,7 +87,7 @@ function inputOf(
   b: z.output<typeof UpdateBody> & { status?: SimulatorInput["status"] },
   deriveKey: boolean,
 ): SimulatorInput {
-  const { simulator_name, building_config, database_config: _unused, ...ours } = b;
+  const { simulator_name, building_config, ...ours } = b;
   const input: SimulatorInput = {
     ...ours,
     name: ours.name ?? simulator_name,
@@ -103,7 +105,6 @@ const planConfig = (v: SimulatorView) => ({
   simulator_id: v.id,
   simulator_name: v.name,
   building_config: v.config,
-  database_config: null,
 });
 const BackfillBody = z
   .object({

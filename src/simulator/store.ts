@@ -20,6 +20,8 @@ export interface SimulatorRow {
   /** The configuration document as given (validated), not the resolved building. */
   config: Record<string, unknown>;
   desired_status: DesiredStatus;
+  /** The plan's `database_config`, sealed (simulator/database-config.ts); null when none was given. */
+  database_config?: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -44,7 +46,8 @@ export interface StateRow {
   updated_at: Date | null;
 }
 
-const SIM_COLS = "simulator_id, org_id, key, name, config, desired_status, created_at, updated_at";
+const SIM_COLS =
+  "simulator_id, org_id, key, name, config, desired_status, database_config, created_at, updated_at";
 
 export async function loadSimulator(db: Sql, id: number): Promise<SimulatorRow | undefined> {
   const [r] = await db.query<SimulatorRow>(

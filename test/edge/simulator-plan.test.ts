@@ -73,7 +73,7 @@ describe.each(ENGINES)("the plan's /simulator shapes on %s", (engine) => {
       name: "Main Office #2",
       key: "main_office_2",
       building_config: { template: "retail-rtu" },
-      database_config: null,
+      database_config: { host: "db.example", port: 5432 },
       interval_minutes: 15,
       desired_status: "stopped",
       created_at: ISO,
@@ -135,6 +135,130 @@ describe.each(ENGINES)("the plan's /simulator shapes on %s", (engine) => {
     expect(both).toMatchObject({
       status: 201,
       body: { name: "Ours", simulator_name: "Ours", key: "plan_side" },
+    });
+  });
+
+  describe("database_config: the client's record, stored and answered, passwords never in clear", () => {
+    const original = {
+      database: {
+        host: "timescaledb",
+        port: 5432,
+        database: "datakwip",
+        user: "datakwip_user",
+        password: "datakwip_password",
+      },
+      state_database: {
+        url: "postgresql://simulator_user:s3cr%40t@statedb:5432/simulator_state?sslmode=require",
+      },
+      organization: { name: "Docker Test Organization", key: "docker_test" },
+      tables: { value_table: "values_docker_test", current_table: "values_docker_test_current" },
+    };
+    const masked = {
+      ...original,
+      database: { ...original.database, password: "********" },
+      state_database: {
+        url: "postgresql://simulator_user:********@statedb:5432/simulator_state?sslmode=require",
+      },
+    };
+    let dbId: number;
+
+    test("the original's database_config.yaml as YAML text: stored, answered on every read, secrets masked", async () => {
+      const r = await call("POST", "/simulator/config", {
+        org_id: s.org.id,
+        simulator_name: "With databases",
+        building_config: { template: "retail-rtu" },
+        database_config: [
+          "database:",
+          "  host: timescaledb",
+          "  port: 5432",
+          "  database: datakwip",
+          "  user: datakwip_user",
+          "  password: datakwip_password",
+          "state_database:",
+          `  url: "${original.state_database.url}"`,
+          "organization: {name: Docker Test Organization, key: docker_test}",
+          "tables: {value_table: values_docker_test, current_table: values_docker_test_current}",
+          "",
+        ].join("\n"),
+        status: "stopped",
+      });
+      expect(r.status).toBe(201);
+      expect(r.body.database_config).toEqual(masked);
+      dbId = r.body.id as number;
+      expect((await call("GET", `/simulator/config/${dbId}`)).body.database_config).toEqual(masked);
+      const list = (await call("GET", `/simulator/config?org_id=${s.org.id}`)).body as unknown as Record<
+        string,
+        unknown
+      >[];
+      expect(list.find((x) => x.id === dbId)?.database_config).toEqual(masked);
+      // not in clear in any answer, nor at rest in the readable definition
+      const text = JSON.stringify(list) + JSON.stringify(await call("GET", `/simulator/state/${dbId}`));
+      expect(text).not.toContain("datakwip_password");
+      expect(text).not.toContain("s3cr");
+      const [row] = await t.deps.dbs.primary.query<{ database_config: string }>(
+        "SELECT database_config FROM core.hs_simulator WHERE simulator_id = $1",
+        [dbId],
+      );
+      expect(row?.database_config).not.toContain("datakwip");
+    });
+
+    test("PUT without database_config keeps it; the masked record sent back keeps the stored passwords", async () => {
+      const renamed = await call("PUT", `/simulator/config/${dbId}`, { simulator_name: "Kept" });
+      expect(renamed.body.database_config).toEqual(masked);
+      const edited = { ...masked, database: { ...masked.database, port: 6432 } };
+      const r = await call("PUT", `/simulator/config/${dbId}`, { database_config: edited });
+      expect(r).toMatchObject({ status: 200, body: { database_config: edited } });
+      // the stored record still holds the passwords: replacing one shows the new value masked too
+      const [row] = await t.deps.dbs.primary.query<{ database_config: string }>(
+        "SELECT database_config FROM core.hs_simulator WHERE simulator_id = $1",
+        [dbId],
+      );
+      const { openDatabaseConfig } = await import("../../src/simulator/database-config.ts");
+      expect(await openDatabaseConfig(t.deps, row?.database_config)).toEqual({
+        ...original,
+        database: { ...original.database, port: 6432 },
+      });
+    });
+
+    test("a conninfo string and JSON text; null clears it", async () => {
+      const r = await call("PUT", `/simulator/config/${dbId}`, {
+        database_config: JSON.stringify({ dsn: "host=db port=5432 password='a b' user=u", api_key: "k" }),
+      });
+      expect(r.body.database_config).toEqual({
+        dsn: "host=db port=5432 password=******** user=u",
+        api_key: "********",
+      });
+      const cleared = await call("PUT", `/simulator/config/${dbId}`, { database_config: null });
+      expect(cleared).toMatchObject({ status: 200, body: { database_config: null } });
+      expect((await call("GET", `/simulator/config/${dbId}`)).body.database_config).toBeNull();
+    });
+
+    test.each([
+      ["a list", [1, 2]],
+      ["a number", 5432],
+      ["a boolean", true],
+      ["text that is no mapping", "postgres://u:p@h/db"],
+      ["text that is not YAML", "database: [unclosed"],
+    ])("%s is a 422 naming database_config, and changes nothing", async (_kind, database_config) => {
+      const before = await call("GET", `/simulator/config/${dbId}`);
+      const r = await call("PUT", `/simulator/config/${dbId}`, {
+        database_config,
+        simulator_name: "Changed",
+      });
+      expect(r.status).toBe(422);
+      expect((r.body.detail as { loc: unknown[] }[]).map((d) => d.loc)).toEqual([
+        ["body", "database_config"],
+      ]);
+      expect(JSON.stringify(r.body)).not.toContain("postgres://u:p@");
+      expect((await call("GET", `/simulator/config/${dbId}`)).body).toEqual(before.body);
+      const created = await call("POST", "/simulator/config", {
+        org_id: s.org.id,
+        simulator_name: "Refused",
+        building_config: { template: "retail-rtu" },
+        database_config,
+        status: "stopped",
+      });
+      expect(created.status).toBe(422);
     });
   });
 

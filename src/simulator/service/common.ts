@@ -34,6 +34,11 @@ export interface SimulatorInput {
   max_gap_days?: number;
   /** Initial desired state (default running). */
   status?: DesiredStatus;
+  /**
+   * The plan's `database_config`: the client's record (a mapping, or JSON/YAML text of one), stored
+   * sealed and answered with secrets masked (database-config.ts); null clears it, absent keeps it.
+   */
+  database_config?: unknown;
 }
 
 export const ports = (deps: ServiceDeps): SimulatorPorts => simulatorRuntimeOf(deps)?.ports ?? defaultPorts;

@@ -7,6 +7,12 @@ import { type Actor, requireRole, systemActor } from "../../access/actor.ts";
 import { recordAudit } from "../../access/audit.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import {
+  keepMaskedSecrets,
+  openDatabaseConfig,
+  parseDatabaseConfig,
+  sealDatabaseConfig,
+} from "../database-config.ts";
 import { pollers } from "../ports.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import { loadSimulator, mirrorState, type SimulatorRow } from "../store.ts";
@@ -52,6 +58,7 @@ export async function createSimulator(opts: {
     throw new AppError("invalid", "status must be running, paused or stopped");
   const { doc, config } = documentOf(input, key);
   const name = (input.name ?? config.name).trim().slice(0, 255) || key;
+  const databaseConfig = await sealDatabaseConfig(deps, parseDatabaseConfig(input.database_config));
 
   const taken = await deps.dbs.primary.query(
     "SELECT 1 FROM core.hs_simulator WHERE org_id = $1 AND key = $2",
@@ -69,9 +76,10 @@ export async function createSimulator(opts: {
   const id = poller.poller_id;
   try {
     await deps.dbs.primary.query(
-      `INSERT INTO core.hs_simulator (simulator_id, org_id, key, name, config, desired_status, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $7)`,
-      [id, orgId, key, name, JSON.stringify(doc), desired, now(deps)],
+      `INSERT INTO core.hs_simulator
+         (simulator_id, org_id, key, name, config, desired_status, database_config, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $8, $7, $7)`,
+      [id, orgId, key, name, JSON.stringify(doc), desired, now(deps), databaseConfig],
     );
   } catch (e) {
     await pollers.discardPoller({ deps, pollerId: id }).catch(() => undefined);
@@ -115,6 +123,15 @@ export async function updateSimulatorConfig(opts: {
   const merged: SimulatorInput = { ...input, config: input.config ?? row.config };
   const { doc, config } = documentOf(merged, row.key);
   const name = (input.name ?? config.name).trim().slice(0, 255) || row.name;
+  // database_config: absent keeps the stored record; a masked secret sent back keeps the stored one
+  let databaseConfig = row.database_config ?? null;
+  if (input.database_config !== undefined) {
+    const next = parseDatabaseConfig(input.database_config);
+    databaseConfig = await sealDatabaseConfig(
+      deps,
+      next && keepMaskedSecrets(next, await openDatabaseConfig(deps, row.database_config)),
+    );
+  }
   const entities = simulatorEntities(config);
   await upsertSimulatorEntities(deps, row.org_id, row.key, entities);
   // A fault taken out of the configuration takes its ground truth entity with it.
@@ -125,9 +142,9 @@ export async function updateSimulatorConfig(opts: {
   await removeSimulatorEntities(deps, row.org_id, row.key, faultsGone);
   const updated = now(deps);
   await deps.dbs.primary.query(
-    `UPDATE core.hs_simulator SET config = $2::text::jsonb, name = $3,
+    `UPDATE core.hs_simulator SET config = $2::text::jsonb, name = $3, database_config = $5,
        updated_at = greatest($4, updated_at + interval '1 millisecond') WHERE simulator_id = $1`,
-    [id, JSON.stringify(doc), name, updated],
+    [id, JSON.stringify(doc), name, updated, databaseConfig],
   );
   await pollers.updatePoller({
     deps,

@@ -5,6 +5,7 @@
  */
 import { isConnectionError } from "../../db/index.ts";
 import type { ServiceDeps } from "../../deps.ts";
+import { type DatabaseConfig, maskDatabaseConfig, openDatabaseConfig } from "../database-config.ts";
 import type { LiveStatus } from "../runtime-registry.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import {
@@ -43,6 +44,8 @@ export interface SimulatorView {
   /** Totalizer readings by point local id at the last interval written (the checkpoint). */
   totalizers: Record<string, number>;
   config: Record<string, unknown>;
+  /** The plan's `database_config` as stored, secrets masked; null when none was given. */
+  database_config: DatabaseConfig | null;
   created_at: string;
   updated_at: string;
 }
@@ -56,7 +59,7 @@ export async function view(
   const { config, entityCount, pointCount } = storedConfigOf(row);
   const live = simulatorRuntimeOf(deps)?.status(row.simulator_id);
   // The checkpoint (primary) and the state mirror (state database) are read at the same time.
-  const [ck, mirror] = await Promise.all([
+  const [ck, mirror, databaseConfig] = await Promise.all([
     checkpoint !== undefined
       ? (checkpoint ?? undefined)
       : // Primary down: the state database's mirror of the checkpoint answers instead.
@@ -65,6 +68,7 @@ export async function view(
           throw e;
         }),
     readState(deps, row.simulator_id).catch(() => undefined),
+    openDatabaseConfig(deps, row.database_config),
   ]);
   const status: RunStatus =
     live?.holder && live.status !== "stopped"
@@ -96,6 +100,7 @@ export async function view(
     progress: live?.progress ?? null,
     totalizers: ck?.state?.totals ?? {},
     config: row.config,
+    database_config: maskDatabaseConfig(databaseConfig),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
