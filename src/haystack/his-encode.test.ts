@@ -1,10 +1,11 @@
 // The his-grid encoder against the generic writers: for generated history grids (numbers of every
 // shape, units with odd characters, bools, strings that need escaping, timestamps around DST
 // transitions in zones with whole-hour, half-hour and no DST), `HisGrid.zinc()` / `.json()` must be
-// the very bytes `writeZincGrid` / `writeJson` write for the same rows as value objects.
+// the very bytes `writeZincGrid` / `writeJson` write for the same rows as value objects, also when
+// `HisEncoder` writes them in chunks, as a streamed hisRead does.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type HisCell, type HisColumn, HisGrid } from "./his-encode.ts";
+import { type HisCell, type HisColumn, HisEncoder, type HisFormat, HisGrid } from "./his-encode.ts";
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from "./instants.ts";
 import { readJsonGrid, writeJson } from "./json.ts";
 import { type Dict, Grid, HDateTime, HNum, Ref } from "./kinds.ts";
@@ -104,6 +105,20 @@ describe("HisGrid encodes like the generic writers", () => {
     fc.assert(
       fc.property(hisGrid, (g) => {
         expect(g.json()).toBe(writeJson(generic(g)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+  test("written in chunks (cut anywhere, empty chunks too): the same bytes as the whole grid", () => {
+    const cuts = fc.array(fc.nat({ max: 40 }), { maxLength: 6 });
+    fc.assert(
+      fc.property(hisGrid, cuts, fc.constantFrom<HisFormat>("zinc", "json"), (g, at, format) => {
+        const e = new HisEncoder(format, g.meta, g.tz, g.hisCols);
+        const bounds = [0, ...at.map((a) => Math.min(a, g.ts.length)).sort((a, b) => a - b), g.ts.length];
+        let text = e.head();
+        for (let i = 1; i < bounds.length; i++) text += e.rows(g.ts, g.values, bounds[i - 1], bounds[i]);
+        text += e.tail();
+        expect(text).toBe(format === "zinc" ? writeZincGrid(generic(g)) : writeJson(generic(g)));
       }),
       { numRuns: 400 },
     );

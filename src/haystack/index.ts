@@ -8,6 +8,7 @@
 export * from "./defs.ts";
 export * from "./depth.ts";
 export * from "./filter/index.ts";
+export * from "./grid-encode.ts";
 export * from "./his-encode.ts";
 export * from "./his-range.ts";
 export * from "./instants.ts";

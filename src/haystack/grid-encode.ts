@@ -1,0 +1,148 @@
+/**
+ * Any grid written piecewise, straight to Zinc or Haystack 4 JSON text: the header, then the rows
+ * in chunks of at most `rowsPerChunk`, then the tail. The pieces joined are the bytes
+ * `writeZincGrid` / `writeJson` write for the whole grid; the JSON side writes each value's text
+ * directly (`jsonText`) instead of building the `toJson` object tree and stringifying it. For
+ * responses that are sent while they are encoded (`read`, `nav`): no single string of the whole
+ * answer, and the first bytes leave before the last row is written.
+ */
+
+import { toJson } from "./json.ts";
+import {
+  type Coord,
+  type Dict,
+  Grid,
+  type HDate,
+  type HDateTime,
+  type HNum,
+  type HSymbol,
+  type HTime,
+  type HVal,
+  kindOf,
+  type Ref,
+  type Uri,
+  type XStr,
+} from "./kinds.ts";
+import { writeZincGrid, writeZincValue } from "./zinc.ts";
+
+const q = (s: string): string => JSON.stringify(s);
+
+/** JSON's number text: `String(n)` for finite numbers (`-0` is `0`), `null` otherwise. */
+const jsonNum = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
+
+/** The Haystack 4 JSON `val` of a number: plain, or "NaN" / "INF" / "-INF". */
+function numVal(n: number): string {
+  if (Number.isNaN(n)) return '"NaN"';
+  if (n === Number.POSITIVE_INFINITY) return '"INF"';
+  if (n === Number.NEGATIVE_INFINITY) return '"-INF"';
+  return String(n);
+}
+
+function dictText(d: Dict): string {
+  let out = "";
+  for (const [k, v] of Object.entries(d)) {
+    if (v === null || v === undefined) continue;
+    out += `${out ? "," : ""}${q(k)}:${jsonText(v)}`;
+  }
+  return `{${out}}`;
+}
+
+/** A value's Haystack 4 JSON text: `JSON.stringify(toJson(v))`, written directly. */
+export function jsonText(v: HVal | null | undefined): string {
+  if (v === null || v === undefined) return "null";
+  switch (kindOf(v)) {
+    case "Marker":
+      return '{"_kind":"marker"}';
+    case "NA":
+      return '{"_kind":"na"}';
+    case "Remove":
+      return '{"_kind":"remove"}';
+    case "Bool":
+      return v ? "true" : "false";
+    case "Str":
+      return q(v as string);
+    case "Number": {
+      const n = v as HNum;
+      if (n.unit === undefined && Number.isFinite(n.val)) return String(n.val);
+      return `{"_kind":"number","val":${numVal(n.val)}${n.unit === undefined ? "" : `,"unit":${q(n.unit)}`}}`;
+    }
+    case "Uri":
+      return `{"_kind":"uri","val":${q((v as Uri).val)}}`;
+    case "Ref": {
+      const r = v as Ref;
+      return `{"_kind":"ref","val":${q(r.id)}${r.dis === undefined ? "" : `,"dis":${q(r.dis)}`}}`;
+    }
+    case "Symbol":
+      return `{"_kind":"symbol","val":${q((v as HSymbol).val)}}`;
+    case "Date":
+      return `{"_kind":"date","val":${q((v as HDate).toString())}}`;
+    case "Time":
+      return `{"_kind":"time","val":${q((v as HTime).toString())}}`;
+    case "DateTime": {
+      const d = v as HDateTime;
+      return `{"_kind":"dateTime","val":${q(d.toIso())},"tz":${q(d.tz)}}`;
+    }
+    case "Coord":
+      return `{"_kind":"coord","lat":${jsonNum((v as Coord).lat)},"lng":${jsonNum((v as Coord).lng)}}`;
+    case "XStr":
+      return `{"_kind":"xstr","type":${q((v as XStr).type)},"val":${q((v as XStr).val)}}`;
+    case "List": {
+      let out = "";
+      for (const item of v as (HVal | null)[]) out += `${out ? "," : ""}${jsonText(item)}`;
+      return `[${out}]`;
+    }
+    case "Dict":
+      return dictText(v as Dict);
+    case "Grid":
+      // Nested grids are rare in records: the generic writer's text.
+      return JSON.stringify(toJson(v));
+  }
+}
+
+/** Rows encoded per chunk by `gridChunks`, unless asked otherwise. */
+export const GRID_CHUNK_ROWS = 1000;
+
+/**
+ * The grid's text in pieces: header, chunks of rows, tail (JSON); their concatenation is
+ * `writeZincGrid(grid)` or `writeJson(grid)`.
+ */
+export function* gridChunks(
+  format: "zinc" | "json",
+  grid: Grid,
+  rowsPerChunk = GRID_CHUNK_ROWS,
+): Generator<string, void, undefined> {
+  const head = new Grid(grid.meta, grid.cols, []);
+  const rows = grid.rows;
+  const per = Math.max(1, rowsPerChunk);
+  if (format === "zinc") {
+    const text = writeZincGrid(head);
+    yield text;
+    // The columns as written (a grid without columns is written with the column `empty`).
+    const names = grid.cols.length > 0 ? grid.cols.map((c) => c.name) : ["empty"];
+    const none = names.length === 1 ? "N" : "";
+    for (let from = 0; from < rows.length; from += per) {
+      let out = "";
+      for (let r = from; r < Math.min(from + per, rows.length); r++) {
+        const row = rows[r]!;
+        let line = "";
+        for (let c = 0; c < names.length; c++) {
+          const v = row[names[c]!];
+          if (c > 0) line += ",";
+          line += v === null || v === undefined ? none : writeZincValue(v);
+        }
+        out += `${line}\n`;
+      }
+      yield out;
+    }
+    return;
+  }
+  // `writeJson` of the grid without rows ends with `"rows":[]}`: the rows go between the brackets.
+  yield JSON.stringify(toJson(head)).slice(0, -2);
+  for (let from = 0; from < rows.length; from += per) {
+    let out = "";
+    for (let r = from; r < Math.min(from + per, rows.length); r++)
+      out += `${r > 0 ? "," : ""}${dictText(rows[r]!)}`;
+    yield out;
+  }
+  yield "]}";
+}
