@@ -1,6 +1,6 @@
 // hisRead and hisWrite: the protocol side of history. hisRead parses the range in the point's time
-// zone, reads the rows through ingest (`readHistoryRows`) and encodes them as a grid; hisWrite
-// decodes a grid and writes through the one ingest path (`writeValues`).
+// zone, reads the rows through ingest (`openHistory`, keyset pages) and streams them encoded page
+// by page; hisWrite decodes a grid and writes through the one ingest path (`writeValues`).
 import { type Actor, requireRole } from "../access/actor.ts";
 import { entityIdsByRef } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
@@ -11,7 +11,7 @@ import {
   HDateTime,
   type HisCell,
   type HisColumn,
-  HisGrid,
+  HisEncoder,
   HisRangeError,
   HNum,
   type HVal,
@@ -20,12 +20,10 @@ import {
   tzToIana,
   writeZincValue,
 } from "../haystack/index.ts";
-import { readHistoryRows } from "../ingest/read.ts";
+import { type HistoryPages, type HistoryRow, openHistory } from "../ingest/read.ts";
 import { type ValueInput, writeValues } from "../ingest/write.ts";
 import { type HaystackOrg, loadDicts } from "./records.ts";
-
-/** Most rows one hisRead answers (about 28 years of one point at 15 minutes). */
-export const HIS_READ_MAX_ROWS = 1_000_000;
+import type { GridStream } from "./wire.ts";
 
 interface Point {
   entityId: number;
@@ -78,7 +76,7 @@ async function points(
   });
 }
 
-function cellOf(r: { value_n: number | null; value_b: boolean | null; value_s: string | null }): HisCell {
+function cellOf(r: HistoryRow): HisCell {
   if (r.value_n !== null) return Number(r.value_n);
   if (r.value_b !== null) return r.value_b;
   if (r.value_s !== null) return r.value_s;
@@ -95,12 +93,74 @@ export function rangeText(v: HVal | null | undefined): string {
   return typeof v === "string" ? v : writeZincValue(v);
 }
 
+/** Rows per point in a hisRead's first page (a small first page: the first bytes leave early). */
+const FIRST_PAGE_ROWS = 2048;
+/** Rows read per page after the first, shared by the points of a batch read. */
+const PAGE_ROWS = 16_384;
+/** The fewest rows a page of one point asks for, however many points a batch read has. */
+const MIN_PAGE_ROWS = 256;
+/** Rows encoded per piece of a batch answer. */
+const CHUNK_ROWS = 4096;
+
+/** Pages sizes of a hisRead; tests make them small to cross many page boundaries. */
+export interface HisPaging {
+  firstPageRows: number;
+  pageRows: number;
+  chunkRows: number;
+}
+
+const PAGING: HisPaging = { firstPageRows: FIRST_PAGE_ROWS, pageRows: PAGE_ROWS, chunkRows: CHUNK_ROWS };
+
+/**
+ * One point's rows, page by page: the next page is asked for as soon as a full page arrives, so
+ * the database reads it while the previous one is encoded (at most two pages held per point).
+ */
+class PointCursor {
+  rows: HistoryRow[] = [];
+  i = 0;
+  private pending: Promise<HistoryRow[]> | null;
+  private started = false;
+
+  constructor(
+    private readonly pages: HistoryPages,
+    readonly entityId: number,
+    private readonly range: { from: number; end: number },
+    private readonly firstRows: number,
+    private readonly pageRows: number,
+  ) {
+    this.pending = pages.page(entityId, range, firstRows);
+    // A page asked for ahead and never awaited (the client left) must not be an unhandled rejection.
+    this.pending.catch(() => {});
+  }
+
+  /** Moves to the next page when the current one is used up; false when no rows are left. */
+  async fill(): Promise<boolean> {
+    if (this.i < this.rows.length) return true;
+    if (!this.pending) return false;
+    const limit = this.started ? this.pageRows : this.firstRows;
+    this.started = true;
+    this.rows = await this.pending;
+    this.i = 0;
+    this.pending = null;
+    // A full page may have more after it; a short one is the last.
+    if (this.rows.length === limit) {
+      const last = this.rows[this.rows.length - 1]!.ts.getTime();
+      this.pending = this.pages.page(this.entityId, { ...this.range, after: last }, this.pageRows);
+      this.pending.catch(() => {});
+    }
+    return this.rows.length > 0;
+  }
+}
+
 /**
  * Reads the history of one point (`refs` of length 1: columns `ts`, `val`, meta `id`) or several
  * (columns `ts`, `v0`…, each with meta `id`; rows merged by timestamp). The range is interpreted in
  * the first point's zone; timestamps are written in each grid's zone; meta `hisStart`/`hisEnd`.
+ * The answer is streamed: the rows are read in keyset pages per point and encoded page by page,
+ * so memory stays bounded for any range. Every check, and the first page of every point, happens
+ * before the first byte; a database failure on a later page aborts the response.
  * @throws AppError forbidden (not a member), not_found (unknown id), invalid (bad range, or a
- *   point without `his`), too_large (more than HIS_READ_MAX_ROWS rows).
+ *   point without `his`).
  */
 export async function hisRead(opts: {
   deps: ServiceDeps;
@@ -111,7 +171,8 @@ export async function hisRead(opts: {
   /** Answer in the batch form (columns v0…) even for one point. */
   batch?: boolean;
   nowMs?: number;
-}): Promise<Grid> {
+  paging?: HisPaging;
+}): Promise<GridStream> {
   const { deps, actor, org } = opts;
   requireRole(actor, org.id, "member");
   if (opts.ids.length === 0) throw new AppError("invalid", "hisRead needs an id");
@@ -125,48 +186,96 @@ export async function hisRead(opts: {
     if (e instanceof HisRangeError) throw new AppError("invalid", e.message);
     throw e;
   }
-  const rows = await readHistoryRows({
-    sql: deps.dbs.primary,
-    valueTable: org.valueTable,
-    entityIds: pts.map((p) => p.entityId),
-    startMs: start.epochMs,
-    endMs: end.epochMs,
-    maxRows: HIS_READ_MAX_ROWS,
-  });
+  const pages = await openHistory(deps.dbs.primary, org.valueTable);
   const meta: Dict = { hisStart: start, hisEnd: end };
-  if (pts.length === 1 && !opts.batch) {
-    const ts = new Array<number>(rows.length);
-    const vals = new Array<HisCell>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      ts[i] = r.ts.getTime();
-      vals[i] = cellOf(r);
-    }
-    return new HisGrid({ id: first.ref, ...meta }, first.tz, [columnOf(first, "val", {})], ts, [vals]);
+  const single = pts.length === 1 && !opts.batch;
+  const cols = single ? [columnOf(first, "val", {})] : pts.map((p, i) => columnOf(p, `v${i}`, { id: p.ref }));
+  const gridMeta = single ? { id: first.ref, ...meta } : meta;
+  const paging = opts.paging ?? PAGING;
+  const range = { from: start.epochMs, end: end.epochMs };
+  return {
+    kind: "stream",
+    encode: (format) =>
+      hisChunks(new HisEncoder(format, gridMeta, first.tz, cols), pts, pages, range, paging),
+  };
+}
+
+/** The text of a hisRead answer: header and first rows once every point's first page is read. */
+async function* hisChunks(
+  enc: HisEncoder,
+  pts: readonly Point[],
+  pages: HistoryPages | null,
+  range: { from: number; end: number },
+  paging: HisPaging,
+): AsyncGenerator<string, void, undefined> {
+  if (!pages) {
+    yield enc.head() + enc.tail();
+    return;
   }
+  // One cursor per distinct entity (an id asked twice fills two columns).
   const columnsOf = new Map<number, number[]>();
   for (const [i, p] of pts.entries()) columnsOf.set(p.entityId, [...(columnsOf.get(p.entityId) ?? []), i]);
-  const ts: number[] = [];
-  const vals: HisCell[][] = pts.map(() => []);
-  let last = Number.NaN;
-  for (const r of rows) {
-    const ms = r.ts.getTime();
-    if (ms !== last) {
-      ts.push(ms);
-      for (const col of vals) col.push(null);
-      last = ms;
-    }
-    const v = cellOf(r);
-    if (v === null) continue;
-    for (const c of columnsOf.get(r.entity_id) ?? []) vals[c]![ts.length - 1] = v;
-  }
-  return new HisGrid(
-    meta,
-    first.tz,
-    pts.map((p, i) => columnOf(p, `v${i}`, { id: p.ref })),
-    ts,
-    vals,
+  const share = (rows: number) => Math.max(MIN_PAGE_ROWS, Math.floor(rows / columnsOf.size));
+  const firstRows = Math.min(paging.firstPageRows, share(paging.firstPageRows * 4));
+  const cursors = [...columnsOf.keys()].map(
+    (id) => new PointCursor(pages, id, range, firstRows, Math.min(paging.pageRows, share(paging.pageRows))),
   );
+  let head = enc.head();
+  const filled = await Promise.all(cursors.map((c) => c.fill()));
+  let live = cursors.filter((_, i) => filled[i]);
+  if (cursors.length === 1 && pts.length === 1) {
+    // One point, one column: each page is encoded as it is.
+    const c = cursors[0]!;
+    while (live.length > 0) {
+      const ts = new Array<number>(c.rows.length);
+      const vals = new Array<HisCell>(c.rows.length);
+      for (let i = 0; i < c.rows.length; i++) {
+        const r = c.rows[i]!;
+        ts[i] = r.ts.getTime();
+        vals[i] = cellOf(r);
+      }
+      c.i = c.rows.length;
+      yield head + enc.rows(ts, [vals]);
+      head = "";
+      if (!(await c.fill())) live = [];
+    }
+    yield head + enc.tail();
+    return;
+  }
+  // Several columns: the cursors are merged by timestamp, one row per instant.
+  const n = pts.length;
+  let ts: number[] = [];
+  let vals: HisCell[][] = pts.map(() => []);
+  while (live.length > 0) {
+    let min = Number.POSITIVE_INFINITY;
+    for (const c of live) {
+      const ms = c.rows[c.i]!.ts.getTime();
+      if (ms < min) min = ms;
+    }
+    const r = ts.length;
+    ts.push(min);
+    for (let k = 0; k < n; k++) vals[k]!.push(null);
+    let emptied = false;
+    for (const c of live) {
+      const row = c.rows[c.i]!;
+      if (row.ts.getTime() !== min) continue;
+      const v = cellOf(row);
+      if (v !== null) for (const k of columnsOf.get(c.entityId)!) vals[k]![r] = v;
+      c.i++;
+      if (c.i >= c.rows.length) emptied = true;
+    }
+    if (emptied) {
+      const still = await Promise.all(live.map((c) => c.fill()));
+      live = live.filter((_, i) => still[i]);
+    }
+    if (ts.length >= paging.chunkRows) {
+      yield head + enc.rows(ts, vals);
+      head = "";
+      ts = [];
+      vals = pts.map(() => []);
+    }
+  }
+  yield head + enc.rows(ts, vals) + enc.tail();
 }
 
 function toInput(p: Point, ts: HVal | null | undefined, val: HVal | null | undefined): ValueInput | null {

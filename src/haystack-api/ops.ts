@@ -23,7 +23,7 @@ import { closeAuthToken } from "./auth.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
 import { type HaystackOrg, loadDicts } from "./records.ts";
 import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
-import { MEDIA_TYPES } from "./wire.ts";
+import { type GridStream, MEDIA_TYPES, streamGrid } from "./wire.ts";
 
 export interface OpDef {
   readonly name: string;
@@ -80,7 +80,7 @@ function intOf(v: HVal | null | undefined, name: string, max: number): number | 
   return Math.min(v.val, max);
 }
 
-async function read(ctx: OpContext, req: Grid): Promise<Grid> {
+async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
   const { deps, actor, org } = ctx;
   const sql = deps.dbs.primary;
   const first = req.rows[0] ?? {};
@@ -88,7 +88,7 @@ async function read(ctx: OpContext, req: Grid): Promise<Grid> {
     const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
     const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
     const dicts = await loadDicts(sql, ids, org, actor);
-    return gridOf(ids.map((id) => dicts.get(id) ?? {}));
+    return streamGrid(gridOf(ids.map((id) => dicts.get(id) ?? {})));
   }
   if (req.rows.length === 0 || !(first.id instanceof Ref))
     throw new AppError("invalid", "read needs a filter or ids");
@@ -100,7 +100,7 @@ async function read(ctx: OpContext, req: Grid): Promise<Grid> {
     refs.map((r) => r.id),
   );
   const dicts = await loadDicts(sql, [...ids.values()], org, actor);
-  return gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {}));
+  return streamGrid(gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {})));
 }
 
 /**
@@ -189,10 +189,11 @@ const FILETYPES: readonly Dict[] = [
 ];
 
 /**
- * Runs op `name` on a decoded request grid.
+ * Runs op `name` on a decoded request grid. `read` and `hisRead` answer a stream (encoded while it
+ * is sent), the others a grid.
  * @throws AppError for any failure; the edge answers it as an error grid.
  */
-export async function runOp(name: string, ctx: OpContext, req: Grid): Promise<Grid> {
+export async function runOp(name: string, ctx: OpContext, req: Grid): Promise<Grid | GridStream> {
   const { deps, actor, org } = ctx;
   const first = req.rows[0] ?? {};
   switch (name) {

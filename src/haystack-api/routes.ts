@@ -4,7 +4,8 @@
 // auth middleware. Then the spec's status
 // codes (401, 403, 404 unknown op, 405 GET of an op with side effects, 406 Accept, 415 request
 // type, 400 malformed request grid), then the op. Failures after the request grid was read are
-// answered 200 with an error grid.
+// answered 200 with an error grid. `read` and `hisRead` are streamed (chunked, encoded as they are
+// sent): a failure after their first bytes aborts the response instead (see replyStream).
 import { type Context, Hono } from "hono";
 import type { Actor } from "../access/actor.ts";
 import { actorForBearer } from "../access/sessions.ts";
@@ -19,6 +20,7 @@ import { resolveOrg } from "./records.ts";
 import {
   encodeGrid,
   errorGrid,
+  type GridStream,
   gridFromQuery,
   MEDIA_TYPES,
   type Negotiated,
@@ -41,6 +43,38 @@ function reply(to: Negotiated, grid: Grid, headers: Record<string, string> = {})
     status: 200,
     headers: { "content-type": to.contentType, ...headers },
   });
+}
+
+/**
+ * Answers a stream: awaits its first piece (everything that can fail as an error grid happens
+ * before it; a throw here is answered as one by the caller), then sends the rest as it is encoded,
+ * chunked. A failure after the first piece cannot become an error grid any more (the status and
+ * part of the grid are sent): the response is aborted, so the client sees a truncated body (no
+ * final chunk) instead of a grid that parses but lacks rows, and `onAbort` is told.
+ */
+async function replyStream(to: Negotiated, gs: GridStream, onAbort: (e: unknown) => void): Promise<Response> {
+  const pieces = gs.encode(to.format);
+  const first = await pieces.next();
+  const utf8 = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!first.done) controller.enqueue(utf8.encode(first.value));
+    },
+    async pull(controller) {
+      try {
+        const next = await pieces.next();
+        if (next.done) controller.close();
+        else controller.enqueue(utf8.encode(next.value));
+      } catch (e) {
+        onAbort(e);
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await pieces.return(undefined);
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": to.contentType } });
 }
 
 type Authed = { actor: Actor; authToken: string | null } | Response;
@@ -114,8 +148,14 @@ export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
       }
     }
     try {
-      const grid = await runOp(name, { deps, actor: auth.actor, org, authToken: auth.authToken }, req);
-      return reply(format, grid);
+      const answer = await runOp(name, { deps, actor: auth.actor, org, authToken: auth.authToken }, req);
+      if (answer instanceof Grid) return reply(format, answer);
+      return await replyStream(format, answer, (e) =>
+        c.get("log")?.error("haystack response aborted after its first bytes", {
+          op: name,
+          error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        }),
+      );
     } catch (e) {
       if (e instanceof AppError) return reply(format, errorGrid(e.message, `${e.code}: ${e.message}`));
       const requestId = c.get("requestId");

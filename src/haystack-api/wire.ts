@@ -3,6 +3,7 @@
 import {
   type Dict,
   Grid,
+  gridChunks,
   HaystackJsonError,
   HisGrid,
   type HVal,
@@ -118,6 +119,26 @@ export function gridFromQuery(query: Record<string, string>): Grid {
     row[k] = val;
   }
   return Grid.fromRows([row]);
+}
+
+/**
+ * An op's answer that is encoded while it is sent: `encode` yields the text in order. Everything
+ * that can fail as an error grid happens before the first piece is yielded (the edge awaits it
+ * before it answers); a failure after that aborts the response.
+ */
+export interface GridStream {
+  readonly kind: "stream";
+  encode(format: Format): AsyncGenerator<string, void, undefined>;
+}
+
+/** A grid already in memory, sent in chunks of rows as they are encoded. */
+export function streamGrid(grid: Grid): GridStream {
+  return {
+    kind: "stream",
+    async *encode(format) {
+      yield* gridChunks(format, grid);
+    },
+  };
 }
 
 export function encodeGrid(format: Format, grid: Grid): string {

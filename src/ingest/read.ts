@@ -1,7 +1,7 @@
 // History reads: one entity's values newest first, several points over a range, current values,
 // and series of the entities a Haystack filter selects (raw or aggregated per time bucket). Every
 // read checks membership and entity visibility first; ids the actor cannot see answer forbidden,
-// named, exactly as writes do. The two Haystack reads at the end (current value rows, history rows
+// named, exactly as writes do. The two Haystack reads at the end (current value rows, history pages
 // for hisRead) take entities the Haystack layer has already resolved as visible.
 import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
@@ -260,30 +260,48 @@ export async function currentValueRows(
   );
 }
 
+/** A stored history value reduced to what hisRead answers. */
+export interface HistoryRow {
+  ts: Date;
+  value_n: number | null;
+  value_b: boolean | null;
+  value_s: string | null;
+}
+
+/** Reads pages of one entity's history; see `openHistory`. */
+export interface HistoryPages {
+  /**
+   * At most `limit` rows of `entityId` with `from <= ts < end` (epoch ms), oldest first; with
+   * `after`, the rows after that instant instead (the keyset of the next page).
+   */
+  page(
+    entityId: number,
+    range: { from: number; end: number; after?: number },
+    limit: number,
+  ): Promise<HistoryRow[]>;
+}
+
 /**
- * The history of these entities with `start <= ts < end` (epoch ms), oldest first, then by entity
- * (none when the history table does not exist). No permission check: the caller has checked the
- * entities are visible (hisRead).
- * @throws AppError too_large (more than `maxRows` rows).
+ * The org's history as keyset pages on `(entity_id, ts)`, the primary key: each page is one range
+ * scan of the index, so a read of any length holds one page at a time. Null when the history table
+ * does not exist (yet). No permission check: the caller has checked the entities are visible
+ * (hisRead).
  */
-export async function readHistoryRows(opts: {
-  sql: Sql;
-  valueTable: string;
-  entityIds: readonly number[];
-  startMs: number;
-  endMs: number;
-  maxRows: number;
-}): Promise<Array<PlainValueRow & { ts: Date }>> {
-  const { sql } = opts;
-  const { hist } = valueTables(opts.valueTable);
-  const rows = (await tableExists(sql, hist))
-    ? await sql.query<PlainValueRow & { ts: Date }>(
-        `SELECT entity_id, ts, value_n, value_b, value_s FROM ${hist}
-          WHERE entity_id = ANY($1::int4[]) AND ts >= $2::timestamp AND ts < $3::timestamp
-          ORDER BY ts, entity_id LIMIT $4`,
-        [[...opts.entityIds], utcTimestampText(opts.startMs), utcTimestampText(opts.endMs), opts.maxRows + 1],
-      )
-    : [];
-  if (rows.length > opts.maxRows) throw new AppError("too_large", "range holds too many rows; ask for less");
-  return rows;
+export async function openHistory(sql: Sql, valueTable: string): Promise<HistoryPages | null> {
+  const { hist } = valueTables(valueTable);
+  if (!(await tableExists(sql, hist))) return null;
+  const cols = "ts, value_n, value_b, value_s";
+  const first = `SELECT ${cols} FROM ${hist}
+    WHERE entity_id = $1 AND ts >= $2::timestamp AND ts < $3::timestamp ORDER BY ts LIMIT $4`;
+  const next = `SELECT ${cols} FROM ${hist}
+    WHERE entity_id = $1 AND ts > $2::timestamp AND ts < $3::timestamp ORDER BY ts LIMIT $4`;
+  return {
+    page: (entityId, range, limit) =>
+      sql.query<HistoryRow>(range.after === undefined ? first : next, [
+        entityId,
+        utcTimestampText(range.after ?? range.from),
+        utcTimestampText(range.end),
+        limit,
+      ]),
+  };
 }
