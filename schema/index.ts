@@ -15,6 +15,7 @@ import b0011 from "./building/0011_auth_generation.sql" with { type: "text" };
 import b0012 from "./building/0012_filter_indexes.sql" with { type: "text" };
 import b0013 from "./building/0013_auth_generation_new_orgs.sql" with { type: "text" };
 import b0014 from "./building/0014_simulator_database_config.sql" with { type: "text" };
+import b0015 from "./building/0015_filter_order_indexes.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 
 export interface Migration {
@@ -38,6 +39,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0012_filter_indexes", sql: b0012 },
   { name: "0013_auth_generation_new_orgs", sql: b0013 },
   { name: "0014_simulator_database_config", sql: b0014 },
+  { name: "0015_filter_order_indexes", sql: b0015 },
 ];
 
 export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];
