@@ -180,35 +180,35 @@ class Compiler {
 
   /**
    * SELECT of the ids (one column, no NULL) of the entities with an active row of `path[0]`
-   * satisfying `term` or, through refs or its Dict, the rest of the path. A ref step is two
-   * branches, merged by UNION (so the planner knows the result is distinct): the direct refs, a
-   * semi-join of `value_ref` with the set for the rest of the path (the form every writer here
-   * uses; the planner estimates and hashes it like a hand-written join), and the other storage
-   * forms `targets` follows (an id string in `value_s`, the `@id` elements of a List) and the Dict
-   * step, tested per row on only the rows that have one of those columns (rare; partial indexes
-   * find them).
+   * satisfying `term` or, through refs or its Dict, the rest of the path. A ref step is one scan of
+   * the tag's rows with two tests, neither correlated with the enclosing query, so PostgreSQL
+   * hashes each once: the direct ref (`value_ref` in the set for the rest of the path, the form
+   * every writer here uses; `ix_entity_tag_tag_entity` holds `value_ref` and `value_kind`, so the
+   * scan is index-only and in entity order, which lets a limited query merge and stop early), or
+   * the entity is one of those whose row holds another storage form `targets` follows (an id
+   * string in `value_s`, the `@id` elements of a List) or a Dict to step into, tested per row on
+   * only the rows that have one of those columns (rare; partial indexes find them). No UNION, so
+   * the selection stays a plain semi-join the planner can order.
    */
   private set(path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "SELECT NULL::int4 WHERE FALSE";
     const t = this.alias("t");
     if (rest.length === 0) return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k))}`;
-    const direct = `SELECT ${t}.entity_id FROM ${this.row(
-      t,
-      name,
-      () =>
-        `${t}.value_ref IS NOT NULL AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL) AND ${t}.value_ref IN (${this.set(rest, term)})`,
-    )}`;
-    const t2 = this.alias("t");
-    const x = this.alias("x");
-    const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
-      const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
-      return (
-        `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
-        `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
-      );
+    // Built inside `row`'s callback, so the parameters are numbered in the order they are written.
+    return `SELECT ${t}.entity_id FROM ${this.row(t, name, () => {
+      const direct = `(${t}.value_ref IN (${this.set(rest, term)}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
+      const t2 = this.alias("t");
+      const x = this.alias("x");
+      const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
+        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+        return (
+          `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
+          `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
+        );
+      })}`;
+      return `(${direct} OR ${t}.entity_id IN (${indirect}))`;
     })}`;
-    return `${direct} UNION ${indirect}`;
   }
 
   /**
