@@ -104,13 +104,15 @@ export function visibleEntitySql(
 }
 
 /**
- * The same rule as `visibleEntitySql`, for set-based reads (filters): one or two predicates whose
- * disjunction is visibility, each a conjunction of semi-joins and an anti-join with no OR, so
- * PostgreSQL computes each set once (hashes it, or probes it by index for a few rows) instead of
- * running correlated subplans per row. The caller selects once per predicate and merges the
- * selections with UNION. The first predicate is the org's grants; the second, only for a user, is
- * the entities granted to the user directly, behind a one-time test that the user has any, so it
- * costs nothing for a user without direct grants.
+ * The same rule as `visibleEntitySql`, for set-based reads (filters, whole-org reads): one or two
+ * predicates whose disjunction is visibility, each a conjunction of semi-joins and an anti-join
+ * with no OR, so PostgreSQL computes each set once (hashes it, merges it in id order, or probes it
+ * by index for a few rows) instead of running correlated subplans per row. The predicates are
+ * disjoint, so the caller selects once per predicate and merges the selections with UNION ALL (no
+ * de-duplication; each selection ordered by id and limited on its own lets a paged read stop
+ * early). The first predicate is the org's grants; the second, only for a user, is the entities
+ * granted to the user directly and not to the org, behind a one-time test that the user has any,
+ * so it costs nothing for a user without direct grants.
  */
 export function visibleEntityArmsSql(
   actor: Actor,
@@ -129,10 +131,34 @@ export function visibleEntityArmsSql(
   const notRevoked = `NOT EXISTS (SELECT 1 FROM core.user_entity_rev_permission uer WHERE uer.user_id = ${user} AND uer.entity_id = ${entityIdSql})`;
   const anyUserGrant = `EXISTS (SELECT 1 FROM core.user_entity_add_permission ua0 WHERE ua0.user_id = ${user})`;
   const userGrants = `${entityIdSql} IN (SELECT uea.entity_id FROM core.user_entity_add_permission uea WHERE uea.user_id = ${user})`;
+  const notOrgGrant = `NOT EXISTS (SELECT 1 FROM core.org_entity_permission oe2 WHERE oe2.org_id = ${org} AND oe2.entity_id = ${entityIdSql})`;
   return [
     `(${active} AND ${orgGrants} AND ${notRevoked})`,
-    `(${anyUserGrant} AND ${active} AND ${userGrants} AND ${notRevoked})`,
+    `(${anyUserGrant} AND ${active} AND ${userGrants} AND ${notOrgGrant} AND ${notRevoked})`,
   ];
+}
+
+/**
+ * SELECT of the ids (column `id`, distinct) of the entities visible to the actor in the org
+ * (`visibleEntityArmsSql`'s selections merged), for reads over a whole org's entities instead of
+ * probes of a few. With a page it is ordered by id and paged, each selection limited to
+ * `skip + limit` on its own first so the read stops there. Parameters are appended to `params`.
+ */
+export function visibleEntityIdsSql(
+  actor: Actor,
+  orgId: number,
+  params: unknown[],
+  page?: { skip: number; limit: number },
+): string {
+  const arms = visibleEntityArmsSql(actor, orgId, "ve.id", params, { entityAlias: "ve" }).map(
+    (a) => `SELECT ve.id FROM core.entity ve WHERE ${a}`,
+  );
+  if (!page) return arms.join(" UNION ALL ");
+  params.push(page.skip + page.limit);
+  const each = `$${params.length}`;
+  params.push(page.skip, page.limit);
+  return `SELECT vv.id FROM (${arms.map((a) => `(${a} ORDER BY ve.id LIMIT ${each})`).join(" UNION ALL ")}) vv
+    ORDER BY vv.id OFFSET $${params.length - 1} LIMIT $${params.length}`;
 }
 
 function activeSql(entityIdSql: string, entityAlias: string | undefined): string {

@@ -36,36 +36,65 @@ export function parseFilterOrThrow(text: string): FilterNode {
 }
 
 /**
- * SELECT of the ids (column `id`, distinct, unordered) of the entities visible to the actor in the
- * org that match the filter; its parameters are appended to `params`. One selection per
- * visibility predicate (`visibleEntityArmsSql`), merged by UNION: the org's grants with the filter
- * as semi-joins, the user's direct grants (few) with the filter as per-entity probes. `^symbol` terms are answered in the org's def namespace, loaded
- * only when the filter has one.
+ * SELECTs (column `id`, each distinct, the selections disjoint) of the entities visible to the
+ * actor in the org that match the filter; their parameters are appended to `params`. One
+ * selection per visibility predicate (`visibleEntityArmsSql`): the org's grants with the filter as
+ * semi-joins, the user's direct grants (few) with the filter as per-entity probes. `^symbol` terms
+ * are answered in the org's def namespace, loaded only when the filter has one.
  */
-async function visibleMatchingIds(
+async function visibleMatchingArms(
   sql: Sql,
   actor: Actor,
   orgId: number,
   ast: FilterNode,
   params: unknown[],
-): Promise<string> {
+): Promise<string[]> {
   const arms = visibleEntityArmsSql(actor, orgId, "e.id", params, { entityAlias: "e" });
   const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
   const tagIds = await tagIdsByName(sql, filterTagNames(ast));
-  return arms
-    .map((a, i) => {
-      const few = i > 0;
-      const f = compileFilter(ast, {
-        entityIdSql: "e.id",
-        paramOffset: params.length,
-        namespace,
-        few,
-        tagIds,
-      });
-      params.push(...f.params);
-      return `SELECT e.id FROM core.entity e WHERE ${a} AND ${f.sql}`;
-    })
-    .join(" UNION ");
+  return arms.map((a, i) => {
+    const few = i > 0;
+    const f = compileFilter(ast, {
+      entityIdSql: "e.id",
+      paramOffset: params.length,
+      namespace,
+      few,
+      tagIds,
+    });
+    params.push(...f.params);
+    return `SELECT e.id FROM core.entity e WHERE ${a} AND ${f.sql}`;
+  });
+}
+
+/**
+ * The arms merged into one SELECT of `id` ordered by id: with a limit, each arm is ordered and
+ * limited to `skip + limit` on its own (the first rows of the merge are among the first rows of
+ * the arms), so PostgreSQL reads each arm in id order and stops there instead of computing every
+ * match; then the merge is paged.
+ */
+function pagedUnion(
+  arms: readonly string[],
+  params: unknown[],
+  page: { skip?: number; limit?: number },
+): string {
+  const skip = page.skip ?? 0;
+  if (page.limit === undefined) {
+    let text = `SELECT v.id FROM (${arms.join(" UNION ALL ")}) v ORDER BY v.id`;
+    if (skip > 0) {
+      params.push(skip);
+      text += ` OFFSET $${params.length}`;
+    }
+    return text;
+  }
+  params.push(skip + page.limit);
+  const each = `$${params.length}`;
+  let text = `SELECT v.id FROM (${arms.map((a) => `(${a} ORDER BY e.id LIMIT ${each})`).join(" UNION ALL ")}) v ORDER BY v.id`;
+  if (skip > 0) {
+    params.push(skip);
+    text += ` OFFSET $${params.length}`;
+  }
+  params.push(page.limit);
+  return `${text} LIMIT $${params.length}`;
 }
 
 /** The ids of the tag defs with these names (absent names have none). */
@@ -86,16 +115,8 @@ export async function filterEntityIdsQuery(
   page: { skip?: number; limit?: number },
 ): Promise<{ text: string; params: unknown[] }> {
   const params: unknown[] = [];
-  let text = `SELECT v.id FROM (${await visibleMatchingIds(sql, actor, orgId, ast, params)}) v ORDER BY v.id`;
-  if (page.skip) {
-    params.push(page.skip);
-    text += ` OFFSET $${params.length}`;
-  }
-  if (page.limit !== undefined) {
-    params.push(page.limit);
-    text += ` LIMIT $${params.length}`;
-  }
-  return { text, params };
+  const arms = await visibleMatchingArms(sql, actor, orgId, ast, params);
+  return { text: pagedUnion(arms, params, page), params };
 }
 
 /** Ids of the visible entities of the org matching the filter, by id, paged. */
@@ -122,13 +143,15 @@ export async function filterEntityNames(
   limit: number,
 ): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
   const params: unknown[] = [];
-  const ids = await visibleMatchingIds(sql, actor, orgId, ast, params);
+  const ids = pagedUnion(await visibleMatchingArms(sql, actor, orgId, ast, params), params, {
+    limit: Math.trunc(limit),
+  });
   const tag = (name: string) =>
     `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
        WHERE et.entity_id = v.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
   return sql.query(
     `SELECT v.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
-       FROM (SELECT w.id FROM (${ids}) w ORDER BY w.id LIMIT ${Math.trunc(limit)}) v ORDER BY v.id`,
+       FROM (${ids}) v ORDER BY v.id`,
     params,
   );
 }
