@@ -2,7 +2,7 @@
 // refs point at, the entities that refer to it (an equip's points, the VAVs of an AHU), and the
 // org's site → equipment → point tree, paged and searchable by name. Visibility is the caller's,
 // as everywhere in the catalog.
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, requireRole, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -247,9 +247,8 @@ export async function orgTree(opts: {
     throw new AppError("invalid", "tree paging out of range");
   const needle = (opts.q ?? "").trim().slice(0, 200).toLowerCase();
   const params: unknown[] = [];
-  const visible = visibleEntitySql(actor, orgId, "e.id", params);
   const rows = await deps.dbs.primary.query<TreeRow>(
-    `WITH v AS (SELECT e.id FROM core.entity e WHERE e.disabled_ts IS NULL AND ${visible}),
+    `WITH v AS (${visibleEntityIdsSql(actor, orgId, params)}),
           t AS (
             SELECT et.entity_id AS id,
                    max(et.value_s) FILTER (WHERE td.name = 'dis') AS dis,

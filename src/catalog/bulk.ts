@@ -1,7 +1,7 @@
 // Whole entities at once, for the simulators and the Haystack API: `upsertEntities` makes the
 // org's entities match a list (keyed by their `id` strings) with a few set-based statements in one
 // transaction; `readEntityDicts` reads entities back as Haystack dicts.
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, requireRole, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
 import { activeOrgKey } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
@@ -315,22 +315,13 @@ export async function readEntityDicts(opts: {
   const { deps, actor, orgId } = opts;
   requireRole(actor, orgId, "member");
   const db = deps.dbs.primary;
-  const params: unknown[] = [orgId, actor.userId ?? 0];
-  let filter = "";
-  if (opts.entityIds) {
-    params.push([...opts.entityIds]);
-    filter = `AND e.id = ANY($${params.length}::int[])`;
-  }
-  const entityIds = (
-    await db.query<{ id: number }>(
-      `SELECT e.id FROM core.entity e
-        WHERE e.id IN (SELECT entity_id FROM core.org_entity_permission WHERE org_id = $1
-                       UNION SELECT entity_id FROM core.user_entity_add_permission WHERE user_id = $2)
-          ${filter} AND ${visibleEntitySql(actor, orgId, "e.id", params)}
-        ORDER BY e.id`,
-      params,
-    )
-  ).map((r) => r.id);
+  const params: unknown[] = [];
+  // A few named entities are probed one by one; the whole org is read as the visible set.
+  const text = opts.entityIds
+    ? `SELECT e.id FROM core.entity e WHERE e.id = ANY($${params.push([...opts.entityIds])}::int[])
+          AND ${visibleEntitySql(actor, orgId, "e.id", params)} ORDER BY e.id`
+    : `SELECT v.id FROM (${visibleEntityIdsSql(actor, orgId, params)}) v ORDER BY v.id`;
+  const entityIds = (await db.query<{ id: number }>(text, params)).map((r) => r.id);
   if (entityIds.length === 0) return [];
   const tp: unknown[] = [entityIds];
   const rows = await db.query<DictRow>(

@@ -1,7 +1,8 @@
 // Entities: create (with their tags), list, read and soft-delete, scoped to an org. An entity
-// belongs to an org through `org_entity_permission`; every read goes through `visibleEntitySql`,
+// belongs to an org through `org_entity_permission`; every read goes through the visibility rule
+// of `access/actor.ts` (`visibleEntitySql` for a few entities, `visibleEntityIdsSql` for the org),
 // and tags are shown only when their library is visible to the caller.
-import { type Actor, requireRole, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, requireRole, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
 import { recordAudit } from "../access/audit.ts";
 import { activeOrgKey } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
@@ -310,13 +311,9 @@ export async function listEntities(opts: {
   requireRole(actor, orgId, "member");
   const { skip, limit } = paging(opts.skip, opts.limit);
   const db = deps.dbs.primary;
-  const params: unknown[] = [orgId, actor.userId ?? 0, skip, limit];
+  const params: unknown[] = [];
   const rows = await db.query<{ id: number }>(
-    `SELECT e.id FROM core.entity e
-      WHERE e.id IN (SELECT entity_id FROM core.org_entity_permission WHERE org_id = $1
-                     UNION SELECT entity_id FROM core.user_entity_add_permission WHERE user_id = $2)
-        AND ${visibleEntitySql(actor, orgId, "e.id", params)}
-      ORDER BY e.id OFFSET $3 LIMIT $4`,
+    visibleEntityIdsSql(actor, orgId, params, { skip, limit }),
     params,
   );
   const ids = rows.map((r) => r.id);
