@@ -26,25 +26,42 @@ function fmix(x: number): number {
 
 /** Mixes integer words into one well-distributed 32-bit hash. Counters may exceed 32 bits (up to 2^53). */
 export function hashWords(...words: number[]): number {
-  let h = 0x9e3779b9;
-  for (const w of words) {
-    const lo = w >>> 0;
-    const hi = Math.floor(w / 4294967296) >>> 0;
-    h = fmix(h ^ fmix(lo + 0x7f4a7c15));
-    h = fmix(h ^ fmix(hi + 0x2545f491));
-  }
+  let h = HASH_START;
+  for (const w of words) h = mixWord(h, w);
   return h;
 }
 
-/** A uniform draw in the open interval (0, 1) for (seed, key, counter, salt). */
+const HASH_START = 0x9e3779b9;
+
+/** One word into the running hash of `hashWords`. */
+function mixWord(h: number, w: number): number {
+  const lo = w >>> 0;
+  const hi = Math.floor(w / 4294967296) >>> 0;
+  return fmix(fmix(h ^ fmix(lo + 0x7f4a7c15)) ^ fmix(hi + 0x2545f491));
+}
+
+/**
+ * A uniform draw in the open interval (0, 1) for (seed, key, counter, salt): the hash of those four
+ * words, mixed as `hashWords` mixes them (written out: this is the model's innermost call).
+ */
 export function uniform(seed: number, key: string, counter: number, salt = 0): number {
-  return (hashWords(seed, keyHash(key), counter, salt) + 0.5) / 4294967296;
+  return uniformOfHash(seed, keyHash(key), counter, salt);
+}
+
+/** `uniform` for a key whose `keyHash` the caller holds (keys drawn for every interval hash once). */
+export function uniformOfHash(seed: number, key: number, counter: number, salt: number): number {
+  const h = mixWord(mixWord(mixWord(mixWord(HASH_START, seed), key), counter), salt);
+  return (h + 0.5) / 4294967296;
 }
 
 /** A standard normal draw (Box–Muller over two counter-based uniforms). */
 export function normal(seed: number, key: string, counter: number, salt = 0): number {
-  const u1 = uniform(seed, key, counter, salt * 2 + 1);
-  const u2 = uniform(seed, key, counter, salt * 2 + 2);
+  return normalOfHash(seed, keyHash(key), counter, salt);
+}
+
+function normalOfHash(seed: number, key: number, counter: number, salt: number): number {
+  const u1 = uniformOfHash(seed, key, counter, salt * 2 + 1);
+  const u2 = uniformOfHash(seed, key, counter, salt * 2 + 2);
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
@@ -57,11 +74,12 @@ export function normal(seed: number, key: string, counter: number, salt = 0): nu
 export function ar1(seed: number, key: string, x: number, phi: number, terms = 40): number {
   const n = Math.floor(x);
   const frac = x - n;
+  const h = keyHash(key);
   const at = (m: number): number => {
     let sum = 0;
     let w = 1;
     for (let k = 0; k < terms; k++) {
-      sum += w * normal(seed, key, m - k + 1e9);
+      sum += w * normalOfHash(seed, h, m - k + 1e9, 0);
       w *= phi;
     }
     return sum * Math.sqrt(1 - phi * phi);

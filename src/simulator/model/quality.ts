@@ -13,7 +13,7 @@
  * time slots: independent of the interval length and of what was generated before, so regenerating
  * any interval reproduces them exactly.
  */
-import { uniform } from "./noise.ts";
+import { keyHash, uniformOfHash } from "./noise.ts";
 import type { Entity, Quality } from "./types.ts";
 
 /** Defaults of the optional `Quality` fields. */
@@ -44,17 +44,98 @@ export function episodeAt(
   percent: number,
   meanMs: number,
 ): Episode | null {
+  return episodeOfHash(seed, keyHash(key), t, percent, meanMs);
+}
+
+/** `episodeAt` for a key whose `keyHash` the caller holds. */
+function episodeOfHash(
+  seed: number,
+  key: number,
+  t: number,
+  percent: number,
+  meanMs: number,
+): Episode | null {
   if (!(percent > 0) || !(meanMs > 0)) return null;
   const p = Math.min(1, percent / 100);
   const slot = Math.floor(t / meanMs);
   for (let k = slot; k >= slot - 4; k--) {
-    if (uniform(seed, key, k, 1) >= p) continue;
-    const start = (k + uniform(seed, key, k, 2)) * meanMs;
-    const e = Math.min(5, -Math.log(uniform(seed, key, k, 3)));
+    if (uniformOfHash(seed, key, k, 1) >= p) continue;
+    const start = (k + uniformOfHash(seed, key, k, 2)) * meanMs;
+    const e = Math.min(5, -Math.log(uniformOfHash(seed, key, k, 3)));
     const end = start + meanMs * (0.3 + 0.7 * e);
-    if (start <= t && t < end) return { start, end, u: uniform(seed, key, k, 4) };
+    if (start <= t && t < end) return { start, end, u: uniformOfHash(seed, key, k, 4) };
   }
   return null;
+}
+
+/**
+ * One episode process (a site's network, a device, a sensor) with the last answer it gave: every
+ * point of a site or device asks for the same process at the same instant, once or twice per
+ * interval, and the answer is a pure function of (seed, key, t, percent, mean), so it is reused.
+ */
+class EpisodeProcess {
+  private readonly hash: number;
+  private seed = Number.NaN;
+  private t = Number.NaN;
+  private percent = Number.NaN;
+  private meanMs = Number.NaN;
+  private last: Episode | null = null;
+
+  constructor(key: string) {
+    this.hash = keyHash(key);
+  }
+
+  at(seed: number, t: number, percent: number, meanMs: number): Episode | null {
+    if (t !== this.t || seed !== this.seed || percent !== this.percent || meanMs !== this.meanMs) {
+      this.last = episodeOfHash(seed, this.hash, t, percent, meanMs);
+      this.seed = seed;
+      this.t = t;
+      this.percent = percent;
+      this.meanMs = meanMs;
+    }
+    return this.last;
+  }
+}
+
+/** The episode processes of every key (a few per point of a building; bounded by clearing). */
+const PROCESSES = new Map<string, EpisodeProcess>();
+
+function processOf(key: string): EpisodeProcess {
+  let p = PROCESSES.get(key);
+  if (!p) {
+    if (PROCESSES.size >= 100_000) PROCESSES.clear();
+    p = new EpisodeProcess(key);
+    PROCESSES.set(key, p);
+  }
+  return p;
+}
+
+/** The episode processes a point's quality depends on, derived once per point and entity index. */
+interface PointProcesses {
+  byId: Map<string, Entity>;
+  net: EpisodeProcess | undefined;
+  device: EpisodeProcess | undefined;
+  /** Set for numeric sensors that are not totalizers (the ones that fail as sensors). */
+  sensor: EpisodeProcess | undefined;
+}
+
+const POINT_PROCESSES = new WeakMap<Entity, PointProcesses>();
+
+function processesOf(e: Entity, byId: Map<string, Entity>): PointProcesses {
+  const known = POINT_PROCESSES.get(e);
+  if (known && known.byId === byId) return known;
+  const site = e.tags.siteRef?.kind === "Ref" ? e.tags.siteRef.localId : undefined;
+  const device = deviceOf(e, byId);
+  const isSensor =
+    e.tags.sensor && !e.tags.hisTotalized && e.tags.kind?.kind === "Str" && e.tags.kind.val === "Number";
+  const made: PointProcesses = {
+    byId,
+    net: site === undefined ? undefined : processOf(`dq:net:${site}`),
+    device: device === undefined ? undefined : processOf(`dq:dev:${device}`),
+    sensor: isSensor ? processOf(`dq:sensor:${e.localId}`) : undefined,
+  };
+  POINT_PROCESSES.set(e, made);
+  return made;
 }
 
 /** The status and value a point reports under its data-quality episodes. */
@@ -88,24 +169,25 @@ export function qualityAt(
   byId: Map<string, Entity>,
   t: number,
 ): QualityVerdict {
-  const site = e.tags.siteRef?.kind === "Ref" ? e.tags.siteRef.localId : undefined;
+  const pp = processesOf(e, byId);
   const netPercent = q.networkPercent ?? QUALITY_DEFAULTS.networkPercent;
   const netMs = (q.networkMinutes ?? QUALITY_DEFAULTS.networkMinutes) * 60_000;
-  if (site !== undefined && episodeAt(seed, `dq:net:${site}`, t, netPercent, netMs)) {
-    return { status: "stale", value: "held" };
-  }
-  const device = deviceOf(e, byId);
+  if (pp.net?.at(seed, t, netPercent, netMs)) return STALE;
   const offMs = (q.offlineMinutes ?? QUALITY_DEFAULTS.offlineMinutes) * 60_000;
-  if (device !== undefined && episodeAt(seed, `dq:dev:${device}`, t, q.stalePercent, offMs)) {
-    return { status: "stale", value: "held" };
-  }
-  if (e.tags.sensor && !e.tags.hisTotalized && e.tags.kind?.kind === "Str" && e.tags.kind.val === "Number") {
+  if (pp.device?.at(seed, t, q.stalePercent, offMs)) return STALE;
+  if (pp.sensor) {
     const failMs = (q.sensorFailureHours ?? QUALITY_DEFAULTS.sensorFailureHours) * 3_600_000;
-    const ep = episodeAt(seed, `dq:sensor:${e.localId}`, t, q.faultPercent, failMs);
-    if (ep) return { status: "fault", value: ep.u < 0.6 ? "held" : "dropout" };
+    const ep = pp.sensor.at(seed, t, q.faultPercent, failMs);
+    if (ep) return ep.u < 0.6 ? FAULT_HELD : FAULT_DROPOUT;
   }
-  return { status: "ok", value: "live" };
+  return OK;
 }
+
+// The verdicts, shared (callers read them, never change them).
+const STALE: QualityVerdict = Object.freeze({ status: "stale", value: "held" });
+const FAULT_HELD: QualityVerdict = Object.freeze({ status: "fault", value: "held" });
+const FAULT_DROPOUT: QualityVerdict = Object.freeze({ status: "fault", value: "dropout" });
+const OK: QualityVerdict = Object.freeze({ status: "ok", value: "live" });
 
 /** What a dropped-out sensor reads: the bottom of its range (open-circuit thermistor −40 °F), else 0. */
 export function dropoutReading(unit: string): number {
