@@ -9,15 +9,15 @@ import type { Entity, ModelState, OverrideValue } from "./model/types.ts";
 
 /**
  * The values of consecutive intervals `list` starting from `state` (operator overrides apply from
- * the first), mapped to entity ids, and the state after the last one. Pure: the engine and remote
- * runners (`remote.ts`) produce identical rows for identical inputs.
+ * the first), mapped to entity ids, in (entity_id, ts) order, and the state after the last one.
+ * Pure: the engine and remote runners (`remote.ts`) produce identical rows for identical inputs.
  * @throws Error when an entity has no id in `map`.
  */
 export function generateChunk(o: ChunkInput): { values: ValueInput[]; state: ModelState } {
-  const values: ValueInput[] = [];
+  const rows = new EntityRows();
   let next = o.state;
-  for (const ts of o.list) next = generateOne(o, ts, next, values);
-  return { values, state: next };
+  for (const ts of o.list) next = generateOne(o, ts, next, rows);
+  return { values: rows.values(), state: next };
 }
 
 /**
@@ -27,13 +27,36 @@ export function generateChunk(o: ChunkInput): { values: ValueInput[]; state: Mod
 export async function generateChunkAsync(
   o: ChunkInput,
 ): Promise<{ values: ValueInput[]; state: ModelState }> {
-  const values: ValueInput[] = [];
+  const rows = new EntityRows();
   let next = o.state;
   for (const ts of o.list) {
-    next = generateOne(o, ts, next, values);
+    next = generateOne(o, ts, next, rows);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { values, state: next };
+  return { values: rows.values(), state: next };
+}
+
+/**
+ * A chunk's rows gathered per entity, given in (entity_id, ts) order: the order every write locks
+ * rows in, so the ingest path finds the batch sorted and does not sort it again (a sort of 20,000
+ * rows was a fifth of a chunk's generation, profiled). Intervals are generated in time order, so
+ * each entity's rows are already in ts order.
+ */
+class EntityRows {
+  private readonly byEntity = new Map<number, ValueInput[]>();
+
+  push(v: ValueInput): void {
+    const rows = this.byEntity.get(v.entity_id);
+    if (rows) rows.push(v);
+    else this.byEntity.set(v.entity_id, [v]);
+  }
+
+  values(): ValueInput[] {
+    const ids = [...this.byEntity.keys()].sort((a, b) => a - b);
+    const out: ValueInput[] = [];
+    for (const id of ids) for (const v of this.byEntity.get(id) as ValueInput[]) out.push(v);
+    return out;
+  }
 }
 
 interface ChunkInput {
@@ -45,8 +68,8 @@ interface ChunkInput {
   overrides?: Record<string, OverrideValue>;
 }
 
-/** Generates interval `ts` from `state`, pushes its rows to `values`, returns the next state. */
-function generateOne(o: ChunkInput, ts: Date, state: ModelState, values: ValueInput[]): ModelState {
+/** Generates interval `ts` from `state`, adds its rows to `values`, returns the next state. */
+function generateOne(o: ChunkInput, ts: Date, state: ModelState, values: EntityRows): ModelState {
   const { config } = o;
   const out = generateInterval({
     building: config.building,
