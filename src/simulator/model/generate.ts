@@ -1134,7 +1134,8 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
   }
 
   const rows: Row[] = [];
-  const written = new Map<string, Value>();
+  // What this interval wrote so far, by point: `next.last` (it starts empty, see above).
+  const written = next.last;
   const noise = input.noise ?? DEFAULT_NOISE;
   for (const pt of info.points) {
     const e = pt.e;
@@ -1155,7 +1156,7 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
       v = round(v, pt.decimals);
       if (pt.weatherOat !== undefined) {
         // A weather station's dew point and wet bulb never read above its dry bulb (they derive from it).
-        const oat = written.get(pt.weatherOat);
+        const oat = written[pt.weatherOat];
         if (typeof oat === "number") v = Math.min(v, oat);
       }
     }
@@ -1170,8 +1171,7 @@ export function generateInterval(input: GenerateInput): GenerateOutput {
       if (q.value === "held" && held !== undefined && typeof held === typeof v) v = held;
       else if (q.value === "dropout") v = dropoutReading(unit);
     }
-    written.set(id, v);
-    next.last[id] = v;
+    written[id] = v;
     rows.push(
       typeof v === "boolean"
         ? { localId: id, ts, value_b: v, status }
