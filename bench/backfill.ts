@@ -3,6 +3,7 @@
 // checkpoint), then a server-side COPY of the same rows into an empty table of the same shape and
 // indexes, on the same throwaway cluster. Prints rows per second of both, in one run.
 // Run: `bun bench/backfill.ts [days=365] [intervalMinutes=15]` (15 min: the template's own interval).
+import { readdirSync, readFileSync } from "node:fs";
 import { systemActor } from "../src/access/actor.ts";
 import { migrate, openDatabase } from "../src/db/index.ts";
 import { writeValues } from "../src/ingest/write.ts";
@@ -16,6 +17,28 @@ import { printTable } from "./lib.ts";
 const DAYS = Math.min(366, Math.max(1, Number(process.argv[2] ?? 365)));
 const INTERVAL = Number(process.argv[3] ?? 15);
 if (![1, 5, 15, 30, 60].includes(INTERVAL)) throw new Error("intervalMinutes must be 1, 5, 15, 30 or 60");
+
+/** CPU time (ms) of the cluster's server processes: the postmaster's children, from /proc. */
+function serverCpuMs(dir: string): number {
+  const postmaster = Number(readFileSync(`${dir}/data/postmaster.pid`, "utf8").split("\n")[0]);
+  const tick = 100; // USER_HZ on Linux
+  let ms = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      // Fields after the command name: state ppid … utime (14) stime (15), numbered from 1.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[1]) === postmaster || Number(pid) === postmaster)
+        ms += ((Number(f[11]) + Number(f[12])) * 1000) / tick;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ms;
+}
+
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 const cluster = await startCluster();
 try {
@@ -62,8 +85,13 @@ try {
     input: { key: "tower", template: "office-tower", interval_minutes: INTERVAL, backfill_days: DAYS },
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const pg0 = serverCpuMs(cluster.dir);
   const r = await rt.tick(sim.id);
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const benchCpuMs = (cpu.user + cpu.system) / 1000;
+  const pgCpuMs = serverCpuMs(cluster.dir) - pg0;
   await rt.stop();
   if (r.status !== "running") throw new Error(`backfill ended ${r.status}`);
 
@@ -104,6 +132,10 @@ try {
       `${chunks} transactions, ${engine}`,
   );
   printTable(["path", "rows", "seconds", "rows/s"], rows);
+  console.log(
+    `CPU during the backfill: this process ${(benchCpuMs / 1000).toFixed(1)} s, PostgreSQL ` +
+      `${(pgCpuMs / 1000).toFixed(1)} s (wall ${(wallMs / 1000).toFixed(1)} s; load ${loadAverage()})`,
+  );
   console.log(
     `COPY is ${(wallMs / copyMs).toFixed(1)}× the end-to-end backfill, ${(writeMs / copyMs).toFixed(1)}× its writes`,
   );
