@@ -17,6 +17,7 @@ import b0013 from "./building/0013_auth_generation_new_orgs.sql" with { type: "t
 import b0014 from "./building/0014_simulator_database_config.sql" with { type: "text" };
 import b0015 from "./building/0015_filter_order_indexes.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
+import s0002 from "./state/0002_simulator_state_report.sql" with { type: "text" };
 
 export interface Migration {
   /** `NNNN_short_description`, the file name without `.sql`. */
@@ -42,4 +43,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0015_filter_order_indexes", sql: b0015 },
 ];
 
-export const stateMigrations: readonly Migration[] = [{ name: "0001_state", sql: s0001 }];
+export const stateMigrations: readonly Migration[] = [
+  { name: "0001_state", sql: s0001 },
+  { name: "0002_simulator_state_report", sql: s0002 },
+];

@@ -5,7 +5,10 @@
 // `/simulator/activity/{id}`, `run-now`) and the short ones (`/simulator/{id}`, `/run`, …).
 // `POST /simulator/state/{id}`, `POST /simulator/activity/{id}` and `GET /simulator/state/{id}?
 // checkpoint=true` serve remote runners (`haystack-sim simulate`); `GET /simulator/activity/stream/
-// {id}` is the live activity (SSE).
+// {id}` is the live activity (SSE). `POST /simulator/state/{id}` with the plan's body (no runner
+// field: `service_name`, `status`, `last_run_timestamp`, `totalizers`, `config`, `error_message`)
+// is a plan client's report of its state: stored, and answered by GET while it is newer than this
+// server's own last interval (simulator/service/state.ts).
 // The plan's shapes are served beside ours (CONTRACT.md, `/simulator` rows): `simulator_name` is our
 // `name` (and gives the key when none is sent), `building_config` our `config` (object, JSON or
 // YAML text), and every configuration answer carries `simulator_id`, `simulator_name`,
@@ -22,6 +25,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { idField, idParam, intField, jsonBody, pagingFields, parse } from "../http/validate.ts";
+import { parseTimestamp } from "../ingest/timestamps.ts";
 import { type SseMessage, sseResponse } from "../realtime/sse.ts";
 import { ACTIVITY_TYPES } from "../simulator/activity.ts";
 import type { ModelState } from "../simulator/model/types.ts";
@@ -32,8 +36,10 @@ import {
   getSimulator,
   listActivity,
   listSimulators,
+  PLAN_STATUSES,
   pauseSimulator,
   readRemoteCheckpoint,
+  reportPlanState,
   reportRemoteActivity,
   reportRemoteState,
   resetSimulator,
@@ -43,6 +49,7 @@ import {
   type SimulatorView,
   simulatorFaults,
   simulatorMetrics,
+  simulatorState,
   simulatorTemplates,
   startSimulator,
   stopSimulator,
@@ -114,6 +121,14 @@ const BackfillBody = z
   .optional();
 const ResetBody = z.object({ confirm: z.string() });
 const OrgQuery = z.object({ org_id: idField });
+const PLAN_FIELDS = [
+  "service_name",
+  "status",
+  "last_run_timestamp",
+  "totalizers",
+  "config",
+  "error_message",
+] as const;
 const StateQuery = z.object({ checkpoint: z.enum(["true", "false"]).optional() });
 const StateBody = z.object({
   holder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
@@ -126,6 +141,39 @@ const StateBody = z.object({
   duration_ms: z.number().min(0).optional(),
   release: z.boolean().optional(),
 });
+/** A wire timestamp (CONTRACT.md: `Z`, an offset, or UTC without either), within what is stored. */
+const timestamp = z.string().transform((s, ctx) => {
+  const t = parseTimestamp(s);
+  if (t) return t;
+  ctx.addIssue({ code: "invalid_format", format: "datetime", message: "invalid timestamp" });
+  return z.NEVER;
+});
+/** The plan's `SimulatorState` as a plan client reports it (absent keeps, null clears). */
+const PlanStateBody = z
+  .object({
+    service_name: z.string().min(1).max(100).optional(),
+    status: z.enum(PLAN_STATUSES).optional(),
+    last_run_timestamp: timestamp.nullish(),
+    totalizers: z.record(z.string(), z.unknown()).nullish(),
+    config: z.record(z.string(), z.unknown()).nullish(),
+    error_message: z.string().max(10_000).nullish(),
+  })
+  .refine((b) => Object.values(b).some((x) => x !== undefined), {
+    message: `expected at least one of ${PLAN_FIELDS.join(", ")}`,
+  });
+/** A body in the plan's names: an object with no field only a remote runner sends. */
+const RUNNER_ONLY = [
+  "holder",
+  "error",
+  "last_interval",
+  "first_interval",
+  "state",
+  "points",
+  "duration_ms",
+  "release",
+];
+const isPlanState = (b: unknown): boolean =>
+  b !== null && typeof b === "object" && !Array.isArray(b) && !RUNNER_ONLY.some((k) => k in b);
 const ActivityBody = z.object({
   events: z
     .array(
@@ -207,37 +255,19 @@ export function simulatorRoutes(deps: ServiceDeps): Hono<AppEnv> {
     app.get(path, async (c) => {
       if (query(c, StateQuery).checkpoint === "true")
         return c.json(await readRemoteCheckpoint({ deps, actor: actorOf(c), id: idOf(c) }));
-      const v = await getSimulator({ deps, actor: actorOf(c), id: idOf(c) });
-      return c.json({
-        id: v.id,
-        simulator_id: v.id,
-        name: v.name,
-        service_name: v.key,
-        status: v.status,
-        desired_status: v.desired_status,
-        healthy: v.status === "running" || v.status === "paused" || v.status === "stopped",
-        error: v.error,
-        last_run: v.last_run,
-        last_interval: v.last_interval,
-        points_written: v.points_written,
-        last_duration_ms: v.last_duration_ms,
-        next_run: v.next_run,
-        progress: v.progress,
-        last_run_timestamp: v.last_interval,
-        totalizers: v.totalizers,
-        config: v.config,
-        error_message: v.error,
-        // a stored configuration was validated when it was stored
-        config_status: "valid",
-        created_at: v.created_at,
-        updated_at: v.updated_at,
-      });
+      return c.json(await simulatorState({ deps, actor: actorOf(c), id: idOf(c) }));
     });
   }
 
   // A remote runner (`haystack-sim simulate`) reports its state and activity.
+  // A plan client's report (no `holder`) is stored and answered as GET answers it.
   app.post("/simulator/state/:id{[0-9]+}", async (c) => {
-    const b = await body(c, StateBody);
+    const raw = await jsonBody(c);
+    if (isPlanState(raw)) {
+      const p = parse(PlanStateBody, raw, "body");
+      return c.json(await reportPlanState({ deps, actor: actorOf(c), id: idOf(c), input: p }));
+    }
+    const b = parse(StateBody, raw, "body");
     return c.json(
       await reportRemoteState({
         deps,

@@ -41,6 +41,13 @@ export {
   reportRemoteActivity,
   reportRemoteState,
 } from "./service/remote.ts";
+export {
+  PLAN_STATUSES,
+  type PlanStateInput,
+  reportPlanState,
+  type SimulatorStateAnswer,
+  simulatorState,
+} from "./service/state.ts";
 export type { SimulatorView } from "./service/view.ts";
 export {
   listWeatherFiles,

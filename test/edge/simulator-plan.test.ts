@@ -320,4 +320,154 @@ describe.each(ENGINES)("the plan's /simulator shapes on %s", (engine) => {
       });
     }
   });
+  describe("POST /simulator/state/{id} with the plan's SimulatorState", () => {
+    const totalizers = {
+      electric_energy: 1234.5,
+      gas_volume: 88.25,
+      water_volume: 3.5,
+      chiller_energy: { "1": 7 },
+    };
+
+    test("stored and answered back by GET, with the original's names", async () => {
+      const r = await call("POST", `/simulator/state/${id}`, {
+        service_name: "haystack_simulator",
+        status: "running",
+        last_run_timestamp: "2026-03-01T10:15:00+01:00",
+        totalizers,
+        config: { version: "1.0", mode: "continuous" },
+        error_message: null,
+      });
+      const expected = {
+        id,
+        simulator_id: id,
+        service_name: "haystack_simulator",
+        status: "running",
+        last_run_timestamp: "2026-03-01T09:15:00.000Z",
+        totalizers,
+        config: { version: "1.0", mode: "continuous" },
+        error_message: null,
+        created_at: ISO,
+        updated_at: ISO,
+      };
+      expect(r).toMatchObject({ status: 200, body: expected });
+      expect(await call("GET", `/simulator/state/${id}`)).toMatchObject({ status: 200, body: expected });
+    });
+
+    test("a later report: absent fields keep, null clears, error_message is set by every report", async () => {
+      const failed = await call("POST", `/simulator/state/${id}`, {
+        status: "error",
+        error_message: "connection to timescaledb lost",
+      });
+      expect(failed.body).toMatchObject({
+        status: "error",
+        error_message: "connection to timescaledb lost",
+        last_run_timestamp: "2026-03-01T09:15:00.000Z",
+        totalizers,
+        service_name: "haystack_simulator",
+      });
+      const reset = await call("POST", `/simulator/state/${id}`, {
+        status: "initialized",
+        last_run_timestamp: null,
+        totalizers: { electric_energy: 0, gas_volume: 0, water_volume: 0, chiller_energy: {} },
+      });
+      expect(reset.body).toMatchObject({
+        status: "initialized",
+        error_message: null,
+        last_run_timestamp: null,
+        totalizers: { electric_energy: 0, chiller_energy: {} },
+      });
+      // a timestamp without a zone is UTC (CONTRACT.md)
+      const naive = await call("POST", `/simulator/state/${id}`, {
+        last_run_timestamp: "2026-03-02 00:00:00",
+      });
+      expect(naive.body.last_run_timestamp).toBe("2026-03-02T00:00:00.000Z");
+    });
+
+    test.each([
+      ["an unknown status", { status: "exploded" }, ["body", "status"]],
+      ["a timestamp that is none", { last_run_timestamp: "yesterday" }, ["body", "last_run_timestamp"]],
+      [
+        "a year PostgreSQL does not store",
+        { last_run_timestamp: "10000-01-01T00:00:00Z" },
+        ["body", "last_run_timestamp"],
+      ],
+      ["totalizers as a list", { totalizers: [1, 2] }, ["body", "totalizers"]],
+      ["config as text", { config: "mode: continuous" }, ["body", "config"]],
+      ["error_message as a number", { error_message: 5 }, ["body", "error_message"]],
+      ["a service_name too long", { service_name: "s".repeat(101) }, ["body", "service_name"]],
+      ["NUL in error_message", { error_message: "bad\u0000byte" }, ["body", "error_message"]],
+      [
+        "a lone surrogate in a totalizer key",
+        { totalizers: { "\ud800": 1 } },
+        ["body", "totalizers", "\ud800"],
+      ],
+      ["no field at all", {}, ["body"]],
+    ])("%s is a 422 naming the field, and changes nothing", async (_kind, sent, loc) => {
+      const before = await call("GET", `/simulator/state/${id}`);
+      const r = await call("POST", `/simulator/state/${id}`, sent);
+      expect(r.status).toBe(422);
+      expect((r.body.detail as { loc: unknown[] }[]).map((d) => d.loc)).toEqual([loc]);
+      expect(await call("GET", `/simulator/state/${id}`)).toEqual(before);
+    });
+
+    test("config nested deeper than the limit is a 422, not a database error", async () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 40; i++) deep = { d: deep };
+      const r = await call("POST", `/simulator/state/${id}`, { config: deep });
+      expect(r.status).toBe(422);
+    });
+
+    test("a runner field without holder is the runner's body: 422 naming holder, nothing dropped", async () => {
+      const r = await call("POST", `/simulator/state/${id}`, {
+        status: "running",
+        last_interval: "2026-03-01T00:00:00Z",
+      });
+      expect(r.status).toBe(422);
+      expect((r.body.detail as { loc: unknown[] }[]).map((d) => d.loc)).toContainEqual(["body", "holder"]);
+    });
+
+    test("once this server writes a newer interval, GET answers its own figures again", async () => {
+      await call("POST", `/simulator/state/${id}`, { status: "running", totalizers: { reported: 1 } });
+      await Bun.sleep(5); // the interval below is written after the report
+      const runner = await call("POST", `/simulator/state/${id}`, {
+        holder: "plan-test",
+        status: "running",
+        last_interval: "2026-03-05T00:00:00Z",
+        state: { totals: { "meter.elec": 42 } },
+        points: 1,
+      });
+      expect(runner).toMatchObject({ status: 200, body: { checkpoint_moved: true } });
+      expect((await call("GET", `/simulator/state/${id}`)).body).toMatchObject({
+        service_name: "main_office_2",
+        last_run_timestamp: "2026-03-05T00:00:00.000Z",
+        totalizers: { "meter.elec": 42 },
+        config: { template: "retail-rtu" },
+      });
+      await call("POST", `/simulator/state/${id}`, { holder: "plan-test", status: "stopped", release: true });
+    });
+
+    test("a member reads the report; only an org admin reports; another org's token sees no difference", async () => {
+      const member = await t.app.request(`/simulator/state/${id}`, { headers: bearer(s.member.token) });
+      expect(member.status).toBe(200);
+      const posted = await t.app.request(`/simulator/state/${id}`, {
+        method: "POST",
+        headers: { ...bearer(s.member.token), "content-type": "application/json" },
+        body: JSON.stringify({ status: "running" }),
+      });
+      expect(posted.status).toBe(403);
+      const other = await seedOrg(t.deps, { key: "plan_other" });
+      const foreign = await t.app.request(`/simulator/state/${id}`, {
+        method: "POST",
+        headers: { ...bearer(other.admin.token), "content-type": "application/json" },
+        body: JSON.stringify({ status: "running" }),
+      });
+      const missing = await t.app.request("/simulator/state/999999", {
+        method: "POST",
+        headers: { ...bearer(other.admin.token), "content-type": "application/json" },
+        body: JSON.stringify({ status: "running" }),
+      });
+      expect(foreign.status).toBe(403);
+      expect(await foreign.json()).toEqual(await missing.json());
+    });
+  });
 });
