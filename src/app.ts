@@ -85,7 +85,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(authMiddleware(deps));
   // Strings a database cannot store, JSON too deep for recursive code, ids beyond int4: refused
   // here with a 422, before any route (http/hygiene.ts).
-  app.use(inputHygiene());
+  // (path parameters named from the routes registered below)
+  app.use(inputHygiene(() => app.routes));
 
   // The Haystack API: our bearer credentials are resolved above; its own exchange (HELLO/SCRAM,
   // `BEARER authToken=`) and Haystack 401 challenges pass through to it (see http/auth.ts).

@@ -222,7 +222,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
 
   app.get("/value/:entity_id", async (c) => {
     const actor = actorOf(c);
-    const entityId = parse(EntityId, c.req.param("entity_id"), "path");
+    const entityId = parse(EntityId, c.req.param("entity_id"), ["path", "entity_id"]);
     const q = parse(Paging, c.req.query(), "query");
     const rows = await readEntityValues({
       deps,

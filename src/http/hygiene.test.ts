@@ -64,14 +64,33 @@ describe("input hygiene", () => {
     ]);
   });
 
+  const routes = [
+    { method: "ALL", path: "/*" },
+    { method: "GET", path: "/tagdef/:ref" },
+    { method: "GET", path: "/tagdef/:tag/enum/:value" },
+    { method: "GET", path: "/entity/:ref" },
+    { method: "POST", path: "/simulator/:id{[0-9]+}/start" },
+    { method: "GET", path: "/simulator/state/:id{[0-9]+}" },
+    { method: "DELETE", path: "/org/:org_id" },
+    { method: "GET", path: "/org/:org_id/poller" },
+  ];
   test.each([
-    ["/tagdef/2147483648", ["path", 1]],
-    ["/tagdef/99999999999999999999", ["path", 1]],
-    ["/entity/a%00b", ["path", 1]],
-    ["/entity/%E0%A4%A", ["path", 1]],
-    ["/entity?org_id=1&name=x%00", ["query", "name"]],
-  ])("%s is refused at %p", (path, loc) => {
-    expect(urlProblem(new URL(path, "http://x"))?.loc).toEqual(loc);
+    ["GET", "/tagdef/2147483648", ["path", "ref"]],
+    ["GET", "/tagdef/99999999999999999999", ["path", "ref"]],
+    ["GET", "/tagdef/site/enum/x%00", ["path", "value"]],
+    ["GET", "/entity/a%00b", ["path", "ref"]],
+    ["GET", "/entity/%E0%A4%A", ["path", "ref"]],
+    // a parameter's own pattern ([0-9]+) is not needed to name it
+    ["POST", "/simulator/%00/start", ["path", "id"]],
+    ["GET", "/simulator/state/2147483648", ["path", "id"]],
+    // the route of another method names it when none of this method has that shape
+    ["GET", "/org/2147483648", ["path", "org_id"]],
+    ["GET", "/org/2147483648/poller", ["path", "org_id"]],
+    // no route has a parameter there: the segment's index
+    ["GET", "/nowhere/a%00", ["path", 1]],
+    ["GET", "/entity?org_id=1&name=x%00", ["query", "name"]],
+  ])("%s %s is refused at %p", (method, path, loc) => {
+    expect(urlProblem(new URL(path, "http://x"), routes, method)?.loc).toEqual(loc);
   });
 
   test("int4 ids and names pass", () => {

@@ -6,6 +6,7 @@
 //   JSON.stringify, zod and PGlite's jsonb never recurse that deep);
 // - malformed JSON (422, the same on every route, as FastAPI answers it);
 // - all-digit path segments beyond int4 (every path id is an int4 column).
+// A path segment is named by its route parameter (`["path", "id"]`), as the routes name it.
 // Each is a 422 in the one FastAPI shape (`invalid` of validate.ts), naming the field. Haystack
 // paths (`/api/…`) are left to the Haystack readers, whose errors are Haystack error grids.
 import type { MiddlewareHandler } from "hono";
@@ -68,20 +69,63 @@ export function checkJsonText(text: string, root: (string | number)[] = ["body"]
   return value;
 }
 
-/** Path and query of a URL: the first problem found, or undefined. */
-export function urlProblem(url: URL): FieldError | undefined {
-  const segments = url.pathname.split("/");
-  for (let i = 1; i < segments.length; i++) {
+/** A route pattern as registered (`/simulator/:id{[0-9]+}`), and the method it answers. */
+export interface RoutePattern {
+  method: string;
+  path: string;
+}
+
+/**
+ * The name of the path parameter at segment `index` (0 = the first after the leading `/`) of a
+ * request, from the routes whose pattern has the request's shape: as many segments, the same
+ * static ones (a parameter's own pattern is not checked, so `/simulator/%00` still names `id`).
+ * Routes of the request's method are preferred. Undefined when no route has a parameter there.
+ */
+export function pathParamName(
+  routes: readonly RoutePattern[],
+  method: string,
+  segments: readonly string[],
+  index: number,
+): string | undefined {
+  let other: string | undefined;
+  for (const r of routes) {
+    const parts = r.path.split("/").slice(1);
+    if (parts.length !== segments.length) continue;
+    const name = /^:(\w+)/.exec(parts[index] ?? "")?.[1];
+    if (!name) continue;
+    if (!parts.every((p, i) => i === index || p.startsWith(":") || p === segments[i])) continue;
+    if (r.method === method || r.method === "ALL") return name;
+    other ??= name;
+  }
+  return other;
+}
+
+/**
+ * Path and query of a URL: the first problem found, or undefined. A path segment is named by the
+ * parameter of the routes it would reach (`["path", "id"]`, as `idParam` names it), else by its
+ * index.
+ */
+export function urlProblem(
+  url: URL,
+  routes: readonly RoutePattern[] = [],
+  method = "GET",
+): FieldError | undefined {
+  const segments = url.pathname.split("/").slice(1);
+  const at = (i: number): [string, string | number] => [
+    "path",
+    pathParamName(routes, method, segments, i) ?? i,
+  ];
+  for (let i = 0; i < segments.length; i++) {
     let s = segments[i]!;
     try {
       s = decodeURIComponent(s);
     } catch {
-      return { loc: ["path", i - 1], msg: "malformed percent-encoding", type: "string_unicode" };
+      return { loc: at(i), msg: "malformed percent-encoding", type: "string_unicode" };
     }
-    if (!isStorableString(s)) return stringError(["path", i - 1]);
+    if (!isStorableString(s)) return stringError(at(i));
     if (/^\d+$/.test(s) && (s.length > 10 || Number(s) > INT4_MAX))
       return {
-        loc: ["path", i - 1],
+        loc: at(i),
         msg: `ensure this value is less than or equal to ${INT4_MAX}`,
         type: "less_than_equal",
       };
@@ -99,11 +143,11 @@ const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * The hygiene middleware (see the header). JSON bodies are those sent as `application/json` or,
  * on REST routes, any non-form body (the original's clients do not always send the header).
  */
-export function inputHygiene(): MiddlewareHandler {
+export function inputHygiene(routes: () => readonly RoutePattern[] = () => []): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
     if (url.pathname.startsWith(HAYSTACK_PREFIX) || url.pathname.startsWith("/static/")) return next();
-    const problem = urlProblem(url);
+    const problem = urlProblem(url, routes(), c.req.method);
     if (problem) throw invalid([problem]);
     if (!WRITE.has(c.req.method)) return next();
     const type = (c.req.header("content-type") ?? "").toLowerCase();

@@ -87,24 +87,34 @@ export function issueType(i: Issue): FieldErrorType {
 export const invalid = (detail: FieldError[], message = "invalid request") =>
   new AppError("invalid", message, detail);
 
-/** One FastAPI-style error entry per zod issue. */
+/**
+ * One FastAPI-style error entry per zod issue. `target`: where the value was (`body`, `query`,
+ * `path`, or a validator target), or the full location of a single value (`["path", "id"]`).
+ */
 export function validationDetail(
-  target: keyof ValidationTargets | string,
+  target: keyof ValidationTargets | string | readonly (string | number)[],
   issues: readonly Issue[],
 ): FieldError[] {
-  const root = LOC_ROOT[target] ?? String(target);
+  const root = typeof target === "string" ? [LOC_ROOT[target] ?? target] : [...target];
   return issues.map((i) => {
     const type = issueType(i);
     return {
-      loc: [root, ...i.path.map((p) => (typeof p === "number" ? p : String(p)))],
+      loc: [...root, ...i.path.map((p) => (typeof p === "number" ? p : String(p)))],
       msg: type === "missing" ? "field required" : i.message,
       type,
     };
   });
 }
 
-/** @throws AppError invalid listing every problem under `where` (`body`, `query`, `path`). */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+/**
+ * @throws AppError invalid listing every problem under `where` (`body`, `query`, `path`, or the
+ * location of the one value parsed, e.g. `["path", "entity_id"]`).
+ */
+export function parse<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  where: string | readonly (string | number)[],
+): T {
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(validationDetail(where, r.error.issues));
   return r.data;

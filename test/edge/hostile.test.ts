@@ -102,15 +102,25 @@ describe.each(ENGINES)("hostile input on %s", (engine) => {
       422,
       ["body", "value_s"],
     ],
-    ["an id above int4 (was 500)", () => ["GET", `/tagdef/2147483648?org_id=${s.org.id}`], 422, ["path", 1]],
-    ["an entity id above int4", () => ["GET", `/entity/99999999999?org_id=${s.org.id}`], 422, ["path", 1]],
+    [
+      "an id above int4 (was 500)",
+      () => ["GET", `/tagdef/2147483648?org_id=${s.org.id}`],
+      422,
+      ["path", "ref"],
+    ],
+    [
+      "an entity id above int4",
+      () => ["GET", `/entity/99999999999?org_id=${s.org.id}`],
+      422,
+      ["path", "ref"],
+    ],
     [
       "NUL in a query parameter",
       () => ["GET", `/tagdef?org_id=${s.org.id}&name=a%00`],
       422,
       ["query", "name"],
     ],
-    ["NUL in a path id", () => ["GET", `/entity/a%00?org_id=${s.org.id}`], 422, ["path", 1]],
+    ["NUL in a path id", () => ["GET", `/entity/a%00?org_id=${s.org.id}`], 422, ["path", "ref"]],
     [
       "a poller config nested 10,000 deep",
       () => [
