@@ -5,7 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import type { Sql } from "../db/index.ts";
 import {
+  COPY_ROWS,
+  copyText,
   emptyColumns,
+  type HistoryWrite,
   isSorted,
   newestPerEntity,
   sortColumns,
@@ -131,50 +134,118 @@ describe("upsertValues", () => {
     ]);
   });
 
-  test("a large batch is inserted as new rows under a savepoint; a row that exists makes it an upsert", async () => {
-    const big = cols(
-      Array.from({ length: 6_000 }, (_, i) => [
+  /** `n` rows over 20 entities, in (entity_id, ts) order after sorting. */
+  const rows = (n: number) =>
+    cols(
+      Array.from({ length: n }, (_, i) => [
         1 + (i % 20),
         `${2025 + Math.floor(i / 20)}-01-01T00:00:00.000Z`,
         i,
       ]),
     );
-    const run = async (existing: boolean) => {
-      const steps: string[] = [];
-      const sql: Sql = {
-        query: async <T>(text: string) => {
-          const table = text.match(/INSERT INTO (\S+)/)![1];
-          const kind = /ON CONFLICT/.test(text) ? "upsert" : "insert";
-          steps.push(`${kind} ${table}`);
-          if (existing && kind === "insert")
-            throw Object.assign(new Error("duplicate key"), { code: "23505" });
-          return [] as T[];
-        },
-        exec: async () => {},
-        savepoint: async <S>(fn: (tx: Sql) => Promise<S>) => {
-          steps.push("savepoint");
-          try {
-            return await fn(sql);
-          } catch (e) {
-            steps.push("rolled back to savepoint");
-            throw e;
-          }
-        },
-      };
-      await upsertValues(sql, valueTables("values_acme"), big);
-      return steps;
+
+  /** The steps a fake connection sees; `existing` makes every write of new rows a unique violation. */
+  const steps = async (n: number, history: HistoryWrite, existing: boolean) => {
+    const seen: string[] = [];
+    const duplicate = () => Object.assign(new Error("duplicate key"), { code: "23505" });
+    const sql: Sql = {
+      query: async <T>(text: string) => {
+        const table = text.match(/INSERT INTO (\S+)/)![1];
+        const kind = /ON CONFLICT/.test(text) ? "upsert" : "insert";
+        seen.push(`${kind} ${table}`);
+        if (existing && kind === "insert") throw duplicate();
+        return [] as T[];
+      },
+      exec: async () => {},
+      copyIn: async (target: string, data) => {
+        seen.push(`copy ${target} ${(data as string[]).join("").split("\n").length - 1} rows`);
+        if (existing) throw duplicate();
+      },
+      savepoint: async <S>(fn: (tx: Sql) => Promise<S>) => {
+        seen.push("savepoint");
+        try {
+          return await fn(sql);
+        } catch (e) {
+          seen.push("rolled back to savepoint");
+          throw e;
+        }
+      },
     };
-    expect(await run(false)).toEqual([
+    const outcome = await upsertValues(sql, valueTables("values_acme"), rows(n), history).then(
+      () => "ok",
+      (e: { code?: string }) => `rejected ${e.code}`,
+    );
+    return [...seen, outcome];
+  };
+
+  test("a large batch is copied in as new rows under a savepoint; a row that exists makes it an upsert", async () => {
+    expect(await steps(6_000, "auto", false)).toEqual([
       "savepoint",
-      'insert core."values_acme"',
+      'copy core."values_acme" (entity_id, ts, value_n) 6000 rows',
       'upsert core."values_acme_current"',
+      "ok",
     ]);
-    expect(await run(true)).toEqual([
+    expect(await steps(6_000, "auto", true)).toEqual([
       "savepoint",
-      'insert core."values_acme"',
+      'copy core."values_acme" (entity_id, ts, value_n) 6000 rows',
       "rolled back to savepoint",
       'upsert core."values_acme"',
       'upsert core."values_acme_current"',
+      "ok",
+    ]);
+    expect(await steps(100, "auto", false)).toEqual([
+      'upsert core."values_acme"',
+      'upsert core."values_acme_current"',
+      "ok",
+    ]);
+  });
+
+  test("rows written as new: inserted below COPY_ROWS, copied from COPY_ROWS on, no savepoint; a row that exists rejects", async () => {
+    expect(await steps(COPY_ROWS - 1, "new", false)).toEqual([
+      'insert core."values_acme"',
+      'upsert core."values_acme_current"',
+      "ok",
+    ]);
+    expect(await steps(COPY_ROWS, "new", false)).toEqual([
+      `copy core."values_acme" (entity_id, ts, value_n) ${COPY_ROWS} rows`,
+      'upsert core."values_acme_current"',
+      "ok",
+    ]);
+    // The caller (writeValues) runs its transaction again as an upsert.
+    expect(await steps(COPY_ROWS, "new", true)).toEqual([
+      `copy core."values_acme" (entity_id, ts, value_n) ${COPY_ROWS} rows`,
+      "rejected 23505",
+    ]);
+    expect((await steps(10, "new", true)).at(-1)).toBe("rejected 23505");
+    expect(await steps(10, "upsert", false)).toEqual([
+      'upsert core."values_acme"',
+      'upsert core."values_acme_current"',
+      "ok",
+    ]);
+  });
+
+  test("COPY text holds the used columns only, nulls as \\N, text escaped", () => {
+    const c = emptyColumns();
+    const add = (s: string | null, dict: string | null, status: string | null) => {
+      c.entity_id.push(c.entity_id.length + 1);
+      c.ts.push(A);
+      c.value_n.push(null);
+      c.value_b.push(c.entity_id.length === 1 ? true : null);
+      c.value_s.push(s);
+      c.value_ts.push(null);
+      c.value_dict.push(dict);
+      c.status.push(status);
+    };
+    add(null, null, "ok");
+    add("a\tb\nc\\d", null, null);
+    add(null, '{"x":"y\\nz"}', "line\r");
+    expect(copyText(c)).toEqual([
+      [
+        `1\t${A}\tt\t\\N\t\\N\tok`,
+        `2\t${A}\t\\N\ta\\tb\\nc\\\\d\t\\N\t\\N`,
+        `3\t${A}\t\\N\t\\N\t{"x":"y\\\\nz"}\tline\\r`,
+        "",
+      ].join("\n"),
     ]);
   });
 

@@ -8,7 +8,14 @@ import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/inde
 import type { ServiceDeps } from "../deps.ts";
 import { AppError, dataErrorOf, type FieldError, type FieldErrorType } from "../errors.ts";
 import { slot } from "../runtime.ts";
-import { emptyColumns, upsertValues, type ValueColumns, valueTables } from "./columns.ts";
+import {
+  emptyColumns,
+  type HistoryWrite,
+  isUniqueViolation,
+  upsertValues,
+  type ValueColumns,
+  valueTables,
+} from "./columns.ts";
 
 export interface ValueInput {
   entity_id: number;
@@ -182,6 +189,14 @@ export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promi
 /** Each org's value table and key by org id (they never change once the org exists). */
 const ORG_TABLES = slot("ingest.orgTables", () => new Map<number, { valueTable: string; orgKey: string }>());
 
+/**
+ * When a write of each org last found one of its rows already stored (ms since epoch): for a while
+ * after that, its writes upsert at once instead of trying the rows as new first.
+ */
+const ORG_CONFLICTS = slot("ingest.orgConflicts", () => new Map<number, number>());
+/** How long an org's writes upsert at once after a write found an existing row. */
+export const UPSERT_AFTER_CONFLICT_MS = 60_000;
+
 /** @throws AppError forbidden when the batch names entities the actor cannot see in the org. */
 function checkVisible<T extends { hidden: number[] }>(org: T): T {
   if (org.hidden.length > 0)
@@ -191,7 +206,8 @@ function checkVisible<T extends { hidden: number[] }>(org: T): T {
 
 /**
  * Writes a batch of values for one org: validated whole before anything is written, duplicates
- * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history,
+ * of (entity_id, ts) resolved last-wins, then one primary transaction that upserts the history
+ * (tried as new rows first, by INSERT or COPY; run again as an upsert when one exists already),
  * moves the current values forward, records the batch in the outbox for every secondary and runs
  * `inTransaction` (e.g. a simulator checkpoint). The access check runs inside that transaction,
  * sent together with the writes once the org's tables are known (a refusal rolls them back).
@@ -226,7 +242,11 @@ export async function writeValues(opts: {
     return { written: 0 };
   }
   const cols = dedupeToColumns(values);
-  await guarded(deps, () =>
+  const conflicts = ORG_CONFLICTS.of(deps);
+  const now = deps.clock.now().getTime();
+  const conflictAt = conflicts.get(orgId);
+  /** One attempt of the transaction, the history rows written as `history` says. */
+  const attempt = (history: HistoryWrite) =>
     primary.transaction(async (tx) => {
       const resolving = resolveOrgAndEntities(tx, actor, orgId, cols.entity_id);
       const cached = known.get(orgId);
@@ -234,7 +254,7 @@ export async function writeValues(opts: {
       if (cached) {
         // The org's tables are known (they never change): the check and the writes go together,
         // and the transaction rolls back, writing nothing, if the check refuses.
-        const writing = upsertValues(tx, valueTables(cached.valueTable), cols);
+        const writing = upsertValues(tx, valueTables(cached.valueTable), cols, history);
         writing.catch(() => {});
         org = checkVisible(await resolving);
         if (org.valueTable !== cached.valueTable) {
@@ -245,13 +265,26 @@ export async function writeValues(opts: {
       } else {
         org = checkVisible(await resolving);
         known.set(orgId, { valueTable: org.valueTable, orgKey: org.orgKey });
-        await upsertValues(tx, valueTables(org.valueTable), cols);
+        await upsertValues(tx, valueTables(org.valueTable), cols, history);
       }
       if (cols.entity_id.length > 0)
         await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
       if (opts.inTransaction) await opts.inTransaction(tx);
-    }),
-  );
+    });
+  // Values are nearly always new rows: they are tried as such (a plain INSERT or COPY, cheaper than
+  // an upsert). When one exists already the transaction fails with a unique violation, and is run
+  // again at once as an upsert; the org's writes then upsert directly for a while.
+  const fresh = conflictAt === undefined || now - conflictAt >= UPSERT_AFTER_CONFLICT_MS;
+  await guarded(deps, async () => {
+    if (!fresh) return attempt("upsert");
+    try {
+      return await attempt("new");
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      conflicts.set(orgId, now);
+      return attempt("upsert");
+    }
+  });
   deps.replicator.kick();
   if (cols.entity_id.length > 0)
     deps.broker.publish("values:written", orgId, {
