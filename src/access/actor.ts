@@ -109,8 +109,7 @@ export function visibleEntitySql(
  * with no OR, so PostgreSQL computes each set once (hashes it, merges it in id order, or probes it
  * by index for a few rows) instead of running correlated subplans per row. The predicates are
  * disjoint, so the caller selects once per predicate and merges the selections with UNION ALL (no
- * de-duplication; each selection ordered by id and limited on its own lets a paged read stop
- * early). The first predicate is the org's grants; the second, only for a user, is the entities
+ * de-duplication). The first predicate is the org's grants; the second, only for a user, is the entities
  * granted to the user directly and not to the org, behind a one-time test that the user has any,
  * so it costs nothing for a user without direct grants.
  */
@@ -141,8 +140,7 @@ export function visibleEntityArmsSql(
 /**
  * SELECT of the ids (column `id`, distinct) of the entities visible to the actor in the org
  * (`visibleEntityArmsSql`'s selections merged), for reads over a whole org's entities instead of
- * probes of a few. With a page it is ordered by id and paged, each selection limited to
- * `skip + limit` on its own first so the read stops there. Parameters are appended to `params`.
+ * probes of a few. With a page it is ordered by id and paged. Parameters are appended to `params`.
  */
 export function visibleEntityIdsSql(
   actor: Actor,
@@ -154,10 +152,8 @@ export function visibleEntityIdsSql(
     (a) => `SELECT ve.id FROM core.entity ve WHERE ${a}`,
   );
   if (!page) return arms.join(" UNION ALL ");
-  params.push(page.skip + page.limit);
-  const each = `$${params.length}`;
   params.push(page.skip, page.limit);
-  return `SELECT vv.id FROM (${arms.map((a) => `(${a} ORDER BY ve.id LIMIT ${each})`).join(" UNION ALL ")}) vv
+  return `SELECT vv.id FROM (${arms.join(" UNION ALL ")}) vv
     ORDER BY vv.id OFFSET $${params.length - 1} LIMIT $${params.length}`;
 }
 

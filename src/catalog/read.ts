@@ -67,34 +67,26 @@ async function visibleMatchingArms(
 }
 
 /**
- * The arms merged into one SELECT of `id` ordered by id: with a limit, each arm is ordered and
- * limited to `skip + limit` on its own (the first rows of the merge are among the first rows of
- * the arms), so PostgreSQL reads each arm in id order and stops there instead of computing every
- * match; then the merge is paged.
+ * The arms merged into one SELECT of `id` ordered by id and paged. The limit stays on the merge:
+ * limiting each arm on its own (so it reads in id order and stops) took a dense filter at 100k
+ * entities from 620 to 25 ms, but the planner then also walks the whole id order for a selective
+ * filter it expects to match often (`point and equipRef->siteRef->dis == "Site 3"`: 0.8 → 9 s).
  */
 function pagedUnion(
   arms: readonly string[],
   params: unknown[],
   page: { skip?: number; limit?: number },
 ): string {
-  const skip = page.skip ?? 0;
-  if (page.limit === undefined) {
-    let text = `SELECT v.id FROM (${arms.join(" UNION ALL ")}) v ORDER BY v.id`;
-    if (skip > 0) {
-      params.push(skip);
-      text += ` OFFSET $${params.length}`;
-    }
-    return text;
-  }
-  params.push(skip + page.limit);
-  const each = `$${params.length}`;
-  let text = `SELECT v.id FROM (${arms.map((a) => `(${a} ORDER BY e.id LIMIT ${each})`).join(" UNION ALL ")}) v ORDER BY v.id`;
-  if (skip > 0) {
-    params.push(skip);
+  let text = `SELECT v.id FROM (${arms.join(" UNION ALL ")}) v ORDER BY v.id`;
+  if (page.skip) {
+    params.push(page.skip);
     text += ` OFFSET $${params.length}`;
   }
-  params.push(page.limit);
-  return `${text} LIMIT $${params.length}`;
+  if (page.limit !== undefined) {
+    params.push(page.limit);
+    text += ` LIMIT $${params.length}`;
+  }
+  return text;
 }
 
 /** The ids of the tag defs with these names (absent names have none). */
