@@ -43,11 +43,21 @@ export const API_TOKEN_PREFIX = "hst_";
 export async function actorForApiToken(deps: ServiceDeps, secret: string): Promise<Actor | null> {
   if (!secret.startsWith(API_TOKEN_PREFIX) || secret.length > 200) return null;
   const hash = sha256Hex(secret);
-  return accessRuntime(deps).lastKnown.remember(`token:${hash}`, () => lookUpApiToken(deps, hash));
+  const found = await accessRuntime(deps).lastKnown.remember(`token:${hash}`, () =>
+    lookUpApiToken(deps, hash),
+  );
+  // Expiry is judged by deps.clock (as sessions and token creation are), also for an answer
+  // remembered through a primary outage.
+  if (!found || (found.expiresAt !== null && found.expiresAt <= deps.clock.now().getTime())) return null;
+  return found.actor;
 }
 
-async function lookUpApiToken(deps: ServiceDeps, hash: string): Promise<Actor | null> {
+async function lookUpApiToken(
+  deps: ServiceDeps,
+  hash: string,
+): Promise<{ actor: Actor; expiresAt: number | null } | null> {
   const sql = deps.dbs.primary;
+  const now = deps.clock.now();
   const [t] = await sql.query<{
     id: number;
     user_id: number;
@@ -57,28 +67,28 @@ async function lookUpApiToken(deps: ServiceDeps, hash: string): Promise<Actor | 
     app: boolean;
     admin: boolean;
     member: boolean;
+    expires_at: Date | null;
   }>(
-    `SELECT t.id, t.user_id, t.org_id, t.role, u.email,
+    `SELECT t.id, t.user_id, t.org_id, t.role, u.email, t.expires_at,
             EXISTS (SELECT 1 FROM core.user_app a WHERE a.user_id = t.user_id) AS app,
             EXISTS (SELECT 1 FROM core.org_admin a WHERE a.user_id = t.user_id AND a.org_id = t.org_id) AS admin,
             EXISTS (SELECT 1 FROM core.org_user m WHERE m.user_id = t.user_id AND m.org_id = t.org_id) AS member
        FROM core.hs_api_token t
        JOIN core."user" u ON u.id = t.user_id AND u.disabled_ts IS NULL
        JOIN core.org o ON o.id = t.org_id AND o.disabled_ts IS NULL
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
-    [hash],
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2::timestamptz)`,
+    [hash, now],
   );
   if (!t) return null;
   const creatorRole: OrgRole | null = t.app || t.admin ? "admin" : t.member ? "member" : null;
   if (!creatorRole) return null;
   const role: OrgRole = t.role === "admin" && creatorRole === "admin" ? "admin" : "member";
   const touched = accessRuntime(deps).tokenTouched;
-  const now = deps.clock.now().getTime();
-  if ((touched.get(t.id) ?? 0) < now - 60_000) {
-    touched.set(t.id, now);
-    await sql.query("UPDATE core.hs_api_token SET last_used_at = now() WHERE id = $1", [t.id]);
+  if ((touched.get(t.id) ?? 0) < now.getTime() - 60_000) {
+    touched.set(t.id, now.getTime());
+    await sql.query("UPDATE core.hs_api_token SET last_used_at = $2::timestamptz WHERE id = $1", [t.id, now]);
   }
-  return makeActor({
+  const actor = makeActor({
     kind: "token",
     userId: t.user_id,
     tokenId: t.id,
@@ -87,4 +97,5 @@ async function lookUpApiToken(deps: ServiceDeps, hash: string): Promise<Actor | 
     appAdmin: false,
     roles: new Map([[t.org_id, role]]),
   });
+  return { actor, expiresAt: t.expires_at ? new Date(t.expires_at).getTime() : null };
 }
