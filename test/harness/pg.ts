@@ -2,12 +2,30 @@
 // the unprivileged `postgres` OS user when we are root (initdb refuses root), in a temporary
 // directory, on a free loopback port; stopped and removed afterwards.
 //
+// A cluster dies with the process that started it, even when that process is killed (`timeout`,
+// SIGKILL) before it can stop it: pg_ctl detaches the postmaster into its own session, so
+// - each cluster has a watcher (`sh`, in its own session too, so a signal to the test's process
+//   group does not reach it) that waits for the owner process to end and then stops the postmaster
+//   (SIGQUIT, an immediate shutdown; SIGKILL after 10 s) and removes the directory;
+// - the directory records its owner (`owner`: pid and start time), and every process that starts a
+//   cluster first reaps the clusters whose owner is gone (in case a watcher was killed as well).
+// Directories without an owner record (made before this) are left alone.
+//
 // The environment can point the tests at another server build, e.g. one with TimescaleDB:
 //   TEST_PG_BIN      directory holding initdb, pg_ctl and postgres (default: the newest under
 //                    /usr/lib/postgresql/*/bin)
 //   TEST_PG_OPTIONS  extra server options, as for `postgres` (e.g. "-c shared_preload_libraries=
 //                    timescaledb -c timescaledb.max_background_workers=0")
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,13 +102,109 @@ export interface ClusterOptions {
   settings?: "test" | "defaults";
 }
 
+const DIR_PREFIX = "hs-pg-";
+/** In a cluster's directory: `<pid> <start time>` of the process that owns it. */
+const OWNER_FILE = "owner";
+
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22); undefined when gone. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the process that wrote `record` (`<pid> <start time>`) runs (a reused pid does not count). */
+function ownerAlive(record: string): boolean {
+  const [pid, start] = record.trim().split(" ");
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 && startTimeOf(n) === start;
+}
+
+/** The pid of the postmaster serving `dir`, when one runs (its command line names the directory). */
+function postmasterOf(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmd.includes(join(dir, "data")) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops the postmaster of `dir` (immediate shutdown, then SIGKILL) and removes the directory. */
+async function killCluster(dir: string): Promise<void> {
+  const pid = postmasterOf(dir);
+  if (pid !== undefined) {
+    process.kill(pid, "SIGQUIT");
+    for (let i = 0; i < 100 && startTimeOf(pid) !== undefined; i++) await Bun.sleep(100);
+    if (postmasterOf(dir) === pid) process.kill(pid, "SIGKILL");
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stops and removes the clusters under `root` whose owner process is gone; returns their
+ * directories. Clusters of running processes, and directories without an owner record, stay.
+ */
+export async function reapOrphanClusters(root = tmpdir()): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = join(root, name);
+    let record: string;
+    try {
+      record = readFileSync(join(dir, OWNER_FILE), "utf8");
+    } catch {
+      continue;
+    }
+    if (ownerAlive(record)) continue;
+    await killCluster(dir).catch(() => undefined);
+    reaped.push(dir);
+  }
+  return reaped;
+}
+
+/** Once per process, before its first cluster. */
+let reaping: Promise<unknown> | undefined;
+
+/**
+ * Starts the watcher of `dir`: in its own session (`setsid -f`), it waits for this process to end
+ * (or the directory to go, when the cluster is destroyed normally), then stops the postmaster and
+ * removes the directory. Its pid is kept in `dir/watcher`.
+ */
+function watch(dir: string): void {
+  const q = (x: string) => `'${x.replaceAll("'", "'\\''")}'`;
+  const script = [
+    `P=${process.pid}; D=${q(dir)}`,
+    'echo $$ > "$D/watcher"',
+    'while kill -0 "$P" 2>/dev/null && [ -d "$D" ]; do sleep 1; done',
+    '[ -d "$D" ] || exit 0',
+    'PM=$(head -n 1 "$D/data/postmaster.pid" 2>/dev/null)',
+    'if [ -n "$PM" ] && grep -qF "$D/data" "/proc/$PM/cmdline" 2>/dev/null; then',
+    '  kill -QUIT "$PM" 2>/dev/null; i=0',
+    '  while kill -0 "$PM" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    '  kill -KILL "$PM" 2>/dev/null',
+    "fi",
+    'rm -rf "$D"',
+  ].join("\n");
+  Bun.spawn(["setsid", "-f", "sh", "-c", script], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+}
+
 /** Starts a new cluster. Takes about 1-2 s. */
 export async function startCluster(o: ClusterOptions = {}): Promise<PgCluster> {
+  reaping ??= reapOrphanClusters().catch(() => undefined);
+  await reaping;
   const bin = o.bin ?? binDir();
-  const dir = mkdtempSync(join(tmpdir(), "hs-pg-"));
+  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+  writeFileSync(join(dir, OWNER_FILE), `${process.pid} ${startTimeOf(process.pid)}\n`);
   const owner = osUser();
   if (owner) chownSync(dir, owner.uid, owner.gid);
   chmodSync(dir, 0o700);
+  watch(dir);
   const data = join(dir, "data");
   run([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   const port = await freePort();
