@@ -9,3 +9,9 @@
 CREATE INDEX IF NOT EXISTS ix_entity_tag_tag_entity ON core.entity_tag (tag_id, entity_id)
   INCLUDE (value_ref, value_kind) WHERE disabled_ts IS NULL;
 CREATE INDEX IF NOT EXISTS ix_entity_active ON core.entity (id) WHERE disabled_ts IS NULL;
+-- Statistics of which kinds and units each tag's rows hold together: a filter's kind and unit
+-- tests (`value_kind = 'Number' AND value_unit = '°F'` on the rows of one tag) are estimated
+-- together instead of as independent conditions (which made `curVal > 80°F` at 100k entities an
+-- estimate of 1 row for 33,000, and a nested loop of 886 million comparisons in a limited read).
+CREATE STATISTICS IF NOT EXISTS core.st_entity_tag_kind (mcv, dependencies)
+  ON tag_id, value_kind, value_unit FROM core.entity_tag;
