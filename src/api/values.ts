@@ -11,6 +11,7 @@ import { AppError, type FieldErrorType } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { idField, intField, invalid, jsonBody, parse, toInt } from "../http/validate.ts";
+import { emptyColumns } from "../ingest/columns.ts";
 import {
   AGGREGATIONS,
   readCurrentValues,
@@ -20,8 +21,8 @@ import {
   type Series,
   type ValueRow,
 } from "../ingest/read.ts";
-import { parseTimestamp } from "../ingest/timestamps.ts";
-import { type FieldError, type ValueInput, writeValues } from "../ingest/write.ts";
+import { isoText, parseTimestamp, parseTimestampMs } from "../ingest/timestamps.ts";
+import { type FieldError, type ValueBatch, type ValueInput, writeValues } from "../ingest/write.ts";
 
 type Loc = (string | number)[];
 
@@ -42,11 +43,26 @@ function asTime(x: unknown): Date | undefined {
   return undefined;
 }
 
+/** A wire timestamp in milliseconds; NaN when it is not one. */
+const asMs = (x: unknown): number => (typeof x === "string" ? parseTimestampMs(x) : Number.NaN);
+
+/** One wire value as read: timestamps in milliseconds (`ts` NaN when bad), absent fields undefined. */
+interface WireValue {
+  entity_id: number | undefined;
+  ts: number;
+  value_n?: number;
+  value_b?: boolean;
+  value_s?: string;
+  value_ts?: number;
+  value_dict?: Record<string, unknown>;
+  status?: string;
+}
+
 /**
- * One wire value (`{entity_id, ts, value_*, status?}`) into a ValueInput; problems are pushed to
- * `errors` with `loc` under `at`. A field sent as null counts as absent.
+ * Reads one wire value (`{entity_id, ts, value_*, status?}`); problems are pushed to `errors` with
+ * `loc` under `at`, undefined for a non-object. A field sent as null counts as absent.
  */
-function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput | undefined {
+function readValue(raw: unknown, at: Loc, errors: FieldError[]): WireValue | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     errors.push({ loc: at, msg: "must be an object", type: "dict_type" });
     return undefined;
@@ -57,14 +73,14 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
   const entity_id = asInt(r.entity_id);
   if (entity_id === undefined)
     bad("entity_id", "must be an integer", r.entity_id == null ? "missing" : "int_parsing");
-  const ts = asTime(r.ts);
-  if (!ts)
+  const ts = asMs(r.ts);
+  if (Number.isNaN(ts))
     bad(
       "ts",
       r.ts == null ? "field required" : "invalid timestamp",
       r.ts == null ? "missing" : "datetime_parsing",
     );
-  const v: ValueInput = { entity_id: entity_id ?? 0, ts: ts ?? new Date(Number.NaN) };
+  const v: WireValue = { entity_id, ts };
   if (r.value_n != null) {
     const n = typeof r.value_n === "string" && r.value_n.trim() !== "" ? Number(r.value_n) : r.value_n;
     if (typeof n !== "number" || !Number.isFinite(n))
@@ -80,8 +96,8 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
     else v.value_s = r.value_s;
   }
   if (r.value_ts != null) {
-    const t = asTime(r.value_ts);
-    if (!t) bad("value_ts", "invalid timestamp", "datetime_parsing");
+    const t = asMs(r.value_ts);
+    if (Number.isNaN(t)) bad("value_ts", "invalid timestamp", "datetime_parsing");
     else v.value_ts = t;
   }
   if (r.value_dict != null) {
@@ -104,6 +120,45 @@ function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput |
   // The original's optional `time` (a datetime it never stored): checked, echoed by POST /value.
   if (r.time != null && !asTime(r.time)) bad("time", "invalid timestamp", "datetime_parsing");
   return v;
+}
+
+/** One wire value as a ValueInput (POST /value). */
+function toValueInput(raw: unknown, at: Loc, errors: FieldError[]): ValueInput | undefined {
+  const w = readValue(raw, at, errors);
+  if (!w) return undefined;
+  const v: ValueInput = { entity_id: w.entity_id ?? 0, ts: new Date(w.ts) };
+  if (w.value_n !== undefined) v.value_n = w.value_n;
+  if (w.value_b !== undefined) v.value_b = w.value_b;
+  if (w.value_s !== undefined) v.value_s = w.value_s;
+  if (w.value_ts !== undefined) v.value_ts = new Date(w.value_ts);
+  if (w.value_dict !== undefined) v.value_dict = w.value_dict;
+  if (w.status !== undefined) v.status = w.status;
+  return v;
+}
+
+/**
+ * The values of a bulk body straight into columns (no object per value kept, no Date made; a
+ * timestamp sent as `YYYY-MM-DDTHH:MM:SS.sssZ` is kept as its text). Reading stops after the value
+ * that brings the problems to 50; once there is one, nothing more is stored in the batch.
+ */
+function readBatch(list: readonly unknown[], errors: FieldError[]): ValueBatch {
+  const c = emptyColumns();
+  const ms: number[] = [];
+  for (let i = 0; i < list.length && errors.length < 50; i++) {
+    const raw = list[i];
+    const w = readValue(raw, ["body", "values", i], errors);
+    if (!w || errors.length > 0) continue;
+    ms.push(w.ts);
+    c.entity_id.push(w.entity_id!);
+    c.ts.push(isoText((raw as { ts: string }).ts, w.ts));
+    c.value_n.push(w.value_n ?? null);
+    c.value_b.push(w.value_b ?? null);
+    c.value_s.push(w.value_s ?? null);
+    c.value_ts.push(w.value_ts === undefined ? null : new Date(w.value_ts).toISOString());
+    c.value_dict.push(w.value_dict === undefined ? null : JSON.stringify(w.value_dict));
+    c.status.push(w.status ?? null);
+  }
+  return { cols: c, ms };
 }
 
 /**
@@ -210,11 +265,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const list = raw.values as unknown[];
     if (list.length > deps.config.bulkMaxValues)
       throw new AppError("too_large", `at most ${deps.config.bulkMaxValues} values per request`);
-    const values: ValueInput[] = new Array(list.length);
-    for (let i = 0; i < list.length && errors.length < 50; i++) {
-      const v = toValueInput(list[i], ["body", "values", i], errors);
-      if (v) values[i] = v;
-    }
+    const values = readBatch(list, errors);
     if (errors.length || orgId === undefined) throw invalid(errors);
     await writeValues({ deps, actor, orgId, values });
     return c.json([]);

@@ -88,7 +88,7 @@ export function isSorted(c: ValueColumns): boolean {
 }
 
 /** The rows at `order`, in that order. */
-function pick(c: ValueColumns, order: readonly number[]): ValueColumns {
+export function pickRows(c: ValueColumns, order: readonly number[]): ValueColumns {
   const out = emptyColumns();
   for (const k of VALUE_COLUMNS) {
     const from = c[k] as unknown[];
@@ -112,7 +112,7 @@ export function sortColumns(c: ValueColumns): ValueColumns {
     const b = c.ts[j]!;
     return a < b ? -1 : a > b ? 1 : i - j;
   });
-  return pick(c, order);
+  return pickRows(c, order);
 }
 
 /**
@@ -123,7 +123,7 @@ export function newestPerEntity(c: ValueColumns): ValueColumns {
   const order: number[] = [];
   const n = c.entity_id.length;
   for (let i = 0; i < n; i++) if (i === n - 1 || c.entity_id[i + 1] !== c.entity_id[i]) order.push(i);
-  return order.length === n ? c : pick(c, order);
+  return order.length === n ? c : pickRows(c, order);
 }
 
 const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;

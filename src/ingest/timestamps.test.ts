@@ -2,7 +2,7 @@
 // be judged exactly as every other accepted form is: impossible dates and times and instants out
 // of the accepted range are refused; other forms still go through the general reader.
 import { expect, test } from "bun:test";
-import { parseTimestamp } from "./timestamps.ts";
+import { isoText, parseTimestamp, parseTimestampMs } from "./timestamps.ts";
 
 const ms = (text: string) => parseTimestamp(text)?.getTime() ?? null;
 
@@ -29,4 +29,13 @@ test.each([
   [" 2024-01-01T00:00:00.000Z ", Date.UTC(2024, 0, 1)],
 ])("%p", (text, expected) => {
   expect(ms(text)).toBe(expected);
+});
+
+test("isoText keeps text sent in the wire form and formats every other form", () => {
+  const t = Date.UTC(2024, 0, 1, 12, 0, 0, 5);
+  expect(isoText("2024-01-01T12:00:00.005Z", t)).toBe("2024-01-01T12:00:00.005Z");
+  expect(isoText("2024-01-01T13:00:00.005+01:00", t)).toBe("2024-01-01T12:00:00.005Z");
+  expect(isoText("2024-01-01 12:00:00.005", t)).toBe("2024-01-01T12:00:00.005Z");
+  expect(isoText("2024-01-01T12:00:00Z", Date.UTC(2024, 0, 1, 12))).toBe("2024-01-01T12:00:00.000Z");
+  expect(parseTimestampMs("2023-02-29T00:00:00.000Z")).toBeNaN();
 });

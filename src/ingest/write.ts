@@ -12,6 +12,7 @@ import {
   emptyColumns,
   type HistoryWrite,
   isUniqueViolation,
+  pickRows,
   upsertValues,
   type ValueColumns,
   valueTables,
@@ -38,13 +39,67 @@ const MAX_STATUS = 64;
 const MAX_ERRORS = 50;
 const INT4_MAX = 2_147_483_647;
 
+const inRange = (ms: number, now: number) => ms >= MIN_TS && ms <= now + MAX_AHEAD_MS;
+
 function validTime(d: unknown, now: number): d is Date {
-  return (
-    d instanceof Date &&
-    Number.isFinite(d.getTime()) &&
-    d.getTime() >= MIN_TS &&
-    d.getTime() <= now + MAX_AHEAD_MS
-  );
+  return d instanceof Date && Number.isFinite(d.getTime()) && inRange(d.getTime(), now);
+}
+
+/**
+ * A batch as the bulk route reads it off the wire, already in columns (no object per value), in
+ * the order sent: `cols` (ts and value_ts as ISO text, dicts as JSON text) and each row's ts in
+ * milliseconds. Its value fields are typed by construction; `validateBatch` checks the rest.
+ */
+export interface ValueBatch {
+  cols: ValueColumns;
+  ms: number[];
+}
+
+type AddError = (i: number, field: string, msg: string, type: FieldErrorType) => void;
+
+/** The collector of `validateValues`/`validateBatch`: at most MAX_ERRORS, `loc` under `prefix`. */
+function collector(prefix: (string | number)[]): { errors: FieldError[]; add: AddError } {
+  const errors: FieldError[] = [];
+  return {
+    errors,
+    add: (i, field, msg, type) => {
+      if (errors.length < MAX_ERRORS) errors.push({ loc: [...prefix, i, field], msg, type });
+    },
+  };
+}
+
+/**
+ * The checks every value gets whatever its form, in this order: entity id, time, and how many
+ * value fields are set (`set`, the second one set named by `second`) given its status.
+ */
+function checkRow(
+  add: AddError,
+  i: number,
+  entityId: unknown,
+  timeOk: boolean,
+  set: number,
+  second: string | undefined,
+  status: unknown,
+): void {
+  if (!Number.isInteger(entityId) || (entityId as number) < 1 || (entityId as number) > INT4_MAX)
+    add(i, "entity_id", "must be a positive integer", "int_parsing");
+  if (!timeOk) add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "value_error");
+  // At most one value field; none is an unreadable point, stored with null values when it
+  // carries a status (as the original stored it), so one offline point does not refuse a batch.
+  if (set > 1 || (set === 0 && (status == null || status === "")))
+    add(
+      i,
+      second ?? "value_n",
+      set > 1
+        ? "at most one of value_n, value_b, value_s, value_ts, value_dict may be set"
+        : "one of value_n, value_b, value_s, value_ts, value_dict must be set, or a status for an unreadable point",
+      "value_error",
+    );
+}
+
+function checkStatus(add: AddError, i: number, status: unknown): void {
+  if (status != null && (typeof status !== "string" || status.length > MAX_STATUS))
+    add(i, "status", `must be a string of at most ${MAX_STATUS} characters`, "string_type");
 }
 
 /**
@@ -56,31 +111,14 @@ export function validateValues(
   now = Date.now(),
   prefix: (string | number)[] = ["body", "values"],
 ): FieldError[] {
-  const errors: FieldError[] = [];
-  const add = (i: number, field: string, msg: string, type: FieldErrorType) => {
-    if (errors.length < MAX_ERRORS) errors.push({ loc: [...prefix, i, field], msg, type });
-  };
+  const { errors, add } = collector(prefix);
   for (let i = 0; i < values.length && errors.length < MAX_ERRORS; i++) {
     const v = values[i]!;
-    if (!Number.isInteger(v.entity_id) || v.entity_id < 1 || v.entity_id > INT4_MAX)
-      add(i, "entity_id", "must be a positive integer", "int_parsing");
-    if (!validTime(v.ts, now))
-      add(i, "ts", "must be a timestamp between 1970-01-01 and one day from now", "value_error");
-    // At most one value field; none is an unreadable point, stored with null values when it
-    // carries a status (as the original stored it), so one offline point does not refuse a batch.
     // Counted without building an array per value (bulk batches hold up to 100,000).
     let set = 0;
     let second: string | undefined;
     for (const f of VALUE_FIELDS) if (v[f] !== undefined && v[f] !== null && ++set === 2) second = f;
-    if (set > 1 || (set === 0 && (v.status == null || v.status === "")))
-      add(
-        i,
-        second ?? "value_n",
-        set > 1
-          ? "at most one of value_n, value_b, value_s, value_ts, value_dict may be set"
-          : "one of value_n, value_b, value_s, value_ts, value_dict must be set, or a status for an unreadable point",
-        "value_error",
-      );
+    checkRow(add, i, v.entity_id, validTime(v.ts, now), set, second, v.status);
     if (v.value_n != null && (typeof v.value_n !== "number" || !Number.isFinite(v.value_n)))
       add(i, "value_n", "must be a finite number", "finite_number");
     if (v.value_b != null && typeof v.value_b !== "boolean")
@@ -91,34 +129,46 @@ export function validateValues(
       add(i, "value_ts", "must be a timestamp", "datetime_type");
     if (v.value_dict != null && (typeof v.value_dict !== "object" || Array.isArray(v.value_dict)))
       add(i, "value_dict", "must be an object", "dict_type");
-    if (v.status != null && (typeof v.status !== "string" || v.status.length > MAX_STATUS))
-      add(i, "status", `must be a string of at most ${MAX_STATUS} characters`, "string_type");
+    checkStatus(add, i, v.status);
   }
   return errors;
 }
 
-/**
- * The batch as columns in (entity_id, ts) order (the lock order of every write), duplicates of
- * (entity_id, ts) resolved last-wins (PostgreSQL refuses to update one row twice in a statement).
- */
-export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
-  const n = values.length;
-  const ms = values.map((v) => v.ts.getTime());
-  const order = Array.from(values, (_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) {
-    const d = values[i]!.entity_id - values[i - 1]!.entity_id;
-    sorted = d > 0 || (d === 0 && ms[i]! > ms[i - 1]!);
+/** `validateValues` for a batch in columns: the same problems, in the same order. */
+export function validateBatch(
+  b: ValueBatch,
+  now = Date.now(),
+  prefix: (string | number)[] = ["body", "values"],
+): FieldError[] {
+  const { errors, add } = collector(prefix);
+  const c = b.cols;
+  for (let i = 0; i < b.ms.length && errors.length < MAX_ERRORS; i++) {
+    let set = 0;
+    let second: string | undefined;
+    for (const f of VALUE_FIELDS) if (c[f][i] !== null && c[f][i] !== undefined && ++set === 2) second = f;
+    checkRow(
+      add,
+      i,
+      c.entity_id[i],
+      Number.isFinite(b.ms[i]) && inRange(b.ms[i]!, now),
+      set,
+      second,
+      c.status[i],
+    );
+    const n = c.value_n[i];
+    if (n != null && !Number.isFinite(n)) add(i, "value_n", "must be a finite number", "finite_number");
+    checkStatus(add, i, c.status[i]);
   }
-  // Stable on equal keys, so the last of a run is the last one sent.
-  if (!sorted) order.sort((i, j) => values[i]!.entity_id - values[j]!.entity_id || ms[i]! - ms[j]! || i - j);
+  return errors;
+}
+
+/** A batch of value objects in columns, in the order given. */
+function toBatch(values: readonly ValueInput[]): ValueBatch {
   const c = emptyColumns();
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    const next = order[k + 1];
-    if (next !== undefined && values[next]!.entity_id === values[i]!.entity_id && ms[next] === ms[i])
-      continue;
+  const ms = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
+    ms[i] = v.ts.getTime();
     c.entity_id.push(v.entity_id);
     c.ts.push(v.ts.toISOString());
     c.value_n.push(v.value_n ?? null);
@@ -128,7 +178,64 @@ export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
     c.value_dict.push(v.value_dict != null ? JSON.stringify(v.value_dict) : null);
     c.status.push(v.status ?? null);
   }
-  return c;
+  return { cols: c, ms };
+}
+
+/**
+ * Row indexes of a batch in (entity_id, ts) order, stable (equal keys keep the order sent):
+ * grouped by entity, then each group sorted by time only when it is not in order already (pollers
+ * list a point's times ascending), which is cheaper than one comparison sort of every row.
+ */
+function keyOrder(ids: readonly number[], ms: readonly number[]): number[] {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < ids.length; i++) {
+    const g = groups.get(ids[i]!);
+    if (g) g.push(i);
+    else groups.set(ids[i]!, [i]);
+  }
+  const order: number[] = [];
+  for (const id of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(id)!;
+    for (let k = 1; k < g.length; k++)
+      if (ms[g[k]!]! < ms[g[k - 1]!]!) {
+        g.sort((i, j) => ms[i]! - ms[j]! || i - j);
+        break;
+      }
+    for (const i of g) order.push(i);
+  }
+  return order;
+}
+
+/**
+ * The batch in (entity_id, ts) order (the lock order of every write), duplicates of
+ * (entity_id, ts) resolved last-wins (PostgreSQL refuses to update one row twice in a statement).
+ * A batch already in order without duplicates is returned as it is.
+ */
+export function dedupeBatch(b: ValueBatch): ValueColumns {
+  const ids = b.cols.entity_id;
+  const { ms } = b;
+  const n = ms.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    const d = ids[i]! - ids[i - 1]!;
+    sorted = d > 0 || (d === 0 && ms[i]! > ms[i - 1]!);
+  }
+  if (sorted) return b.cols;
+  const order = keyOrder(ids, ms);
+  const keep: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const next = order[k + 1];
+    // The last of a run of equal keys is the last one sent.
+    if (next !== undefined && ids[next] === ids[i] && ms[next] === ms[i]) continue;
+    keep.push(i);
+  }
+  return pickRows(b.cols, keep);
+}
+
+/** `dedupeBatch` of value objects. */
+export function dedupeToColumns(values: readonly ValueInput[]): ValueColumns {
+  return dedupeBatch(toBatch(values));
 }
 
 /**
@@ -186,6 +293,8 @@ export async function guarded<T>(deps: Pick<ServiceDeps, "log">, fn: () => Promi
   }
 }
 
+const isBatch = (v: readonly ValueInput[] | ValueBatch): v is ValueBatch => !Array.isArray(v);
+
 /** Each org's value table and key by org id (they never change once the org exists). */
 const ORG_TABLES = slot("ingest.orgTables", () => new Map<number, { valueTable: string; orgKey: string }>());
 
@@ -223,27 +332,33 @@ export async function writeValues(opts: {
   deps: ServiceDeps;
   actor: Actor;
   orgId: number;
-  values: readonly ValueInput[];
+  /** Value objects, or a batch already in columns (the bulk route's). */
+  values: readonly ValueInput[] | ValueBatch;
   inTransaction?: (tx: Sql) => Promise<void>;
   /** Location prefix of field errors (default `["body", "values"]`). */
   errorPrefix?: (string | number)[];
 }): Promise<{ written: number }> {
   const { deps, actor, orgId, values } = opts;
   requireRole(actor, orgId, "member");
-  if (values.length > deps.config.bulkMaxValues)
+  const batch = isBatch(values) ? values : undefined;
+  const n = batch ? batch.ms.length : (values as readonly ValueInput[]).length;
+  if (n > deps.config.bulkMaxValues)
     throw new AppError("too_large", `at most ${deps.config.bulkMaxValues} values per request`);
-  const errors = validateValues(values, deps.clock.now().getTime(), opts.errorPrefix);
+  const nowMs = deps.clock.now().getTime();
+  const errors = batch
+    ? validateBatch(batch, nowMs, opts.errorPrefix)
+    : validateValues(values as readonly ValueInput[], nowMs, opts.errorPrefix);
   if (errors.length > 0) throw new AppError("invalid", "invalid values", errors);
 
   const primary = deps.dbs.primary;
   const known = ORG_TABLES.of(deps);
-  if (values.length === 0 && !opts.inTransaction) {
+  if (n === 0 && !opts.inTransaction) {
     await guarded(deps, async () => checkVisible(await resolveOrgAndEntities(primary, actor, orgId, [])));
     return { written: 0 };
   }
-  const cols = dedupeToColumns(values);
+  const cols = batch ? dedupeBatch(batch) : dedupeToColumns(values as readonly ValueInput[]);
   const conflicts = ORG_CONFLICTS.of(deps);
-  const now = deps.clock.now().getTime();
+  const now = nowMs;
   const conflictAt = conflicts.get(orgId);
   /** One attempt of the transaction, the history rows written as `history` says. */
   const attempt = (history: HistoryWrite) =>
