@@ -275,7 +275,7 @@ describe.each(ENGINES)("value routes on %s", (engine) => {
     expect((await get(`/value/${p}`)).status).toBe(422);
     const notNumber = await get(`/value/abc?org_id=${acme.org.id}`);
     expect(notNumber.status).toBe(422);
-    expect((await json(notNumber)).detail[0].loc).toEqual(["path"]);
+    expect((await json(notNumber)).detail[0].loc).toEqual(["path", "entity_id"]);
     expect((await get(`/value/999999?org_id=${acme.org.id}`)).status).toBe(403);
   });
 
