@@ -3,33 +3,16 @@
 // field errors in the same order, and the same sorted, deduplicated (last wins) columns.
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { emptyColumns } from "./columns.ts";
 import {
   dedupeBatch,
   dedupeToColumns,
-  type ValueBatch,
+  toBatch,
   type ValueInput,
   validateBatch,
   validateValues,
 } from "./write.ts";
 
 const NOW = Date.UTC(2025, 5, 1);
-
-/** The batch form of value objects, as the bulk route builds it. */
-function asBatch(values: readonly ValueInput[]): ValueBatch {
-  const c = emptyColumns();
-  for (const v of values) {
-    c.entity_id.push(v.entity_id);
-    c.ts.push(Number.isFinite(v.ts.getTime()) ? v.ts.toISOString() : "");
-    c.value_n.push(v.value_n ?? null);
-    c.value_b.push(v.value_b ?? null);
-    c.value_s.push(v.value_s ?? null);
-    c.value_ts.push(v.value_ts ? v.value_ts.toISOString() : null);
-    c.value_dict.push(v.value_dict != null ? JSON.stringify(v.value_dict) : null);
-    c.status.push(v.status ?? null);
-  }
-  return { cols: c, ms: values.map((v) => v.ts.getTime()) };
-}
 
 const value: fc.Arbitrary<ValueInput> = fc
   .record(
@@ -53,7 +36,7 @@ const value: fc.Arbitrary<ValueInput> = fc
 test("a batch in columns gets the same field errors as the same values as objects", () => {
   fc.assert(
     fc.property(fc.array(value, { maxLength: 80 }), (values) => {
-      expect(validateBatch(asBatch(values), NOW)).toEqual(validateValues(values, NOW));
+      expect(validateBatch(toBatch(values), NOW)).toEqual(validateValues(values, NOW));
     }),
   );
 });
@@ -62,7 +45,7 @@ test("a batch in columns is sorted and deduplicated (last wins) as the values as
   fc.assert(
     fc.property(fc.array(value, { maxLength: 80 }), (values) => {
       const valid = values.filter((v) => v.entity_id >= 1);
-      expect(dedupeBatch(asBatch(valid))).toEqual(dedupeToColumns(valid));
+      expect(dedupeBatch(toBatch(valid))).toEqual(dedupeToColumns(valid));
       // The reference: a stable comparison sort by (entity_id, ts), the last of equal keys kept.
       const sorted = valid
         .map((v, i) => ({ v, i }))

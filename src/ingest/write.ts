@@ -163,7 +163,7 @@ export function validateBatch(
 }
 
 /** A batch of value objects in columns, in the order given. */
-function toBatch(values: readonly ValueInput[]): ValueBatch {
+export function toBatch(values: readonly ValueInput[]): ValueBatch {
   const c = emptyColumns();
   const ms = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -4,6 +4,7 @@
 // never finishes and nothing rejects — awaiting it hangs. copyIn must reject in every such case.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
 import { copyField, copyIn, type Database, openDatabase } from "../../src/db/index.ts";
+import { outcome } from "../harness/outcome.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 
@@ -32,22 +33,6 @@ afterEach(() => {
   process.off("unhandledRejection", onEscape);
   expect(escaped).toEqual([]);
 });
-
-/** `p`'s outcome within `ms`: "ok", "rejected <code>", or "pending" (the driver's hang). */
-async function outcome(p: Promise<unknown>, ms = 10_000): Promise<string> {
-  let timer: Timer | undefined;
-  const r = await Promise.race([
-    p.then(
-      () => "ok",
-      (e: { code?: string }) => `rejected ${e.code ?? "?"}`,
-    ),
-    new Promise<string>((r) => {
-      timer = setTimeout(() => r("pending"), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return r;
-}
 
 const line = (...xs: Parameters<typeof copyField>[0][]) => `${xs.map(copyField).join("\t")}\n`;
 const TRICKY = ["tab\there", "new\nline", "back\\slash", "cr\rx", "\\N", ""];
@@ -108,7 +93,10 @@ test("a backend terminated after the data ended, before the server answered, rej
     $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
     CREATE TRIGGER t_slow AFTER INSERT ON t FOR EACH STATEMENT EXECUTE FUNCTION t_slow()`);
   try {
-    const copying = outcome(db.transaction((tx) => copyIn(tx, "t (id)", "1\n2\n")));
+    const copying = outcome(
+      db.transaction((tx) => copyIn(tx, "t (id)", "1\n2\n")),
+      10_000,
+    );
     const other = await openDatabase({ key: "copy-killer", url: cluster.url() });
     try {
       await waitFor(

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
 import postgres from "postgres";
 import { type Database, openDatabase } from "../../src/db/index.ts";
+import { outcome } from "../harness/outcome.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 
@@ -29,22 +30,6 @@ afterEach(() => {
   process.off("uncaughtException", onEscape);
   process.off("unhandledRejection", onEscape);
 });
-
-/** Settles `p` within `ms`: its outcome, or "pending" when it never settled (the unpatched bug). */
-async function outcome(p: Promise<unknown>, ms = 5000): Promise<string> {
-  let timer: Timer | undefined;
-  const r = await Promise.race([
-    p.then(
-      () => "ok",
-      (e: { code?: string }) => `rejected ${e.code ?? "?"}`,
-    ),
-    new Promise<string>((r) => {
-      timer = setTimeout(() => r("pending"), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return r;
-}
 
 test("a reserved connection whose backend was terminated rejects every later query; nothing escapes", async () => {
   const sql = postgres(cluster.url(), { max: 2, onnotice: () => {} });
