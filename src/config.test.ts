@@ -7,7 +7,13 @@ describe("loadConfig", () => {
     expect(c.port).toBe(8080);
     expect(c.host).toBe("0.0.0.0");
     expect(c.primary).toEqual({ key: "primary", url: "pglite://./data/primary" });
-    expect(c.state).toEqual({ key: "state", url: "pglite://./data/state", sameAsPrimary: false });
+    // One embedded engine holds the building and the state tables; ./data/state is the old layout's.
+    expect(c.state).toEqual({
+      key: "state",
+      url: "pglite://./data/primary",
+      sameAsPrimary: true,
+      formerDir: "./data/state",
+    });
     expect(c.secondaries).toEqual([]);
     expect(c.logLevel).toBe("info");
     expect(c.bodyLimitBytes).toBe(32 * 1024 * 1024);
@@ -17,12 +23,19 @@ describe("loadConfig", () => {
   test("DATA_DIR moves the embedded databases", () => {
     const c = loadConfig({ DATA_DIR: "/var/lib/hs/" });
     expect(c.primary.url).toBe("pglite:///var/lib/hs/primary");
-    expect(c.state.url).toBe("pglite:///var/lib/hs/state");
+    expect(c.state.url).toBe("pglite:///var/lib/hs/primary");
+    expect(c.state.formerDir).toBe("/var/lib/hs/state");
+  });
+
+  test("STATE_DB_URL keeps an embedded state database in its own directory", () => {
+    const c = loadConfig({ STATE_DB_URL: "pglite://./data/state" });
+    expect(c.state).toEqual({ key: "state", url: "pglite://./data/state", sameAsPrimary: false });
   });
 
   test("a server primary is also the state database unless STATE_DB_URL is set", () => {
     const c = loadConfig({ DATABASE_URL: "postgres://u@db:5432/x" });
     expect(c.state).toEqual({ key: "state", url: "postgres://u@db:5432/x", sameAsPrimary: true });
+    expect(c.state.formerDir).toBeUndefined();
     const d = loadConfig({ DATABASE_URL: "postgres://u@db/x", STATE_DB_URL: "postgres://u@db/s" });
     expect(d.state.sameAsPrimary).toBe(false);
   });

@@ -61,8 +61,13 @@ export interface Config {
   readonly dataDir: string;
   readonly primary: DatabaseTarget;
   readonly secondaries: readonly DatabaseTarget[];
-  /** The state database; `sameAsPrimary` when it shares the primary's database. */
-  readonly state: DatabaseTarget & { readonly sameAsPrimary: boolean };
+  /**
+   * The state database; `sameAsPrimary` when it shares the primary's database (the default, for a
+   * server primary and for an embedded one). `formerDir`: where the embedded state database lived
+   * in its own directory before it moved into the embedded primary (`$DATA_DIR/state`); a directory
+   * found there is imported into the primary once (db/layout.ts).
+   */
+  readonly state: DatabaseTarget & { readonly sameAsPrimary: boolean; readonly formerDir?: string };
   readonly logLevel: LogLevel;
   readonly logFormat: "text" | "json";
   readonly authSecret: string | undefined;
@@ -132,15 +137,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const primaryUrl = e.DATABASE_URL ?? `pglite://${joinDir(e.DATA_DIR, "primary")}`;
   const primaryEmbedded = primaryUrl.startsWith("pglite://");
-  const stateUrl =
-    e.STATE_DB_URL ?? (primaryEmbedded ? `pglite://${joinDir(e.DATA_DIR, "state")}` : primaryUrl);
+  // One embedded engine for building and state data: a second PGlite instance costs ~100 MB more
+  // resident memory and its own start. The state tables are separate tables with their own
+  // migrations ledger scope, as on a server primary without STATE_DB_URL.
+  const stateUrl = e.STATE_DB_URL ?? primaryUrl;
+  const formerDir = !e.STATE_DB_URL && primaryEmbedded ? joinDir(e.DATA_DIR, "state") : undefined;
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     primary: { key: "primary", url: primaryUrl },
     secondaries: Object.freeze(secondaries),
-    state: { key: "state", url: stateUrl, sameAsPrimary: stateUrl === primaryUrl },
+    state: {
+      key: "state",
+      url: stateUrl,
+      sameAsPrimary: stateUrl === primaryUrl,
+      ...(formerDir ? { formerDir } : {}),
+    },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     authSecret: e.AUTH_SECRET,

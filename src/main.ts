@@ -1,17 +1,12 @@
 // CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `user …` |
 // `token …` | `simulate …` | `version` | `help` (see HELP below). Loads the configuration once,
 // then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
-import { tokenCommand, UsageError, userCommand } from "./access/cli.ts";
+// Only the configuration and the logger are loaded up front: the server and each command are
+// imported when chosen.
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { backupEmbedded, restoreEmbedded } from "./db/backup.ts";
-import { guardDatabaseFaults } from "./db/faults.ts";
-import { migrateAll, openDatabases } from "./db/index.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { startServer } from "./server.ts";
-import { createServices } from "./services.ts";
-import { createRemoteRunner, parseSimulateArgs } from "./simulator/remote.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `haystack-sim ${VERSION}: Project Haystack building simulator and data service
@@ -46,6 +41,8 @@ function fail(message: string, code = 1): never {
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
+  const { guardDatabaseFaults } = await import("./db/faults.ts");
+  const { startServer } = await import("./server.ts");
   // Before any connection opens: an error escaping a database connection becomes a logged,
   // counted failure of that database, never the end of the process.
   guardDatabaseFaults(log);
@@ -74,7 +71,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
  * changes to reachable secondaries. An embedded directory held by a running server fails at open
  * with the lock's message. */
 async function admin(config: Config, log: Logger, run: (deps: ServiceDeps) => Promise<void>): Promise<void> {
-  const dbs = await openDatabases(config);
+  const { logImported, migrateAll, openDatabases } = await import("./db/index.ts");
+  const { createServices } = await import("./services.ts");
+  const dbs = await openDatabases(config, logImported(log));
   try {
     await migrateAll(dbs, (key, error) => log.warn("secondary not migrated", { key, error }));
     const deps = createServices({ config, dbs, log });
@@ -103,13 +102,13 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  const targets = [config.primary, ...(config.state.sameAsPrimary ? [] : [config.state])];
   try {
     switch (cmd) {
       case "serve":
         return await serve(config, log);
       case "migrate": {
-        const dbs = await openDatabases(config);
+        const { logImported, migrateAll, openDatabases } = await import("./db/index.ts");
+        const dbs = await openDatabases(config, logImported(log));
         try {
           for (const r of await migrateAll(dbs, (key, error) =>
             log.warn("secondary not migrated", { key, error }),
@@ -124,18 +123,21 @@ async function main(argv: string[]): Promise<void> {
       }
       case "backup": {
         const file = args[0] ?? fail("usage: haystack-sim backup <file>", 2);
-        for (const p of await backupEmbedded(targets, file))
+        const { backupEmbedded } = await import("./db/backup.ts");
+        for (const p of await backupEmbedded(config, file))
           process.stdout.write(`${p.key}: ${p.bytes} bytes\n`);
         process.stdout.write(`backup written to ${file}\n`);
         return;
       }
       case "restore": {
         const file = args[0] ?? fail("usage: haystack-sim restore <file>", 2);
-        for (const p of await restoreEmbedded(targets, file)) process.stdout.write(`${p.key}: restored\n`);
+        const { restoreEmbedded } = await import("./db/backup.ts");
+        for (const p of await restoreEmbedded(config, file)) process.stdout.write(`${p.key}: restored\n`);
         return;
       }
       case "user":
       case "token": {
+        const { tokenCommand, userCommand } = await import("./access/cli.ts");
         const io = {
           out: (s: string) => process.stdout.write(s),
           stdin: () => new Response(Bun.stdin.stream()).text(),
@@ -145,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
         );
       }
       case "simulate": {
+        const { createRemoteRunner, parseSimulateArgs } = await import("./simulator/remote.ts");
         const a = parseSimulateArgs(args);
         if (!a.ok) return fail(a.message, 2);
         // The first signal stops after the chunk in flight and releases the lease; a second one
@@ -165,7 +168,7 @@ async function main(argv: string[]): Promise<void> {
         fail(`unknown command "${cmd}"; run "haystack-sim help"`, 2);
     }
   } catch (e) {
-    if (e instanceof UsageError) fail(e.message, 2);
+    if (e instanceof (await import("./access/cli.ts")).UsageError) fail(e.message, 2);
     if (e instanceof AppError) fail(e.message);
     fail(e instanceof Error ? e.message : String(e));
   }

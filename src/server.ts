@@ -5,7 +5,7 @@ import { bootstrap } from "./access/bootstrap.ts";
 import { accessRetentionService } from "./access/retention.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
-import { type Databases, migrateAll, openDatabases } from "./db/index.ts";
+import { type Databases, logImported, migrateAll, openDatabases } from "./db/index.ts";
 import type { AppDeps } from "./http/env.ts";
 import { retentionService } from "./ingest/retention.ts";
 import type { Logger } from "./log.ts";
@@ -44,7 +44,7 @@ export async function startServer(
   log: Logger,
   opts: StartOptions = {},
 ): Promise<RunningServer> {
-  const dbs: Databases = opts.dbs ?? (await openDatabases(config));
+  const dbs: Databases = opts.dbs ?? (await openDatabases(config, logImported(log)));
   try {
     const results = await migrateAll(dbs, (key, error) =>
       log.warn("secondary database not migrated (unreachable); it will be retried", { key, error }),

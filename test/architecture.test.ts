@@ -70,6 +70,7 @@ const DYNAMIC_NAMES: Readonly<Record<string, string>> = {
   "ingest/retention.ts": "the value tables of every org",
   "ingest/seed.ts": "copies whole tables generically (catalog, access and value tables) to a new secondary",
   "db/inspect.ts": "generic inspection: sizes of the value tables",
+  "db/layout.ts": "imports every table of a former embedded state directory into the primary",
   "db/orm.ts": "hands drizzle every table definition of schema.ts (the query builder's schema)",
   "catalog/shared.ts": "the *_h history rows of catalog tables",
   "catalog/tag-defs.ts": "tag_def, tag_meta, tag_def_enum (one disable helper)",

@@ -2,10 +2,12 @@
 // write), and the state database (which may be the primary itself).
 import type { Config, DatabaseTarget } from "../config.ts";
 import { type Database, openDatabase } from "./connect.ts";
+import { type ImportedState, importFormerState } from "./layout.ts";
 import { type MigrationResult, migrate } from "./migrate.ts";
 
 export type { CopyData, Database, Engine, Row, Sql } from "./connect.ts";
 export { copyField, copyIn, openDatabase } from "./connect.ts";
+export { type ImportedState, logImported } from "./layout.ts";
 export { DirectoryLockedError } from "./lock.ts";
 export { appliedMigrations, migrate } from "./migrate.ts";
 
@@ -23,9 +25,12 @@ export interface Databases {
 /**
  * Opens every configured database. A secondary that cannot be reached at start is still
  * returned (its pool reconnects later); an unreachable or locked primary or state database throws.
+ * An embedded state directory of the former layout (`config.state.formerDir`) is imported into the
+ * embedded primary first (db/layout.ts); `onImported` hears about it.
  */
 export async function openDatabases(
   cfg: Pick<Config, "primary" | "secondaries" | "state">,
+  onImported?: (imported: ImportedState) => void,
 ): Promise<Databases> {
   const opened: Database[] = [];
   const open = async (t: DatabaseTarget) => {
@@ -35,6 +40,10 @@ export async function openDatabases(
   };
   try {
     const primary = await open(cfg.primary);
+    if (cfg.state.sameAsPrimary && cfg.state.formerDir && primary.kind === "pglite") {
+      const imported = await importFormerState(primary, cfg.state.formerDir);
+      if (imported) onImported?.(imported);
+    }
     const state = cfg.state.sameAsPrimary ? primary : await open(cfg.state);
     const secondaries: Database[] = [];
     for (const s of cfg.secondaries) secondaries.push(await open(s));
