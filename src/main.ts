@@ -1,9 +1,11 @@
 // CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `user …` |
 // `token …` | `simulate …` | `version` | `help` (see HELP below). Loads the configuration once,
 // then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
-// Only the configuration and the logger are loaded up front: the server and each command are
-// imported when chosen.
+// Only the configuration, the logger and the embedded engine's warm-up are loaded up front: the
+// server and each command are imported when chosen, so the embedded engine's WebAssembly compile
+// (~0.5 s, on a background thread) overlaps the loading of the rest of the application.
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { warmEmbeddedEngine } from "./db/connect.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -102,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  if (["serve", "migrate", "backup", "restore", "user", "token"].includes(cmd)) warmEmbeddedEngine(config);
   try {
     switch (cmd) {
       case "serve":

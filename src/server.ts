@@ -45,6 +45,8 @@ export async function startServer(
   opts: StartOptions = {},
 ): Promise<RunningServer> {
   const dbs: Databases = opts.dbs ?? (await openDatabases(config, logImported(log)));
+  for (const db of dbs.all())
+    if (db.created) log.info("created the embedded database", { database: db.key, dir: db.dir });
   try {
     const results = await migrateAll(dbs, (key, error) =>
       log.warn("secondary database not migrated (unreachable); it will be retried", { key, error }),

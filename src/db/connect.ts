@@ -16,6 +16,7 @@ import {
 } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
 import { checkParamDepth } from "./param-guard.ts";
+import { unpackDataDir } from "./seed.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
 export type Row = Record<string, unknown>;
@@ -43,6 +44,8 @@ export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
   /** The embedded data directory, for pglite. */
   readonly dir: string | undefined;
+  /** Embedded only: this open created the data directory (from the built-in seed, or initdb). */
+  readonly created?: boolean;
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** `timescaledb` when the extension is installed in this database. */
@@ -310,13 +313,53 @@ async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<num
 }
 
 let artifacts: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module }> | undefined;
-/** PGlite's wasm and data, embedded in the executable by the `with { type: "file" }` imports. */
+/**
+ * PGlite's wasm and data, embedded in the executable by the `with { type: "file" }` imports,
+ * compiled once per process. The compile runs on a background thread (about half a second; Bun has
+ * no cache for compiled modules), so it starts as early as possible: see warmEmbeddedEngine.
+ */
 function pgliteArtifacts() {
   artifacts ??= (async () => ({
     pglite: await WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
     initdb: await WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
   }))();
   return artifacts;
+}
+
+/**
+ * PostgreSQL settings of the embedded engine, sized for a small team on one machine. PGlite's
+ * memory is one WebAssembly memory that never shrinks: shared_buffers is taken (and touched) whole
+ * at start (initdb's 128 MB was most of each instance's resident memory), and the peak of any
+ * sort, hash or index build stays resident, so work_mem and maintenance_work_mem bound it. The data
+ * files live on disk and the OS page cache serves re-reads. WAL sizes bound the disk the WAL takes
+ * (checkpoints cost little without fsync). PGlite's own start parameters come first.
+ */
+export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: "16MB",
+  work_mem: "4MB",
+  maintenance_work_mem: "16MB",
+  temp_buffers: "4MB",
+  min_wal_size: "32MB",
+  max_wal_size: "256MB",
+};
+
+const embeddedStartParams = () => [
+  ...PGlite.defaultStartParams,
+  ...Object.entries(EMBEDDED_SETTINGS).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+];
+
+/**
+ * Starts compiling the embedded engine when any configured database is embedded, so that the
+ * compile overlaps whatever the process does before opening it. Never throws; a failure surfaces
+ * when the database is opened.
+ */
+export function warmEmbeddedEngine(cfg: {
+  primary: { url: string };
+  state: { url: string };
+  secondaries: readonly { url: string }[];
+}): void {
+  const urls = [cfg.primary.url, cfg.state.url, ...cfg.secondaries.map((s) => s.url)];
+  if (urls.some((u) => u.startsWith("pglite://"))) pgliteArtifacts().catch(() => {});
 }
 
 const SEED_NAME = "pglite-seed";
@@ -337,18 +380,26 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
   let lock: DirLock | undefined;
   if (!memory) lock = lockDirectory(dir);
   let pg: PGlite;
+  let created = false;
   try {
     const empty = memory || !(await Bun.file(`${dir}/PG_VERSION`).exists());
+    created = empty;
     const parsers = { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber };
-    if (build) pg = await build(memory ? undefined : dir, { loadDataDir: empty ? seed : undefined, parsers });
+    let loadDataDir = empty ? (seed ?? (build ? undefined : embeddedSeed())) : undefined;
+    // Onto disk ourselves: a start on the unpacked directory is an ordinary later start (seed.ts).
+    const compiled = build ? undefined : pgliteArtifacts();
+    compiled?.catch(() => {}); // awaited below; meanwhile the seed is unpacked
+    if (loadDataDir && !memory && (await unpackDataDir(loadDataDir, dir))) loadDataDir = undefined;
+    if (build) pg = await build(memory ? undefined : dir, { loadDataDir, parsers });
     else {
-      const { pglite, initdb } = await pgliteArtifacts();
+      const { pglite, initdb } = await compiled!;
       pg = await PGlite.create(memory ? undefined : dir, {
         pgliteWasmModule: pglite,
         initdbWasmModule: initdb,
         fsBundle: Bun.file(pgliteDataPath),
-        loadDataDir: empty ? (seed ?? embeddedSeed()) : undefined,
+        loadDataDir,
         parsers,
+        startParams: embeddedStartParams(),
       });
     }
     await pg.exec("SET TimeZone = 'UTC'");
@@ -401,6 +452,7 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     key,
     kind: "pglite",
     dir: memory ? undefined : dir,
+    created: created && !memory,
     ...wrap(pg),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
       guard(() =>

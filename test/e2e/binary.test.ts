@@ -26,11 +26,28 @@ test("bun run build produces one executable that runs alone in an empty director
     expect(await (await fetch(`${s.url}/health`)).json()).toEqual({ status: "ok" });
     const dbs = (await (await fetch(`${s.url}/health/databases`)).json()) as { overall_status: string };
     expect(dbs.overall_status).toBe("healthy");
-    expect(s.logs()).toContain("migrated");
+    // The built-in seed carries the migrations: a first start creates the database, migrating nothing.
+    expect(s.logs()).toContain("created the embedded database");
+    expect(s.logs()).not.toContain("migrated");
     expect(existsSync(join(dir, "data", "primary", "PG_VERSION"))).toBe(true);
     expect(existsSync(join(dir, "node_modules"))).toBe(false);
+    // One directory for the building and the state tables; nothing of the former layout.
+    expect(readdirSync(join(dir, "data")).sort()).toEqual(["primary", "primary.lock"]);
   } finally {
     s.proc.kill("SIGTERM");
     expect(await s.proc.exited).toBe(0);
   }
+
+  // A later start on the same directory: opens it as it is, creates and migrates nothing.
+  const again = await startServe({ cmd: [bin], cwd: dir, env: { DEMO: "false" } });
+  try {
+    expect(await (await fetch(`${again.url}/health`)).json()).toEqual({ status: "ok" });
+    expect(again.logs()).not.toContain("created the embedded database");
+    expect(again.logs()).not.toContain("migrated");
+    expect(again.logs()).not.toContain("ERROR");
+  } finally {
+    again.proc.kill("SIGTERM");
+    expect(await again.proc.exited).toBe(0);
+  }
+  expect(again.logs()).toContain("stopped");
 }, 180_000);
