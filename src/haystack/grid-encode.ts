@@ -38,13 +38,27 @@ function numVal(n: number): string {
   return String(n);
 }
 
+/** `"name":` of tag names seen (records repeat a few hundred names at most). */
+const KEYS = new Map<string, string>();
+const KEYS_MAX = 10_000;
+function keyText(k: string): string {
+  let t = KEYS.get(k);
+  if (t === undefined) {
+    t = `${q(k)}:`;
+    if (KEYS.size < KEYS_MAX) KEYS.set(k, t);
+  }
+  return t;
+}
+
 function dictText(d: Dict): string {
   let out = "";
-  for (const [k, v] of Object.entries(d)) {
+  for (const k in d) {
+    if (!Object.hasOwn(d, k)) continue;
+    const v = d[k];
     if (v === null || v === undefined) continue;
-    out += `${out ? "," : ""}${q(k)}:${jsonText(v)}`;
+    out += `${out ? "," : "{"}${keyText(k)}${jsonText(v)}`;
   }
-  return `{${out}}`;
+  return out ? `${out}}` : "{}";
 }
 
 /** A value's Haystack 4 JSON text: `JSON.stringify(toJson(v))`, written directly. */
