@@ -5,6 +5,7 @@
 // retried inside the server before anything is answered.
 import { beforeAll, describe, expect, test } from "bun:test";
 import postgres from "postgres";
+import { COPY_ROWS } from "../../src/ingest/columns.ts";
 import { writeValues } from "../../src/ingest/write.ts";
 import type { Logger } from "../../src/log.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -48,19 +49,22 @@ describe("concurrent writers on PostgreSQL", () => {
     ids = (await makePoints(t.deps, acme.org.id, POINTS, { prefix: "acme" })).map((p) => p.id);
   });
 
-  test("four writers of 1,000-value batches in different entity orders: no error, every value stored once", async () => {
-    // Every round, all four writers send the same 1,000 keys (100 points × 10 timestamps), each in
-    // its own entity order (ascending, descending, two shuffles) and with its own values: they
-    // contend for the same history rows and the same current rows.
+  /**
+   * Every round, all four writers send the same keys (100 points × `steps` timestamps), each in
+   * its own entity order (ascending, descending, two shuffles) and with its own values: they
+   * contend for the same history rows and the same current rows.
+   */
+  async function fourWriters(org: SeededOrg, ids: number[], steps: number) {
+    const table = `core.values_${org.org.key}`;
     const batch = (writer: number, round: number) => {
       const order =
         writer === 0 ? ids : writer === 1 ? [...ids].reverse() : shuffled(ids, writer * 1000 + round);
       const values: { entity_id: number; ts: string; value_n: number }[] = [];
       for (const id of order)
-        for (let k = 0; k < STEPS; k++)
+        for (let k = 0; k < steps; k++)
           values.push({
             entity_id: id,
-            ts: new Date(T0 + (round * STEPS + k) * 900_000).toISOString(),
+            ts: new Date(T0 + (round * steps + k) * 900_000).toISOString(),
             value_n: writer * 1_000_000 + id * 100 + k,
           });
       return values;
@@ -72,8 +76,8 @@ describe("concurrent writers on PostgreSQL", () => {
         for (let round = 0; round < ROUNDS; round++) {
           const res = await t.app.request("/bulk/value", {
             method: "POST",
-            headers: { ...bearer(acme.member.token), "content-type": "application/json" },
-            body: JSON.stringify({ org_id: acme.org.id, values: batch(writer, round) }),
+            headers: { ...bearer(org.member.token), "content-type": "application/json" },
+            body: JSON.stringify({ org_id: org.org.id, values: batch(writer, round) }),
           });
           statuses.push(res.status);
           if (res.status !== 200) bodies.push(await res.text());
@@ -87,22 +91,33 @@ describe("concurrent writers on PostgreSQL", () => {
     const [stored] = await db.query<{ n: number; keys: number; bad: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT (entity_id, ts))::int AS keys,
               count(*) FILTER (WHERE (value_n::bigint % 1000000) <> entity_id * 100
-                 + ((extract(epoch FROM ts) * 1000 - $1::bigint) / 900000)::int % ${STEPS})::int AS bad
-         FROM core.values_acme`,
+                 + ((extract(epoch FROM ts) * 1000 - $1::bigint) / 900000)::int % ${steps})::int AS bad
+         FROM ${table}`,
       [T0],
     );
     // One row per key (no duplicate, none missing), each holding the value one writer sent for it.
-    expect(stored).toEqual({ n: POINTS * STEPS * ROUNDS, keys: POINTS * STEPS * ROUNDS, bad: 0 });
+    expect(stored).toEqual({ n: POINTS * steps * ROUNDS, keys: POINTS * steps * ROUNDS, bad: 0 });
     // Current values: one per point, the newest history row.
     const mismatched = await db.query(
-      `SELECT c.entity_id FROM core.values_acme_current c
-         JOIN LATERAL (SELECT ts, value_n FROM core.values_acme h WHERE h.entity_id = c.entity_id
+      `SELECT c.entity_id FROM ${table}_current c
+         JOIN LATERAL (SELECT ts, value_n FROM ${table} h WHERE h.entity_id = c.entity_id
                         ORDER BY ts DESC LIMIT 1) h ON true
         WHERE c.ts <> h.ts OR c.value_n <> h.value_n`,
     );
     expect(mismatched).toEqual([]);
-    const [cur] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM core.values_acme_current");
+    const [cur] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}_current`);
     expect(cur!.n).toBe(POINTS);
+  }
+
+  test("four writers of 1,000-value batches in different entity orders: no error, every value stored once", async () => {
+    await fourWriters(acme, ids, STEPS);
+  });
+
+  test("the same with 2,500-value batches (copied in as new rows; the losers upsert): no error, every value stored once", async () => {
+    const big = await seedOrg(t.deps, { key: "big" });
+    const bigIds = (await makePoints(t.deps, big.org.id, POINTS, { prefix: "big" })).map((p) => p.id);
+    expect(POINTS * 25).toBeGreaterThanOrEqual(COPY_ROWS);
+    await fourWriters(big, bigIds, 25);
   });
 
   test("a deadlock that still happens is retried inside the server: the write commits once", async () => {
