@@ -133,7 +133,11 @@ const EXCEPTIONS: readonly Exception[] = [
     table: "org_tag_permission",
     why: "a lib meta names a library granted to the org",
   },
-  { file: "catalog/bulk.ts", table: "org_entity_permission", why: "entity reads scoped to the org's entity grants" },
+  {
+    file: "catalog/bulk.ts",
+    table: "org_entity_permission",
+    why: "entity reads scoped to the org's entity grants",
+  },
   ...entityScope("catalog/entity-tags.ts"),
   { file: "catalog/entities.ts", table: "org_entity_permission", why: "a new entity is granted to its org" },
   {
