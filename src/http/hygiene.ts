@@ -12,7 +12,7 @@
 import type { MiddlewareHandler } from "hono";
 import { jsonDepth, MAX_DEPTH, TOO_DEEP } from "../haystack/depth.ts";
 import { HAYSTACK_PREFIX } from "./auth.ts";
-import { type FieldError, invalid } from "./validate.ts";
+import { type FieldError, invalid, rememberCheckedBody } from "./validate.ts";
 
 const INT4_MAX = 2_147_483_647;
 
@@ -162,7 +162,7 @@ export function inputHygiene(routes: () => readonly RoutePattern[] = () => []): 
     }
     const text = await c.req.text();
     if (!text.trim()) return next();
-    if (type.includes("json") || /^\s*[[{"]/.test(text)) checkJsonText(text);
+    if (type.includes("json") || /^\s*[[{"]/.test(text)) rememberCheckedBody(c, checkJsonText(text));
     return next();
   };
 }

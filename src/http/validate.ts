@@ -120,11 +120,24 @@ export function parse<T>(
   return r.data;
 }
 
+/** Bodies the hygiene middleware has already parsed and checked, so the route does not parse them again. */
+const checkedBodies = new WeakMap<Request, unknown>();
+
+/** Keeps `value`, the checked parse of the request's JSON body, for the route's `jsonBody` (once). */
+export function rememberCheckedBody(c: Context, value: unknown): void {
+  checkedBodies.set(c.req.raw, value);
+}
+
 /**
  * The JSON body. A blank body is `opts.empty` when that option is given, else a 422 like any
  * body that is not JSON. @throws AppError invalid
  */
 export async function jsonBody(c: Context, opts: { empty?: unknown } = {}): Promise<unknown> {
+  if (checkedBodies.has(c.req.raw)) {
+    const value = checkedBodies.get(c.req.raw);
+    checkedBodies.delete(c.req.raw);
+    return value;
+  }
   const text = await c.req.text();
   if (!text.trim() && "empty" in opts) return opts.empty;
   try {
