@@ -1,10 +1,11 @@
 // The SSE transport over the broker: one stream per page (`GET /events`). Clients that would get the
 // same bytes (same `shareKey`, same org, same access to it) form a group: one broker subscription
 // limited to the orgs they may see, each batch of events rendered and encoded once, the frame
-// shared by every member. Each client keeps only a bounded queue of shared frames (a client that
-// does not read is dropped; the browser reconnects), comment pings, an idle limit (no event
-// delivered) and a maximum lifetime after which the browser reconnects; the group's subscription
-// ends with its last member.
+// shared by every member, and one timer for the whole group (heartbeats, periodic parts, idle and
+// lifetime limits). A client's own state is its stream's queue of shared frames, bounded in bytes
+// (a client that does not read is dropped; the browser reconnects), and three times: when it
+// connected, when it last got an event, when it last got anything. The group's subscription and
+// timer end with its last member.
 // What an event looks like on the wire (which HTML fragment, which event name) is decided by the
 // `render` function the page layer passes in, so the same view components render pages and updates.
 import type { Context } from "hono";
@@ -34,7 +35,8 @@ export interface SseOptions {
   /**
    * Clients with the same key (and the same org and access to it) get the same bytes from `render`
    * and `tick`: each batch is rendered once for all of them. The key must name the renderer and
-   * everything the rendering depends on (e.g. `console|user:3|member|dashboard`). Unset: the client
+   * everything the rendering depends on (e.g. `console|user:3|member|dashboard`), and the clients
+   * of one key must pass the same limits (the group keeps its first member's). Unset: the client
    * is rendered for alone.
    */
   readonly shareKey?: string;
@@ -53,6 +55,8 @@ export interface SseOptions {
 }
 
 const enc = new TextEncoder();
+const HELLO = enc.encode("retry: 3000\n: connected\n\n");
+const PING = enc.encode(": ping\n\n");
 
 /** Formats one SSE message; every line of `data` gets its own `data:` field. */
 export function formatSse(m: SseMessage): string {
@@ -67,101 +71,191 @@ export function formatSse(m: SseMessage): string {
 const encode = (msgs: readonly SseMessage[]): Uint8Array | null =>
   msgs.length > 0 ? enc.encode(msgs.map(formatSse).join("")) : null;
 
-/** Frames a member may hold unread before it is ended (its browser reconnects and reloads). */
-const MEMBER_QUEUE = 256;
-
-/** One client of a group: its queue of shared frames and how it is woken or ended. */
+/** One client of a group: its stream (whose queue holds the frames it has not read) and times. */
 interface Member {
-  queue: Uint8Array[];
-  wake: (() => void) | undefined;
-  end: (why: CloseReason) => void;
+  controller: ReadableStreamDefaultController<Uint8Array> | null;
+  readonly started: number;
+  /** Last event (not heartbeat) delivered, and last bytes of any kind. */
+  lastEvent: number;
+  lastWrite: number;
+  readonly onClose: SseOptions["onClose"];
+  /** Undoes the request's abort listener. */
+  unlisten: (() => void) | null;
+  closed: boolean;
 }
 
-/** Clients that get the same bytes: one subscription, one rendering per batch. */
+/** The group's limits, from its first member's options. */
+interface Limits {
+  heartbeatMs: number;
+  idleMs: number;
+  maxLifetimeMs: number;
+  maxBuffered: number;
+  tickMs: number;
+}
+
+/** Clients that get the same bytes: one subscription, one rendering per batch, one timer. */
 interface Group {
+  readonly key: string;
+  readonly byKey: Map<string, Group>;
   readonly members: Set<Member>;
   readonly sub: Subscription;
   readonly stop: AbortController;
-  tick?: { bucket: number; frame: Promise<Uint8Array | null> };
+  readonly client: SseClient;
+  readonly opts: SseOptions;
+  readonly limits: Limits;
+  timer: ReturnType<typeof setInterval> | null;
+  lastTick: number;
+  ticking: boolean;
 }
 
 const groups = new WeakMap<Broker, Map<string, Group>>();
 let soloKeys = 0;
 
-function deliver(m: Member, frame: Uint8Array): void {
-  m.queue.push(frame);
-  if (m.queue.length > MEMBER_QUEUE) m.end("dropped_events");
-  m.wake?.();
+/** Ends one member's stream (once): leaves its group, closes the stream, reports the reason. */
+function endMember(g: Group, m: Member, why: CloseReason): void {
+  if (m.closed) return;
+  m.closed = true;
+  m.unlisten?.();
+  m.unlisten = null;
+  g.members.delete(m);
+  if (g.members.size === 0) stopGroup(g);
+  try {
+    m.controller?.close();
+  } catch {
+    // already closed or cancelled by the client
+  }
+  m.controller = null;
+  m.onClose?.(why);
+}
+
+function stopGroup(g: Group): void {
+  if (g.byKey.get(g.key) === g) g.byKey.delete(g.key);
+  if (g.timer) clearInterval(g.timer);
+  g.timer = null;
+  g.stop.abort();
+  g.sub.close();
+}
+
+/** Queues `bytes` for `m`, or ends it when it has more than the bound unread. */
+function write(g: Group, m: Member, bytes: Uint8Array, now: number, isEvent: boolean): void {
+  const c = m.controller;
+  if (!c || m.closed) return;
+  // desiredSize goes negative by what the client has not read yet.
+  if (-(c.desiredSize ?? 0) > g.limits.maxBuffered) {
+    endMember(g, m, "slow");
+    return;
+  }
+  try {
+    c.enqueue(bytes);
+  } catch {
+    endMember(g, m, "aborted");
+    return;
+  }
+  m.lastWrite = now;
+  if (isEvent) m.lastEvent = now;
+}
+
+function deliver(g: Group, frame: Uint8Array): void {
+  const now = Date.now();
+  for (const m of [...g.members]) write(g, m, frame, now, true);
 }
 
 /** Renders the group's batches once and hands each frame to every member, until the last leaves. */
-async function runGroup(g: Group, client: SseClient, opts: SseOptions): Promise<void> {
+async function runGroup(g: Group): Promise<void> {
   while (!g.stop.signal.aborted) {
     const events = await g.sub.next(g.stop.signal);
     if (g.sub.takeDropped() > 0) {
-      for (const m of [...g.members]) m.end("dropped_events");
+      for (const m of [...g.members]) endMember(g, m, "dropped_events");
       continue;
     }
     if (events.length === 0) continue;
     let frame: Uint8Array | null;
     try {
-      frame = encode(await opts.render(client, events));
+      frame = encode(await g.opts.render(g.client, events));
     } catch {
-      for (const m of [...g.members]) m.end("aborted");
+      for (const m of [...g.members]) endMember(g, m, "aborted");
       continue;
     }
-    if (frame) for (const m of g.members) deliver(m, frame);
+    if (frame) deliver(g, frame);
   }
 }
 
-/** Joins (or starts) the group of `key`; the returned function leaves it. */
-function join(
-  key: string,
-  client: SseClient,
-  opts: SseOptions,
-  m: Member,
-): { group: Group; leave: () => void } {
+/** The group's timer: periodic parts (rendered once), then each member's limits and heartbeat. */
+function onTimer(g: Group): void {
+  const { tick } = g.opts;
+  const { tickMs, heartbeatMs, idleMs, maxLifetimeMs } = g.limits;
+  const now = Date.now();
+  if (tick && !g.ticking && now - g.lastTick >= tickMs) {
+    g.lastTick = now;
+    g.ticking = true;
+    void tick(g.client)
+      .then(encode)
+      .then(
+        (frame) => {
+          if (frame) deliver(g, frame);
+        },
+        () => undefined, // the next tick tries again
+      )
+      .finally(() => {
+        g.ticking = false;
+      });
+  }
+  for (const m of [...g.members]) {
+    if (now - m.started >= maxLifetimeMs) endMember(g, m, "lifetime");
+    else if (now - m.lastEvent >= idleMs) endMember(g, m, "idle");
+    else if (now - m.lastWrite >= heartbeatMs) write(g, m, PING, now, false);
+  }
+}
+
+/** Joins (or starts) the group of `key`. */
+function join(key: string, client: SseClient, opts: SseOptions, m: Member): Group {
   const byKey = groups.get(opts.broker) ?? new Map<string, Group>();
   groups.set(opts.broker, byKey);
-  let g = byKey.get(key);
-  if (!g) {
-    const { actor, orgId } = client;
-    const group: Group = {
-      members: new Set(),
-      stop: new AbortController(),
-      sub: opts.broker.subscribe({
-        accept: (eventOrg) => eventOrg === null || (eventOrg === orgId && actor.roleIn(eventOrg) !== null),
-      }),
-    };
-    g = group;
-    byKey.set(key, group);
-    void runGroup(group, client, opts).finally(() => group.sub.close());
+  const found = byKey.get(key);
+  if (found) {
+    found.members.add(m);
+    return found;
   }
-  const group = g;
-  group.members.add(m);
-  return {
-    group,
-    leave: () => {
-      if (!group.members.delete(m) || group.members.size > 0) return;
-      if (byKey.get(key) === group) byKey.delete(key);
-      group.stop.abort();
-      group.sub.close();
-    },
+  const { actor, orgId } = client;
+  const limits: Limits = {
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+    idleMs: opts.idleMs ?? 10 * 60_000,
+    maxLifetimeMs: opts.maxLifetimeMs ?? 60 * 60_000,
+    maxBuffered: opts.maxBufferedBytes ?? 1024 * 1024,
+    tickMs: opts.tickMs ?? 5_000,
   };
-}
-
-/** The group's tick frame for the current `tickMs` period: rendered by the first member to ask. */
-function tickFrame(
-  g: Group,
-  client: SseClient,
-  opts: SseOptions,
-  tickMs: number,
-): Promise<Uint8Array | null> {
-  const bucket = Math.floor(Date.now() / tickMs);
-  const tick = opts.tick;
-  if (!tick) return Promise.resolve(null);
-  if (g.tick?.bucket !== bucket) g.tick = { bucket, frame: tick(client).then(encode) };
-  return g.tick.frame;
+  const g: Group = {
+    key,
+    byKey,
+    members: new Set([m]),
+    stop: new AbortController(),
+    sub: opts.broker.subscribe({
+      accept: (eventOrg) => eventOrg === null || (eventOrg === orgId && actor.roleIn(eventOrg) !== null),
+    }),
+    client,
+    opts,
+    limits,
+    timer: null,
+    lastTick: 0,
+    ticking: false,
+  };
+  byKey.set(key, g);
+  // The timer's period: fine enough for the shortest limit, at most a second.
+  const period = Math.max(
+    5,
+    Math.min(
+      1000,
+      limits.heartbeatMs,
+      limits.idleMs / 4,
+      limits.maxLifetimeMs / 4,
+      opts.tick ? limits.tickMs : 1000,
+    ),
+  );
+  g.timer = setInterval(() => onTimer(g), period);
+  void runGroup(g).finally(() => g.sub.close());
+  // a group with a periodic part sends it to its first member at once
+  if (opts.tick) queueMicrotask(() => onTimer(g));
+  return g;
 }
 
 interface BunServerLike {
@@ -173,12 +267,6 @@ interface BunServerLike {
  * Side effects: membership of a group whose broker subscription lives as long as its last stream.
  */
 export function sseResponse(c: Context, client: SseClient, opts: SseOptions): Response {
-  const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  const idleMs = opts.idleMs ?? 10 * 60_000;
-  const maxLifetimeMs = opts.maxLifetimeMs ?? 60 * 60_000;
-  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
-  const tickMs = opts.tickMs ?? 5_000;
-
   // Bun closes idle connections after 10 s unless told otherwise for this request.
   (c.env as { server?: BunServerLike } | undefined)?.server?.timeout?.(c.req.raw, 0);
 
@@ -188,113 +276,50 @@ export function sseResponse(c: Context, client: SseClient, opts: SseOptions): Re
   const key =
     opts.shareKey === undefined
       ? `solo:${++soloKeys}`
-      : `${opts.tick ? `tick:${tickMs}` : "notick"}|${orgId}|${access}|${opts.shareKey}`;
-  const stop = new AbortController();
-  const requestSignal = c.req.raw.signal;
-  let reason: CloseReason = "aborted";
-  const end = (why: CloseReason) => {
-    if (stop.signal.aborted) return;
-    reason = why;
-    stop.abort();
+      : `${opts.tick ? `tick:${opts.tickMs ?? 5_000}` : "notick"}|${orgId}|${access}|${opts.shareKey}`;
+  const now = Date.now();
+  const member: Member = {
+    controller: null,
+    started: now,
+    lastEvent: now,
+    lastWrite: now,
+    onClose: opts.onClose,
+    unlisten: null,
+    closed: false,
   };
-  const member: Member = { queue: [], wake: undefined, end };
-  const { group, leave } = join(key, client, opts, member);
-  const onRequestAbort = () => end("aborted");
-  requestSignal.addEventListener("abort", onRequestAbort, { once: true });
-
-  /** The next frames of this member (at once when some are queued); empty on abort or timeout. */
-  const nextFrames = (signal: AbortSignal) =>
-    new Promise<Uint8Array[]>((resolve) => {
-      const flush = () => {
-        member.wake = undefined;
-        signal.removeEventListener("abort", flush);
-        resolve(member.queue.splice(0));
-      };
-      if (member.queue.length > 0 || signal.aborted) return flush();
-      member.wake = flush;
-      signal.addEventListener("abort", flush, { once: true });
-    });
-
-  const source: Bun.UnderlyingSource<Uint8Array> = {
-    async start(controller: ReadableStreamDefaultController<Uint8Array>) {
-      const write = (bytes: Uint8Array) => {
-        if (stop.signal.aborted) return;
-        // desiredSize goes negative by what the client has not read yet.
-        if (-(controller.desiredSize ?? 0) > maxBuffered) return end("slow");
-        try {
-          controller.enqueue(bytes);
-        } catch {
-          end("aborted");
-        }
-      };
-      const started = Date.now();
-      let lastEvent = started;
-      let lastTick = 0;
-      write(enc.encode("retry: 3000\n: connected\n\n"));
-      try {
-        while (!stop.signal.aborted) {
-          const now = Date.now();
-          if (now - started >= maxLifetimeMs) {
-            end("lifetime");
-            break;
-          }
-          if (now - lastEvent >= idleMs) {
-            end("idle");
-            break;
-          }
-          if (opts.tick && now - lastTick >= tickMs) {
-            lastTick = now;
-            const frame = await tickFrame(group, client, opts, tickMs);
-            if (frame) {
-              lastEvent = Date.now();
-              write(frame);
-            }
-          }
-          const wait = Math.max(
-            1,
-            Math.min(
-              heartbeatMs,
-              opts.tick ? tickMs - (Date.now() - lastTick) : heartbeatMs,
-              maxLifetimeMs - (Date.now() - started),
-              idleMs - (Date.now() - lastEvent),
-            ),
-          );
-          const frames = await nextFrames(AbortSignal.any([stop.signal, AbortSignal.timeout(wait)]));
-          if (stop.signal.aborted) break;
-          if (frames.length > 0) {
-            lastEvent = Date.now();
-            for (const f of frames) write(f);
-          } else {
-            write(PING);
-          }
-        }
-      } catch {
-        end("aborted");
-      } finally {
-        leave();
-        requestSignal.removeEventListener("abort", onRequestAbort);
-        opts.onClose?.(reason);
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client
-        }
-      }
-    },
-    cancel() {
-      end("aborted");
-    },
-  };
-  const strategy: QueuingStrategy<Uint8Array> = { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 };
-  const body = new ReadableStream<Uint8Array>(source, strategy);
-
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-    },
-  });
+  return streamOf(join(key, client, opts, member), member, c.req.raw.signal);
 }
 
-const PING = enc.encode(": ping\n\n");
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+};
+
+/**
+ * The response of member `m` of `g`. Kept apart from the request's scope on purpose: the stream's
+ * callbacks hold only the group, the member and the request's signal, not the request context,
+ * the client or the options of each connection.
+ */
+function streamOf(g: Group, m: Member, signal: AbortSignal): Response {
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        m.controller = controller;
+        controller.enqueue(HELLO);
+        if (signal.aborted) {
+          endMember(g, m, "aborted");
+          return;
+        }
+        const onAbort = () => endMember(g, m, "aborted");
+        signal.addEventListener("abort", onAbort, { once: true });
+        m.unlisten = () => signal.removeEventListener("abort", onAbort);
+      },
+      cancel() {
+        endMember(g, m, "aborted");
+      },
+    },
+    { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+  );
+  return new Response(body, { headers: SSE_HEADERS });
+}
