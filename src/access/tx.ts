@@ -1,11 +1,13 @@
 // Writes to the primary: one transaction, then a nudge to the outbox deliverer so secondaries get
-// the rows recorded in it.
+// the rows recorded in it, and a system-wide `records:written` event (entities, tags, grants,
+// memberships changed) after which data read before it is read again (the console's page caches).
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 
 export async function write<T>(deps: ServiceDeps, fn: (tx: Sql) => Promise<T>): Promise<T> {
   const result = await deps.dbs.primary.transaction(fn);
   deps.replicator.kick();
+  deps.broker.publish("records:written", null, {});
   return result;
 }
 
