@@ -28,6 +28,11 @@ export interface Broker {
     types?: (type: string) => boolean;
   }): Subscription;
   readonly subscribers: number;
+  /**
+   * How many events have been published for `orgId` and system-wide (a number that only grows):
+   * data derived from an org's events can be kept while this has not moved.
+   */
+  generation(orgId: number | null): number;
 }
 
 export function createBroker(opts: { queueLimit?: number } = {}): Broker {
@@ -41,9 +46,13 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
     closed: boolean;
   }>();
   let seq = 0;
+  const perOrg = new Map<number, number>();
+  let systemWide = 0;
   return {
     publish(type, orgId, data) {
       const ev: BrokerEvent = { type, orgId, data, id: ++seq, at: new Date().toISOString() };
+      if (orgId === null) systemWide += 1;
+      else perOrg.set(orgId, (perOrg.get(orgId) ?? 0) + 1);
       for (const s of subs) {
         if (s.closed || !s.accept(orgId) || (s.types && !s.types(type))) continue;
         s.queue.push(ev);
@@ -90,6 +99,9 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
     },
     get subscribers() {
       return subs.size;
+    },
+    generation(orgId) {
+      return systemWide + (orgId === null ? 0 : (perOrg.get(orgId) ?? 0));
     },
   };
 }

@@ -21,15 +21,30 @@ import { activityItem } from "./activity.tsx";
 import { currentValues, trends } from "./building.ts";
 import { page, pageContext } from "./context.ts";
 import { keyPoints, siteZone } from "./key-points.ts";
+import { pageData } from "./page-cache.ts";
 
 /** Errors the dashboard lists, and buckets of the main meter's 24 h trend. */
 const RECENT_ERRORS = 5;
 const METER_BUCKETS = 48;
 
+/** How long dashboard data is kept at most while no event of its org arrives. */
+const KEEP_MS = 60_000;
+
 /** Errors in the last 24 h of each simulator (one query); 0 for all when they cannot be counted. */
 async function errorCounts(deps: AppDeps, actor: Actor, views: readonly SimulatorView[]) {
+  const count = async () => {
+    const counts = await simulatorErrors24h({ deps, actor, simulators: views });
+    if (!counts) throw new Error("not counted"); // not kept: counted again on the next request
+    return counts;
+  };
   try {
-    return (await simulatorErrors24h({ deps, actor, simulators: views })) ?? new Map<number, number>();
+    const orgId = views[0]?.org_id;
+    if (orgId === undefined || views.some((v) => v.org_id !== orgId)) return await count();
+    // the window moves with the clock: kept within its minute
+    const minute = Math.floor(deps.clock.now().getTime() / 60_000);
+    const ids = views.map((v) => v.id).join(",");
+    const key = `errors24h|${ids}|${minute}`;
+    return await pageData(deps, { actor, orgId, key, changesWith: "org", maxAgeMs: KEEP_MS }, count);
   } catch {
     return new Map<number, number>();
   }
@@ -98,44 +113,82 @@ export async function simulatorCard(
   const summary = await simulatorSummary(deps, actor, v, orgKey, errors);
   const base = { ...summary, progress: v.progress ?? null };
   try {
-    const keys = await keyPoints(deps, actor, v);
-    const meter = keys.points.find((k) => k.role === "meter");
-    const to = v.last_interval ? new Date(Date.parse(v.last_interval) + 1000) : deps.clock.now();
-    const [cur, trend] = await Promise.all([
-      currentValues(deps, actor, v.org_id, keys.points),
-      meter
-        ? trends({
-            deps,
-            actor,
-            orgId: v.org_id,
-            points: [meter.id],
-            from: new Date(to.getTime() - 86_400_000),
-            to,
-            buckets: METER_BUCKETS,
-          })
-        : Promise.resolve(new Map<number, Array<number | null>>()),
-    ]);
-    return {
-      ...base,
-      tz: keys.tz,
-      readings: keys.points.map((k) => ({ pointId: k.id, label: k.label, cur: cur.get(k.id) ?? null })),
-      meter: meter
-        ? {
-            pointId: meter.id,
-            label: `${meter.label} power`,
-            unit: meter.unit,
-            values: trend.get(meter.id) ?? [],
-          }
-        : null,
-    };
+    // the readings change with new values, each of which publishes an event of the org
+    const key = `card|${v.id}|${v.updated_at}|${v.last_interval}`;
+    const live = await pageData(
+      deps,
+      { actor, orgId: v.org_id, key, changesWith: "org", maxAgeMs: KEEP_MS },
+      () => cardReadings(deps, actor, v),
+    );
+    return { ...base, ...live };
   } catch (e) {
     deps.log.warn("dashboard readings not available", { simulator: v.id, error: String(e) });
     return base;
   }
 }
 
+/** A card's key readings, the main meter over the 24 h before the last interval, and its zone. */
+async function cardReadings(
+  deps: AppDeps,
+  actor: Actor,
+  v: SimulatorView,
+): Promise<Pick<SimulatorSummary, "tz" | "readings" | "meter">> {
+  const keys = await keyPoints(deps, actor, v);
+  const meter = keys.points.find((k) => k.role === "meter");
+  const to = v.last_interval ? new Date(Date.parse(v.last_interval) + 1000) : deps.clock.now();
+  const [cur, trend] = await Promise.all([
+    currentValues(deps, actor, v.org_id, keys.points),
+    meter
+      ? trends({
+          deps,
+          actor,
+          orgId: v.org_id,
+          points: [meter.id],
+          from: new Date(to.getTime() - 86_400_000),
+          to,
+          buckets: METER_BUCKETS,
+        })
+      : Promise.resolve(new Map<number, Array<number | null>>()),
+  ]);
+  return {
+    tz: keys.tz,
+    readings: keys.points.map((k) => ({ pointId: k.id, label: k.label, cur: cur.get(k.id) ?? null })),
+    meter: meter
+      ? {
+          pointId: meter.id,
+          label: `${meter.label} power`,
+          unit: meter.unit,
+          values: trend.get(meter.id) ?? [],
+        }
+      : null,
+  };
+}
+
 /** The latest error events of these simulators, newest first. */
 export async function recentErrors(
+  deps: AppDeps,
+  actor: Actor,
+  views: readonly SimulatorView[],
+): Promise<ActivityItemProps[]> {
+  const orgId = views[0]?.org_id;
+  if (orgId === undefined) return [];
+  // new errors are `activity:logged` events of the org
+  if (views.every((v) => v.org_id === orgId))
+    return pageData(
+      deps,
+      {
+        actor,
+        orgId,
+        key: `recent-errors|${views.map((v) => v.id).join(",")}`,
+        changesWith: "org",
+        maxAgeMs: KEEP_MS,
+      },
+      () => readRecentErrors(deps, actor, views),
+    );
+  return readRecentErrors(deps, actor, views);
+}
+
+async function readRecentErrors(
   deps: AppDeps,
   actor: Actor,
   views: readonly SimulatorView[],

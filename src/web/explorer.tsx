@@ -23,6 +23,7 @@ import { INSTANT_RANGE, isStorableInstant } from "../haystack/instants.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { isoWithOffset, localInput, parseSiteLocal, tagViews } from "./building.ts";
 import { isFragment, type PageContext, page, pageContext, requireOrg } from "./context.ts";
+import { pageData } from "./page-cache.ts";
 import { pointsChart, tagOf } from "./series.ts";
 
 /** Results per page of the explorer table, and equipment per page of the tree. */
@@ -167,61 +168,91 @@ async function orgTreeProps(c: Context, deps: AppDeps, p: PageContext, filter: s
   };
 }
 
+/** How long explorer data is kept at most (catalog and access writes publish `records:written`). */
+const KEEP_MS = 60_000;
+
+/**
+ * The explorer's data for this request: a filter's page of results with their tree and ref names,
+ * or the org's tree; kept per viewer until a catalog or access write (`records:written`).
+ */
+function explorerData(c: Context, deps: AppDeps, p: PageContext) {
+  const org = requireOrg(p);
+  const filter = (c.req.query("filter") ?? "").trim();
+  const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(c.req.query("page") ?? "1", 10) || 1));
+  const tq = c.req.query("tq") ?? "";
+  const tpage = c.req.query("tpage") ?? "";
+  const key = `explorer|${JSON.stringify([filter, pageNo, filter ? "" : tq, filter ? "" : tpage])}`;
+  return pageData(
+    deps,
+    { actor: p.actor, orgId: org.id, key, changesWith: "records", maxAgeMs: KEEP_MS },
+    () => readExplorer(c, deps, p, org.id, filter, pageNo),
+  );
+}
+
+async function readExplorer(
+  c: Context,
+  deps: AppDeps,
+  p: PageContext,
+  orgId: number,
+  filter: string,
+  pageNo: number,
+) {
+  let error: FilterError | null = null;
+  let results: FilterResult[] = [];
+  let more = false;
+  if (filter) {
+    try {
+      results = await filterEntities({
+        deps,
+        actor: p.actor,
+        input: { filter, orgId, tags: ["*"], skip: (pageNo - 1) * PAGE_SIZE, limit: PAGE_SIZE + 1 },
+      });
+      more = results.length > PAGE_SIZE;
+      results = results.slice(0, PAGE_SIZE);
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "invalid") throw e;
+      error = filterErrorOf(e);
+    }
+  }
+  let tree: TreeProps;
+  if (!filter) tree = await orgTreeProps(c, deps, p, filter);
+  else {
+    // the matches and the site and equip they name, with only the tree's tags, in one query
+    const nodes =
+      !error && results.length > 0
+        ? buildTree(
+            await treeEntities({
+              deps,
+              actor: p.actor,
+              orgId,
+              entityIds: results.map((r) => r.entity_id),
+            }),
+            new Set(results.map((r) => r.entity_id)),
+          )
+        : [];
+    tree = { nodes, scope: "results", q: "", filter, page: 1, more: false, total: nodes.length };
+  }
+  const refs = await refInfos(
+    deps,
+    p.actor,
+    orgId,
+    results.flatMap((r) => r.tags.flatMap((t) => (t.value_ref !== null ? [t.value_ref] : []))),
+  );
+  const rows: EntityRow[] = results.map((r) => ({
+    id: r.entity_id,
+    ref: tagOf(r, "id"),
+    dis: tagOf(r, "dis"),
+    isPoint: r.tags.some((t) => t.tag_name === "point"),
+    tags: tagViews(r.tags, refs),
+  }));
+  return { filter, error, rows, tree, page: pageNo, pageSize: PAGE_SIZE, more };
+}
+
 export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/explorer", async (c) => {
     const p = await pageContext(c, deps);
-    const org = requireOrg(p);
-    const filter = (c.req.query("filter") ?? "").trim();
-    const pageNo = Math.min(10_000, Math.max(1, Number.parseInt(c.req.query("page") ?? "1", 10) || 1));
-    let error: FilterError | null = null;
-    let results: FilterResult[] = [];
-    let more = false;
-    if (filter) {
-      try {
-        results = await filterEntities({
-          deps,
-          actor: p.actor,
-          input: { filter, orgId: org.id, tags: ["*"], skip: (pageNo - 1) * PAGE_SIZE, limit: PAGE_SIZE + 1 },
-        });
-        more = results.length > PAGE_SIZE;
-        results = results.slice(0, PAGE_SIZE);
-      } catch (e) {
-        if (!isAppError(e) || e.code !== "invalid") throw e;
-        error = filterErrorOf(e);
-      }
-    }
-    let tree: TreeProps;
-    if (!filter) tree = await orgTreeProps(c, deps, p, filter);
-    else {
-      // the matches and the site and equip they name, with only the tree's tags, in one query
-      const nodes =
-        !error && results.length > 0
-          ? buildTree(
-              await treeEntities({
-                deps,
-                actor: p.actor,
-                orgId: org.id,
-                entityIds: results.map((r) => r.entity_id),
-              }),
-              new Set(results.map((r) => r.entity_id)),
-            )
-          : [];
-      tree = { nodes, scope: "results", q: "", filter, page: 1, more: false, total: nodes.length };
-    }
-    const refs = await refInfos(
-      deps,
-      p.actor,
-      org.id,
-      results.flatMap((r) => r.tags.flatMap((t) => (t.value_ref !== null ? [t.value_ref] : []))),
-    );
-    const rows: EntityRow[] = results.map((r) => ({
-      id: r.entity_id,
-      ref: tagOf(r, "id"),
-      dis: tagOf(r, "dis"),
-      isPoint: r.tags.some((t) => t.tag_name === "point"),
-      tags: tagViews(r.tags, refs),
-    }));
-    const props = { filter, error, rows, tree, page: pageNo, pageSize: PAGE_SIZE, more };
+    const props = await explorerData(c, deps, p);
+    const error = props.error;
     return page(
       c,
       () => <ExplorerPage shell={p.shell} {...props} />,
@@ -238,7 +269,13 @@ export function mountExplorerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       const q = new URL(c.req.url).search;
       return c.redirect(`/explorer${q}`, 302);
     }
-    const tree = await orgTreeProps(c, deps, p, filter);
+    const org = requireOrg(p);
+    const key = `tree|${JSON.stringify([filter, c.req.query("tq") ?? "", c.req.query("tpage") ?? ""])}`;
+    const tree = await pageData(
+      deps,
+      { actor: p.actor, orgId: org.id, key, changesWith: "records", maxAgeMs: KEEP_MS },
+      () => orgTreeProps(c, deps, p, filter),
+    );
     return page(
       c,
       () => <TreePanel {...tree} />,
