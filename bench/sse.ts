@@ -5,9 +5,12 @@
 // user), RATE activity reports per second (default 20) for SECONDS (default 5) through
 // `POST /simulator/activity/:id`, each one an `activity:logged` event rendered as fragments.
 // Prints the server's RSS before and with the clients (after the events), the bytes the clients
-// received, and the server CPU per event. The server and every socket are closed before exit.
+// received, and the server CPU per event. In the same run, the same N clients on an SSE server with
+// nothing of ours (`bench/sse-empty.ts`: Bun.serve and an open stream) give Bun's own cost per
+// connection, so the rest is ours. The load average is printed with the figures. The servers and
+// every socket are closed before exit.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServe } from "../test/harness/proc.ts";
 import { consoleSession, printTable } from "./lib.ts";
@@ -117,10 +120,60 @@ try {
     return { clients, connected, rss0, rss1, bytes, cpuPerEvent: cpu / events };
   };
 
+  /** The same clients on an SSE server with nothing of ours: Bun's own cost per connection. */
+  const emptyRound = async (clients: number) => {
+    const proc = Bun.spawn([process.execPath, new URL("./sse-empty.ts", import.meta.url).pathname], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    try {
+      const first = await proc.stdout.getReader().read();
+      const port = Number(new TextDecoder().decode(first.value).trim());
+      await Bun.sleep(500);
+      const rss0 = rssMb(proc.pid);
+      let connected = 0;
+      let allIn!: () => void;
+      const ready = new Promise<void>((r) => {
+        allIn = r;
+      });
+      const sockets: Array<{ end(): void }> = [];
+      for (let i = 0; i < clients; i++) {
+        let seen = false;
+        const sock = await Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: {
+            data(_s, chunk) {
+              if (!seen && chunk.toString().includes(": connected")) {
+                seen = true;
+                if (++connected === clients) allIn();
+              }
+            },
+          },
+        });
+        sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+        sockets.push(sock);
+      }
+      const timeout = setTimeout(allIn, 60_000);
+      await ready;
+      clearTimeout(timeout);
+      await Bun.sleep(1000);
+      const rss1 = rssMb(proc.pid);
+      for (const s of sockets) s.end();
+      return { connected, rss0, rss1 };
+    } finally {
+      proc.kill();
+      await proc.exited;
+    }
+  };
+
   console.log(
     `sse: ${RATE} activity events/s for ${SECONDS} s to console clients (dashboard, activity, sim:${simId}); loopback, embedded database`,
   );
+  const load0 = loadavg();
   const rows = [await round(0), await round(N)];
+  const empty = await emptyRound(N);
+  const load1 = loadavg();
   printTable(
     [
       "clients",
@@ -132,20 +185,40 @@ try {
       "received KB",
       "CPU ms/event",
     ],
-    rows.map((r) => [
-      String(r.clients),
-      String(r.connected),
-      r.rss0.toFixed(1),
-      r.rss1.toFixed(1),
-      (r.rss1 - r.rss0).toFixed(1),
-      r.clients ? (((r.rss1 - r.rss0) * 1024) / r.clients).toFixed(1) : "-",
-      (r.bytes / 1024).toFixed(0),
-      r.cpuPerEvent.toFixed(2),
-    ]),
+    rows
+      .map((r) => [
+        String(r.clients),
+        String(r.connected),
+        r.rss0.toFixed(1),
+        r.rss1.toFixed(1),
+        (r.rss1 - r.rss0).toFixed(1),
+        r.clients ? (((r.rss1 - r.rss0) * 1024) / r.clients).toFixed(1) : "-",
+        (r.bytes / 1024).toFixed(0),
+        r.cpuPerEvent.toFixed(2),
+      ])
+      .concat([
+        [
+          `${N} (empty SSE server)`,
+          String(empty.connected),
+          empty.rss0.toFixed(1),
+          empty.rss1.toFixed(1),
+          (empty.rss1 - empty.rss0).toFixed(1),
+          (((empty.rss1 - empty.rss0) * 1024) / N).toFixed(1),
+          "-",
+          "-",
+        ],
+      ]),
   );
   const [b, w] = rows as [(typeof rows)[0], (typeof rows)[0]];
+  const bun = empty.rss1 - empty.rss0;
   console.log(
-    `\n${N} clients: RSS +${(w.rss1 - w.rss0).toFixed(1)} MB (baseline round ${(b.rss1 - b.rss0).toFixed(1)} MB: GC drift); server CPU per event ${(w.cpuPerEvent / Math.max(0.01, b.cpuPerEvent)).toFixed(1)} x the baseline`,
+    `\nload average ${load0.map((x) => x.toFixed(1)).join(" ")} at the start, ${load1.map((x) => x.toFixed(1)).join(" ")} at the end`,
+  );
+  console.log(
+    `${N} clients: Bun's own streams (empty server, same run) +${bun.toFixed(1)} MB; ours +${(w.rss1 - w.rss0 - bun).toFixed(1)} MB on top`,
+  );
+  console.log(
+    `${N} clients: RSS +${(w.rss1 - w.rss0).toFixed(1)} MB (baseline round ${(b.rss1 - b.rss0).toFixed(1)} MB: GC drift); server CPU per event ${(w.cpuPerEvent / Math.max(0.01, b.cpuPerEvent)).toFixed(1)} x the baseline`,
   );
 } finally {
   server.proc.kill("SIGTERM");
