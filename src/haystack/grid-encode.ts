@@ -117,6 +117,56 @@ export function jsonText(v: HVal | null | undefined): string {
 export const GRID_CHUNK_ROWS = 1000;
 
 /**
+ * A grid written in parts, for rows that are not all in memory at once: `head()` (meta and
+ * columns), `rows()` for each run of rows in order, then `tail()`. Joined, the parts are
+ * `writeZincGrid` / `writeJson` of the grid with all the rows. A row's tags outside the columns are
+ * not written (as the generic writers do).
+ */
+export class GridWriter {
+  private readonly names: readonly string[];
+  private written = 0;
+  constructor(
+    private readonly format: "zinc" | "json",
+    private readonly headGrid: Grid,
+  ) {
+    // The columns as written (a grid without columns is written with the column `empty`).
+    this.names = headGrid.cols.length > 0 ? headGrid.cols.map((c) => c.name) : ["empty"];
+  }
+  /** The meta and the columns (JSON: up to the rows' opening bracket). */
+  head(): string {
+    const head = new Grid(this.headGrid.meta, this.headGrid.cols, []);
+    // `writeJson` of the grid without rows ends with `"rows":[]}`: the rows go between the brackets.
+    return this.format === "zinc" ? writeZincGrid(head) : JSON.stringify(toJson(head)).slice(0, -2);
+  }
+  /** The text of these rows, the next ones of the grid. */
+  rows(rows: readonly Dict[], from = 0, to = rows.length): string {
+    let out = "";
+    if (this.format === "json") {
+      for (let r = from; r < to; r++) out += `${this.written++ > 0 ? "," : ""}${dictText(rows[r]!)}`;
+      return out;
+    }
+    const names = this.names;
+    const none = names.length === 1 ? "N" : "";
+    for (let r = from; r < to; r++) {
+      const row = rows[r]!;
+      let line = "";
+      for (let c = 0; c < names.length; c++) {
+        const v = row[names[c]!];
+        if (c > 0) line += ",";
+        line += v === null || v === undefined ? none : writeZincValue(v);
+      }
+      out += `${line}\n`;
+    }
+    this.written += to - from;
+    return out;
+  }
+  /** What follows the last row. */
+  tail(): string {
+    return this.format === "zinc" ? "" : "]}";
+  }
+}
+
+/**
  * The grid's text in pieces: header, chunks of rows, tail (JSON); their concatenation is
  * `writeZincGrid(grid)` or `writeJson(grid)`.
  */
@@ -125,38 +175,12 @@ export function* gridChunks(
   grid: Grid,
   rowsPerChunk = GRID_CHUNK_ROWS,
 ): Generator<string, void, undefined> {
-  const head = new Grid(grid.meta, grid.cols, []);
+  const w = new GridWriter(format, grid);
   const rows = grid.rows;
   const per = Math.max(1, rowsPerChunk);
-  if (format === "zinc") {
-    const text = writeZincGrid(head);
-    yield text;
-    // The columns as written (a grid without columns is written with the column `empty`).
-    const names = grid.cols.length > 0 ? grid.cols.map((c) => c.name) : ["empty"];
-    const none = names.length === 1 ? "N" : "";
-    for (let from = 0; from < rows.length; from += per) {
-      let out = "";
-      for (let r = from; r < Math.min(from + per, rows.length); r++) {
-        const row = rows[r]!;
-        let line = "";
-        for (let c = 0; c < names.length; c++) {
-          const v = row[names[c]!];
-          if (c > 0) line += ",";
-          line += v === null || v === undefined ? none : writeZincValue(v);
-        }
-        out += `${line}\n`;
-      }
-      yield out;
-    }
-    return;
-  }
-  // `writeJson` of the grid without rows ends with `"rows":[]}`: the rows go between the brackets.
-  yield JSON.stringify(toJson(head)).slice(0, -2);
-  for (let from = 0; from < rows.length; from += per) {
-    let out = "";
-    for (let r = from; r < Math.min(from + per, rows.length); r++)
-      out += `${r > 0 ? "," : ""}${dictText(rows[r]!)}`;
-    yield out;
-  }
-  yield "]}";
+  yield w.head();
+  for (let from = 0; from < rows.length; from += per)
+    yield w.rows(rows, from, Math.min(from + per, rows.length));
+  const tail = w.tail();
+  if (tail) yield tail;
 }
