@@ -245,3 +245,89 @@ async function idsAndDis(sql: Sql, ids: number[]): Promise<Map<number, { id?: st
   }
   return out;
 }
+
+/** Where a tag name first appears in `entityDicts`' dicts of entities read in id order. */
+export interface FirstTag {
+  readonly name: string;
+  readonly entityId: number;
+  /** The tag row's id: a dict's keys are in tag row id order. */
+  readonly rowId: number;
+}
+
+/**
+ * The columns of `entityDicts` for these entities (ascending ids) without loading them: each tag
+ * name their dicts carry, with the first dict (by entity id) and tag row that gives it a value,
+ * as one SQL pass over their active (and, with `visibleTo`, visible) tag rows. A first row whose
+ * value cannot be decoded (which `entityDicts` leaves out) gives way to that name's next row.
+ */
+export async function firstTags(
+  sql: Sql,
+  entityIds: readonly number[],
+  visibleTo?: { actor: Actor; orgId: number },
+): Promise<FirstTag[]> {
+  if (entityIds.length === 0) return [];
+  const params: unknown[] = [[...entityIds]];
+  const tagVisible = visibleTo
+    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
+    : "";
+  const from = `FROM unnest($1::int4[]) m(id) JOIN core.entity_tag et ON et.entity_id = m.id
+    JOIN core.tag_def td ON td.id = et.tag_id WHERE et.disabled_ts IS NULL${tagVisible}`;
+  const rows = await sql.query<TagRowWithName & { row_id: number }>(
+    `SELECT DISTINCT ON (td.name) ${TAG_COLUMNS}, et.id AS row_id ${from}
+      ORDER BY td.name, et.entity_id, et.id`,
+    params,
+  );
+  const out: FirstTag[] = [];
+  for (const firstRow of rows) {
+    let r: (typeof rows)[number] | undefined = firstRow;
+    // Rare: an undecodable first row; the name's later rows are tried in order.
+    while (r && !decodes(r)) {
+      const next: unknown[] = [...params, r.name, r.entity_id, r.row_id];
+      const n = next.length;
+      [r] = await sql.query<TagRowWithName & { row_id: number }>(
+        `SELECT ${TAG_COLUMNS}, et.id AS row_id ${from} AND td.name = $${n - 2}
+           AND (et.entity_id, et.id) > ($${n - 1}::int4, $${n}::int4)
+         ORDER BY et.entity_id, et.id LIMIT 1`,
+        next,
+      );
+    }
+    if (r) out.push({ name: r.name, entityId: r.entity_id, rowId: Number(r.row_id) });
+  }
+  return out;
+}
+
+function decodes(r: TagRowWithName): boolean {
+  try {
+    tagValueFromRow(r, r.name, (n) => String(n));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Of these entities (ascending ids), those whose dicts have the tag `has` and not the tag
+ * `lacks` (active rows; with `visibleTo`, visible ones), in id order.
+ */
+export async function entitiesWithout(
+  sql: Sql,
+  entityIds: readonly number[],
+  has: string,
+  lacks: string,
+  visibleTo?: { actor: Actor; orgId: number },
+): Promise<number[]> {
+  if (entityIds.length === 0) return [];
+  const params: unknown[] = [[...entityIds], has, lacks];
+  const tagVisible = visibleTo
+    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
+    : "";
+  const tag = (p: string) =>
+    `SELECT 1 FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
+      WHERE et.entity_id = m.id AND td.name = ${p} AND et.disabled_ts IS NULL${tagVisible}`;
+  const rows = await sql.query<{ id: number }>(
+    `SELECT m.id FROM unnest($1::int4[]) m(id)
+      WHERE EXISTS (${tag("$2")}) AND NOT EXISTS (${tag("$3")}) ORDER BY m.id`,
+    params,
+  );
+  return rows.map((r) => r.id);
+}

@@ -4,11 +4,13 @@
 import type { Actor } from "../access/actor.ts";
 import { defNamespace } from "../catalog/defs.ts";
 import { entityIdsByRef, filterEntityIds, parseFilterOrThrow } from "../catalog/read.ts";
+import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import {
   type Dict,
   Grid,
+  GridWriter,
   HDateTime,
   HNum,
   HSymbol,
@@ -21,7 +23,7 @@ import {
 import { pointWrite, pointWriteArray } from "../points/point-write.ts";
 import { closeAuthToken } from "./auth.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
-import { type HaystackOrg, loadDicts } from "./records.ts";
+import { DICT_PAGE_ROWS, dictColumns, type HaystackOrg, loadDicts } from "./records.ts";
 import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
 import { type GridStream, MEDIA_TYPES, streamGrid } from "./wire.ts";
 
@@ -87,8 +89,7 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
   if (typeof first.filter === "string") {
     const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
     const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
-    const dicts = await loadDicts(sql, ids, org, actor);
-    return streamGrid(gridOf(ids.map((id) => dicts.get(id) ?? {})));
+    return streamDicts(sql, ids, org, actor);
   }
   if (req.rows.length === 0 || !(first.id instanceof Ref))
     throw new AppError("invalid", "read needs a filter or ids");
@@ -101,6 +102,50 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
   );
   const dicts = await loadDicts(sql, [...ids.values()], org, actor);
   return streamGrid(gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {})));
+}
+
+/**
+ * The grid of these entities' dicts (ascending ids), loaded and encoded `pageRows` at a time: the
+ * columns come from one SQL pass first (`dictColumns`), so the header leaves before the first page
+ * is loaded. The text is what `gridOf` of all the dicts, written whole, would be. The ids and the
+ * columns are read before the stream is answered (their failures are error grids); a page's failure
+ * aborts the response. A dict with a tag outside the columns (the data changed between the column
+ * pass and its page) fails too: a grid silently missing a tag is worse than an aborted one.
+ */
+export async function streamDicts(
+  sql: Sql,
+  ids: readonly number[],
+  org: HaystackOrg,
+  actor: Actor,
+  pageRows = DICT_PAGE_ROWS,
+): Promise<GridStream> {
+  if (ids.length === 0) return streamGrid(Grid.empty());
+  const names = await dictColumns(sql, ids, org, actor);
+  const cols = new Set(names);
+  const head = new Grid(
+    {},
+    names.map((name) => ({ name, meta: {} })),
+    [],
+  );
+  return {
+    kind: "stream",
+    async *encode(format) {
+      const w = new GridWriter(format, head);
+      yield w.head();
+      for (let from = 0; from < ids.length; from += pageRows) {
+        const page = ids.slice(from, from + pageRows);
+        const dicts = await loadDicts(sql, page, org, actor);
+        const rows = page.map((id) => dicts.get(id) ?? {});
+        for (const d of rows)
+          for (const k in d)
+            if (!cols.has(k) && d[k] !== undefined && d[k] !== null)
+              throw new Error(`read: tag ${k} is not among the columns sent (changed while read)`);
+        yield w.rows(rows);
+      }
+      const tail = w.tail();
+      if (tail) yield tail;
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
 import { ORG_KEY, orgByKey } from "../access/orgs.ts";
-import { entityDicts } from "../catalog/read.ts";
+import { entitiesWithout, entityDicts, firstTags } from "../catalog/read.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -46,6 +46,66 @@ export async function loadDicts(
   const dicts = await entityDicts(sql, entityIds, org && actor ? { actor, orgId: org.id } : undefined);
   if (org) await addCurrentValues(sql, org, dicts);
   return dicts;
+}
+
+/** Entities per page when dicts are loaded and sent page by page (`read`). */
+export const DICT_PAGE_ROWS = 1000;
+
+/**
+ * The column names of the grid of these entities' dicts (ascending ids), as `loadDicts` with
+ * `org` and `actor` would answer them and `Grid.fromRows` would order them, without loading the
+ * dicts: a name's column comes where it first appears, row by row, and within a row in tag row
+ * order; `id` is at its tag's place or after the first dict's tags; `curVal` and `curStatus` (from
+ * current values) after the tags of the first point that gets them.
+ */
+export async function dictColumns(
+  sql: Sql,
+  entityIds: readonly number[],
+  org: HaystackOrg,
+  actor: Actor,
+): Promise<string[]> {
+  if (entityIds.length === 0) return [];
+  const visibleTo = { actor, orgId: org.id };
+  const first = new Map<string, { entityId: number; pos: number }>();
+  const place = (name: string, entityId: number, pos: number) => {
+    const had = first.get(name);
+    if (!had || entityId < had.entityId || (entityId === had.entityId && pos < had.pos))
+      first.set(name, { entityId, pos });
+  };
+  for (const t of await firstTags(sql, entityIds, visibleTo)) place(t.name, t.entityId, t.rowId);
+  // Appended after a dict's tags: `id` (when the first dict has no id tag), then the current value.
+  const AFTER_TAGS = Number.MAX_SAFE_INTEGER - 2;
+  const self = entityIds[0]!;
+  if (first.get("id")?.entityId !== self) first.set("id", { entityId: self, pos: AFTER_TAGS });
+  const withCur = await firstWithCurrentValue(
+    sql,
+    org,
+    await entitiesWithout(sql, entityIds, "point", "curVal", visibleTo),
+  );
+  if (withCur !== undefined) {
+    place("curVal", withCur, AFTER_TAGS + 1);
+    place("curStatus", withCur, AFTER_TAGS + 2);
+  }
+  return [...first].sort(([, a], [, b]) => a.entityId - b.entityId || a.pos - b.pos).map(([name]) => name);
+}
+
+/** The first of these points (ascending ids) whose current value `addCurrentValues` answers. */
+async function firstWithCurrentValue(
+  sql: Sql,
+  org: HaystackOrg,
+  points: readonly number[],
+): Promise<number | undefined> {
+  for (let from = 0; from < points.length; from += DICT_PAGE_ROWS) {
+    let best: number | undefined;
+    for (const r of await currentValueRows(sql, org.valueTable, points.slice(from, from + DICT_PAGE_ROWS)))
+      if (
+        (r.value_n !== null || r.value_b !== null || r.value_s !== null) &&
+        !(r.entity_id >= (best ?? Infinity))
+      )
+        best = r.entity_id;
+    if (best !== undefined) return best;
+  }
+  return undefined;
 }
 
 async function addCurrentValues(sql: Sql, org: HaystackOrg, dicts: Map<number, Dict>): Promise<void> {
