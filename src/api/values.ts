@@ -10,7 +10,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError, type FieldErrorType } from "../errors.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { idField, intField, invalid, jsonBody, parse, toInt } from "../http/validate.ts";
+import { idField, intField, intProblem, invalid, jsonBody, parse, toInt } from "../http/validate.ts";
 import { emptyColumns } from "../ingest/columns.ts";
 import {
   AGGREGATIONS,
@@ -37,6 +37,19 @@ const Timestamp = z.string().transform((s, ctx) => {
 const OrgId = idField;
 const EntityId = idField;
 const asInt = (x: unknown) => toInt(x);
+
+/**
+ * `x` as a positive int4 id, else undefined with the problem pushed to `errors` at `loc`: missing,
+ * not an integer, or out of range in the same words as a path id's ("ensure this value is less
+ * than or equal to 2147483647").
+ */
+function intAt(x: unknown, loc: Loc, errors: FieldError[]): number | undefined {
+  const n = asInt(x);
+  if (n !== undefined) return n;
+  const p = intProblem(x) ?? { msg: "field required", type: "missing" as const };
+  errors.push({ loc, ...p });
+  return undefined;
+}
 
 function asTime(x: unknown): Date | undefined {
   if (typeof x === "string") return parseTimestamp(x) ?? undefined;
@@ -70,9 +83,7 @@ function readValue(raw: unknown, at: Loc, errors: FieldError[]): WireValue | und
   const r = raw as Record<string, unknown>;
   const bad = (field: string, msg: string, type: FieldErrorType) =>
     errors.push({ loc: [...at, field], msg, type });
-  const entity_id = asInt(r.entity_id);
-  if (entity_id === undefined)
-    bad("entity_id", "must be an integer", r.entity_id == null ? "missing" : "int_parsing");
+  const entity_id = intAt(r.entity_id, [...at, "entity_id"], errors);
   const ts = asMs(r.ts);
   if (Number.isNaN(ts))
     bad(
@@ -237,9 +248,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const actor = actorOf(c);
     const raw = await jsonBody(c);
     const errors: FieldError[] = [];
-    const orgId = asInt((raw as { org_id?: unknown } | null)?.org_id);
-    if (orgId === undefined)
-      errors.push({ loc: ["body", "org_id"], msg: "must be an integer", type: "int_parsing" });
+    const orgId = intAt((raw as { org_id?: unknown } | null)?.org_id, ["body", "org_id"], errors);
     const v = toValueInput(raw, ["body"], errors);
     if (errors.length || !v || orgId === undefined) throw invalid(errors);
     await writeValues({ deps, actor, orgId, values: [v], errorPrefix: ["body"] }).catch((e) => {
@@ -255,9 +264,7 @@ export function valueRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const actor = actorOf(c);
     const raw = (await jsonBody(c)) as { org_id?: unknown; values?: unknown } | null;
     const errors: FieldError[] = [];
-    const orgId = asInt(raw?.org_id);
-    if (orgId === undefined)
-      errors.push({ loc: ["body", "org_id"], msg: "must be an integer", type: "int_parsing" });
+    const orgId = intAt(raw?.org_id, ["body", "org_id"], errors);
     if (!Array.isArray(raw?.values)) {
       errors.push({ loc: ["body", "values"], msg: "must be a list", type: "list_type" });
       throw invalid(errors);

@@ -168,6 +168,26 @@ export function toInt(x: unknown, min = 1, max = INT4_MAX): number | undefined {
 }
 
 /**
+ * What is wrong with `x` as an integer within [min, max] (numeric strings included), in the
+ * original's pydantic wording: not an integer at all, or an integer out of range; undefined when
+ * it is fine or absent (null/undefined, for the caller to call missing).
+ */
+export function intProblem(
+  x: unknown,
+  min = 1,
+  max = INT4_MAX,
+): { msg: string; type: FieldErrorType } | undefined {
+  if (x == null) return undefined;
+  const n = coerceInt(x);
+  if (typeof n !== "number" || !Number.isInteger(n))
+    return { msg: "must be an integer", type: "int_parsing" };
+  if (n > max) return { msg: `ensure this value is less than or equal to ${max}`, type: "less_than_equal" };
+  if (n < min)
+    return { msg: `ensure this value is greater than or equal to ${min}`, type: "greater_than_equal" };
+  return undefined;
+}
+
+/**
  * An integer field of a body, query or path as the original had it: a JSON number or a numeric
  * string, within [min, max] (int4 by default). Non-numeric input is a 422 naming the field
  * (`int_parsing`, "value is not a valid integer"); a missing one is `missing`.

@@ -216,6 +216,27 @@ describe.each(ENGINES)("value routes on %s", (engine) => {
     expect((await json(res)).detail[0].loc).toEqual(loc);
   });
 
+  test("an id beyond int4 is out of range in the same words as GET /value/<too big>", async () => {
+    const path = await json(await get("/value/99999999999999999999"));
+    const want = path.detail[0].msg;
+    expect(want).toBe("ensure this value is less than or equal to 2147483647");
+    const before = await count();
+    const bulk = await post("/bulk/value", {
+      org_id: acme.org.id,
+      values: [{ entity_id: 2147483648, ts: T0, value_n: 1 }],
+    });
+    expect(bulk.status).toBe(422);
+    expect((await json(bulk)).detail).toEqual([
+      { loc: ["body", "values", 0, "entity_id"], msg: want, type: "less_than_equal" },
+    ]);
+    const single = await post("/value", { org_id: 2147483648, entity_id: pts[0]!.id, ts: T0, value_n: 1 });
+    expect(single.status).toBe(422);
+    expect((await json(single)).detail).toEqual([
+      { loc: ["body", "org_id"], msg: want, type: "less_than_equal" },
+    ]);
+    expect(await count()).toBe(before);
+  });
+
   test("403 names entities of another org and unknown ones; nothing is written", async () => {
     const before = await count();
     const res = await post("/bulk/value", {
