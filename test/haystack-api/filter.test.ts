@@ -143,6 +143,7 @@ describe.each(ENGINES)("POST /filter (%s)", (engine) => {
     ["x == ", "1:6"],
     ["(site", "1:6"],
     ["site\nor ==", "2:4"],
+    ["area > 1e400", "1:8"],
   ])("syntax error %j → 400 line:col", async (filter, pos) => {
     const res = await post(acme.member.token, { filter, org_id: acme.org.id });
     expect(res.status).toBe(400);

@@ -105,6 +105,8 @@ describe("parse: errors give line:col and what was expected", () => {
     ["_x", "1:1 unexpected character '_'"],
     ["site$", "1:5 unexpected character '$'"],
     ["x = 5", "1:3 expected '==' (a single '=' is not an operator)"],
+    ["area > 1e400", "1:8 number '1e400' is out of range (not a finite number)"],
+    ["area > -1e400kW", "1:8 number '-1e400kW' is out of range (not a finite number)"],
     ["x == INF", "1:6 unexpected 'INF' (tag names start with a lower-case letter)"],
     ['x == "open', "1:6 unterminated string literal"],
     ["x == 2024-13-01", "1:6 invalid date: 2024-13-01"],

@@ -17,7 +17,7 @@
  */
 
 import { MAX_DEPTH, TOO_DEEP } from "../depth.ts";
-import { HSymbol, Ref } from "../kinds.ts";
+import { HNum, HSymbol, Ref } from "../kinds.ts";
 import { ScanError, scanNumeric, scanRefChars, scanStr, scanSymbol, scanUri } from "../scan.ts";
 import type { CmpOp, FilterLiteral, FilterNode } from "./ast.ts";
 
@@ -133,7 +133,11 @@ class Parser {
         return { value: new Ref(r.value), end: r.end };
       }
       if ((c >= "0" && c <= "9") || (c === "-" && /[0-9]/.test(this.src[start + 1] ?? ""))) {
-        return scanNumeric(this.src, start);
+        const n = scanNumeric(this.src, start);
+        // 1e400 is Infinity in JavaScript: refused, not compared as a number no tag can hold.
+        if (n.value instanceof HNum && !Number.isFinite(n.value.val))
+          this.fail(`number '${this.src.slice(start, n.end)}' is out of range (not a finite number)`, start);
+        return n;
       }
     } catch (e) {
       if (e instanceof ScanError) this.fail(e.message, e.pos);
