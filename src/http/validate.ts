@@ -28,6 +28,9 @@ interface Issue {
   origin?: unknown;
   format?: unknown;
   inclusive?: unknown;
+  minimum?: unknown;
+  maximum?: unknown;
+  values?: readonly unknown[];
 }
 
 const TYPE_OF_EXPECTED: Record<string, [FieldErrorType, FieldErrorType]> = {
@@ -96,14 +99,76 @@ export function validationDetail(
   issues: readonly Issue[],
 ): FieldError[] {
   const root = typeof target === "string" ? [LOC_ROOT[target] ?? target] : [...target];
-  return issues.map((i) => {
+  return tightestBounds(issues).map((i) => {
     const type = issueType(i);
     return {
       loc: [...root, ...i.path.map((p) => (typeof p === "number" ? p : String(p)))],
-      msg: type === "missing" ? "field required" : i.message,
+      msg: type === "missing" ? "field required" : pydanticMessage(i),
       type,
     };
   });
+}
+
+/**
+ * The issues with, per field, one range issue of each side: the tightest (a route's own `limit`
+ * bound rather than zod's safe-integer bound for `limit=99999999999999999999`).
+ */
+function tightestBounds(issues: readonly Issue[]): readonly Issue[] {
+  const best = new Map<string, Issue>();
+  const bound = (i: Issue) => Number(i.code === "too_big" ? i.maximum : i.minimum);
+  for (const i of issues) {
+    if (i.code !== "too_big" && i.code !== "too_small") continue;
+    const key = `${i.code} ${JSON.stringify(i.path.map(String))}`;
+    const seen = best.get(key);
+    if (!seen || (i.code === "too_big" ? bound(i) < bound(seen) : bound(i) > bound(seen))) best.set(key, i);
+  }
+  return issues.filter(
+    (i) =>
+      (i.code !== "too_big" && i.code !== "too_small") ||
+      best.get(`${i.code} ${JSON.stringify(i.path.map(String))}`) === i,
+  );
+}
+
+const KIND_WORDS: Record<string, string> = {
+  string: "str type expected",
+  number: "value is not a valid float",
+  int: "value is not a valid integer",
+  boolean: "value could not be parsed to a boolean",
+  array: "value is not a valid list",
+  object: "value is not a valid dict",
+  record: "value is not a valid dict",
+  date: "invalid datetime format",
+};
+
+const quote = (v: unknown) => `'${String(v)}'`;
+
+/**
+ * The message of a zod issue in the original's (pydantic's) words where zod's own default wording
+ * would show ("Too small: expected number to be >=1" → "ensure this value is greater than or equal
+ * to 1"); a schema's own message is kept.
+ */
+function pydanticMessage(i: Issue): string {
+  if (!/^(Too small|Too big|Invalid input|Invalid option|Unrecognized key)/.test(i.message)) return i.message;
+  const sized =
+    i.origin === "string" ? "characters" : i.origin === "array" || i.origin === "set" ? "items" : "";
+  switch (i.code) {
+    case "too_small":
+      if (sized) return `ensure this value has at least ${i.minimum} ${sized}`;
+      return `ensure this value is greater than ${i.inclusive === false ? "" : "or equal to "}${i.minimum}`;
+    case "too_big":
+      if (sized) return `ensure this value has at most ${i.maximum} ${sized}`;
+      return `ensure this value is less than ${i.inclusive === false ? "" : "or equal to "}${i.maximum}`;
+    case "invalid_type":
+      return KIND_WORDS[String(i.expected)] ?? "invalid value";
+    case "invalid_value":
+      return /^Invalid option/.test(i.message)
+        ? `value is not a valid enumeration member; permitted: ${(i.values ?? []).map(quote).join(", ")}`
+        : `unexpected value; permitted: ${(i.values ?? []).map(quote).join(", ")}`;
+    case "unrecognized_keys":
+      return "extra fields not permitted";
+    default:
+      return i.message;
+  }
 }
 
 /**

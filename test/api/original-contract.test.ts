@@ -240,6 +240,35 @@ describe.each(ENGINES)("the original contract on %s", (engine) => {
       expect(await locs(await call("GET", `/entity?org_id=${acme.org.id}&limit=1e2`, member))).toContainEqual(
         ["query", "limit"],
       );
+      // One error per field, the route's own bound, in pydantic's words (not zod's defaults).
+      const huge = await call("GET", `/entity?org_id=${acme.org.id}&limit=99999999999999999999`, member);
+      expect(huge.status).toBe(422);
+      expect(((await huge.json()) as Json).detail).toEqual([
+        {
+          loc: ["query", "limit"],
+          msg: "ensure this value is less than or equal to 1000",
+          type: "less_than_equal",
+        },
+      ]);
+      const zero = await call("GET", `/entity?org_id=${acme.org.id}&limit=0`, member);
+      expect(((await zero.json()) as Json).detail).toEqual([
+        {
+          loc: ["query", "limit"],
+          msg: "ensure this value is greater than or equal to 1",
+          type: "greater_than_equal",
+        },
+      ]);
+      const notList = await call("POST", "/point/value", member, {
+        org_id: acme.org.id,
+        points: "p1",
+        date_from: "2025-02-28 00:00:00",
+        date_to: "2025-03-02 00:00:00",
+      });
+      expect(((await notList.json()) as Json).detail).toContainEqual({
+        loc: ["body", "points"],
+        msg: "value is not a valid list",
+        type: "list_type",
+      });
       const typed = await call("POST", "/filter", member, { filter: "point", org_id: "one" });
       expect(((await typed.json()) as Json).detail).toContainEqual({
         loc: ["body", "org_id"],
