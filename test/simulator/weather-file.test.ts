@@ -73,6 +73,17 @@ describe("parseEpw", () => {
     if (r.ok) throw new Error("accepted");
     return r;
   };
+
+  test("a NUL is refused as binary data on the line that holds it", () => {
+    const lines = epwLines();
+    lines[2] = `${lines[2]}\u0000`;
+    expect(refused(epwText(lines)).issues).toEqual([
+      { line: 3, message: "binary data (a NUL byte): not an EPW text file" },
+    ]);
+    const crlf = epwLines();
+    crlf[100] = `\u0000${crlf[100]}`;
+    expect(refused(`\uFEFF${crlf.join("\r\n")}`).issues[0]?.line).toBe(101);
+  });
   const withLine = (n: number, line: string) => {
     const lines = epwLines();
     lines[n - 1] = line;

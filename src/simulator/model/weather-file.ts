@@ -134,7 +134,8 @@ function num(s: string | undefined): number | undefined {
  * longitude, time zone and elevation, one data period of one record per hour, then exactly the
  * hours of a year in order (January 1 hour 1 … December 31 hour 24; 29 February rows allowed and
  * dropped), each with numeric fields inside the data dictionary's bounds; dry bulb, dew point,
- * humidity, pressure and global horizontal radiation may not be missing. Reports up to 20 issues,
+ * humidity, pressure and global horizontal radiation may not be missing; a NUL anywhere refuses the
+ * file (binary data) on its line. Reports up to 20 issues,
  * each naming its line and field.
  */
 export function parseEpw(text: string): EpwParse {
@@ -143,7 +144,16 @@ export function parseEpw(text: string): EpwParse {
     issues.push(field ? { line, field, message } : { line, message });
     return issues.length >= MAX_ISSUES;
   };
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const body = text.replace(/^\uFEFF/, "");
+  const nul = body.indexOf("\u0000");
+  if (nul >= 0) {
+    // the line of the first NUL, counted as the records below are (lines end at \n)
+    let line = 1;
+    for (let i = body.indexOf("\n"); i >= 0 && i < nul; i = body.indexOf("\n", i + 1)) line++;
+    issue(line, "binary data (a NUL byte): not an EPW text file");
+    return { ok: false, issues };
+  }
+  const lines = body.split(/\r?\n/);
   while (lines.length > 0 && lines.at(-1)?.trim() === "") lines.pop();
 
   for (let i = 0; i < HEADERS.length; i++) {

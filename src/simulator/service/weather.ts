@@ -56,8 +56,6 @@ export async function uploadWeatherFile(opts: {
   if (opts.text.length > MAX_EPW_BYTES) {
     throw new AppError("too_large", `a weather file may have at most ${MAX_EPW_BYTES} bytes`);
   }
-  if (opts.text.includes("\u0000"))
-    throw epwInvalid([{ line: 1, message: "binary data: not an EPW text file" }]);
   const r = parseEpw(opts.text);
   if (!r.ok) throw epwInvalid(r.issues);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
