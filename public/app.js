@@ -5,7 +5,11 @@
 // - `select[data-autosubmit]` submits its form on change;
 // - `button[data-copy]` copies the text of the element it names;
 // - `[data-local-time]` shows an ISO timestamp (a system event) in the browser's zone with its offset;
-// - `form[data-confirm]` asks before submitting (without JavaScript it submits at once).
+// - `form[data-confirm]` asks before submitting (without JavaScript it submits at once);
+// - live pages re-sync when their event stream (re)opens: events sent before it connected (a backfill
+//   that finished while the page loaded) or while it was down (a server restart) are not replayed,
+//   so the page is fetched again and every live part (`[sse-swap][id]`, `[data-resync][id]`) replaced;
+//   `[data-resync]` parts (no event of their own) are also refreshed after the page's events.
 (() => {
   const charts = new Map();
 
@@ -100,6 +104,7 @@
   }
 
   function init(root) {
+    if (root instanceof Element && root.matches("[data-chart]")) drawChart(root);
     for (const fig of root.querySelectorAll("[data-chart]")) drawChart(fig);
     localTimes(root);
   }
@@ -140,6 +145,49 @@
   document.addEventListener("htmx:sseMessage", (e) =>
     localTimes(e.target instanceof Element ? e.target : document),
   );
+  let resyncing = false;
+  let resyncAgain = false;
+  async function resync() {
+    if (resyncing) {
+      resyncAgain = true;
+      return;
+    }
+    resyncing = true;
+    try {
+      do {
+        resyncAgain = false;
+        const res = await fetch(location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
+        if (!res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const root = document.getElementById("live");
+        if (!root) return;
+        for (const old of root.querySelectorAll("[sse-swap][id], [data-resync][id]")) {
+          if (!old.isConnected) continue;
+          const fresh = doc.getElementById(old.id);
+          if (!fresh || fresh.outerHTML === old.outerHTML) continue;
+          const el = document.importNode(fresh, true);
+          old.replaceWith(el);
+          if (window.htmx) window.htmx.process(el);
+          init(el);
+        }
+      } while (resyncAgain);
+    } catch {
+      // offline or a navigation away: the next open tries again
+    } finally {
+      resyncing = false;
+    }
+  }
+  document.addEventListener("htmx:sseOpen", () => resync());
+  // parts with no event of their own (a simulator's chart) follow the page's events, at most every 5 s
+  let followTimer = null;
+  document.addEventListener("htmx:sseMessage", () => {
+    if (followTimer || !document.querySelector("#live [data-resync]")) return;
+    followTimer = setTimeout(() => {
+      followTimer = null;
+      resync();
+    }, 5000);
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init(document));
   else init(document);
 })();

@@ -168,7 +168,7 @@ export function SimulatorDetailPage(p: SimulatorDetailProps) {
       <div class="cols">
         <div class="stack">
           <SimulatorLive sim={s} progress={p.progress} />
-          <section class="panel" aria-labelledby="h-chart">
+          <section class="panel" aria-labelledby="h-chart" id={`key-points-${s.id}`} data-resync>
             <h2 id="h-chart">Key points</h2>
             {p.chart ? <Chart {...p.chart} /> : <p class="muted">No history yet.</p>}
           </section>
