@@ -6,7 +6,7 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database, Databases } from "../../src/db/index.ts";
 import type { Clock } from "../../src/deps.ts";
 import type { AppDeps } from "../../src/http/env.ts";
-import { silentLogger } from "../../src/log.ts";
+import { createLogger, silentLogger } from "../../src/log.ts";
 import { createServices } from "../../src/services.ts";
 import { type EngineName, testDatabase } from "./db.ts";
 
@@ -38,7 +38,9 @@ export async function testApp(
   const deps = createServices({
     config,
     dbs,
-    log: silentLogger,
+    log: process.env.TEST_LOG
+      ? createLogger({ level: "error", format: "text", write: (l) => process.stderr.write(`${l}\n`) })
+      : silentLogger,
     version: "test",
     replicatorRetryMs: 200,
     ...(opts.clock ? { clock: opts.clock } : {}),
