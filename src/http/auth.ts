@@ -15,6 +15,7 @@
 //   (access/tokens.ts `credentialGeneration`, read on every request) has not moved: any revocation,
 //   disabled user or org, or membership change, by this process or another, is seen by the next
 //   request. A poller's request costs one one-row read instead of a JWT check and three queries.
+//   Session cookies are remembered the same way (a page request was five queries before).
 // - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -26,6 +27,7 @@ import {
   checkCsrfToken,
   csrfTokenFor,
   SESSION_COOKIE,
+  type VerifiedSession,
   verifyJwt,
 } from "../access/sessions.ts";
 import { apiTokenExpiry, credentialGeneration } from "../access/tokens.ts";
@@ -158,18 +160,25 @@ async function csrfTokenOfRequest(c: Context): Promise<string | undefined> {
   return undefined;
 }
 
-interface CachedBearer {
-  actor: Actor;
-  /** The credential generation read before the actor was resolved. */
+interface Cached<T> {
+  value: T;
+  /** The credential generation read before the value was resolved. */
   gen: string;
   /** Served until then (ms): a minute at most, never past the credential's expiry. */
   until: number;
 }
 
-/** The actors of recently seen bearer credentials, by the exact credential text. */
-const BEARERS = slot("http.bearers", () => new Map<string, CachedBearer>());
-const BEARER_TTL_MS = 60_000;
-const BEARER_ENTRIES = 1_000;
+/** What recently seen credentials resolved to, by the exact credential text. */
+const BEARERS = slot("http.bearers", () => new Map<string, Cached<Actor>>());
+const SESSIONS = slot("http.sessions", () => new Map<string, Cached<VerifiedSession>>());
+const CREDENTIAL_TTL_MS = 60_000;
+const CREDENTIAL_ENTRIES = 1_000;
+
+/** When a JWT we issued expires (ms since the epoch), or undefined when it says nothing. */
+function jwtExpiry(jwt: string): number | undefined {
+  const exp = decodeJwt(jwt).exp;
+  return typeof exp === "number" ? exp * 1000 : undefined;
+}
 
 /** When a bearer credential expires (ms since the epoch), or undefined when unknown. */
 async function expiryOf(deps: ServiceDeps, token: string): Promise<number | undefined> {
@@ -177,34 +186,60 @@ async function expiryOf(deps: ServiceDeps, token: string): Promise<number | unde
     const at = await apiTokenExpiry(deps, token);
     return at === undefined ? undefined : at === null ? Number.POSITIVE_INFINITY : at.getTime();
   }
-  const exp = decodeJwt(token).exp;
-  return typeof exp === "number" ? exp * 1000 : undefined;
+  return jwtExpiry(token);
 }
 
 /**
- * The actor of a bearer credential, as `actorForBearer` resolves it, kept for the next requests
+ * What `resolve` makes of a credential, kept for the next requests with the same credential
  * while the credential generation stays where it was before resolving (see the header). When the
  * generation cannot be read, nothing is served from memory.
  */
-export async function bearerActor(deps: ServiceDeps, token: string): Promise<Actor | null> {
-  const cache = BEARERS.of(deps);
+async function remembered<T>(
+  deps: ServiceDeps,
+  cache: Map<string, Cached<T>>,
+  credential: string,
+  resolve: () => Promise<T | null>,
+  expiry: () => Promise<number | undefined>,
+): Promise<T | null> {
   const gen = await credentialGeneration(deps);
   if (gen === null) {
     cache.clear();
-    return actorForBearer(deps, token);
+    return resolve();
   }
   const now = deps.clock.now().getTime();
-  const hit = cache.get(token);
-  if (hit && hit.gen === gen && hit.until > now) return hit.actor;
-  cache.delete(token);
-  const actor = await actorForBearer(deps, token);
-  if (!actor) return null;
-  const expiry = await expiryOf(deps, token).catch(() => undefined);
-  if (expiry !== undefined && expiry > now) {
-    if (cache.size >= BEARER_ENTRIES) cache.delete(cache.keys().next().value as string);
-    cache.set(token, { actor, gen, until: Math.min(now + BEARER_TTL_MS, expiry) });
+  const hit = cache.get(credential);
+  if (hit && hit.gen === gen && hit.until > now) return hit.value;
+  cache.delete(credential);
+  const value = await resolve();
+  if (value === null) return null;
+  const until = await expiry().catch(() => undefined);
+  if (until !== undefined && until > now) {
+    if (cache.size >= CREDENTIAL_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(credential, { value, gen, until: Math.min(now + CREDENTIAL_TTL_MS, until) });
   }
-  return actor;
+  return value;
+}
+
+/** The actor of a bearer credential, as `actorForBearer` resolves it, remembered (see the header). */
+export function bearerActor(deps: ServiceDeps, token: string): Promise<Actor | null> {
+  return remembered(
+    deps,
+    BEARERS.of(deps),
+    token,
+    () => actorForBearer(deps, token),
+    () => expiryOf(deps, token),
+  );
+}
+
+/** The session of a cookie, as `verifyJwt` resolves it, remembered like bearer credentials. */
+export function cookieSession(deps: ServiceDeps, cookie: string): Promise<VerifiedSession | null> {
+  return remembered(
+    deps,
+    SESSIONS.of(deps),
+    cookie,
+    () => verifyJwt(deps, cookie, "session"),
+    async () => jwtExpiry(cookie),
+  );
 }
 
 /** The auth middleware (see the header of this file). */
@@ -236,7 +271,7 @@ export function authMiddleware(deps: ServiceDeps): MiddlewareHandler {
       return next();
     }
     const cookie = sessionCookieOf(c);
-    const s = cookie ? await verifyJwt(deps, cookie, "session") : null;
+    const s = cookie ? await cookieSession(deps, cookie) : null;
     if (!s) {
       if (haystack) return next();
       if (cookie) clearSessionCookie(c, deps);
