@@ -18,6 +18,7 @@ import {
   parseHisRange,
   Ref,
   tzToIana,
+  unitMismatch,
   writeZincValue,
 } from "../haystack/index.ts";
 import { type HistoryPages, type HistoryRow, openHistory } from "../ingest/read.ts";
@@ -284,8 +285,8 @@ function toInput(p: Point, ts: HVal | null | undefined, val: HVal | null | undef
   const base = { entity_id: p.entityId, ts: new Date(ts.epochMs) };
   if (val instanceof HNum) {
     const unit = typeof p.dict.unit === "string" ? p.dict.unit : undefined;
-    if (val.unit !== undefined && unit !== undefined && val.unit !== unit)
-      throw new AppError("invalid", `@${p.ref.id} is in ${unit}, not ${val.unit}`);
+    const wrongUnit = unitMismatch(unit, val.unit);
+    if (wrongUnit) throw new AppError("invalid", `@${p.ref.id}: ${wrongUnit}`);
     if (!Number.isFinite(val.val)) throw new AppError("invalid", "hisWrite values must be finite");
     return { ...base, value_n: val.val };
   }

@@ -182,6 +182,19 @@ export function canonicalUnit(id: string): string | undefined {
   return BY_ID.get(id)?.canonical;
 }
 
+/**
+ * Why a Number in `valUnit` cannot be stored on a point in `pointUnit`, or undefined when it can:
+ * a unitless Number is taken in the point's unit, and spellings of one unit (`degF`, `°F`) agree.
+ * Another unit is refused even when it converts (°C for a °F point), as SkySpark's writes refuse a
+ * unit that is not the point's: a client's unit slip must not silently become a setpoint.
+ */
+export function unitMismatch(pointUnit: string | undefined, valUnit: string | undefined): string | undefined {
+  if (valUnit === undefined || pointUnit === undefined || valUnit === pointUnit) return undefined;
+  const a = canonicalUnit(pointUnit) ?? pointUnit;
+  const b = canonicalUnit(valUnit) ?? valUnit;
+  return a === b ? undefined : `the point's unit is ${pointUnit}, not ${valUnit}`;
+}
+
 /** Every unit in the database (one entry per unit, not per alias). */
 export function allUnits(): Unit[] {
   return [...new Set(BY_ID.values())];

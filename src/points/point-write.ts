@@ -6,7 +6,7 @@ import { type Actor, requireRole, systemActor, visibleEntitySql } from "../acces
 import { entityDicts } from "../catalog/read.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { type Dict, Grid, HNum, type HVal, kindOf } from "../haystack/index.ts";
+import { type Dict, Grid, HNum, type HVal, kindOf, unitMismatch } from "../haystack/index.ts";
 
 export const LEVELS = 17;
 const LEVEL_DIS: Readonly<Record<number, string>> = {
@@ -145,6 +145,11 @@ export async function pointWrite(opts: {
     if (pointKind && pointKind !== kind)
       throw new AppError("invalid", `point kind is ${pointKind}, not ${kind}`);
     if (val instanceof HNum && !Number.isFinite(val.val)) throw new AppError("invalid", "val must be finite");
+    const wrongUnit =
+      val instanceof HNum
+        ? unitMismatch(typeof dict.unit === "string" ? dict.unit : undefined, val.unit)
+        : undefined;
+    if (wrongUnit) throw new AppError("invalid", `val ${val.toString()}: ${wrongUnit}`);
     await deps.dbs.primary.query(
       `INSERT INTO core.hs_point_write (entity_id, level, value_kind, value_n, value_unit, value_b, value_s, who, expires_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -156,7 +161,12 @@ export async function pointWrite(opts: {
         level,
         kind,
         val instanceof HNum ? val.val : null,
-        val instanceof HNum ? (val.unit ?? null) : null,
+        // An alias (`degF`) is stored as the point's own spelling.
+        val instanceof HNum && val.unit !== undefined
+          ? typeof dict.unit === "string"
+            ? dict.unit
+            : val.unit
+          : null,
         typeof val === "boolean" ? val : null,
         typeof val === "string" ? val : null,
         who,

@@ -440,6 +440,28 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
     expect(eff.get(ids.get("sp1")!)).toBe(68);
   });
 
+  test("pointWrite refuses a Number in another unit than the point's; unitless and aliases are the point's unit", async () => {
+    const zinc = (val: string) =>
+      callOp(t.app, "acme", "pointWrite", {
+        auth,
+        body: `ver:"3.0"\nid,level,val\n@sp1,9,${val}\n`,
+        accept: "text/zinc",
+      });
+    const kw = await zinc("42kW");
+    expect(kw.status).toBe(200);
+    expect(kw.grid!.meta.err).toBe(MARKER);
+    expect(kw.grid!.meta.dis).toContain("the point's unit is °F, not kW");
+    // Convertible units are refused too (no silent conversion of a setpoint).
+    expect((await zinc("20°C")).grid!.meta.dis).toContain("the point's unit is °F, not °C");
+    const arr = (
+      await callOp(t.app, "acme", "pointWrite", { auth, body: Grid.fromRows([{ id: new Ref("sp1") }]) })
+    ).grid!;
+    expect(arr.rows[8]!.val).toBeUndefined();
+    expect((await zinc("71")).grid!.rows[8]!.val).toEqual(new HNum(71));
+    expect((await zinc("72fahrenheit")).grid!.rows[8]!.val).toEqual(new HNum(72, "°F"));
+    await zinc("N");
+  });
+
   test("SCRAM login: right password works, wrong refused, close ends the token", async () => {
     const bad = await scramLogin(t.app, "acme", acme.member.email, "wrong password!");
     expect(bad).toEqual({ failedStatus: 403 });
