@@ -138,6 +138,9 @@ test("a new simulator's page shows its finished backfill without a reload", asyn
     { timeout: 30_000 },
   );
   await page.locator(`#key-points-${id} figure[data-chart]`).waitFor({ timeout: 30_000 });
+  // the weather files are one click away from the simulator's page
+  await page.getByRole("link", { name: /Weather files/ }).click();
+  await page.waitForURL(new RegExp(`/simulators/${id}/weather$`));
   await page.close();
 }, 90_000);
 

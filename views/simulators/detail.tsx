@@ -188,6 +188,12 @@ export function SimulatorDetailPage(p: SimulatorDetailProps) {
                 {fmtInt(p.pointCount)} (
                 <a href={`/explorer?filter=${encodeURIComponent("point and his")}`}>explore</a>)
               </dd>
+              <dt>Weather</dt>
+              <dd>
+                <a href={`/simulators/${s.id}/weather`}>
+                  {p.isAdmin ? "Weather files (EPW upload)" : "Weather files"}
+                </a>
+              </dd>
             </dl>
           </section>
           {p.isAdmin ? (
