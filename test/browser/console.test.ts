@@ -120,6 +120,11 @@ test("a new simulator's page shows its finished backfill without a reload", asyn
   // open: the page re-syncs when the stream opens instead of waiting for an event it missed
   const page = await ctx.newPage();
   await page.goto("/simulators/new");
+  // the Name and Key labels sit on one line although only Key has a hint below it
+  const [nameBox, keyBox] = await Promise.all(
+    ["f-name", "f-key"].map((f) => page.locator(`label[for="${f}"]`).boundingBox()),
+  );
+  expect(nameBox?.y).toBe(keyBox?.y ?? -1);
   await page.getByLabel("Name").fill("Browser retail");
   await page.getByLabel("Key").fill("br");
   await page.getByLabel("Backfill (days)").fill("1");
