@@ -5,6 +5,7 @@ import { bootstrap } from "./access/bootstrap.ts";
 import { accessRetentionService } from "./access/retention.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { logAvailabilityChanges } from "./db/health.ts";
 import { type Databases, logImported, migrateAll, openDatabases } from "./db/index.ts";
 import type { AppDeps } from "./http/env.ts";
 import { retentionService } from "./ingest/retention.ts";
@@ -61,6 +62,7 @@ export async function startServer(
   }
 
   const deps = createServices({ config, dbs, log });
+  logAvailabilityChanges(dbs, log);
   const { replicator } = deps;
   try {
     await bootstrap(deps);

@@ -1,6 +1,7 @@
 // Health of every database: reachability, latency, engine and (for secondaries) outbox backlog.
 // Reports keys and roles only, never URLs, hosts or users.
 
+import type { Logger } from "../log.ts";
 import type { Database, Engine } from "./connect.ts";
 import type { Databases } from "./index.ts";
 
@@ -117,3 +118,27 @@ export function createHealthChecker(dbs: Databases, backlogOf: BacklogOf = () =>
   return { check, recent };
 }
 export type HealthChecker = ReturnType<typeof createHealthChecker>;
+
+/**
+ * Logs each database's outages: one error line when it is found down and one info line,
+ * "database recovered" with how long it was down, when it answers again (once per outage each;
+ * the availability gate notifies only on a change). Returns the unsubscribe function.
+ */
+export function logAvailabilityChanges(dbs: Databases, log: Pick<Logger, "error" | "info">): () => void {
+  const offs = dbs.all().map((db) => {
+    let since: Date | undefined;
+    return db.onAvailability((a) => {
+      if (!a.up && !since) {
+        since = a.downSince ?? new Date();
+        log.error("database unavailable", { database: db.key, reason: a.reason });
+      } else if (a.up && since) {
+        const downSeconds = Math.round((Date.now() - since.getTime()) / 100) / 10;
+        since = undefined;
+        log.info("database recovered", { database: db.key, down_seconds: downSeconds });
+      }
+    });
+  });
+  return () => {
+    for (const off of offs) off();
+  };
+}
