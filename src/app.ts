@@ -92,7 +92,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // `BEARER authToken=`) and Haystack 401 challenges pass through to it (see http/auth.ts).
   app.route("/", haystackRoutes(deps));
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  // Liveness, the container's healthcheck: 200 `{"status":"ok"}` while the process serves, since a
+  // restart does not bring a database back. While a database is known down (its availability gate,
+  // no round trip here) the answer says so: `databases` "critical" (primary or state) or
+  // "degraded" (a secondary) and the `unavailable` keys.
+  app.get("/health", (c) => {
+    const down = deps.dbs.all().filter((db) => !db.availability().up);
+    if (down.length === 0) return c.json({ status: "ok" });
+    const critical = down.some((db) => db === deps.dbs.primary || db === deps.dbs.state);
+    return c.json({
+      status: "ok",
+      databases: critical ? "critical" : "degraded",
+      unavailable: down.map((db) => db.key),
+    });
+  });
 
   app.get("/health/databases", async (c) => {
     const report = await deps.health.check();

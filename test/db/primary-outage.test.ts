@@ -91,9 +91,14 @@ test("a primary known to be down answers 503 before the pool could reconnect; ba
     expect(first).toBe("answered 503");
     await pool.end({ timeout: 0 });
   }
+  // Liveness stays 200 (a restart would not bring the primary back) but says the truth.
+  const health = await t.app.request("/health");
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ status: "ok", databases: "critical", unavailable: ["primary"] });
 
   proxy.restore();
   await waitFor(() => primary.availability().up, 10_000, "the probe to find the primary");
   expect((await post()).status).toBe(200);
   expect((await read()).status).toBe(200);
+  expect(await (await t.app.request("/health")).json()).toEqual({ status: "ok" });
 });
