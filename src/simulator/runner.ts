@@ -200,7 +200,14 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     const label = kind === "backfill" ? "Backfill" : "Gap fill";
     const perChunk =
       kind === "generation" ? 1 : Math.max(1, Math.floor(ctx.chunkRows / Math.max(1, r.hisCount)));
+    const started = performance.now();
     if (kind !== "generation" && list.length > 0) {
+      ctx.deps.log.info(`simulator ${label.toLowerCase()} started`, {
+        simulator: r.id,
+        intervals: list.length,
+        from: list[0]?.toISOString(),
+        to: list.at(-1)?.toISOString(),
+      });
       r.progress = { kind, done: 0, total: list.length };
       await logEvent(ctx, r, kind, `${label} of ${list.length} intervals started`, {
         from: list[0]?.toISOString(),
@@ -305,6 +312,13 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     }
     if (kind !== "generation" && list.length > 0) {
       const complete = done === list.length;
+      ctx.deps.log.info(`simulator ${label.toLowerCase()} ${complete ? "complete" : "interrupted"}`, {
+        simulator: r.id,
+        intervals: done,
+        total: list.length,
+        rows: written,
+        duration_ms: Math.round(performance.now() - started),
+      });
       await logEvent(
         ctx,
         r,
@@ -318,8 +332,10 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     r.progress = null;
     r.failures = 0;
     r.retryAt = 0;
-    if (recovering)
+    if (recovering) {
+      ctx.deps.log.info("simulator recovered", { simulator: r.id, previous: r.status });
       await logEvent(ctx, r, "recovered", "Simulator recovered", { previous: r.status, error: r.error });
+    }
     await setStatus(ctx, r, "running");
     ctx.scheduleJob(r);
     return { written, intervals: done, status: r.status };
@@ -328,6 +344,10 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     const message = e instanceof Error ? e.message : String(e);
     if (isUnavailable(e)) {
       if (r.status !== "waiting") {
+        ctx.deps.log.warn("simulator waiting: primary database unavailable", {
+          simulator: r.id,
+          error: message,
+        });
         await logEvent(ctx, r, "error", "Primary database unavailable; waiting for it to return", {
           error: message,
         });
@@ -337,7 +357,12 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
       r.failures += 1;
       const backoff = Math.min(30 * 60_000, 30_000 * 2 ** (r.failures - 1));
       r.retryAt = ctx.now().getTime() + backoff;
-      ctx.deps.log.error("simulator run failed", { simulator: r.id, error: e });
+      ctx.deps.log.error("simulator run failed", {
+        simulator: r.id,
+        error: e,
+        failures: r.failures,
+        retry_in_ms: backoff,
+      });
       await logEvent(ctx, r, "error", `Simulator run failed: ${message}`, {
         error: message,
         failures: r.failures,

@@ -13,6 +13,13 @@ import { storedConfigOf } from "../stored-config.ts";
 import { event, iso, loadFor, now, ports, requireRuntime, upsertSimulatorEntities } from "./common.ts";
 import { type SimulatorView, view } from "./view.ts";
 
+const PAST: Partial<Record<ActivityType, string>> = {
+  start: "started",
+  stop: "stopped",
+  pause: "paused",
+  resume: "resumed",
+};
+
 async function setDesired(
   deps: ServiceDeps,
   actor: Actor,
@@ -28,6 +35,12 @@ async function setDesired(
   ]);
   const rt = simulatorRuntimeOf(deps);
   if (desired !== "running") rt?.cancel(id);
+  deps.log.info(`simulator ${PAST[type] ?? type}`, {
+    simulator: id,
+    org: row.org_id,
+    desired,
+    by: actor.email ?? actor.kind,
+  });
   await event(deps, row, type, message, { by: actor.email ?? actor.kind });
   if (rt) await rt.supervise();
   else await mirrorState(deps, { simulatorId: id, orgId: row.org_id, status: desired, at: now(deps) });

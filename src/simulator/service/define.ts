@@ -90,6 +90,16 @@ export async function createSimulator(opts: {
   const row = (await loadSimulator(deps.dbs.primary, id)) as SimulatorRow;
   await upsertSimulatorEntities(deps, orgId, key, rememberStoredConfig(row, config).entities);
   await mirrorState(deps, { simulatorId: id, orgId, status: "stopped", at: now(deps) });
+  deps.log.info("simulator created", {
+    simulator: id,
+    org: orgId,
+    key,
+    template: config.template,
+    interval_minutes: config.intervalMinutes,
+    backfill_days: config.backfillDays,
+    desired,
+    by: actor.email ?? actor.kind,
+  });
   await event(deps, row, "config_change", `Simulator "${name}" created`, {
     key,
     template: config.template,
@@ -177,6 +187,7 @@ export async function deleteSimulator(opts: { deps: ServiceDeps; actor: Actor; i
     target: `simulator:${id}`,
     details: { key: row.key },
   });
+  deps.log.info("simulator deleted", { simulator: id, org: row.org_id, by: actor.email ?? actor.kind });
   await event(deps, row, "stop", "Simulator deleted", { by: actor.email ?? actor.kind });
   try {
     await deps.dbs.state.query("DELETE FROM core.simulator_state WHERE simulator_id = $1", [id]);
