@@ -1,6 +1,9 @@
 /** @jsxImportSource hono/jsx */
 // One activity event: a line with time, simulator, type and message; details expand in place.
-// Used by the activity page, the simulator page and the `activity` SSE event.
+// Used by the activity page, the simulator page and the `activity` SSE event. Instants inside a
+// message (stored in UTC, `interval 2026-12-02T05:15:00.000Z`) are building times: they read in the
+// site's zone, as on the simulator page; the stored message is unchanged.
+import { SiteTime } from "./site-time.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 import { Time } from "./time.tsx";
 
@@ -14,6 +17,19 @@ export interface ActivityItemProps {
   at: string;
   /** The simulator's site zone: the time's text without JavaScript. */
   tz?: string;
+}
+
+const ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z)/;
+
+/** The message with each UTC instant in it shown in the site's zone (`tz`, else UTC). */
+export function ActivityMessage(props: { message: string; tz?: string }) {
+  const parts = props.message.split(ISO);
+  if (parts.length === 1) return <span class="msg">{props.message}</span>;
+  return (
+    <span class="msg">
+      {parts.map((p, i) => (i % 2 === 1 ? <SiteTime at={p} tz={props.tz ?? "UTC"} /> : p))}
+    </span>
+  );
 }
 
 const TONE: Record<string, string> = {
@@ -38,7 +54,7 @@ export function ActivityItem(props: { ev: ActivityItemProps; fresh?: boolean; sh
           {props.showSimulator !== false ? (
             <a href={`/simulators/${e.simulatorId}`}>{e.simulatorName}</a>
           ) : null}
-          <span class="msg">{e.message}</span>
+          <ActivityMessage message={e.message} tz={e.tz} />
           {details ? <span class="small muted">details</span> : null}
         </summary>
         {details ? <pre>{details}</pre> : <p class="small muted">No details.</p>}
