@@ -13,7 +13,7 @@ import { simulatorRoutes } from "./api/simulators.ts";
 import { valueRoutes } from "./api/values.ts";
 import { escapedFaults } from "./db/faults.ts";
 import { AppError } from "./errors.ts";
-import { haystackRoutes } from "./haystack-api/routes.ts";
+import { haystackErrorResponse, haystackRoutes } from "./haystack-api/routes.ts";
 import { authMiddleware, securityHeaders } from "./http/auth.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { errorHandler } from "./http/errors.ts";
@@ -130,7 +130,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   // One error edge: JSON for the APIs, a page or fragment for the console (which also sends
   // browsers without a session to the sign-in page); unknown routes answer through it too.
-  const onError = errorHandler(log, pageErrorRenderer(deps));
+  const pages = pageErrorRenderer(deps);
+  const onError = errorHandler(
+    log,
+    async (c, answer) => haystackErrorResponse(c, answer) ?? pages(c, answer),
+  );
   app.notFound((c) => onError(new AppError("not_found", "not found"), c));
   app.onError(onError);
   return app;

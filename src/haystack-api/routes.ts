@@ -10,10 +10,12 @@ import { type Context, Hono } from "hono";
 import type { Actor } from "../access/actor.ts";
 import { actorForBearer } from "../access/sessions.ts";
 import type { ServiceDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { AppError, STATUS_OF } from "../errors.ts";
 import { Grid } from "../haystack/index.ts";
-import { clientIp } from "../http/auth.ts";
+import { clientIp, HAYSTACK_PREFIX } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
+import type { ErrorAnswer } from "../http/errors.ts";
+import { isConnectionError } from "../ingest/write.ts";
 import { type AuthHeader, actorForAuthToken, helloHandshake, parseAuthHeader, scramStep } from "./auth.ts";
 import { opByName, runOp } from "./ops.ts";
 import { resolveOrg } from "./records.ts";
@@ -114,6 +116,23 @@ async function authenticate(deps: ServiceDeps, c: Context<AppEnv>, format: Negot
   return plain(401, "authentication required", { "www-authenticate": CHALLENGE });
 }
 
+/**
+ * The error edge's answer on a Haystack path (`/api/…`, see http/errors.ts): an error grid in the
+ * format the client accepts (Zinc when it names none we have) with the status kept, e.g. the 503
+ * of a primary outage, so a Haystack client gets a Haystack answer. Null elsewhere.
+ */
+export function haystackErrorResponse(c: Context, answer: ErrorAnswer): Response | null {
+  if (!c.req.path.startsWith(HAYSTACK_PREFIX)) return null;
+  const to = negotiate(c.req.header("accept")) ?? ZINC;
+  return new Response(
+    encodeGrid(to.format, errorGrid(answer.message, `${answer.status}: ${answer.message}`)),
+    {
+      status: answer.status,
+      headers: { ...answer.headers, "content-type": to.contentType },
+    },
+  );
+}
+
 export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.all("/api/:org/:op", async (c) => {
@@ -157,6 +176,9 @@ export function haystackRoutes(deps: ServiceDeps): Hono<AppEnv> {
         }),
       );
     } catch (e) {
+      // A database that is not there (or a primary that did not commit) keeps its 503: the error
+      // edge answers it, as an error grid (haystackErrorResponse).
+      if (isConnectionError(e) || (e instanceof AppError && (e.status ?? STATUS_OF[e.code]) >= 500)) throw e;
       if (e instanceof AppError) return reply(format, errorGrid(e.message, `${e.code}: ${e.message}`));
       const requestId = c.get("requestId");
       c.get("log")?.error("haystack op failed", {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
+import { MARKER, readJsonGrid, readZincGrid } from "../../src/haystack/index.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
@@ -90,6 +91,34 @@ test("a primary known to be down answers 503 before the pool could reconnect; ba
     ]);
     expect(first).toBe("answered 503");
     await pool.end({ timeout: 0 });
+  }
+  // Haystack clients get Haystack answers: an error grid in the format they accept, 503 kept.
+  const hs = (op: string, accept: string, body?: string) =>
+    t.app.request(`/api/acme/${op}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: {
+        ...bearer(acme.member.token),
+        accept,
+        ...(body === undefined ? {} : { "content-type": "text/zinc" }),
+      },
+      ...(body === undefined ? {} : { body }),
+    });
+  const hisWrite = `ver:"3.0" id:@p1\nts,val\n2025-02-01T00:00:00Z UTC,1\n`;
+  for (const [op, body] of [
+    ["about", undefined],
+    ["read", undefined],
+    ["hisWrite", hisWrite],
+  ] as const) {
+    const zinc = await hs(op, "text/zinc", body);
+    expect(zinc.status).toBe(503);
+    expect(zinc.headers.get("content-type")).toContain("text/zinc");
+    const g = readZincGrid(await zinc.text());
+    expect(g.meta.err).toBe(MARKER);
+    expect(String(g.meta.dis)).toContain("unavailable");
+    const js = await hs(op, "application/json", body);
+    expect(js.status).toBe(503);
+    expect(js.headers.get("content-type")).toContain("application/json");
+    expect(readJsonGrid(await js.text()).meta.err).toBe(MARKER);
   }
   // Liveness stays 200 (a restart would not bring the primary back) but says the truth.
   const health = await t.app.request("/health");
