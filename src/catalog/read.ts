@@ -187,15 +187,15 @@ export async function entityDicts(
 ): Promise<Map<number, Dict>> {
   const out = new Map<number, Dict>();
   if (entityIds.length === 0) return out;
-  const params: unknown[] = [[...entityIds]];
-  const tagVisible = visibleTo
-    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
-    : "";
-  const rows = await sql.query<TagRowWithName>(
-    `SELECT ${TAG_COLUMNS} FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL${tagVisible} ORDER BY et.entity_id, et.id`,
-    params,
+  // The visible tags as a set, applied here: as a subquery in the SELECT the planner scanned every
+  // tag row of the visible tags by tag_id (about 0.5 s at 100k entities, whatever the page size).
+  const visible = visibleTo ? await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId) : undefined;
+  const all = await sql.query<TagRowWithName & { tag_id: number }>(
+    `SELECT ${TAG_COLUMNS}, et.tag_id FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
+      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL ORDER BY et.entity_id, et.id`,
+    [[...entityIds]],
   );
+  const rows = visible ? all.filter((r) => visible.has(r.tag_id)) : all;
   const targets = new Set<number>();
   for (const r of rows) if (r.value_ref !== null) targets.add(r.value_ref);
   const idDis = await idsAndDis(sql, [...new Set([...entityIds, ...targets])]);
@@ -226,6 +226,14 @@ export async function entityDicts(
     out.set(id, d);
   }
   return out;
+}
+
+/** The ids of the tag definitions the actor may see in the org (`visibleTagIdsSql`). */
+export async function visibleTagIds(sql: Sql, actor: Actor, orgId: number): Promise<Set<number>> {
+  const params: unknown[] = [];
+  const text = visibleTagIdsSql(actor, orgId, params);
+  const rows = await sql.query<{ id: number }>(`SELECT v.tag_id AS id FROM (${text}) v(tag_id)`, params);
+  return new Set(rows.map((r) => r.id));
 }
 
 async function idsAndDis(sql: Sql, ids: number[]): Promise<Map<number, { id?: string; dis?: string }>> {
@@ -267,14 +275,17 @@ export async function firstTags(
 ): Promise<FirstTag[]> {
   if (entityIds.length === 0) return [];
   const params: unknown[] = [[...entityIds]];
-  const tagVisible = visibleTo
-    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
-    : "";
+  if (visibleTo) params.push([...(await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId))]);
+  const tagVisible = visibleTo ? " AND et.tag_id = ANY($2::int4[])" : "";
   const from = `FROM unnest($1::int4[]) m(id) JOIN core.entity_tag et ON et.entity_id = m.id
     JOIN core.tag_def td ON td.id = et.tag_id WHERE et.disabled_ts IS NULL${tagVisible}`;
+  // Each tag's first entity by a hash aggregate (no sort of every tag row), then its first row there.
   const rows = await sql.query<TagRowWithName & { row_id: number }>(
-    `SELECT DISTINCT ON (td.name) ${TAG_COLUMNS}, et.id AS row_id ${from}
-      ORDER BY td.name, et.entity_id, et.id`,
+    `WITH f AS (SELECT et.tag_id, min(et.entity_id) AS entity_id ${from} GROUP BY et.tag_id)
+     SELECT DISTINCT ON (f.tag_id) ${TAG_COLUMNS}, et.id AS row_id
+       FROM f JOIN core.entity_tag et ON et.entity_id = f.entity_id AND et.tag_id = f.tag_id
+       JOIN core.tag_def td ON td.id = et.tag_id
+      WHERE et.disabled_ts IS NULL ORDER BY f.tag_id, et.id`,
     params,
   );
   const out: FirstTag[] = [];
@@ -318,9 +329,8 @@ export async function entitiesWithout(
 ): Promise<number[]> {
   if (entityIds.length === 0) return [];
   const params: unknown[] = [[...entityIds], has, lacks];
-  const tagVisible = visibleTo
-    ? ` AND et.tag_id IN (${visibleTagIdsSql(visibleTo.actor, visibleTo.orgId, params)})`
-    : "";
+  if (visibleTo) params.push([...(await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId))]);
+  const tagVisible = visibleTo ? " AND et.tag_id = ANY($4::int4[])" : "";
   const tag = (p: string) =>
     `SELECT 1 FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
       WHERE et.entity_id = m.id AND td.name = ${p} AND et.disabled_ts IS NULL${tagVisible}`;
