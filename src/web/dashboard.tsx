@@ -30,6 +30,24 @@ const METER_BUCKETS = 48;
 /** How long dashboard data is kept at most while no event of its org arrives. */
 const KEEP_MS = 60_000;
 
+/**
+ * How long the org's simulator list is kept at most while no event of the org arrives: its status,
+ * name, configuration and checkpoint change only with an event (every control verb, rename, config
+ * edit, create and delete logs an activity, `activity:logged`; the runtime publishes status changes
+ * and intervals), but a run's live figures (next run, fill progress) move without one.
+ */
+const LIST_KEEP_MS = 2_000;
+
+/**
+ * The org's simulators as `listSimulators` gives them, kept per viewer until an event of the org.
+ * The views are shared between requests: callers must not change them.
+ */
+export function orgSimulators(deps: AppDeps, actor: Actor, orgId: number): Promise<SimulatorView[]> {
+  return pageData(deps, { actor, orgId, key: "simulators", changesWith: "org", maxAgeMs: LIST_KEEP_MS }, () =>
+    listSimulators({ deps, actor, orgId }),
+  );
+}
+
 /** Errors in the last 24 h of each simulator (one query); 0 for all when they cannot be counted. */
 async function errorCounts(deps: AppDeps, actor: Actor, views: readonly SimulatorView[]) {
   const count = async () => {
@@ -234,7 +252,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/", async (c) => {
     const p = await pageContext(c, deps);
     const [sims, databases] = await Promise.all([
-      p.org ? listSimulators({ deps, actor: p.actor, orgId: p.org.id }) : Promise.resolve([]),
+      p.org ? orgSimulators(deps, p.actor, p.org.id) : Promise.resolve([]),
       databaseSummaries(deps),
     ]);
     const [simulators, errors] = await Promise.all([

@@ -18,12 +18,13 @@ import type { AppDeps, AppEnv } from "../http/env.ts";
 import { effectiveWrites } from "../points/point-write.ts";
 import type { BrokerEvent } from "../realtime/broker.ts";
 import { type SseClient, type SseMessage, sseResponse } from "../realtime/sse.ts";
-import { getSimulator, listSimulators, type SimulatorView } from "../simulator/service.ts";
+import { getSimulator, type SimulatorView } from "../simulator/service.ts";
 import { currentValues } from "./building.ts";
 import { pageContext } from "./context.ts";
 import {
   databaseSummaries,
   ingestRate,
+  orgSimulators,
   recentErrors,
   simulatorCard,
   simulatorSummary,
@@ -166,7 +167,7 @@ export async function renderEvents(
       });
   }
   if (newError && client.topics.has("dashboard") && client.orgId !== null) {
-    const sims = await listSimulators({ deps, actor: client.actor, orgId: client.orgId });
+    const sims = await orgSimulators(deps, client.actor, client.orgId);
     out.push({
       event: "errors",
       data: await html(<RecentErrors errors={await recentErrors(deps, client.actor, sims)} />),

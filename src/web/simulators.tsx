@@ -24,7 +24,6 @@ import {
   createSimulator,
   getSimulator,
   listActivity,
-  listSimulators,
   pauseSimulator,
   resetSimulator,
   resumeSimulator,
@@ -38,7 +37,7 @@ import {
 } from "../simulator/service.ts";
 import { localInput, parseSiteLocal } from "./building.ts";
 import { flash, formOf, page, pageContext, redirect, requireOrg } from "./context.ts";
-import { simulatorSummaries, simulatorSummary } from "./dashboard.tsx";
+import { orgSimulators, simulatorSummaries, simulatorSummary } from "./dashboard.tsx";
 import { siteZone } from "./key-points.ts";
 import { simulatorChart } from "./series.ts";
 
@@ -163,7 +162,7 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/simulators", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
-    const views = await listSimulators({ deps, actor: p.actor, orgId: org.id });
+    const views = await orgSimulators(deps, p.actor, org.id);
     const simulators = await simulatorSummaries(deps, p.actor, views, org.key);
     return page(
       c,

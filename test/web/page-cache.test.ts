@@ -1,8 +1,16 @@
 // Page data kept between requests (src/web/page-cache.ts) is read again after a write: the
 // explorer shows an entity created after the same page was read, and the broker's generation,
-// which decides it, moves with the org's and system-wide events only.
+// which decides it, moves with the org's and system-wide events only; the dashboard's simulator
+// list shows a pause, a rename and a delete at once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { systemActor } from "../../src/access/actor.ts";
 import { createBroker } from "../../src/realtime/broker.ts";
+import {
+  createSimulator,
+  deleteSimulator,
+  pauseSimulator,
+  updateSimulatorConfig,
+} from "../../src/simulator/service.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
 
@@ -86,4 +94,34 @@ test("the broker's generation moves with the org's and system-wide events, not a
   expect(broker.generation(1)).toBe(g1 + 2);
   expect(broker.generation(2)).toBe(2);
   expect(broker.generation(null)).toBe(system + 1);
+});
+
+test("the dashboard and the simulator list show a pause, a rename and a delete at once (the cached list is read again)", async () => {
+  const sim = await createSimulator({
+    deps: t.deps,
+    actor: systemActor,
+    orgId: seeded.org.id,
+    input: { key: "cached-sim", name: "Cached Shop", template: "retail-rtu", backfill_days: 0, status: "stopped" },
+  });
+  const cookie = await signIn(seeded.member.email);
+  const page = async (path: string) =>
+    (await t.app.request(path, { headers: { cookie, accept: "text/html" } })).text();
+  const card = (html: string) => {
+    const at = html.indexOf("Cached Shop");
+    return at < 0 ? "" : html.slice(Math.max(0, at - 1500), at + 1500);
+  };
+  for (const path of ["/", "/simulators"]) {
+    expect(card(await page(path))).toContain("stopped");
+    expect(card(await page(path))).not.toContain("paused"); // read again from the cache
+  }
+  await pauseSimulator({ deps: t.deps, actor: systemActor, id: sim.id });
+  for (const path of ["/", "/simulators"]) expect(card(await page(path))).toContain("paused");
+  await updateSimulatorConfig({ deps: t.deps, actor: systemActor, id: sim.id, input: { name: "Renamed Shop" } });
+  for (const path of ["/", "/simulators"]) {
+    const html = await page(path);
+    expect(html).toContain("Renamed Shop");
+    expect(html).not.toContain("Cached Shop");
+  }
+  await deleteSimulator({ deps: t.deps, actor: systemActor, id: sim.id });
+  for (const path of ["/", "/simulators"]) expect(await page(path)).not.toContain("Renamed Shop");
 });
