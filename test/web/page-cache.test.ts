@@ -101,7 +101,13 @@ test("the dashboard and the simulator list show a pause, a rename and a delete a
     deps: t.deps,
     actor: systemActor,
     orgId: seeded.org.id,
-    input: { key: "cached-sim", name: "Cached Shop", template: "retail-rtu", backfill_days: 0, status: "stopped" },
+    input: {
+      key: "cached-sim",
+      name: "Cached Shop",
+      template: "retail-rtu",
+      backfill_days: 0,
+      status: "stopped",
+    },
   });
   const cookie = await signIn(seeded.member.email);
   const page = async (path: string) =>
@@ -116,7 +122,12 @@ test("the dashboard and the simulator list show a pause, a rename and a delete a
   }
   await pauseSimulator({ deps: t.deps, actor: systemActor, id: sim.id });
   for (const path of ["/", "/simulators"]) expect(card(await page(path))).toContain("paused");
-  await updateSimulatorConfig({ deps: t.deps, actor: systemActor, id: sim.id, input: { name: "Renamed Shop" } });
+  await updateSimulatorConfig({
+    deps: t.deps,
+    actor: systemActor,
+    id: sim.id,
+    input: { name: "Renamed Shop" },
+  });
   for (const path of ["/", "/simulators"]) {
     const html = await page(path);
     expect(html).toContain("Renamed Shop");
