@@ -31,6 +31,7 @@ import {
   trends,
 } from "./building.ts";
 import { flash, formOf, isFragment, type PageContext, pageContext, requireOrg } from "./context.ts";
+import { pageData } from "./page-cache.ts";
 import { pointsChart, tagOf } from "./series.ts";
 
 /** Hours of trend beside each point of an equipment page, in so many buckets. */
@@ -39,6 +40,20 @@ const SPARK_BUCKETS = 36;
 const RANGE_HOURS: Readonly<Record<string, number>> = { "6h": 6, "1d": 24, "7d": 168, "30d": 720 };
 /** Refs by which equipment names the equipment it is served by (a VAV's AHU, a loop's plant). */
 const SERVED_BY = ["ahuRef", "airRef", "equipRef", "chilledWaterRef", "hotWaterRef", "submeterOf"];
+
+/** How long an entity's tags and its related entities are kept at most without a catalog write. */
+const KEEP_MS = 60_000;
+
+/**
+ * Catalog data of the pages (an entity, the points and equipment that refer to it), kept per viewer
+ * until a catalog or access write (`records:written`); values are read on every request.
+ */
+const catalogData = <T,>(deps: AppDeps, p: PageContext, key: string, read: () => Promise<T>) =>
+  pageData(
+    deps,
+    { actor: p.actor, orgId: requireOrg(p).id, key, changesWith: "records", maxAgeMs: KEEP_MS },
+    read,
+  );
 
 const idParam = (c: Context) => Number(c.req.param("id"));
 const disOf = (r: FilterResult) => tagOf(r, "dis") ?? tagOf(r, "id") ?? String(r.entity_id);
@@ -206,25 +221,27 @@ async function pointPage(c: Context, deps: AppDeps, p: PageContext, e: BuildingE
 
 async function equipPage(c: Context, deps: AppDeps, p: PageContext, e: BuildingEntity) {
   const orgId = requireOrg(p).id;
-  const [points, served] = await Promise.all([
-    referringEntities({
-      deps,
-      actor: p.actor,
-      orgId,
-      targetId: e.entity_id,
-      refTags: ["equipRef", "weatherStationRef"],
-      marker: "point",
-    }),
-    referringEntities({
-      deps,
-      actor: p.actor,
-      orgId,
-      targetId: e.entity_id,
-      refTags: SERVED_BY,
-      marker: "equip",
-      names: ["id", "dis"],
-    }),
-  ]);
+  const [points, served] = await catalogData(deps, p, `equip-refs|${e.entity_id}`, () =>
+    Promise.all([
+      referringEntities({
+        deps,
+        actor: p.actor,
+        orgId,
+        targetId: e.entity_id,
+        refTags: ["equipRef", "weatherStationRef"],
+        marker: "point",
+      }),
+      referringEntities({
+        deps,
+        actor: p.actor,
+        orgId,
+        targetId: e.entity_id,
+        refTags: SERVED_BY,
+        marker: "equip",
+        names: ["id", "dis"],
+      }),
+    ]),
+  );
   const rows = await pointRows(deps, p.actor, orgId, points);
   c.header("cache-control", "no-store");
   return c.html(
@@ -318,7 +335,10 @@ export function mountEntityPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/explorer/entity/:id{[0-9]+}", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
-    const e = await buildingEntity({ deps, actor: p.actor, orgId: org.id, entityId: idParam(c) });
+    const id = idParam(c);
+    const e = await catalogData(deps, p, `entity|${id}`, () =>
+      buildingEntity({ deps, actor: p.actor, orgId: org.id, entityId: id }),
+    );
     if (hasTag(e, "point")) return pointPage(c, deps, p, e);
     if (hasTag(e, "equip") || hasTag(e, "weatherStation")) return equipPage(c, deps, p, e);
     return otherPage(c, deps, p, e);

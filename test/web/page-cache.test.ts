@@ -136,3 +136,44 @@ test("the dashboard and the simulator list show a pause, a rename and a delete a
   await deleteSimulator({ deps: t.deps, actor: systemActor, id: sim.id });
   for (const path of ["/", "/simulators"]) expect(await page(path)).not.toContain("Renamed Shop");
 });
+
+test("an equipment page and an entity's page show a point and a tag added after they were read", async () => {
+  const make = async (tags: Array<Record<string, unknown>>) => {
+    const res = await t.app.request("/entity", {
+      method: "POST",
+      headers: { ...bearer(seeded.admin.token), "content-type": "application/json" },
+      body: JSON.stringify({ org_id: seeded.org.id, tags }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { id: number }).id;
+  };
+  const ahu = await make([{ tag_name: "id", value_s: "c-ahu" }, { tag_name: "equip" }, { tag_name: "ahu" }]);
+  const point = (key: string) =>
+    make([
+      { tag_name: "id", value_s: key },
+      { tag_name: "point" },
+      { tag_name: "his" },
+      { tag_name: "dis", value_s: `Point ${key}` },
+      { tag_name: "equipRef", value_ref: ahu },
+    ]);
+  await point("c-pt-one");
+  const cookie = await signIn(seeded.member.email);
+  const page = async (path: string) =>
+    (await t.app.request(path, { headers: { cookie, accept: "text/html" } })).text();
+  const before = await page(`/explorer/entity/${ahu}`);
+  expect(before).toContain("Point c-pt-one");
+  expect(before).not.toContain("Point c-pt-two");
+  expect(await page(`/explorer/entity/${ahu}`)).not.toContain("Point c-pt-two"); // kept
+  await point("c-pt-two");
+  const after = await page(`/explorer/entity/${ahu}`);
+  expect(after).toContain("Point c-pt-one");
+  expect(after).toContain("Point c-pt-two");
+  expect(after).not.toContain("Cached AHU");
+  const tag = await t.app.request("/entitytag", {
+    method: "POST",
+    headers: { ...bearer(seeded.admin.token), "content-type": "application/json" },
+    body: JSON.stringify({ org_id: seeded.org.id, entity_id: ahu, tag_name: "dis", value_s: "Cached AHU" }),
+  });
+  expect(tag.status).toBe(200);
+  expect(await page(`/explorer/entity/${ahu}`)).toContain("Cached AHU");
+});
