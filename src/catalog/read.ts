@@ -175,6 +175,22 @@ const TAG_COLUMNS =
   "et.entity_id, td.name, et.value_n, et.value_b, et.value_s, et.value_ts, et.value_list, et.value_dict, et.value_ref, et.value_unit, et.value_kind";
 
 /**
+ * Whose tag visibility a read applies: the actor in the org, with the ids of the tags visible there
+ * when already known (`visibleTagIds`; a read of many pages loads them once).
+ */
+export interface TagVisibility {
+  readonly actor: Actor;
+  readonly orgId: number;
+  readonly tagIds?: ReadonlySet<number>;
+}
+
+/** The visible tag ids of `visibleTo` (loaded unless given), or undefined for every tag. */
+async function visibleSet(sql: Sql, visibleTo?: TagVisibility): Promise<ReadonlySet<number> | undefined> {
+  if (!visibleTo) return undefined;
+  return visibleTo.tagIds ?? (await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId));
+}
+
+/**
  * The Haystack dicts of these entities (which the caller has checked are visible), in the order
  * given. Every dict has an `id` Ref (the `id` tag, or the integer id as text when it has none) with
  * the entity's `dis`. Ref values carry their target's `dis`.
@@ -183,22 +199,39 @@ export async function entityDicts(
   sql: Sql,
   entityIds: readonly number[],
   /** Only tags whose library the actor may see in the org (`/filter` tag rows do the same). */
-  visibleTo?: { actor: Actor; orgId: number },
+  visibleTo?: TagVisibility,
 ): Promise<Map<number, Dict>> {
   const out = new Map<number, Dict>();
   if (entityIds.length === 0) return out;
   // The visible tags as a set, applied here: as a subquery in the SELECT the planner scanned every
   // tag row of the visible tags by tag_id (about 0.5 s at 100k entities, whatever the page size).
-  const visible = visibleTo ? await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId) : undefined;
-  const all = await sql.query<TagRowWithName & { tag_id: number }>(
-    `SELECT ${TAG_COLUMNS}, et.tag_id FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL ORDER BY et.entity_id, et.id`,
+  const visible = await visibleSet(sql, visibleTo);
+  // One round trip: the entities' active tag rows (part 0), then the `id` and `dis` rows of the
+  // Ref targets outside them (part 1); the entities' own `id`/`dis` are among their rows.
+  const all = await sql.query<TagRowWithName & { tag_id: number; part: number }>(
+    `WITH r AS (SELECT ${TAG_COLUMNS}, et.tag_id, et.id AS row_id
+                  FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
+                 WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL),
+          t AS (SELECT r.value_ref AS id FROM r WHERE r.value_ref IS NOT NULL EXCEPT SELECT unnest($1::int4[]))
+     SELECT 0 AS part, r.* FROM r
+     UNION ALL
+     SELECT 1, et.entity_id, td.name, NULL, NULL, et.value_s, NULL, NULL, NULL, NULL, NULL, NULL, et.tag_id, et.id
+       FROM t JOIN core.entity_tag et ON et.entity_id = t.id JOIN core.tag_def td ON td.id = et.tag_id
+      WHERE td.name IN ('id', 'dis') AND et.disabled_ts IS NULL
+     ORDER BY 1, 2, 14`,
     [[...entityIds]],
   );
-  const rows = visible ? all.filter((r) => visible.has(r.tag_id)) : all;
-  const targets = new Set<number>();
-  for (const r of rows) if (r.value_ref !== null) targets.add(r.value_ref);
-  const idDis = await idsAndDis(sql, [...new Set([...entityIds, ...targets])]);
+  const idDis = new Map<number, { id?: string; dis?: string }>();
+  const rows: typeof all = [];
+  for (const r of all) {
+    if ((r.name === "id" || r.name === "dis") && r.value_s !== null) {
+      const e = idDis.get(r.entity_id) ?? {};
+      if (r.name === "id") e.id = r.value_s;
+      else e.dis = r.value_s;
+      idDis.set(r.entity_id, e);
+    }
+    if (r.part === 0 && (!visible || visible.has(r.tag_id))) rows.push(r);
+  }
   const idOf = (n: number) => idDis.get(n)?.id;
   const byEntity = new Map<number, Dict>();
   for (const r of rows) {
@@ -236,24 +269,6 @@ export async function visibleTagIds(sql: Sql, actor: Actor, orgId: number): Prom
   return new Set(rows.map((r) => r.id));
 }
 
-async function idsAndDis(sql: Sql, ids: number[]): Promise<Map<number, { id?: string; dis?: string }>> {
-  const out = new Map<number, { id?: string; dis?: string }>();
-  if (ids.length === 0) return out;
-  const rows = await sql.query<{ entity_id: number; name: string; value_s: string | null }>(
-    `SELECT et.entity_id, td.name, et.value_s FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
-      WHERE et.entity_id = ANY($1::int4[]) AND et.disabled_ts IS NULL AND td.name IN ('id', 'dis')`,
-    [ids],
-  );
-  for (const r of rows) {
-    if (r.value_s === null) continue;
-    const e = out.get(r.entity_id) ?? {};
-    if (r.name === "id") e.id = r.value_s;
-    else e.dis = r.value_s;
-    out.set(r.entity_id, e);
-  }
-  return out;
-}
-
 /** Where a tag name first appears in `entityDicts`' dicts of entities read in id order. */
 export interface FirstTag {
   readonly name: string;
@@ -271,12 +286,13 @@ export interface FirstTag {
 export async function firstTags(
   sql: Sql,
   entityIds: readonly number[],
-  visibleTo?: { actor: Actor; orgId: number },
+  visibleTo?: TagVisibility,
 ): Promise<FirstTag[]> {
   if (entityIds.length === 0) return [];
   const params: unknown[] = [[...entityIds]];
-  if (visibleTo) params.push([...(await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId))]);
-  const tagVisible = visibleTo ? " AND et.tag_id = ANY($2::int4[])" : "";
+  const visible = await visibleSet(sql, visibleTo);
+  if (visible) params.push([...visible]);
+  const tagVisible = visible ? " AND et.tag_id = ANY($2::int4[])" : "";
   const from = `FROM unnest($1::int4[]) m(id) JOIN core.entity_tag et ON et.entity_id = m.id
     JOIN core.tag_def td ON td.id = et.tag_id WHERE et.disabled_ts IS NULL${tagVisible}`;
   // Each tag's first entity by a hash aggregate (no sort of every tag row), then its first row there.
@@ -325,12 +341,13 @@ export async function entitiesWithout(
   entityIds: readonly number[],
   has: string,
   lacks: string,
-  visibleTo?: { actor: Actor; orgId: number },
+  visibleTo?: TagVisibility,
 ): Promise<number[]> {
   if (entityIds.length === 0) return [];
   const params: unknown[] = [[...entityIds], has, lacks];
-  if (visibleTo) params.push([...(await visibleTagIds(sql, visibleTo.actor, visibleTo.orgId))]);
-  const tagVisible = visibleTo ? " AND et.tag_id = ANY($4::int4[])" : "";
+  const visible = await visibleSet(sql, visibleTo);
+  if (visible) params.push([...visible]);
+  const tagVisible = visible ? " AND et.tag_id = ANY($4::int4[])" : "";
   const tag = (p: string) =>
     `SELECT 1 FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
       WHERE et.entity_id = m.id AND td.name = ${p} AND et.disabled_ts IS NULL${tagVisible}`;
