@@ -23,7 +23,7 @@ import {
 import { pointWrite, pointWriteArray } from "../points/point-write.ts";
 import { closeAuthToken } from "./auth.ts";
 import { hisRead, hisWrite, rangeText } from "./his.ts";
-import { DICT_PAGE_ROWS, dictColumns, type HaystackOrg, loadDicts } from "./records.ts";
+import { DICT_PAGE_ROWS, dictColumns, type HaystackOrg, loadDicts, openDictReader } from "./records.ts";
 import { gridOf, watchPoll, watchSub, watchUnsub } from "./watch.ts";
 import { type GridStream, MEDIA_TYPES, streamGrid } from "./wire.ts";
 
@@ -107,10 +107,11 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
 /**
  * The grid of these entities' dicts (ascending ids), loaded and encoded `pageRows` at a time: the
  * columns come from one SQL pass first (`dictColumns`), so the header leaves before the first page
- * is loaded. The text is what `gridOf` of all the dicts, written whole, would be. The ids and the
- * columns are read before the stream is answered (their failures are error grids); a page's failure
- * aborts the response. A dict with a tag outside the columns (the data changed between the column
- * pass and its page) fails too: a grid silently missing a tag is worse than an aborted one.
+ * is loaded; the next page is loaded while one is encoded and sent. The text is what `gridOf` of
+ * all the dicts, written whole, would be. The ids and the columns are read before the stream is
+ * answered (their failures are error grids); a page's failure aborts the response. A dict with a
+ * tag outside the columns (the data changed between the column pass and its page) fails too: a
+ * grid silently missing a tag is worse than an aborted one.
  */
 export async function streamDicts(
   sql: Sql,
@@ -120,22 +121,31 @@ export async function streamDicts(
   pageRows = DICT_PAGE_ROWS,
 ): Promise<GridStream> {
   if (ids.length === 0) return streamGrid(Grid.empty());
-  const names = await dictColumns(sql, ids, org, actor);
+  const reader = await openDictReader(sql, org, actor);
+  const names = await dictColumns(sql, ids, reader);
   const cols = new Set(names);
   const head = new Grid(
     {},
     names.map((name) => ({ name, meta: {} })),
     [],
   );
+  const per = Math.max(1, pageRows);
+  /** Page `from`'s load, started now; a load the consumer never awaits (it stopped) fails quietly. */
+  const load = (from: number) => {
+    const p = reader.load(ids.slice(from, from + per));
+    p.catch(() => {});
+    return p;
+  };
   return {
     kind: "stream",
     async *encode(format) {
       const w = new GridWriter(format, head);
       yield w.head();
-      for (let from = 0; from < ids.length; from += pageRows) {
-        const page = ids.slice(from, from + pageRows);
-        const dicts = await loadDicts(sql, page, org, actor);
-        const rows = page.map((id) => dicts.get(id) ?? {});
+      let next = load(0);
+      for (let from = 0; from < ids.length; from += per) {
+        const dicts = await next;
+        if (from + per < ids.length) next = load(from + per);
+        const rows = ids.slice(from, from + per).map((id) => dicts.get(id) ?? {});
         for (const d of rows)
           for (const k in d)
             if (!cols.has(k) && d[k] !== undefined && d[k] !== null)

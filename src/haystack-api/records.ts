@@ -4,12 +4,18 @@
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
 import { ORG_KEY, orgByKey } from "../access/orgs.ts";
-import { entitiesWithout, entityDicts, firstTags } from "../catalog/read.ts";
+import {
+  entitiesWithout,
+  entityDicts,
+  firstTags,
+  type TagVisibility,
+  visibleTagIds,
+} from "../catalog/read.ts";
 import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, HNum } from "../haystack/index.ts";
-import { currentValueRows } from "../ingest/read.ts";
+import { openCurrentValues, type PlainValueRow } from "../ingest/read.ts";
 
 export interface HaystackOrg {
   readonly id: number;
@@ -31,6 +37,43 @@ export async function resolveOrg(deps: ServiceDeps, actor: Actor, key: string): 
 }
 
 /**
+ * Loads the Haystack dicts of an org's entities, as `loadDicts` answers them, for one read of one
+ * or many pages: what every page needs (the visible tags, whether the current-value table exists)
+ * is looked up once, when it is opened.
+ */
+export interface DictReader {
+  /** The dicts of these entities (which the caller has checked are visible). */
+  load(entityIds: readonly number[]): Promise<Map<number, Dict>>;
+  /** The tag visibility the dicts apply (undefined: every tag). */
+  readonly visibleTo: TagVisibility | undefined;
+  /** The org's current values of entities (null when it has no current-value table yet). */
+  readonly current: ((entityIds: readonly number[]) => Promise<PlainValueRow[]>) | null;
+}
+
+/** A `DictReader` of the org; with `actor`, tags of a library revoked for the actor are left out. */
+export async function openDictReader(sql: Sql, org: HaystackOrg, actor?: Actor): Promise<DictReader> {
+  const [tagIds, current] = await Promise.all([
+    actor ? visibleTagIds(sql, actor, org.id) : undefined,
+    openCurrentValues(sql, org.valueTable),
+  ]);
+  const visibleTo = actor && tagIds ? { actor, orgId: org.id, tagIds } : undefined;
+  return {
+    visibleTo,
+    current,
+    async load(entityIds) {
+      // The tag rows and the current values in parallel (every entity's: only points without a
+      // `curVal` tag take theirs, which is known once the tags are).
+      const [dicts, rows] = await Promise.all([
+        entityDicts(sql, entityIds, visibleTo),
+        current ? current(entityIds) : [],
+      ]);
+      addCurrentValues(dicts, rows);
+      return dicts;
+    },
+  };
+}
+
+/**
  * The Haystack dicts of these entities (which the caller has checked are visible), as
  * `entityDicts` answers them. When `org` is given, points without a `curVal` tag get
  * `curVal`/`curStatus` from the org's current values; with `actor` too, tags of a library revoked
@@ -43,29 +86,27 @@ export async function loadDicts(
   /** When given (with `org`), only the tags whose library the actor may see. */
   actor?: Actor,
 ): Promise<Map<number, Dict>> {
-  const dicts = await entityDicts(sql, entityIds, org && actor ? { actor, orgId: org.id } : undefined);
-  if (org) await addCurrentValues(sql, org, dicts);
-  return dicts;
+  if (!org) return entityDicts(sql, entityIds);
+  return (await openDictReader(sql, org, actor)).load(entityIds);
 }
 
 /** Entities per page when dicts are loaded and sent page by page (`read`). */
 export const DICT_PAGE_ROWS = 1000;
 
 /**
- * The column names of the grid of these entities' dicts (ascending ids), as `loadDicts` with
- * `org` and `actor` would answer them and `Grid.fromRows` would order them, without loading the
- * dicts: a name's column comes where it first appears, row by row, and within a row in tag row
- * order; `id` is at its tag's place or after the first dict's tags; `curVal` and `curStatus` (from
- * current values) after the tags of the first point that gets them.
+ * The column names of the grid of these entities' dicts (ascending ids), as `reader` would load
+ * them and `Grid.fromRows` would order them, without loading the dicts: a name's column comes
+ * where it first appears, row by row, and within a row in tag row order; `id` is at its tag's
+ * place or after the first dict's tags; `curVal` and `curStatus` (from current values) after the
+ * tags of the first point that gets them.
  */
 export async function dictColumns(
   sql: Sql,
   entityIds: readonly number[],
-  org: HaystackOrg,
-  actor: Actor,
+  reader: DictReader,
 ): Promise<string[]> {
   if (entityIds.length === 0) return [];
-  const visibleTo = { actor, orgId: org.id };
+  const visibleTo = reader.visibleTo;
   const first = new Map<string, { entityId: number; pos: number }>();
   const place = (name: string, entityId: number, pos: number) => {
     const had = first.get(name);
@@ -77,11 +118,12 @@ export async function dictColumns(
   const AFTER_TAGS = Number.MAX_SAFE_INTEGER - 2;
   const self = entityIds[0]!;
   if (first.get("id")?.entityId !== self) first.set("id", { entityId: self, pos: AFTER_TAGS });
-  const withCur = await firstWithCurrentValue(
-    sql,
-    org,
-    await entitiesWithout(sql, entityIds, "point", "curVal", visibleTo),
-  );
+  const withCur = reader.current
+    ? await firstWithCurrentValue(
+        reader.current,
+        await entitiesWithout(sql, entityIds, "point", "curVal", visibleTo),
+      )
+    : undefined;
   if (withCur !== undefined) {
     place("curVal", withCur, AFTER_TAGS + 1);
     place("curStatus", withCur, AFTER_TAGS + 2);
@@ -91,13 +133,12 @@ export async function dictColumns(
 
 /** The first of these points (ascending ids) whose current value `addCurrentValues` answers. */
 async function firstWithCurrentValue(
-  sql: Sql,
-  org: HaystackOrg,
+  current: NonNullable<DictReader["current"]>,
   points: readonly number[],
 ): Promise<number | undefined> {
   for (let from = 0; from < points.length; from += DICT_PAGE_ROWS) {
     let best: number | undefined;
-    for (const r of await currentValueRows(sql, org.valueTable, points.slice(from, from + DICT_PAGE_ROWS)))
+    for (const r of await current(points.slice(from, from + DICT_PAGE_ROWS)))
       if (
         (r.value_n !== null || r.value_b !== null || r.value_s !== null) &&
         !(r.entity_id >= (best ?? Infinity))
@@ -108,14 +149,11 @@ async function firstWithCurrentValue(
   return undefined;
 }
 
-async function addCurrentValues(sql: Sql, org: HaystackOrg, dicts: Map<number, Dict>): Promise<void> {
-  const points = [...dicts]
-    .filter(([, d]) => d.point !== undefined && d.curVal === undefined)
-    .map(([id]) => id);
-  if (points.length === 0) return;
-  for (const r of await currentValueRows(sql, org.valueTable, points)) {
+/** Points of `dicts` without a `curVal` tag take `curVal`/`curStatus` from their current value row. */
+function addCurrentValues(dicts: Map<number, Dict>, rows: readonly PlainValueRow[]): void {
+  for (const r of rows) {
     const d = dicts.get(r.entity_id);
-    if (!d) continue;
+    if (!d || d.point === undefined || d.curVal !== undefined) continue;
     const unit = typeof d.unit === "string" ? d.unit : undefined;
     if (r.value_n !== null) d.curVal = new HNum(Number(r.value_n), unit);
     else if (r.value_b !== null) d.curVal = r.value_b;

@@ -252,12 +252,28 @@ export async function currentValueRows(
   valueTable: string,
   entityIds: readonly number[],
 ): Promise<PlainValueRow[]> {
+  if (entityIds.length === 0) return [];
+  const read = await openCurrentValues(sql, valueTable);
+  return read ? read(entityIds) : [];
+}
+
+/**
+ * `currentValueRows` of the org for a read of many pages: the table's existence is checked once,
+ * here (null when it does not exist yet).
+ */
+export async function openCurrentValues(
+  sql: Sql,
+  valueTable: string,
+): Promise<((entityIds: readonly number[]) => Promise<PlainValueRow[]>) | null> {
   const { cur } = valueTables(valueTable);
-  if (entityIds.length === 0 || !(await tableExists(sql, cur))) return [];
-  return sql.query<PlainValueRow>(
-    `SELECT entity_id, value_n, value_b, value_s FROM ${cur} WHERE entity_id = ANY($1::int4[])`,
-    [[...entityIds]],
-  );
+  if (!(await tableExists(sql, cur))) return null;
+  return async (entityIds) =>
+    entityIds.length === 0
+      ? []
+      : sql.query<PlainValueRow>(
+          `SELECT entity_id, value_n, value_b, value_s FROM ${cur} WHERE entity_id = ANY($1::int4[])`,
+          [[...entityIds]],
+        );
 }
 
 /** A stored history value reduced to what hisRead answers. */
