@@ -31,6 +31,7 @@ import {
 } from "./dashboard.tsx";
 import { prioritySection } from "./entity.tsx";
 import { siteZone } from "./key-points.ts";
+import { viewerKey } from "./page-cache.ts";
 
 /** The points a client's page shows (`point:<id>`, `points:<id>.<id>…`), at most 200. */
 export function pointsOf(topics: ReadonlySet<string>): number[] {
@@ -199,7 +200,7 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
       broker: deps.broker,
       render: (cl, evs) => renderEvents(deps, cl, evs),
       // everything the fragments depend on: the viewer (its grants are read by user) and the topics
-      shareKey: `console|${actor.kind}:${actor.userId}:${actor.tokenId}:${actor.tokenOrgId}:${actor.appAdmin}|${[...topics].sort().join(",")}`,
+      shareKey: `console|${viewerKey(actor, client.orgId ?? 0)}|${[...topics].sort().join(",")}`,
       tick: topics.has("dashboard")
         ? async () => [
             {
