@@ -244,21 +244,8 @@ async function tableExists(sql: Sql, table: string): Promise<boolean> {
 }
 
 /**
- * The current values of these entities from the `<valueTable>_current` table (none when it does not
- * exist). No permission check: the caller has checked the entities are visible.
- */
-export async function currentValueRows(
-  sql: Sql,
-  valueTable: string,
-  entityIds: readonly number[],
-): Promise<PlainValueRow[]> {
-  if (entityIds.length === 0) return [];
-  const read = await openCurrentValues(sql, valueTable);
-  return read ? read(entityIds) : [];
-}
-
-/**
- * `currentValueRows` of the org for a read of many pages: the table's existence is checked once,
+ * The current values of the org (from `<valueTable>_current`; no permission check: the caller has
+ * checked the entities are visible) for a read of many pages: the table's existence is checked once,
  * here (null when it does not exist yet).
  */
 export async function openCurrentValues(
