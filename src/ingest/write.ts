@@ -358,7 +358,6 @@ export async function writeValues(opts: {
   }
   const cols = batch ? dedupeBatch(batch) : dedupeToColumns(values as readonly ValueInput[]);
   const conflicts = ORG_CONFLICTS.of(deps);
-  const now = nowMs;
   const conflictAt = conflicts.get(orgId);
   /** One attempt of the transaction, the history rows written as `history` says. */
   const attempt = (history: HistoryWrite) =>
@@ -389,14 +388,14 @@ export async function writeValues(opts: {
   // Values are nearly always new rows: they are tried as such (a plain INSERT or COPY, cheaper than
   // an upsert). When one exists already the transaction fails with a unique violation, and is run
   // again at once as an upsert; the org's writes then upsert directly for a while.
-  const fresh = conflictAt === undefined || now - conflictAt >= UPSERT_AFTER_CONFLICT_MS;
+  const fresh = conflictAt === undefined || nowMs - conflictAt >= UPSERT_AFTER_CONFLICT_MS;
   await guarded(deps, async () => {
     if (!fresh) return attempt("upsert");
     try {
       return await attempt("new");
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      conflicts.set(orgId, now);
+      conflicts.set(orgId, nowMs);
       return attempt("upsert");
     }
   });
