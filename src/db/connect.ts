@@ -15,7 +15,7 @@ import {
   withinDatabase,
 } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
-import { checkParamDepth } from "./param-guard.ts";
+import { checkCopyDepth, checkParamDepth } from "./param-guard.ts";
 import { unpackDataDir } from "./seed.ts";
 
 export type Engine = "postgresql" | "timescaledb" | "pglite";
@@ -439,9 +439,11 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
       guard(async () => {
         await s.exec(text);
       }),
-    // PGlite reads COPY data from the blob given with the statement (`/dev/blob`).
+    // PGlite reads COPY data from the blob given with the statement (`/dev/blob`); its fields pass
+    // the same depth guard as parameters (a dict travels as JSON text in a field).
     copyIn: (target, data) =>
       guard(async () => {
+        checkCopyDepth(data);
         await s.query(`COPY ${target} FROM '/dev/blob'`, [], {
           blob: new Blob(typeof data === "string" ? [data] : [...data]),
         });

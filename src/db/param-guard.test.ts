@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AppError } from "../errors.ts";
-import { type Database, openDatabase } from "./connect.ts";
-import { checkParamDepth, PARAM_MAX_DEPTH, PARAM_TOO_DEEP } from "./param-guard.ts";
+import { copyField, copyIn, type Database, openDatabase } from "./connect.ts";
+import { checkCopyDepth, checkParamDepth, PARAM_MAX_DEPTH, PARAM_TOO_DEEP } from "./param-guard.ts";
 
 const text = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 function value(depth: number): unknown {
@@ -44,6 +44,35 @@ describe("checkParamDepth", () => {
   });
 });
 
+describe("checkCopyDepth", () => {
+  const row = (...fields: string[]) => `${fields.map(copyField).join("\t")}\n`;
+
+  test(`fields up to ${PARAM_MAX_DEPTH} levels, and brackets that do not open a field, pass unchanged`, () => {
+    const data = [
+      row("1", "2024-01-01T00:00:00.000Z", text(PARAM_MAX_DEPTH)),
+      row("2", `x${"{".repeat(10_000)}`, "\\N"),
+      // each field is measured on its own: two fields at the limit are not added up
+      row("3", text(PARAM_MAX_DEPTH), text(PARAM_MAX_DEPTH)),
+    ];
+    expect(checkCopyDepth(data)).toBe(data);
+    expect(checkCopyDepth("")).toBe("");
+  });
+
+  test.each([
+    ["a dict field", row("1", "2024-01-01T00:00:00.000Z", `{"a":${text(PARAM_MAX_DEPTH)}}`)],
+    ["a field in the last row", `${row("1", "{}")}${row("2", text(10_000))}`],
+    [
+      "a field split over two strings",
+      [`1\t${"[".repeat(PARAM_MAX_DEPTH)}`, `[${"]".repeat(PARAM_MAX_DEPTH + 1)}\n`],
+    ],
+  ])("%s nested too deep is a 422 AppError", (_name, data) => {
+    const e = refusal(() => checkCopyDepth(data));
+    expect(e).toBeInstanceOf(AppError);
+    expect((e as AppError).code).toBe("invalid");
+    expect((e as AppError).message).toBe(PARAM_TOO_DEEP);
+  });
+});
+
 describe("the embedded engine behind the guard", () => {
   let db: Database;
   beforeAll(async () => {
@@ -64,5 +93,18 @@ describe("the embedded engine behind the guard", () => {
       text(PARAM_MAX_DEPTH),
     ]);
     expect(r?.n).toBe(1);
+  });
+
+  test("a COPY whose jsonb field nests 10,000 deep is refused before PGlite, nothing copied; the engine goes on", async () => {
+    await db.exec("CREATE TABLE copied (id int PRIMARY KEY, d jsonb)");
+    const deep = `1\t${copyField(`{"a":${text(10_000)}}`)}\n`;
+    await expect(copyIn(db, "copied (id, d)", deep)).rejects.toBeInstanceOf(AppError);
+    await expect(
+      db.transaction((tx) => copyIn(tx, "copied (id, d)", ["2\t{}\n", deep])),
+    ).rejects.toBeInstanceOf(AppError);
+    expect(db.availability().up).toBe(true);
+    expect(await db.query("SELECT id FROM copied")).toEqual([]);
+    await copyIn(db, "copied (id, d)", `3\t${copyField(text(PARAM_MAX_DEPTH))}\n`);
+    expect(await db.query<{ id: number }>("SELECT id FROM copied")).toEqual([{ id: 3 }]);
   });
 });

@@ -6,7 +6,9 @@
 // an array literal `$n::text::jsonb[]`) and drizzle sends json columns as JSON text too, so a string
 // parameter that opens with `[` or `{` is measured; object and array parameters (which PGlite
 // serialises itself) are walked, iteratively. A plain text parameter whose own brackets nest that
-// deep (no real tag value does) is refused as well: the guard cannot tell it from JSON.
+// deep (no real tag value does) is refused as well: the guard cannot tell it from JSON. COPY data
+// (ingest's history rows, dicts as JSON text in a field) passes `checkCopyDepth`, the same rule
+// applied to each field of each row.
 import { AppError } from "../errors.ts";
 import { MAX_DEPTH } from "../haystack/depth.ts";
 
@@ -69,16 +71,48 @@ function paramDepth(p: unknown, limit: number): number {
   return max;
 }
 
+const refusal = () =>
+  new AppError("invalid", PARAM_TOO_DEEP, [{ loc: ["body"], msg: PARAM_TOO_DEEP, type: "value_error" }]);
+
+/**
+ * The rule of `checkParamDepth` for COPY text-format data: each field (between tabs and newlines;
+ * a text field cannot hold either unescaped) is measured as a string parameter is, i.e. a field
+ * that opens with `[` or `{` by its deepest nesting of `[`/`{`. The strings are read as one
+ * stream, so a field may span two of them. One pass, no copy.
+ * @returns `data`, unchanged, when no field is nested deeper than PARAM_MAX_DEPTH.
+ * @throws AppError invalid (422) otherwise, before the COPY reaches the engine.
+ */
+export function checkCopyDepth<T extends string | readonly string[]>(data: T): T {
+  let start = true; // at the first character of a field
+  let measuring = false;
+  let depth = 0;
+  for (const chunk of typeof data === "string" ? [data] : (data as readonly string[])) {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 9 /* \t */ || c === 10 /* \n */) {
+        start = true;
+        measuring = false;
+        depth = 0;
+        continue;
+      }
+      if (start) {
+        start = false;
+        measuring = c === 91 /* [ */ || c === 123 /* { */;
+      }
+      if (!measuring) continue;
+      if (c === 91 || c === 123) {
+        if (++depth > PARAM_MAX_DEPTH) throw refusal();
+      } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+    }
+  }
+  return data;
+}
+
 /**
  * @returns `params`, unchanged, when none is nested deeper than PARAM_MAX_DEPTH.
  * @throws AppError invalid (422) otherwise, before the statement reaches the engine.
  */
 export function checkParamDepth<T extends readonly unknown[] | undefined>(params: T): T {
-  if (params)
-    for (const p of params)
-      if (paramDepth(p, PARAM_MAX_DEPTH) > PARAM_MAX_DEPTH)
-        throw new AppError("invalid", PARAM_TOO_DEEP, [
-          { loc: ["body"], msg: PARAM_TOO_DEEP, type: "value_error" },
-        ]);
+  if (params) for (const p of params) if (paramDepth(p, PARAM_MAX_DEPTH) > PARAM_MAX_DEPTH) throw refusal();
   return params;
 }
