@@ -359,32 +359,39 @@ export async function writeValues(opts: {
   const cols = batch ? dedupeBatch(batch) : dedupeToColumns(values as readonly ValueInput[]);
   const conflicts = ORG_CONFLICTS.of(deps);
   const conflictAt = conflicts.get(orgId);
-  /** One attempt of the transaction, the history rows written as `history` says. */
+  /**
+   * One attempt of the transaction, the history rows written as `history` says. Without the
+   * caller's work it is pipelined on PostgreSQL servers (BEGIN travels with the check and the
+   * writes: two round trips, BEGIN's answer not awaited first); nothing here needs a savepoint.
+   */
   const attempt = (history: HistoryWrite) =>
-    primary.transaction(async (tx) => {
-      const resolving = resolveOrgAndEntities(tx, actor, orgId, cols.entity_id);
-      const cached = known.get(orgId);
-      let org: Awaited<typeof resolving>;
-      if (cached) {
-        // The org's tables are known (they never change): the check and the writes go together,
-        // and the transaction rolls back, writing nothing, if the check refuses.
-        const writing = upsertValues(tx, valueTables(cached.valueTable), cols, history);
-        writing.catch(() => {});
-        org = checkVisible(await resolving);
-        if (org.valueTable !== cached.valueTable) {
-          known.delete(orgId);
-          throw new Error(`value table of org ${orgId} changed`);
+    primary.transaction(
+      async (tx) => {
+        const resolving = resolveOrgAndEntities(tx, actor, orgId, cols.entity_id);
+        const cached = known.get(orgId);
+        let org: Awaited<typeof resolving>;
+        if (cached) {
+          // The org's tables are known (they never change): the check and the writes go together,
+          // and the transaction rolls back, writing nothing, if the check refuses.
+          const writing = upsertValues(tx, valueTables(cached.valueTable), cols, history);
+          writing.catch(() => {});
+          org = checkVisible(await resolving);
+          if (org.valueTable !== cached.valueTable) {
+            known.delete(orgId);
+            throw new Error(`value table of org ${orgId} changed`);
+          }
+          await writing;
+        } else {
+          org = checkVisible(await resolving);
+          known.set(orgId, { valueTable: org.valueTable, orgKey: org.orgKey });
+          await upsertValues(tx, valueTables(org.valueTable), cols, history);
         }
-        await writing;
-      } else {
-        org = checkVisible(await resolving);
-        known.set(orgId, { valueTable: org.valueTable, orgKey: org.orgKey });
-        await upsertValues(tx, valueTables(org.valueTable), cols, history);
-      }
-      if (cols.entity_id.length > 0)
-        await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
-      if (opts.inTransaction) await opts.inTransaction(tx);
-    });
+        if (cols.entity_id.length > 0)
+          await deps.replicator.record(tx, { op: "values", orgKey: org.orgKey, table: org.valueTable, cols });
+        if (opts.inTransaction) await opts.inTransaction(tx);
+      },
+      { pipelined: !opts.inTransaction },
+    );
   // Values are nearly always new rows: they are tried as such (a plain INSERT or COPY, cheaper than
   // an upsert). When one exists already the transaction fails with a unique violation, and is run
   // again at once as an upsert; the org's writes then upsert directly for a while.
