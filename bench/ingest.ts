@@ -90,13 +90,13 @@ for (const settings of ["defaults", "test"] as const) {
     };
     const empty = () => raw.unsafe("TRUNCATE core.values_bench, core.values_bench_current");
 
-    /** COPY of `n` rows (CSV over the wire, like psql's \copy) into the emptied history table. */
-    const copy = async (n: number) => {
-      await empty();
-      const csv = rows(n)
+    /** `n` fresh rows as CSV. */
+    const csvOf = (n: number) =>
+      rows(n)
         .map((r) => `${r.entity_id},${r.ts},${r.value_n}`)
         .join("\n");
-      const t0 = performance.now();
+    /** One client COPY (CSV over the wire, like psql's \copy) into the history table: one commit. */
+    const copyCsv = async (csv: string) => {
       const stream = (await raw
         .unsafe("COPY core.values_bench (entity_id, ts, value_n) FROM STDIN (FORMAT csv)")
         .writable()) as Writable;
@@ -105,28 +105,23 @@ for (const settings of ["defaults", "test"] as const) {
         stream.on("finish", () => resolve());
         stream.end(csv);
       });
+    };
+
+    /** COPY of `n` rows into the emptied history table, in one statement. */
+    const copy = async (n: number) => {
+      await empty();
+      const csv = csvOf(n);
+      const t0 = performance.now();
+      await copyCsv(csv);
       return n / ((performance.now() - t0) / 1000);
     };
 
     /** The same `n` rows as COPYs of `batch` rows each, one after another, each its own commit. */
     const copyPerBatch = async (n: number, batch: number) => {
       await empty();
-      const chunks = Array.from({ length: Math.max(1, Math.floor(n / batch)) }, () =>
-        rows(batch)
-          .map((r) => `${r.entity_id},${r.ts},${r.value_n}`)
-          .join("\n"),
-      );
+      const chunks = Array.from({ length: Math.max(1, Math.floor(n / batch)) }, () => csvOf(batch));
       const t0 = performance.now();
-      for (const csv of chunks) {
-        const stream = (await raw
-          .unsafe("COPY core.values_bench (entity_id, ts, value_n) FROM STDIN (FORMAT csv)")
-          .writable()) as Writable;
-        await new Promise<void>((resolve, reject) => {
-          stream.on("error", reject);
-          stream.on("finish", () => resolve());
-          stream.end(csv);
-        });
-      }
+      for (const csv of chunks) await copyCsv(csv);
       return (chunks.length * batch) / ((performance.now() - t0) / 1000);
     };
 
