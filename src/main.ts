@@ -1,11 +1,12 @@
 // CLI entry: `serve` (default) | `migrate` | `backup <file>` | `restore <file>` | `user …` |
 // `token …` | `simulate …` | `version` | `help` (see HELP below). Loads the configuration once,
 // then does one thing. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
-// Only the configuration, the logger and the embedded engine's warm-up are loaded up front: the
-// server and each command are imported when chosen, so the embedded engine's WebAssembly compile
-// (~0.5 s, on a background thread) overlaps the loading of the rest of the application.
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { warmEmbeddedEngine } from "./db/connect.ts";
+// Only the logger and the embedded engine's artifacts are loaded up front: the embedded engine's
+// WebAssembly compile (db/engine.ts; the longest step of a later start, on background threads) is
+// started first, then the configuration, the server and each command are imported when chosen, so
+// that the compile overlaps the loading of the rest of the application.
+import type { Config } from "./config.ts";
+import { warmEngineFor } from "./db/engine.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -96,6 +97,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  const usesDatabase = ["serve", "migrate", "backup", "restore", "user", "token"].includes(cmd);
+  if (usesDatabase) warmEngineFor(process.env);
+  const { ConfigError, loadConfig } = await import("./config.ts");
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -104,7 +108,6 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  if (["serve", "migrate", "backup", "restore", "user", "token"].includes(cmd)) warmEmbeddedEngine(config);
   try {
     switch (cmd) {
       case "serve":

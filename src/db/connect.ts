@@ -3,10 +3,8 @@
 // come back as Dates; numeric and bigint come back as JS numbers.
 import type { Writable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
-import initdbWasmPath from "@electric-sql/pglite/initdb.wasm" with { type: "file" };
-import pgliteDataPath from "@electric-sql/pglite/pglite.data" with { type: "file" };
-import pgliteWasmPath from "@electric-sql/pglite/pglite.wasm" with { type: "file" };
 import postgres from "postgres";
+import { engineFsBundle, engineModule, initdbModule } from "./engine.ts";
 import {
   type Availability,
   createAvailabilityGate,
@@ -353,20 +351,6 @@ async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<num
   return performance.now() - start;
 }
 
-let artifacts: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module }> | undefined;
-/**
- * PGlite's wasm and data, embedded in the executable by the `with { type: "file" }` imports,
- * compiled once per process. The compile runs on a background thread (about half a second; Bun has
- * no cache for compiled modules), so it starts as early as possible: see warmEmbeddedEngine.
- */
-function pgliteArtifacts() {
-  artifacts ??= (async () => ({
-    pglite: await WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-    initdb: await WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-  }))();
-  return artifacts;
-}
-
 /**
  * PostgreSQL settings of the embedded engine, sized for a small team on one machine. PGlite's
  * memory is one WebAssembly memory that never shrinks: shared_buffers is taken (and touched) whole
@@ -388,20 +372,6 @@ const embeddedStartParams = () => [
   ...PGlite.defaultStartParams,
   ...Object.entries(EMBEDDED_SETTINGS).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
 ];
-
-/**
- * Starts compiling the embedded engine when any configured database is embedded, so that the
- * compile overlaps whatever the process does before opening it. Never throws; a failure surfaces
- * when the database is opened.
- */
-export function warmEmbeddedEngine(cfg: {
-  primary: { url: string };
-  state: { url: string };
-  secondaries: readonly { url: string }[];
-}): void {
-  const urls = [cfg.primary.url, cfg.state.url, ...cfg.secondaries.map((s) => s.url)];
-  if (urls.some((u) => u.startsWith("pglite://"))) pgliteArtifacts().catch(() => {});
-}
 
 const SEED_NAME = "pglite-seed";
 const EMBEDDED_UP: Availability = Object.freeze({ up: true, downSince: undefined, reason: undefined });
@@ -427,17 +397,23 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
     created = empty;
     const parsers = { 1114: parseTimestamp, 1700: parseNumber, 20: parseNumber };
     let loadDataDir = empty ? (seed ?? (build ? undefined : embeddedSeed())) : undefined;
+    // Started by main.ts at process start as a rule (engine.ts); awaited below, meanwhile the seed
+    // is unpacked.
+    const compiled = build ? undefined : engineModule();
+    compiled?.catch(() => {});
     // Onto disk ourselves: a start on the unpacked directory is an ordinary later start (seed.ts).
-    const compiled = build ? undefined : pgliteArtifacts();
-    compiled?.catch(() => {}); // awaited below; meanwhile the seed is unpacked
-    if (loadDataDir && !memory && (await unpackDataDir(loadDataDir, dir))) loadDataDir = undefined;
+    let unpacked = false;
+    if (loadDataDir && !memory) unpacked = await unpackDataDir(loadDataDir, dir);
+    if (unpacked) loadDataDir = undefined;
     if (build) pg = await build(memory ? undefined : dir, { loadDataDir, parsers });
     else {
-      const { pglite, initdb } = await compiled!;
+      // PGlite runs initdb only on a directory that is still empty with no dump to load; a later
+      // start does not compile it.
+      const initdb = empty && !unpacked && !loadDataDir ? await initdbModule() : undefined;
       pg = await PGlite.create(memory ? undefined : dir, {
-        pgliteWasmModule: pglite,
-        initdbWasmModule: initdb,
-        fsBundle: Bun.file(pgliteDataPath),
+        pgliteWasmModule: await compiled!,
+        ...(initdb ? { initdbWasmModule: initdb } : {}),
+        fsBundle: engineFsBundle(),
         loadDataDir,
         parsers,
         startParams: embeddedStartParams(),
