@@ -35,6 +35,7 @@ export function migrationsOf(scope: Scope): readonly Migration[] {
  */
 export async function migrate(db: Database, scope: Scope): Promise<MigrationResult> {
   const all = migrationsOf(scope);
+  if (await upToDate(db, scope, all)) return { key: db.key, scope, applied: [], notes: [] };
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
     await tx.exec(`CREATE SCHEMA IF NOT EXISTS core;
@@ -71,6 +72,27 @@ export async function migrate(db: Database, scope: Scope): Promise<MigrationResu
     }
     return { key: db.key, scope, applied, notes };
   });
+}
+
+/**
+ * One query, no lock, no transaction: whether every migration of `scope` is already recorded (the
+ * usual later start). Recorded names only grow (migrations are append-only and applied under the
+ * advisory lock in one transaction), so a yes cannot be undone by a concurrent migrator; a no, or
+ * a database without the table yet, takes the locked path.
+ */
+async function upToDate(db: Database, scope: Scope, all: readonly Migration[]): Promise<boolean> {
+  try {
+    const [r] = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM core.hs_migration WHERE scope = $1 AND name = ANY($2::text[])",
+      [scope, all.map((m) => m.name)],
+    );
+    return r?.n === all.length;
+  } catch (e) {
+    // 42P01 undefined_table, 3F000 invalid_schema_name: a database never migrated.
+    const code = (e as { code?: string }).code;
+    if (code === "42P01" || code === "3F000") return false;
+    throw e;
+  }
 }
 
 /** Names of the migrations recorded as applied in `db` for `scope`. */
