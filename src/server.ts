@@ -5,6 +5,7 @@ import { bootstrap } from "./access/bootstrap.ts";
 import { accessRetentionService } from "./access/retention.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { engineCompileTimes } from "./db/engine.ts";
 import { logAvailabilityChanges } from "./db/health.ts";
 import { type Databases, logImported, migrateAll, openDatabases } from "./db/index.ts";
 import type { AppDeps } from "./http/env.ts";
@@ -40,12 +41,29 @@ export interface StartOptions {
   onFatal?: (reason: string) => void;
 }
 
+/**
+ * Each phase's end in ms since the process started (`modules`: the server's code loaded, `open`:
+ * the databases, then `migrate`, `bootstrap`, `listen`, `background`) and, when this process
+ * compiled the embedded engine, when that compile started and ended.
+ */
+function startupTimeline(marks: readonly [string, number][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const { compileStartMs, compiledMs } = engineCompileTimes();
+  if (compileStartMs !== undefined) out.engine_compile_start = Math.round(compileStartMs);
+  if (compiledMs !== undefined) out.engine_compiled = Math.round(compiledMs);
+  for (const [phase, at] of marks) out[phase] = Math.round(at);
+  return out;
+}
+
 export async function startServer(
   config: Config,
   log: Logger,
   opts: StartOptions = {},
 ): Promise<RunningServer> {
+  const marks: [string, number][] = [["modules", performance.now()]];
+  const mark = (phase: string) => marks.push([phase, performance.now()]);
   const dbs: Databases = opts.dbs ?? (await openDatabases(config, logImported(log)));
+  mark("open");
   for (const db of dbs.all())
     if (db.created) log.info("created the embedded database", { database: db.key, dir: db.dir });
   try {
@@ -61,6 +79,7 @@ export async function startServer(
     throw e;
   }
 
+  mark("migrate");
   const deps = createServices({ config, dbs, log });
   logAvailabilityChanges(dbs, log);
   const { replicator } = deps;
@@ -70,6 +89,7 @@ export async function startServer(
     await dbs.close();
     throw e;
   }
+  mark("bootstrap");
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,
@@ -78,6 +98,7 @@ export async function startServer(
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  mark("listen");
   log.info("listening", { url: `http://${config.host}:${server.port}`, version: VERSION });
 
   const background: BackgroundService[] = [
@@ -87,6 +108,8 @@ export async function startServer(
     simulatorBackgroundService(deps),
   ];
   for (const s of background) await s.start();
+  mark("background");
+  log.debug("startup timeline (ms since the process started)", startupTimeline(marks));
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
