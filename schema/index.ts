@@ -18,6 +18,7 @@ import b0014 from "./building/0014_simulator_database_config.sql" with { type: "
 import b0015 from "./building/0015_filter_order_indexes.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 import s0002 from "./state/0002_simulator_state_report.sql" with { type: "text" };
+import s0003 from "./state/0003_simulator_state_plan_report.sql" with { type: "text" };
 
 export interface Migration {
   /** `NNNN_short_description`, the file name without `.sql`. */
@@ -46,4 +47,5 @@ export const buildingMigrations: readonly Migration[] = [
 export const stateMigrations: readonly Migration[] = [
   { name: "0001_state", sql: s0001 },
   { name: "0002_simulator_state_report", sql: s0002 },
+  { name: "0003_simulator_state_plan_report", sql: s0003 },
 ];

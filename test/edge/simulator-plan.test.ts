@@ -6,6 +6,7 @@
 // last_run, config_status, healthy}`, activity entries `{id, simulator_id, timestamp, event_type,
 // message, details}`. Nothing it sends is silently dropped.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { mirrorState } from "../../src/simulator/store.ts";
 import { testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
@@ -444,6 +445,48 @@ describe.each(ENGINES)("the plan's /simulator shapes on %s", (engine) => {
         config: { template: "retail-rtu" },
       });
       await call("POST", `/simulator/state/${id}`, { holder: "plan-test", status: "stopped", release: true });
+    });
+
+    test("a report never shows as the run this server mirrors, and the next mirror write keeps the report", async () => {
+      const made = await call("POST", "/simulator/config", {
+        org_id: s.org.id,
+        simulator_name: "Mirrored",
+        building_config: { template: "retail-rtu" },
+        interval_minutes: 15,
+        status: "running",
+      });
+      expect(made.status).toBe(201);
+      const sim = made.body.id as number;
+      // this server's own run, as its runner mirrors it into the state database
+      const mirror = (at: Date, totals?: Record<string, number>) =>
+        mirrorState(t.deps, {
+          simulatorId: sim,
+          orgId: s.org.id,
+          status: "running",
+          error: null,
+          totals,
+          at,
+        });
+      await mirror(new Date());
+      const report = await call("POST", `/simulator/state/${sim}`, {
+        status: "error",
+        error_message: "connection to timescaledb lost",
+        totalizers: { electric_energy: 5 },
+      });
+      expect(report.body).toMatchObject({ status: "error", error_message: "connection to timescaledb lost" });
+      const run = await call("GET", `/simulator/config/${sim}`);
+      expect(run.body).toMatchObject({ status: "running", error: null });
+      await mirror(new Date(Date.now() + 1000), { "meter.elec": 9 });
+      expect((await call("GET", `/simulator/state/${sim}`)).body).toMatchObject({
+        status: "error",
+        error_message: "connection to timescaledb lost",
+        totalizers: { electric_energy: 5 },
+      });
+      expect((await call("GET", `/simulator/config/${sim}`)).body).toMatchObject({
+        status: "running",
+        error: null,
+      });
+      expect((await call("DELETE", `/simulator/${sim}`)).status).toBeLessThan(300);
     });
 
     test("a member reads the report; only an org admin reports; another org's token sees no difference", async () => {

@@ -5,7 +5,8 @@
  *
  * A plan client (a simulator service of the original's kind, running the building elsewhere) POSTs
  * its state; it is stored in the state database's `core.simulator_state` row of the simulator, in
- * the original's columns, and `reported_at` marks when. The answer takes the plan's fields from the
+ * its own `plan_*` columns (never in the columns of this server's mirror of the run, which the
+ * console reads as the run status), and `reported_at` marks when. The answer takes the plan's fields from the
  * newer of that report and this server's own checkpoint: after a report, GET answers what was
  * reported; once this server writes a newer interval, its own figures again. Fields of a report:
  * absent keeps the stored value, `null` clears it (the original's COALESCE could not clear
@@ -88,7 +89,9 @@ function answer(v: SimulatorView, report: ReportRow | undefined, ck: Checkpoint 
 
 async function readReport(deps: ServiceDeps, id: number): Promise<ReportRow | undefined> {
   const [r] = await deps.dbs.state.query<ReportRow>(
-    `SELECT service_name, status, last_run_timestamp, totalizers, config, error_message, reported_at
+    `SELECT plan_service_name AS service_name, plan_status AS status,
+            plan_last_run_timestamp AS last_run_timestamp, plan_totalizers AS totalizers,
+            plan_config AS config, plan_error_message AS error_message, reported_at
        FROM core.simulator_state WHERE simulator_id = $1`,
     [id],
   );
@@ -128,20 +131,19 @@ export async function reportPlanState(opts: {
   const json = (x: Record<string, unknown> | null | undefined) => (x == null ? null : JSON.stringify(x));
   // $n::boolean: whether the report carries the field (absent keeps the stored value)
   await deps.dbs.state.query(
-    `INSERT INTO core.simulator_state (service_name, simulator_id, org_id, status, last_run_timestamp,
-       totalizers, config, error_message, reported_at, created_at, updated_at)
-     VALUES (coalesce($3, 'haystack_simulator'), $1, $2, coalesce($4, 'stopped'), $5, $6::text::jsonb,
-       $7::text::jsonb, $8, $9, $9, $9)
+    `INSERT INTO core.simulator_state (simulator_id, org_id, plan_service_name, plan_status,
+       plan_last_run_timestamp, plan_totalizers, plan_config, plan_error_message, reported_at)
+     VALUES ($1, $2, coalesce($3, 'haystack_simulator'), coalesce($4, 'stopped'), $5, $6::text::jsonb,
+       $7::text::jsonb, $8, $9)
      ON CONFLICT (simulator_id) DO UPDATE SET
-       service_name = coalesce($3, core.simulator_state.service_name),
-       status = coalesce($4, core.simulator_state.status),
-       last_run_timestamp = CASE WHEN $10 THEN excluded.last_run_timestamp
-                                 ELSE core.simulator_state.last_run_timestamp END,
-       totalizers = CASE WHEN $11 THEN excluded.totalizers ELSE core.simulator_state.totalizers END,
-       config = CASE WHEN $12 THEN excluded.config ELSE core.simulator_state.config END,
-       error_message = excluded.error_message,
-       reported_at = excluded.reported_at,
-       updated_at = excluded.updated_at`,
+       plan_service_name = coalesce($3, core.simulator_state.plan_service_name, 'haystack_simulator'),
+       plan_status = coalesce($4, core.simulator_state.plan_status, 'stopped'),
+       plan_last_run_timestamp = CASE WHEN $10 THEN excluded.plan_last_run_timestamp
+                                      ELSE core.simulator_state.plan_last_run_timestamp END,
+       plan_totalizers = CASE WHEN $11 THEN excluded.plan_totalizers ELSE core.simulator_state.plan_totalizers END,
+       plan_config = CASE WHEN $12 THEN excluded.plan_config ELSE core.simulator_state.plan_config END,
+       plan_error_message = excluded.plan_error_message,
+       reported_at = excluded.reported_at`,
     [
       row.simulator_id,
       row.org_id,
