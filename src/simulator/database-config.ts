@@ -142,3 +142,32 @@ export async function openDatabaseConfig(
     return null;
   }
 }
+
+/** Masked answers per deps, keyed by the sealed text (a list decrypts each distinct value once). */
+const maskedCache = new WeakMap<ServiceDeps, Map<string, DatabaseConfig | null>>();
+const MASKED_CACHE_MAX = 1_000;
+
+/**
+ * The stored record as answers show it (secrets masked). The masked form of a sealed value never
+ * changes, so it is kept per deps (bounded); a value that cannot be unsealed is not kept, and is
+ * logged each time it is read.
+ */
+export async function maskedDatabaseConfig(
+  deps: ServiceDeps,
+  sealed: string | null | undefined,
+): Promise<DatabaseConfig | null> {
+  if (!sealed) return null;
+  let cache = maskedCache.get(deps);
+  if (!cache) {
+    cache = new Map();
+    maskedCache.set(deps, cache);
+  }
+  const hit = cache.get(sealed);
+  if (hit !== undefined) return hit;
+  const open = await openDatabaseConfig(deps, sealed);
+  if (!open) return null;
+  const masked = maskDatabaseConfig(open);
+  if (cache.size >= MASKED_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(sealed, masked);
+  return masked;
+}

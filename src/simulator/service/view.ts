@@ -5,7 +5,7 @@
  */
 import { isConnectionError } from "../../db/index.ts";
 import type { ServiceDeps } from "../../deps.ts";
-import { type DatabaseConfig, maskDatabaseConfig, openDatabaseConfig } from "../database-config.ts";
+import { type DatabaseConfig, maskedDatabaseConfig } from "../database-config.ts";
 import type { LiveStatus } from "../runtime-registry.ts";
 import { simulatorRuntimeOf } from "../runtime-registry.ts";
 import {
@@ -68,7 +68,7 @@ export async function view(
           throw e;
         }),
     readState(deps, row.simulator_id).catch(() => undefined),
-    openDatabaseConfig(deps, row.database_config),
+    maskedDatabaseConfig(deps, row.database_config),
   ]);
   const status: RunStatus =
     live?.holder && live.status !== "stopped"
@@ -100,7 +100,7 @@ export async function view(
     progress: live?.progress ?? null,
     totalizers: ck?.state?.totals ?? {},
     config: row.config,
-    database_config: maskDatabaseConfig(databaseConfig),
+    database_config: databaseConfig,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
