@@ -5,7 +5,6 @@ import {
   Grid,
   gridChunks,
   HaystackJsonError,
-  HisGrid,
   type HVal,
   MARKER,
   readJsonGrid,
@@ -142,7 +141,6 @@ export function streamGrid(grid: Grid): GridStream {
 }
 
 export function encodeGrid(format: Format, grid: Grid): string {
-  if (grid instanceof HisGrid) return format === "zinc" ? grid.zinc() : grid.json();
   return format === "zinc" ? writeZincGrid(grid) : writeJson(grid);
 }
 

@@ -120,13 +120,15 @@ export const GRID_CHUNK_ROWS = 1000;
  * A grid written in parts, for rows that are not all in memory at once: `head()` (meta and
  * columns), `rows()` for each run of rows in order, then `tail()`. Joined, the parts are
  * `writeZincGrid` / `writeJson` of the grid with all the rows. A row's tags outside the columns are
- * not written (as the generic writers do).
+ * not written (as the generic writers do). A writer that encodes its own rows (`HisEncoder`) hands
+ * their texts to `rowTexts`, which joins them as the next rows.
  */
 export class GridWriter {
   private readonly names: readonly string[];
+  /** Rows written so far (JSON separates rows with commas, also across parts). */
   private written = 0;
   constructor(
-    private readonly format: "zinc" | "json",
+    readonly format: "zinc" | "json",
     private readonly headGrid: Grid,
   ) {
     // The columns as written (a grid without columns is written with the column `empty`).
@@ -140,14 +142,10 @@ export class GridWriter {
   }
   /** The text of these rows, the next ones of the grid. */
   rows(rows: readonly Dict[], from = 0, to = rows.length): string {
-    let out = "";
-    if (this.format === "json") {
-      for (let r = from; r < to; r++) out += `${this.written++ > 0 ? "," : ""}${dictText(rows[r]!)}`;
-      return out;
-    }
+    if (this.format === "json") return this.rowTexts(from, to, (r) => dictText(rows[r]!));
     const names = this.names;
     const none = names.length === 1 ? "N" : "";
-    for (let r = from; r < to; r++) {
+    return this.rowTexts(from, to, (r) => {
       const row = rows[r]!;
       let line = "";
       for (let c = 0; c < names.length; c++) {
@@ -155,9 +153,21 @@ export class GridWriter {
         if (c > 0) line += ",";
         line += v === null || v === undefined ? none : writeZincValue(v);
       }
-      out += `${line}\n`;
+      return line;
+    });
+  }
+  /**
+   * The next rows of the grid, `text(r)` for `from` ≤ r < `to`: each a Zinc line without its
+   * newline, or a JSON row object.
+   */
+  rowTexts(from: number, to: number, text: (r: number) => string): string {
+    let out = "";
+    if (this.format === "json") {
+      for (let r = from; r < to; r++) out += `${this.written++ > 0 ? "," : ""}${text(r)}`;
+      return out;
     }
-    this.written += to - from;
+    for (let r = from; r < to; r++) out += `${text(r)}\n`;
+    this.written += Math.max(0, to - from);
     return out;
   }
   /** What follows the last row. */

@@ -1,16 +1,15 @@
 /**
- * A history grid (`ts` plus value columns) that encodes itself straight to Zinc and Haystack 4
- * JSON text, without a value object per cell: the timestamps are written with the zone offset of
- * the `OffsetSpan` they fall in (looked up again only past a transition), numbers with their
- * column's unit. The text is byte-identical to `writeZincGrid` / `writeJson` over the same grid,
- * whose `rows` (HDateTime, HNum, Bool, Str cells) are built only when someone reads them.
- * `HisEncoder` writes the same text piecewise (header, any number of row chunks, tail), for
- * responses streamed while the rows are still being read.
+ * A history grid (`ts` plus value columns) written straight from stored cells to Zinc and
+ * Haystack 4 JSON text, without a value object per cell: the timestamps are written with the zone
+ * offset of the `OffsetSpan` they fall in (looked up again only past a transition), numbers with
+ * their column's unit. The text is byte-identical to `writeZincGrid` / `writeJson` over the same
+ * grid of HDateTime, HNum, Bool and Str cells. The header, the tail and the joining of rows are
+ * `GridWriter`'s.
  */
-import { writeJson } from "./json.ts";
-import { type Dict, formatNumber, Grid, type GridCol, HDateTime, HNum, type HVal } from "./kinds.ts";
+import { GridWriter } from "./grid-encode.ts";
+import { type Dict, formatNumber, Grid, type GridCol } from "./kinds.ts";
 import { offsetSpan, tzToIana } from "./tz.ts";
-import { writeZincGrid, zincStr } from "./zinc.ts";
+import { zincStr } from "./zinc.ts";
 
 /** One stored history value: a Number (in the column's unit), a Bool or a Str; null for none. */
 export type HisCell = number | boolean | string | null;
@@ -34,9 +33,9 @@ export type HisFormat = "zinc" | "json";
  * joined are the text `writeZincGrid` / `writeJson` write for the whole grid.
  */
 export class HisEncoder {
+  private readonly frame: GridWriter;
   private readonly iana: string;
   private readonly utc: boolean;
-  private readonly cols: readonly GridCol[];
   private readonly units: readonly string[];
   private readonly keys: readonly string[];
   private readonly jsonUnits: readonly (string | undefined)[];
@@ -45,8 +44,6 @@ export class HisEncoder {
   private suffix = "";
   private lastDay = Number.NaN;
   private date = "";
-  /** Rows written so far (JSON separates rows with commas across chunks). */
-  private written = 0;
 
   /** @throws RangeError for an unknown zone `tz`. */
   constructor(
@@ -57,7 +54,8 @@ export class HisEncoder {
   ) {
     this.iana = tzToIana(tz);
     this.utc = tz === "UTC" || tz === "GMT" || tz === "Etc/UTC";
-    this.cols = [{ name: "ts", meta: {} }, ...hisCols.map((c): GridCol => ({ name: c.name, meta: c.meta }))];
+    const cols = [{ name: "ts", meta: {} }, ...hisCols.map((c): GridCol => ({ name: c.name, meta: c.meta }))];
+    this.frame = new GridWriter(format, new Grid(meta, cols, []));
     this.units = hisCols.map((c) => c.unit || "");
     this.keys = hisCols.map((c) => `,${JSON.stringify(c.name)}:`);
     this.jsonUnits = hisCols.map((c) => (c.unit ? `,"unit":${JSON.stringify(c.unit)}` : undefined));
@@ -66,15 +64,12 @@ export class HisEncoder {
 
   /** The header: Zinc's meta and column lines; JSON up to the opening bracket of `rows`. */
   head(): string {
-    const empty = new Grid(this.meta, this.cols, []);
-    if (this.format === "zinc") return writeZincGrid(empty);
-    // `writeJson` of the grid without rows ends with `"rows":[]}`: the rows go between the brackets.
-    return writeJson(empty).slice(0, -2);
+    return this.frame.head();
   }
 
   /** What closes the grid (nothing in Zinc). */
   tail(): string {
-    return this.format === "zinc" ? "" : "]}";
+    return this.frame.tail();
   }
 
   /**
@@ -87,7 +82,9 @@ export class HisEncoder {
     from = 0,
     to: number = ts.length,
   ): string {
-    return this.format === "zinc" ? this.zincRows(ts, values, from, to) : this.jsonRows(ts, values, from, to);
+    return this.format === "zinc"
+      ? this.frame.rowTexts(from, to, (r) => this.zincRow(ts[r]!, values, r))
+      : this.frame.rowTexts(from, to, (r) => this.jsonRow(ts[r]!, values, r));
   }
 
   /** The ISO text (with offset) of instant `ms`; instants come in ascending order. */
@@ -116,102 +113,37 @@ export class HisEncoder {
     return `${this.date}${pad2(hour)}:${pad2(min)}:${pad2(sec)}${msPart ? `.${pad3(msPart)}` : ""}${this.suffix}`;
   }
 
-  private zincRows(ts: readonly number[], values: readonly (readonly HisCell[])[], from: number, to: number) {
-    const out: string[] = [];
-    const n = this.hisCols.length;
+  /** Row `r` as a Zinc line (without its newline). */
+  private zincRow(ts: number, values: readonly (readonly HisCell[])[], r: number): string {
     const units = this.units;
-    for (let r = from; r < to; r++) {
-      let line = this.iso(ts[r]!) + this.tzTail;
-      for (let c = 0; c < n; c++) {
-        const v = values[c]![r];
-        line += ",";
-        if (v === null || v === undefined) continue;
-        if (typeof v === "number") line += Number.isFinite(v) ? formatNumber(v) + units[c] : formatNumber(v);
-        else if (typeof v === "boolean") line += v ? "T" : "F";
-        else line += zincStr(v);
-      }
-      out.push(`${line}\n`);
+    let line = this.iso(ts) + this.tzTail;
+    for (let c = 0; c < this.hisCols.length; c++) {
+      const v = values[c]![r];
+      line += ",";
+      if (v === null || v === undefined) continue;
+      if (typeof v === "number") line += Number.isFinite(v) ? formatNumber(v) + units[c] : formatNumber(v);
+      else if (typeof v === "boolean") line += v ? "T" : "F";
+      else line += zincStr(v);
     }
-    this.written += to - from;
-    return out.join("");
+    return line;
   }
 
-  private jsonRows(ts: readonly number[], values: readonly (readonly HisCell[])[], from: number, to: number) {
-    const out: string[] = [];
-    const n = this.hisCols.length;
+  /** Row `r` as a JSON object. */
+  private jsonRow(ts: number, values: readonly (readonly HisCell[])[], r: number): string {
     const { keys, jsonUnits } = this;
-    for (let r = from; r < to; r++) {
-      let row = `{"ts":{"_kind":"dateTime","val":"${this.iso(ts[r]!)}${this.tzTail}`;
-      for (let c = 0; c < n; c++) {
-        const v = values[c]![r];
-        if (v === null || v === undefined) continue;
-        row += keys[c];
-        if (typeof v === "number") {
-          const unit = jsonUnits[c];
-          // String(n) is JSON's number text for every finite n (and "0" for -0).
-          if (unit === undefined && Number.isFinite(v)) row += String(v);
-          else
-            row += `{"_kind":"number","val":${Number.isFinite(v) ? String(v) : `"${formatNumber(v)}"`}${unit ?? ""}}`;
-        } else row += JSON.stringify(v);
-      }
-      out.push(`${row}}`);
+    let row = `{"ts":{"_kind":"dateTime","val":"${this.iso(ts)}${this.tzTail}`;
+    for (let c = 0; c < this.hisCols.length; c++) {
+      const v = values[c]![r];
+      if (v === null || v === undefined) continue;
+      row += keys[c];
+      if (typeof v === "number") {
+        const unit = jsonUnits[c];
+        // String(n) is JSON's number text for every finite n (and "0" for -0).
+        if (unit === undefined && Number.isFinite(v)) row += String(v);
+        else
+          row += `{"_kind":"number","val":${Number.isFinite(v) ? String(v) : `"${formatNumber(v)}"`}${unit ?? ""}}`;
+      } else row += JSON.stringify(v);
     }
-    const text = out.join(",");
-    const sep = this.written > 0 && to > from ? "," : "";
-    this.written += to - from;
-    return sep + text;
-  }
-}
-
-export class HisGrid extends Grid {
-  /**
-   * @param tz Haystack zone name every `ts` is written in (throws `RangeError` when unknown).
-   * @param ts the row instants (epoch ms).
-   * @param values per column, per row, the cell (`values[c][r]`).
-   */
-  constructor(
-    meta: Dict,
-    readonly tz: string,
-    readonly hisCols: readonly HisColumn[],
-    readonly ts: readonly number[],
-    readonly values: readonly (readonly HisCell[])[],
-  ) {
-    super(
-      meta,
-      [{ name: "ts", meta: {} }, ...hisCols.map((c): GridCol => ({ name: c.name, meta: c.meta }))],
-      [],
-    );
-    tzToIana(tz);
-    let rows: Dict[] | undefined;
-    Object.defineProperty(this, "rows", { get: () => (rows ??= this.materialise()), enumerable: true });
-  }
-
-  private materialise(): Dict[] {
-    const out: Dict[] = [];
-    for (let r = 0; r < this.ts.length; r++) {
-      const d: Dict = { ts: HDateTime.fromInstant(this.ts[r]!, this.tz) };
-      for (let c = 0; c < this.hisCols.length; c++) {
-        const v = this.values[c]![r];
-        if (v === null || v === undefined) continue;
-        d[this.hisCols[c]!.name] = (typeof v === "number" ? new HNum(v, this.hisCols[c]!.unit) : v) as HVal;
-      }
-      out.push(d);
-    }
-    return out;
-  }
-
-  private encode(format: HisFormat): string {
-    const e = new HisEncoder(format, this.meta, this.tz, this.hisCols);
-    return e.head() + e.rows(this.ts, this.values) + e.tail();
-  }
-
-  /** The grid as Zinc, as `writeZincGrid` writes it. */
-  zinc(): string {
-    return this.encode("zinc");
-  }
-
-  /** The grid as Haystack 4 JSON, as `writeJson` writes it. */
-  json(): string {
-    return this.encode("json");
+    return `${row}}`;
   }
 }
