@@ -157,8 +157,28 @@ test("the explorer opens on the org's site → equipment → point tree", async 
   // searchable: the tree keeps the equipment whose name or points match
   await page.getByLabel("Find equipment or points by name").fill("Chiller");
   await page.getByRole("button", { name: "Find" }).click();
-  await tree.locator("li.equip summary a", { hasText: "Chiller 1" }).waitFor();
+  // "Chiller 1" is on the tree's first page too: the search's answer is the tree whose matches
+  // are shown open (waiting for the name alone raced the swap under load).
+  await tree.locator("li.equip > details[open] > summary a", { hasText: "Chiller 1" }).waitFor();
   expect(await tree.locator("li.equip summary a", { hasText: "VAV" }).count()).toBe(0);
+
+  // typing on while an answer is slow: the newer search replaces the one in flight (htmx's
+  // default drops it, and the tree then showed the older search's results)
+  const slow = /\/explorer\/tree\?.*tq=Boi(&|$)/;
+  await page.route(slow, async (route) => {
+    await Bun.sleep(1500);
+    await route.continue().catch(() => {}); // aborted by the newer search meanwhile
+  });
+  const first = page.waitForRequest(slow);
+  await page.getByLabel("Find equipment or points by name").fill("Boi");
+  await first;
+  const newer = page.waitForRequest(/tq=Boiler(\+|%20)2/, { timeout: 5_000 });
+  await page.getByLabel("Find equipment or points by name").fill("Boiler 2");
+  await newer;
+  await tree.locator("li.equip > details[open] > summary a", { hasText: "Boiler 2" }).waitFor();
+  await Bun.sleep(2_000); // past the slow answer: it must not replace the newer tree
+  expect(await tree.locator("li.equip summary a", { hasText: "Boiler 1" }).count()).toBe(0);
+  await page.unroute(slow);
 
   // a filter's results keep the tree in sync: only the results' sites, equipment and points
   await page.getByLabel("Haystack filter").fill("point and outside and air and temp");

@@ -172,6 +172,7 @@ export function TreePanel(p: TreeProps) {
           hx-target="#tree"
           hx-swap="outerHTML"
           hx-trigger="submit, input changed delay:300ms from:#tq"
+          hx-sync="this:replace"
         >
           {p.filter ? <input type="hidden" name="filter" value={p.filter} /> : null}
           <label for="tq" class="visually-hidden">
