@@ -89,7 +89,7 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
   if (typeof first.filter === "string") {
     const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
     const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
-    return streamDicts(sql, ids, org, actor);
+    return streamDicts(sql, ids, org, actor, DICT_PAGE_ROWS, deps.clock.now());
   }
   if (req.rows.length === 0 || !(first.id instanceof Ref))
     throw new AppError("invalid", "read needs a filter or ids");
@@ -100,7 +100,7 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
     org.id,
     refs.map((r) => r.id),
   );
-  const dicts = await loadDicts(sql, [...ids.values()], org, actor);
+  const dicts = await loadDicts(sql, [...ids.values()], org, actor, deps.clock.now());
   return streamGrid(gridOf(refs.map((r) => dicts.get(ids.get(r.id) ?? -1) ?? {})));
 }
 
@@ -119,9 +119,11 @@ export async function streamDicts(
   org: HaystackOrg,
   actor: Actor,
   pageRows = DICT_PAGE_ROWS,
+  /** When write levels are judged in force (the services' clock). */
+  at?: Date,
 ): Promise<GridStream> {
   if (ids.length === 0) return streamGrid(Grid.empty());
-  const reader = await openDictReader(sql, org, actor);
+  const reader = await openDictReader(sql, org, actor, at);
   const names = await dictColumns(sql, ids, reader);
   const cols = new Set(names);
   const head = new Grid(
@@ -188,7 +190,7 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
   const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(filter), {
     limit: READ_MAX_LIMIT,
   });
-  const dicts = await loadDicts(sql, ids, org, actor);
+  const dicts = await loadDicts(sql, ids, org, actor, deps.clock.now());
   return gridOf(
     ids.map((i) => {
       const d = dicts.get(i) ?? {};

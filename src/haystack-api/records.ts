@@ -1,6 +1,7 @@
 // The Haystack view of this product's records: the org an `/api/{key}` path names, and entity dicts
 // as the ops answer them (catalog's dicts; points get `curVal`/`curStatus` from ingest's current
-// values). No SQL here: the rows come from access/, catalog/ and ingest/.
+// values, writable points `writeVal`/`writeLevel` from their priority array in points/). No SQL
+// here: the rows come from access/, catalog/, ingest/ and points/.
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
 import { ORG_KEY, orgByKey } from "../access/orgs.ts";
@@ -16,6 +17,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, HNum } from "../haystack/index.ts";
 import { openCurrentValues, type PlainValueRow } from "../ingest/read.ts";
+import { type EffectiveLevel, effectiveLevels } from "../points/point-write.ts";
 
 export interface HaystackOrg {
   readonly id: number;
@@ -48,26 +50,41 @@ export interface DictReader {
   readonly visibleTo: TagVisibility | undefined;
   /** The org's current values of entities (null when it has no current-value table yet). */
   readonly current: ((entityIds: readonly number[]) => Promise<PlainValueRow[]>) | null;
+  /** The effective writes of entities (one query for them all). */
+  readonly writes: (entityIds: readonly number[]) => Promise<Map<number, EffectiveLevel>>;
 }
 
-/** A `DictReader` of the org; with `actor`, tags of a library revoked for the actor are left out. */
-export async function openDictReader(sql: Sql, org: HaystackOrg, actor?: Actor): Promise<DictReader> {
+/**
+ * A `DictReader` of the org; with `actor`, tags of a library revoked for the actor are left out.
+ * Write levels are judged in force at `at` (the services' clock; the wall clock by default).
+ */
+export async function openDictReader(
+  sql: Sql,
+  org: HaystackOrg,
+  actor?: Actor,
+  at: Date = new Date(),
+): Promise<DictReader> {
   const [tagIds, current] = await Promise.all([
     actor ? visibleTagIds(sql, actor, org.id) : undefined,
     openCurrentValues(sql, org.valueTable),
   ]);
   const visibleTo = actor && tagIds ? { actor, orgId: org.id, tagIds } : undefined;
+  const writes = (entityIds: readonly number[]) => effectiveLevels(sql, entityIds, at);
   return {
     visibleTo,
     current,
+    writes,
     async load(entityIds) {
-      // The tag rows and the current values in parallel (every entity's: only points without a
-      // `curVal` tag take theirs, which is known once the tags are).
-      const [dicts, rows] = await Promise.all([
+      // The tag rows, the current values and the effective writes in parallel (every entity's:
+      // only points without a `curVal` tag take theirs, only writable points without a `writeVal`
+      // tag their write, which is known once the tags are).
+      const [dicts, rows, levels] = await Promise.all([
         entityDicts(sql, entityIds, visibleTo),
         current ? current(entityIds) : [],
+        writes(entityIds),
       ]);
       addCurrentValues(dicts, rows);
+      addWrites(dicts, levels);
       return dicts;
     },
   };
@@ -76,8 +93,9 @@ export async function openDictReader(sql: Sql, org: HaystackOrg, actor?: Actor):
 /**
  * The Haystack dicts of these entities (which the caller has checked are visible), as
  * `entityDicts` answers them. When `org` is given, points without a `curVal` tag get
- * `curVal`/`curStatus` from the org's current values; with `actor` too, tags of a library revoked
- * for the actor are left out (what a client is answered).
+ * `curVal`/`curStatus` from the org's current values and writable points without a `writeVal` tag
+ * get `writeVal`/`writeLevel` from their priority array (at `at`); with `actor` too, tags of a
+ * library revoked for the actor are left out (what a client is answered).
  */
 export async function loadDicts(
   sql: Sql,
@@ -85,9 +103,10 @@ export async function loadDicts(
   org?: HaystackOrg,
   /** When given (with `org`), only the tags whose library the actor may see. */
   actor?: Actor,
+  at?: Date,
 ): Promise<Map<number, Dict>> {
   if (!org) return entityDicts(sql, entityIds);
-  return (await openDictReader(sql, org, actor)).load(entityIds);
+  return (await openDictReader(sql, org, actor, at)).load(entityIds);
 }
 
 /** Entities per page when dicts are loaded and sent page by page (`read`). */
@@ -98,7 +117,8 @@ export const DICT_PAGE_ROWS = 1000;
  * them and `Grid.fromRows` would order them, without loading the dicts: a name's column comes
  * where it first appears, row by row, and within a row in tag row order; `id` is at its tag's
  * place or after the first dict's tags; `curVal` and `curStatus` (from current values) after the
- * tags of the first point that gets them.
+ * tags of the first point that gets them, then `writeVal` and `writeLevel` (from the priority
+ * array) after those of the first writable point that gets them.
  */
 export async function dictColumns(
   sql: Sql,
@@ -114,8 +134,9 @@ export async function dictColumns(
       first.set(name, { entityId, pos });
   };
   for (const t of await firstTags(sql, entityIds, visibleTo)) place(t.name, t.entityId, t.rowId);
-  // Appended after a dict's tags: `id` (when the first dict has no id tag), then the current value.
-  const AFTER_TAGS = Number.MAX_SAFE_INTEGER - 2;
+  // Appended after a dict's tags: `id` (when the first dict has no id tag), the current value, then
+  // the effective write.
+  const AFTER_TAGS = Number.MAX_SAFE_INTEGER - 4;
   const self = entityIds[0]!;
   if (first.get("id")?.entityId !== self) first.set("id", { entityId: self, pos: AFTER_TAGS });
   const withCur = reader.current
@@ -127,6 +148,14 @@ export async function dictColumns(
   if (withCur !== undefined) {
     place("curVal", withCur, AFTER_TAGS + 1);
     place("curStatus", withCur, AFTER_TAGS + 2);
+  }
+  const withWrite = await firstWithWrite(
+    reader.writes,
+    await entitiesWithout(sql, entityIds, "writable", "writeVal", visibleTo),
+  );
+  if (withWrite !== undefined) {
+    place("writeVal", withWrite, AFTER_TAGS + 3);
+    place("writeLevel", withWrite, AFTER_TAGS + 4);
   }
   return [...first].sort(([, a], [, b]) => a.entityId - b.entityId || a.pos - b.pos).map(([name]) => name);
 }
@@ -147,6 +176,33 @@ async function firstWithCurrentValue(
     if (best !== undefined) return best;
   }
   return undefined;
+}
+
+/** The first of these writable points (ascending ids) with an effective write. */
+async function firstWithWrite(
+  writes: DictReader["writes"],
+  points: readonly number[],
+): Promise<number | undefined> {
+  for (let from = 0; from < points.length; from += DICT_PAGE_ROWS) {
+    const found = await writes(points.slice(from, from + DICT_PAGE_ROWS));
+    if (found.size > 0) return Math.min(...found.keys());
+  }
+  return undefined;
+}
+
+/**
+ * Writable points of `dicts` without a `writeVal` tag take `writeVal` (a Number unitless as
+ * written gets the point's unit) and `writeLevel` from their effective write; without one, they
+ * have neither (the spec's "absent when no level is set").
+ */
+function addWrites(dicts: Map<number, Dict>, levels: ReadonlyMap<number, EffectiveLevel>): void {
+  for (const [id, w] of levels) {
+    const d = dicts.get(id);
+    if (!d || d.writable === undefined || d.writeVal !== undefined) continue;
+    const unit = typeof d.unit === "string" ? d.unit : undefined;
+    d.writeVal = w.val instanceof HNum && w.val.unit === undefined ? new HNum(w.val.val, unit) : w.val;
+    d.writeLevel = new HNum(w.level);
+  }
 }
 
 /** Points of `dicts` without a `curVal` tag take `curVal`/`curStatus` from their current value row. */

@@ -1,6 +1,6 @@
 // Watches (watchSub / watchPoll / watchUnsub): in-memory subscriptions with a lease. A poll answers
-// only the watched entities whose dict (tags and current value) changed since the last answer, or
-// every one with `refresh`. A watch belongs to the actor and org that opened it; one whose lease
+// only the watched entities whose dict (tags, current value, effective write) changed since the
+// last answer, or every one with `refresh`. A watch belongs to the actor and org that opened it; one whose lease
 // ran out without a poll is gone.
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
@@ -115,7 +115,7 @@ export async function watchSub(opts: {
   );
   if (w.entities.size + ids.size > MAX_IDS)
     throw new AppError("too_large", `a watch holds at most ${MAX_IDS} ids`);
-  const dicts = await loadDicts(sql, [...ids.values()], org, actor);
+  const dicts = await loadDicts(sql, [...ids.values()], org, actor, deps.clock.now());
   const rows: Dict[] = [];
   for (const r of opts.refs) {
     const id = ids.get(r.id);
@@ -147,7 +147,7 @@ export async function watchPoll(opts: {
   const w = find(deps, actor, org, opts.watchId);
   w.expiresAt = deps.clock.now().getTime() + w.leaseMs;
   const sql = deps.dbs.primary;
-  const dicts = await loadDicts(sql, [...w.entities.keys()], org, actor);
+  const dicts = await loadDicts(sql, [...w.entities.keys()], org, actor, deps.clock.now());
   const visible = await entityIdsByRef(
     sql,
     actor,

@@ -1,9 +1,12 @@
 // points/: operator writes to writable points. It owns core.hs_point_write (primary only): the
 // 17-level priority array of each writable point (pointWrite, pointWriteArray), and the effective
 // value per point (highest priority active level, effectiveWrites) that the simulators apply as
-// operator overrides from their next interval. The Haystack pointWrite op and the console use it.
+// operator overrides from their next interval, and the effective level of a page of points
+// (effectiveLevels, the Haystack `writeVal`/`writeLevel`). The Haystack pointWrite op and the
+// console use it.
 import { type Actor, requireRole, systemActor, visibleEntitySql } from "../access/actor.ts";
 import { entityDicts } from "../catalog/read.ts";
+import type { Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type Dict, Grid, HNum, type HVal, kindOf, unitMismatch } from "../haystack/index.ts";
@@ -203,5 +206,33 @@ export async function effectiveWrites(opts: {
     const v = rowValue(r);
     out.set(r.entity_id, v instanceof HNum ? v.val : (v as boolean | string));
   }
+  return out;
+}
+
+/** A point's effective write: the level in force with the highest priority, and its value. */
+export interface EffectiveLevel {
+  level: number;
+  /** Numbers carry the unit they were stored with (the point's, or none for a unitless write). */
+  val: HVal;
+}
+
+/**
+ * The effective write of each of these entities (which the caller has checked are visible) that
+ * has an active level at `at` (the services' clock), in one query for all of them. Entities
+ * without one are absent.
+ */
+export async function effectiveLevels(
+  sql: Sql,
+  entityIds: readonly number[],
+  at: Date,
+): Promise<Map<number, EffectiveLevel>> {
+  const out = new Map<number, EffectiveLevel>();
+  if (entityIds.length === 0) return out;
+  const rows = await sql.query<Row>(
+    `SELECT DISTINCT ON (pw.entity_id) pw.* FROM core.hs_point_write pw
+      WHERE pw.entity_id = ANY($2::int4[]) AND ${activeSql(1)} ORDER BY pw.entity_id, pw.level`,
+    [at.toISOString(), [...entityIds]],
+  );
+  for (const r of rows) out.set(r.entity_id, { level: Number(r.level), val: rowValue(r) });
   return out;
 }

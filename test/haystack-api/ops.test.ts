@@ -1,5 +1,6 @@
 // The Haystack HTTP API at /api/{org}/{op}: status codes, formats, read, nav, hisRead (every range
-// form, a DST day in New_York), hisWrite, watches, pointWrite and effectiveWrites, SCRAM login.
+// form, a DST day in New_York), hisWrite, watches, pointWrite and effectiveWrites, writeVal and
+// writeLevel on writable points, SCRAM login.
 import { beforeAll, describe, expect, test } from "bun:test";
 import {
   Grid,
@@ -460,6 +461,70 @@ describe.each(ENGINES)("Haystack API (%s)", (engine) => {
     expect((await zinc("71")).grid!.rows[8]!.val).toEqual(new HNum(71));
     expect((await zinc("72fahrenheit")).grid!.rows[8]!.val).toEqual(new HNum(72, "°F"));
     await zinc("N");
+  });
+
+  test("writable points carry writeVal/writeLevel (the effective level) in read, nav, watchSub and watchPoll", async () => {
+    const write = (level: number, val: string) =>
+      callOp(t.app, "acme", "pointWrite", {
+        auth,
+        body: `ver:"3.0"\nid,level,val\n@sp1,${level},${val}\n`,
+      });
+    // The tests before leave level 10 set: release every level.
+    for (let level = 1; level <= 17; level++) await write(level, "N");
+    const readSp = async (accept?: string) => {
+      const r = await callOp(t.app, "acme", "read", {
+        auth,
+        query: { filter: "point and equipRef" },
+        accept,
+      });
+      return Object.fromEntries(r.grid!.rows.map((d) => [(d.id as Ref).id, d]));
+    };
+    let rows = await readSp();
+    expect(rows.sp1!.writeVal).toBeUndefined();
+    expect(rows.sp1!.writeLevel).toBeUndefined();
+
+    const sub = new Grid({ watchDis: "writes" }, [{ name: "id", meta: {} }], [{ id: new Ref("sp1") }]);
+    const s = (await callOp(t.app, "acme", "watchSub", { auth, body: sub })).grid!;
+    const watchId = s.meta.watchId as string;
+    expect(s.rows[0]!.writeVal).toBeUndefined();
+    const poll = async () =>
+      (await callOp(t.app, "acme", "watchPoll", { auth, body: Grid.empty({ watchId }) })).grid!.rows.map(
+        (r) => [(r.id as Ref).id, r.writeVal, r.writeLevel],
+      );
+    expect(await poll()).toEqual([]);
+
+    // A unitless write is in the point's unit.
+    await write(10, "68");
+    expect(await poll()).toEqual([["sp1", new HNum(68, "°F"), new HNum(10)]]);
+    expect(await poll()).toEqual([]);
+    await write(8, "72°F");
+    expect(await poll()).toEqual([["sp1", new HNum(72, "°F"), new HNum(8)]]);
+    for (const accept of ["text/zinc", "application/json"]) {
+      rows = await readSp(accept);
+      expect([rows.sp1!.writeVal, rows.sp1!.writeLevel]).toEqual([new HNum(72, "°F"), new HNum(8)]);
+      // Points that are not writable have neither.
+      expect([rows.p1!.writeVal, rows.p1!.writeLevel]).toEqual([undefined, undefined]);
+    }
+    const byId = await callOp(t.app, "acme", "read", {
+      auth,
+      body: Grid.fromRows([{ id: new Ref("sp1") }, { id: new Ref("p1") }]),
+    });
+    expect(byId.grid!.rows.map((r) => r.writeLevel)).toEqual([new HNum(8), undefined]);
+    const navAhu = await callOp(t.app, "acme", "nav", {
+      auth,
+      body: Grid.fromRows([{ navId: new Ref("ahu1") }]),
+    });
+    const navSp = navAhu.grid!.rows.find((r) => (r.id as Ref).id === "sp1")!;
+    expect(navSp.writeVal).toEqual(new HNum(72, "°F"));
+
+    // Released, the next level wins; all released, neither tag is there.
+    await write(8, "N");
+    expect(await poll()).toEqual([["sp1", new HNum(68, "°F"), new HNum(10)]]);
+    await write(10, "N");
+    expect(await poll()).toEqual([["sp1", undefined, undefined]]);
+    rows = await readSp();
+    expect([rows.sp1!.writeVal, rows.sp1!.writeLevel]).toEqual([undefined, undefined]);
+    await callOp(t.app, "acme", "watchUnsub", { auth, body: Grid.empty({ watchId, close: MARKER }) });
   });
 
   test("SCRAM login: right password works, wrong refused, close ends the token", async () => {

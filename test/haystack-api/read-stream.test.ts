@@ -2,7 +2,8 @@
 // text must be the one the whole grid of all the dicts is written as (columns in the order
 // `Grid.fromRows` gives them: first appearance, row by row, in tag row order; `id` at its tag's
 // place or after the first dict's tags; `curVal`/`curStatus` from current values after the first
-// point that gets them), for generated entities (fast-check, seeded), for a user whose library
+// point that gets them, `writeVal`/`writeLevel` from the priority array after those of the first
+// writable point that gets them), for generated entities (fast-check, seeded), for a user whose library
 // grant is revoked (its tags hidden) and whose entity grant is revoked, and however the pages are
 // cut. Over a socket, a large org's read answers its first bytes before its last records are
 // loaded: a change made after the first chunk arrived is in the rows that follow.
@@ -27,11 +28,15 @@ const joined = async (s: GridStream, format: "zinc" | "json") => {
   return text;
 };
 
-/** One generated entity: tags in a generated order; `id` may be left out, current value may be set. */
+/**
+ * One generated entity: tags in a generated order; `id` may be left out, current value and
+ * priority-array levels (some expired) may be set.
+ */
 interface GenEntity {
   tags: [string, string][];
   noId: boolean;
   cur: number | null;
+  writes: { level: number; val: number; expired: boolean }[];
 }
 
 const TAG_POOL: [string, fc.Arbitrary<string>][] = [
@@ -47,6 +52,9 @@ const TAG_POOL: [string, fc.Arbitrary<string>][] = [
   ["secretNote", fc.constantFrom('"a"', '"b"')],
   ["navName", fc.constantFrom('"x"', '"y z"')],
   ["siteRef", fc.constant("@REF")],
+  ["writable", fc.constant("M")],
+  ["writeVal", fc.integer({ min: -5, max: 5 }).map(String)],
+  ["writeLevel", fc.integer({ min: 1, max: 17 }).map(String)],
 ];
 
 const entityArb: fc.Arbitrary<GenEntity> = fc.record({
@@ -57,6 +65,14 @@ const entityArb: fc.Arbitrary<GenEntity> = fc.record({
     ),
   noId: fc.boolean(),
   cur: fc.option(fc.integer({ min: 0, max: 99 }), { nil: null }),
+  writes: fc.uniqueArray(
+    fc.record({
+      level: fc.integer({ min: 1, max: 17 }),
+      val: fc.integer({ min: 50, max: 80 }),
+      expired: fc.boolean(),
+    }),
+    { selector: (w) => w.level, maxLength: 3 },
+  ),
 });
 
 describe.each(ENGINES)("read streamed page by page (%s)", (engine) => {
@@ -130,6 +146,12 @@ describe.each(ENGINES)("read streamed page by page (%s)", (engine) => {
           `INSERT INTO core."values_acme_current" (entity_id, ts, value_n) VALUES ($1, now()::timestamp, $2)`,
           [entityId, g.cur],
         );
+      for (const w of g.writes)
+        await db.query(
+          `INSERT INTO core.hs_point_write (entity_id, level, value_kind, value_n, who, expires_at)
+           VALUES ($1, $2, 'Number', $3, 'gen', CASE WHEN $4::bool THEN now() - interval '1 hour' END)`,
+          [entityId, w.level, w.val, w.expired],
+        );
     }
     // A user's revoked entity: the second one, when there is one.
     const second = ids.get(`r${run}e1`);
@@ -179,6 +201,7 @@ describe.each(ENGINES)("read streamed page by page (%s)", (engine) => {
         ],
         noId: false,
         cur: 7,
+        writes: [],
       },
       {
         tags: [
@@ -187,8 +210,9 @@ describe.each(ENGINES)("read streamed page by page (%s)", (engine) => {
         ],
         noId: false,
         cur: null,
+        writes: [],
       },
-      { tags: [["dis", '"C"']], noId: true, cur: null },
+      { tags: [["dis", '"C"']], noId: true, cur: null, writes: [] },
     ]);
     const read = async (token: string, query: string) => {
       const res = await fetch(`${server.url}api/acme/read?${query}`, {
