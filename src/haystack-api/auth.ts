@@ -239,7 +239,10 @@ export async function actorForAuthToken(deps: ServiceDeps, token: string): Promi
     r.tokens.delete(token);
     return null;
   }
-  return actorForUser(deps.dbs.primary, t.userId);
+  // Who the token's user is, as last read during a primary outage (as sessions and API tokens are).
+  return accessRuntime(deps).lastKnown.remember(`haystack-user:${t.userId}`, () =>
+    actorForUser(deps.dbs.primary, t.userId),
+  );
 }
 
 /** Ends an auth token (the `close` op). Returns whether it was one of ours. */

@@ -5,6 +5,7 @@
 import type { Actor } from "../access/actor.ts";
 import { requireRole } from "../access/actor.ts";
 import { ORG_KEY, orgByKey } from "../access/orgs.ts";
+import { accessRuntime } from "../access/runtime.ts";
 import {
   entitiesWithout,
   entityDicts,
@@ -27,12 +28,14 @@ export interface HaystackOrg {
 }
 
 /**
- * The active org with this key, when the actor is a member of it.
+ * The active org with this key, when the actor is a member of it. During a primary outage, the org
+ * as last read (within the access outage memo's age), so that ops needing no building data
+ * (`about`) still answer.
  * @throws AppError forbidden for an unknown key, a disabled org, or no membership (no oracle).
  */
 export async function resolveOrg(deps: ServiceDeps, actor: Actor, key: string): Promise<HaystackOrg> {
   if (!ORG_KEY.test(key)) throw new AppError("forbidden", "not allowed in this org");
-  const row = await orgByKey(deps, key);
+  const row = await accessRuntime(deps).lastKnown.remember(`haystack-org:${key}`, () => orgByKey(deps, key));
   if (!row) throw new AppError("forbidden", "not allowed in this org");
   requireRole(actor, row.id, "member");
   return { id: row.id, key, valueTable: row.value_table };
