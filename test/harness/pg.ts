@@ -66,6 +66,28 @@ function run(cmd: string[], opts: { allowFail?: boolean } = {}): { ok: boolean; 
   return { ok: p.exitCode === 0, out };
 }
 
+/**
+ * `run` without blocking the event loop: pg_ctl start and stop wait for the server (a fast stop's
+ * checkpoint takes seconds under load). While spawnSync blocked, a test's timers that fell due
+ * meanwhile fired before the sockets' close events, so a query the stop had already failed
+ * looked as if it never settled.
+ */
+async function runAsync(
+  cmd: string[],
+  opts: { allowFail?: boolean } = {},
+): Promise<{ ok: boolean; out: string }> {
+  const full = isRoot ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+  const p = Bun.spawn(full, { stdout: "pipe", stderr: "pipe", env: { ...process.env, LC_ALL: "C" } });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  const out = stdout + stderr;
+  if (code !== 0 && !opts.allowFail) throw new Error(`${cmd.join(" ")} failed:\n${out}`);
+  return { ok: code === 0, out };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -229,12 +251,26 @@ export async function startCluster(o: ClusterOptions = {}): Promise<PgCluster> {
     dir,
     url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`,
     start: async () => {
-      run([join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "-t", "30", "start"]);
+      await runAsync([
+        join(bin, "pg_ctl"),
+        "-D",
+        data,
+        "-o",
+        opts,
+        "-l",
+        join(dir, "log"),
+        "-w",
+        "-t",
+        "30",
+        "start",
+      ]);
       running = true;
     },
     stop: async (mode = "fast") => {
       if (!running) return;
-      run([join(bin, "pg_ctl"), "-D", data, "-m", mode, "-w", "-t", "30", "stop"], { allowFail: true });
+      await runAsync([join(bin, "pg_ctl"), "-D", data, "-m", mode, "-w", "-t", "30", "stop"], {
+        allowFail: true,
+      });
       running = false;
     },
     destroy: async () => {
