@@ -9,6 +9,7 @@ import type { Cron } from "croner";
 import { scheduleJob as cronJob } from "../cron.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { activityLogOf } from "./activity.ts";
+import { type ChunkThread, createChunkThread } from "./chunk-thread.ts";
 import { alignDown } from "./model/time.ts";
 import { cronPattern } from "./plan.ts";
 import { defaultPorts, type SimulatorPorts } from "./ports.ts";
@@ -41,6 +42,11 @@ export interface RuntimeOptions {
   schedule?: boolean;
   /** Upper bound of rows per gap-fill transaction (default 20,000). */
   chunkRows?: number;
+  /**
+   * Where a backfill or gap fill of more than one chunk generates its chunks: by default the model's
+   * own thread (`chunk-thread.ts`; this thread when its worker cannot start). Stopped by `stop`.
+   */
+  chunks?: ChunkThread;
   ports?: Partial<SimulatorPorts>;
 }
 
@@ -54,6 +60,7 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
   const chunkRows = opts.chunkRows ?? 20_000;
   const ports: SimulatorPorts = { ...defaultPorts, ...opts.ports };
   const activity = activityLogOf(deps);
+  const chunks = opts.chunks ?? createChunkThread({ log: deps.log });
   const runners = new Map<number, Runner>();
   let supervisor: Cron | null = null;
   let supervising: Promise<void> | null = null;
@@ -125,6 +132,7 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
     now,
     leaseMs,
     chunkRows,
+    chunks,
     stopped: () => stopped,
     runnerFor: (row) => runnerFor(row),
     renew: (r) => renew(r),
@@ -241,6 +249,7 @@ export function createSimulatorRuntime(opts: RuntimeOptions): SimulatorRuntime {
         r.cancel = true;
       }
       await Promise.allSettled([...runners.values()].map((r) => r.running));
+      await chunks.close();
       for (const r of runners.values()) {
         if (r.held) await releaseLease(deps, r.id, holder).catch(() => undefined);
         r.held = false;

@@ -12,6 +12,7 @@ import { AppError } from "../errors.ts";
 import { isConnectionError } from "../ingest/write.ts";
 import type { ActivityLog, ActivityType } from "./activity.ts";
 import { generateChunkAsync } from "./chunk.ts";
+import type { ChunkSession, ChunkThread } from "./chunk-thread.ts";
 import type { SimulatorConfig } from "./config.ts";
 import { initialState } from "./model/generate.ts";
 import type { Entity, ModelState, OverrideValue } from "./model/types.ts";
@@ -62,6 +63,8 @@ export interface RunContext {
   now(): Date;
   leaseMs: number;
   chunkRows: number;
+  /** The model's own thread, shared by this runtime's runs. */
+  chunks: ChunkThread;
   /** True once the runtime is stopping. */
   stopped(): boolean;
   /** The runner of this row (re-reading its configuration when the row's version changed). */
@@ -155,6 +158,7 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
   const recovering = r.status === "waiting" || r.status === "error";
   let written = 0;
   let done = 0;
+  let session: ChunkSession | null = null;
   try {
     const row = await loadSimulator(ctx.deps.dbs.primary, r.id);
     if (!row) {
@@ -217,23 +221,21 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     }
     let renewed = ctx.now().getTime();
     // Chunk i + 1 is generated (the pure model) while chunk i is being written: the primary and
-    // the model work at the same time. A chunk that was generated but not written is dropped.
+    // the model work at the same time, the model on its own thread when there is more than one
+    // chunk (`chunk-thread.ts`). A chunk that was generated but not written is dropped.
+    const run = { config: r.config, entities: r.entities, map };
+    session = kind !== "generation" && list.length > perChunk ? ctx.chunks.open(run) : null;
+    const generator = session;
     const prepare = async (from: number, before: ModelState) => {
       const chunk = list.slice(from, from + perChunk);
       const overrides = await overridesFor(ctx, r, before);
-      return {
-        chunk,
-        ...(await generateChunkAsync({
-          config: r.config,
-          entities: r.entities,
-          map,
-          state: before,
-          list: chunk,
-          overrides,
-        })),
-      };
+      const out = generator
+        ? await generator.generate(before, chunk, overrides)
+        : await generateChunkAsync({ ...run, state: before, list: chunk, overrides });
+      return { chunk, ...out };
     };
     let ready = list.length > 0 ? prepare(0, state) : null;
+    ready?.catch(() => {});
     for (let i = 0; i < list.length && ready; i += perChunk) {
       if (r.cancel || ctx.stopped()) break;
       // A long gap fill keeps its lease; if another process took it meanwhile, stop here.
@@ -371,5 +373,7 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
       await setStatus(ctx, r, "error", message);
     }
     return { written, intervals: done, status: r.status };
+  } finally {
+    session?.close();
   }
 }
