@@ -1,10 +1,11 @@
 // The compiled executable, copied alone into an empty directory, starts, migrates an embedded
-// database there and serves /health; it carries migrations, PGlite and its seed inside.
+// database there and serves /health; it carries migrations, PGlite and its seed inside, and the
+// simulator's chunk worker (an extra entry point of the build): the demo's backfill runs on it.
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, startServe } from "../harness/proc.ts";
+import { runCli, startServe, waitFor } from "../harness/proc.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "hs-bin-"));
@@ -50,4 +51,24 @@ test("bun run build produces one executable that runs alone in an empty director
     expect(await again.proc.exited).toBe(0);
   }
   expect(again.logs()).toContain("stopped");
+}, 180_000);
+
+test("the executable's simulator generates the demo backfill on its chunk worker, and stops on SIGTERM", async () => {
+  const bin = join(dir, "haystack-sim");
+  expect(existsSync(bin)).toBe(true);
+  const demoDir = mkdtempSync(join(tmpdir(), "hs-bin-demo-"));
+  try {
+    const s = await startServe({ cmd: [bin], cwd: demoDir, env: { LOG_LEVEL: "debug" } });
+    try {
+      await waitFor(() => /simulator backfill complete/.test(s.logs()), 120_000, "the demo backfill");
+      expect(s.logs()).toContain("simulator chunk worker started");
+      expect(s.logs()).not.toContain("chunk worker unavailable");
+      expect(s.logs()).not.toContain("simulator run failed");
+    } finally {
+      s.proc.kill("SIGTERM");
+      expect(await s.proc.exited).toBe(0);
+    }
+  } finally {
+    rmSync(demoDir, { recursive: true, force: true });
+  }
 }, 180_000);
