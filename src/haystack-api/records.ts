@@ -152,10 +152,7 @@ export async function dictColumns(
     place("curVal", withCur, AFTER_TAGS + 1);
     place("curStatus", withCur, AFTER_TAGS + 2);
   }
-  const withWrite = await firstWithWrite(
-    reader.writes,
-    await entitiesWithout(sql, entityIds, "writable", "writeVal", visibleTo),
-  );
+  const withWrite = await firstWithWrite(sql, reader, entityIds);
   if (withWrite !== undefined) {
     place("writeVal", withWrite, AFTER_TAGS + 3);
     place("writeLevel", withWrite, AFTER_TAGS + 4);
@@ -181,14 +178,21 @@ async function firstWithCurrentValue(
   return undefined;
 }
 
-/** The first of these writable points (ascending ids) with an effective write. */
+/**
+ * The first of these entities (ascending ids) that `addWrites` gives `writeVal`: page by page, the
+ * ones with an effective write, then of those the writable ones without a `writeVal` tag (few
+ * entities have writes: no pass over the tags of every entity).
+ */
 async function firstWithWrite(
-  writes: DictReader["writes"],
-  points: readonly number[],
+  sql: Sql,
+  reader: DictReader,
+  entityIds: readonly number[],
 ): Promise<number | undefined> {
-  for (let from = 0; from < points.length; from += DICT_PAGE_ROWS) {
-    const found = await writes(points.slice(from, from + DICT_PAGE_ROWS));
-    if (found.size > 0) return Math.min(...found.keys());
+  for (let from = 0; from < entityIds.length; from += DICT_PAGE_ROWS) {
+    const written = [...(await reader.writes(entityIds.slice(from, from + DICT_PAGE_ROWS))).keys()];
+    written.sort((a, b) => a - b);
+    const [first] = await entitiesWithout(sql, written, "writable", "writeVal", reader.visibleTo);
+    if (first !== undefined) return first;
   }
   return undefined;
 }
