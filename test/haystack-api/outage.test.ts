@@ -4,42 +4,25 @@
 // every op that reads or writes building data answers a 503 error grid. Started again, the
 // primary serves the ops again.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
+import type { Database } from "../../src/db/index.ts";
 import { HDateTime, MARKER, readJsonGrid, readZincGrid } from "../../src/haystack/index.ts";
-import { type TestApp, testApp } from "../harness/app.ts";
+import { type StateApartApp, testAppStateApart } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 import { callOp, scramLogin } from "./client.ts";
 import { insertEntities, insertHistory } from "./fixture.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-state-"));
 let cluster: PgCluster;
 let primary: Database;
-let state: Database;
-let t: TestApp;
+let t: StateApartApp;
 let acme: SeededOrg;
 let scram = "";
 
 beforeAll(async () => {
   cluster = await startCluster();
-  primary = await openDatabase({ key: "primary", url: cluster.url() });
-  state = await openDatabase({ key: "state", url: `pglite://${dir}` });
-  await migrate(primary, "building");
-  await migrate(state, "state");
-  t = await testApp("postgres", {
-    dbs: {
-      primary,
-      secondaries: [],
-      state,
-      stateIsPrimary: false,
-      all: () => [primary, state],
-      close: async () => {},
-    },
-  });
+  t = await testAppStateApart(cluster.url());
+  primary = t.primary;
   acme = await seedOrg(t.deps, { key: "acme", password: TEST_PASSWORD });
   const ids = await insertEntities(primary, acme.org.id, [
     `{id:@p1 dis:"Zone Temp" point sensor his kind:"Number" unit:"°F" tz:"UTC"}`,
@@ -52,9 +35,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled([primary?.close(), state?.close()]);
+  await t?.close();
   await cluster?.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const AUTHS = () => ({ bearer: `Bearer ${acme.member.token}`, scram: `BEARER authToken=${scram}` });

@@ -3,27 +3,19 @@
 //   has every interval exactly once and the totalizers never decrease;
 // - the primary server stopped: the simulator goes `waiting` (its state database, a PGlite
 //   directory, stays up and records the story), and fills the gap when the primary is back.
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
-import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
+import { type Database, openDatabase } from "../../src/db/index.ts";
 import { readActivity } from "../../src/simulator/activity.ts";
 import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { loadCheckpoint, readState } from "../../src/simulator/store.ts";
-import { testApp } from "../harness/app.ts";
+import { testAppStateApart } from "../harness/app.ts";
 import { seedOrg } from "../harness/auth.ts";
 import { newPostgresUrl } from "../harness/db.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { startServe, waitFor } from "../harness/proc.ts";
 import { ADMIN, api, clock, createOrgAndSimulator, HOUR, serverToken } from "./helpers.ts";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 /** Per point: rows, distinct timestamps, span, and decreases of a totalizer, computed in SQL. */
 async function continuity(db: Database, table: string, simKey: string, stepSeconds: number) {
@@ -126,23 +118,9 @@ describe("simulator faults on PostgreSQL", () => {
 
   test("primary stopped: waiting; primary back: the gap is filled; the activity log tells the story", async () => {
     const cluster: PgCluster = await startCluster();
-    const dir = mkdtempSync(join(tmpdir(), "hs-state-"));
-    dirs.push(dir);
-    const primary = await openDatabase({ key: "primary", url: cluster.url() });
-    const state = await openDatabase({ key: "state", url: `pglite://${dir}` });
+    const t = await testAppStateApart(cluster.url());
+    const { primary } = t;
     try {
-      await migrate(primary, "building");
-      await migrate(state, "state");
-      const t = await testApp("postgres", {
-        dbs: {
-          primary,
-          secondaries: [],
-          state,
-          stateIsPrimary: false,
-          all: () => [primary, state],
-          close: async () => {},
-        },
-      });
       const deps = t.deps;
       const { org } = await seedOrg(deps, { key: "acme" });
       const c = clock("2025-03-10T12:07:00Z");
@@ -180,7 +158,7 @@ describe("simulator faults on PostgreSQL", () => {
       expect(story.slice(errorAt)).toEqual(["error", "gap_fill", "gap_fill", "recovered"]);
       await rt.stop();
     } finally {
-      await Promise.allSettled([primary.close(), state.close()]);
+      await t.close();
       await cluster.destroy();
     }
   }, 180_000);

@@ -2,42 +2,23 @@
 // `waiting` and one `recovered` on leaving it, outage after outage, with the state database
 // (embedded, apart from the primary) and GET /simulator/state|health showing `waiting` meanwhile,
 // served from memory and the state database (issue 12).
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
-import { migrate, openDatabase } from "../../src/db/index.ts";
 import { readActivity } from "../../src/simulator/activity.ts";
 import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { readState } from "../../src/simulator/store.ts";
-import { testApp } from "../harness/app.ts";
+import { testAppStateApart } from "../harness/app.ts";
 import { bearer, seedOrg } from "../harness/auth.ts";
 import { startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 import { clock, HOUR } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-state-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 test("three outages of the primary: three error events and three recovered events, one of each per outage", async () => {
   const cluster = await startCluster();
-  const primary = await openDatabase({ key: "primary", url: cluster.url() });
-  const state = await openDatabase({ key: "state", url: `pglite://${dir}` });
+  const t = await testAppStateApart(cluster.url());
+  const { primary } = t;
   try {
-    await migrate(primary, "building");
-    await migrate(state, "state");
-    const t = await testApp("postgres", {
-      dbs: {
-        primary,
-        secondaries: [],
-        state,
-        stateIsPrimary: false,
-        all: () => [primary, state],
-        close: async () => {},
-      },
-    });
     const deps = t.deps;
     const { org, member } = await seedOrg(deps, { key: "acme" });
     /** GET of a simulator route with the member's API token; status code and body. */
@@ -82,7 +63,7 @@ test("three outages of the primary: three error events and three recovered event
     expect(story).toEqual(["error", "recovered", "error", "recovered", "error", "recovered"]);
     await rt.stop();
   } finally {
-    await Promise.allSettled([primary.close(), state.close()]);
+    await t.close();
     await cluster.destroy();
   }
 }, 240_000);

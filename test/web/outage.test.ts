@@ -3,27 +3,22 @@
 // dashboard, the simulator list and detail, the activity page, and the live SSE fragments of the
 // dashboard and the detail page) answers from memory and the state database, and says `waiting`.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Actor, systemActor } from "../../src/access/actor.ts";
 import { actorForUser } from "../../src/access/resolve.ts";
-import { type Database, migrate, openDatabase } from "../../src/db/index.ts";
+import type { Database } from "../../src/db/index.ts";
 import { createSimulatorRuntime, type SimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { readState } from "../../src/simulator/store.ts";
 import { renderEvents } from "../../src/web/live.tsx";
-import { type TestApp, testApp } from "../harness/app.ts";
+import { type StateApartApp, testAppStateApart } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { type PgCluster, startCluster } from "../harness/pg.ts";
 import { waitFor } from "../harness/proc.ts";
 import { clock, HOUR } from "../simulator/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-state-"));
 let cluster: PgCluster;
 let primary: Database;
-let state: Database;
-let t: TestApp;
+let t: StateApartApp;
 let seeded: SeededOrg;
 let rt: SimulatorRuntime;
 let simId = 0;
@@ -32,20 +27,8 @@ const c = clock("2025-03-10T12:07:00Z");
 
 beforeAll(async () => {
   cluster = await startCluster();
-  primary = await openDatabase({ key: "primary", url: cluster.url() });
-  state = await openDatabase({ key: "state", url: `pglite://${dir}` });
-  await migrate(primary, "building");
-  await migrate(state, "state");
-  t = await testApp("postgres", {
-    dbs: {
-      primary,
-      secondaries: [],
-      state,
-      stateIsPrimary: false,
-      all: () => [primary, state],
-      close: async () => {},
-    },
-  });
+  t = await testAppStateApart(cluster.url());
+  primary = t.primary;
   seeded = await seedOrg(t.deps, { key: "outage" });
   rt = createSimulatorRuntime({ deps: t.deps, now: c.now, schedule: false, holder: "proc-a" });
   const v = await createSimulator({
@@ -67,9 +50,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rt?.stop();
-  await Promise.allSettled([primary?.close(), state?.close()]);
+  await t?.close();
   await cluster?.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const PAGES = () => ["/", "/simulators", `/simulators/${simId}`, "/activity"];
