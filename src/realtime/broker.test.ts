@@ -38,3 +38,17 @@ test("a slow subscriber drops its oldest events and is told how many", async () 
   expect(s.takeDropped()).toBe(2);
   expect(s.takeDropped()).toBe(0);
 });
+
+test("lastId is the latest event of the org or system-wide", () => {
+  const b = createBroker();
+  expect(b.lastId(1)).toBe(0);
+  b.publish("a:done", 1, {});
+  const one = b.lastId(1);
+  expect(one).toBeGreaterThan(0);
+  b.publish("a:done", 2, {});
+  expect(b.lastId(1)).toBe(one);
+  expect(b.lastId(2)).toBeGreaterThan(one);
+  b.publish("a:done", null, {});
+  expect(b.lastId(1)).toBe(b.lastId(2));
+  expect(b.lastId(null)).toBe(b.lastId(1));
+});

@@ -33,6 +33,11 @@ export interface Broker {
    * data derived from an org's events can be kept while this has not moved.
    */
   generation(orgId: number | null): number;
+  /**
+   * The id of the latest event published for `orgId` or system-wide (0 before the first): a page
+   * read when this was `n` has missed no event when it is still `n`.
+   */
+  lastId(orgId: number | null): number;
 }
 
 export function createBroker(opts: { queueLimit?: number } = {}): Broker {
@@ -48,11 +53,18 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
   let seq = 0;
   const perOrg = new Map<number, number>();
   let systemWide = 0;
+  let lastSystemWide = 0;
+  const lastOfOrg = new Map<number, number>();
   return {
     publish(type, orgId, data) {
       const ev: BrokerEvent = { type, orgId, data, id: ++seq, at: new Date().toISOString() };
-      if (orgId === null) systemWide += 1;
-      else perOrg.set(orgId, (perOrg.get(orgId) ?? 0) + 1);
+      if (orgId === null) {
+        systemWide += 1;
+        lastSystemWide = ev.id;
+      } else {
+        perOrg.set(orgId, (perOrg.get(orgId) ?? 0) + 1);
+        lastOfOrg.set(orgId, ev.id);
+      }
       for (const s of subs) {
         if (s.closed || !s.accept(orgId) || (s.types && !s.types(type))) continue;
         s.queue.push(ev);
@@ -102,6 +114,9 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
     },
     generation(orgId) {
       return systemWide + (orgId === null ? 0 : (perOrg.get(orgId) ?? 0));
+    },
+    lastId(orgId) {
+      return Math.max(lastSystemWide, orgId === null ? 0 : (lastOfOrg.get(orgId) ?? 0));
     },
   };
 }

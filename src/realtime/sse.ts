@@ -16,7 +16,30 @@ export interface SseMessage {
   /** The SSE event name (htmx `sse-swap` attribute value). */
   readonly event: string;
   readonly data: string;
+  /** The SSE `id` field: the browser sends it back as `Last-Event-ID` when it reconnects. */
+  readonly id?: string;
 }
+
+/** This process's streams and pages: a token of another process (before a restart) is stale. */
+const BOOT = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+/**
+ * What a page or a stream has seen of `orgId`'s events (with the system-wide ones): a page puts it
+ * in its stream's URL (`since`), the stream in the `id` of its frames.
+ */
+export function liveToken(broker: Broker, orgId: number | null, lastId = broker.lastId(orgId)): string {
+  return `${BOOT}.${lastId}`;
+}
+
+/** Whether an event of `orgId` (or a system-wide one) was published after `token` was taken. */
+export function missedSince(broker: Broker, orgId: number | null, token: string): boolean {
+  const dot = token.lastIndexOf(".");
+  const seen = Number(token.slice(dot + 1));
+  return token.slice(0, dot) !== BOOT || !Number.isSafeInteger(seen) || broker.lastId(orgId) > seen;
+}
+
+/** The message a stream starts with when its page missed events: the page reads its live parts again. */
+export const RESYNC_EVENT = "resync";
 
 export interface SseClient {
   readonly actor: Actor;
@@ -52,6 +75,17 @@ export interface SseOptions {
   readonly maxBufferedBytes?: number;
   /** Called with the reason when a stream ends (tests, metrics). */
   readonly onClose?: (reason: CloseReason) => void;
+  /**
+   * Give each rendered frame the `id` of its last event (`liveToken`), and start the stream with a
+   * `resync` message when events were published after `since` (the page's token, or the
+   * `Last-Event-ID` of a reconnecting browser): it missed them. Unset: no ids, no check.
+   */
+  readonly since?: string | null;
+  /**
+   * At least this long between two rendered frames of a group: the events of the wait are rendered
+   * together (coalesced). Default 0 (each batch as soon as the last one is rendered).
+   */
+  readonly minGapMs?: number;
 }
 
 const enc = new TextEncoder();
@@ -61,7 +95,8 @@ const PING = enc.encode(": ping\n\n");
 /** Formats one SSE message; every line of `data` gets its own `data:` field. */
 export function formatSse(m: SseMessage): string {
   const name = m.event.replace(/[\r\n]/g, "");
-  return `event: ${name}\n${m.data
+  const id = m.id === undefined ? "" : `id: ${m.id.replace(/[\r\n]/g, "")}\n`;
+  return `event: ${name}\n${id}${m.data
     .split(/\r\n|\r|\n/)
     .map((l) => `data: ${l}`)
     .join("\n")}\n\n`;
@@ -160,6 +195,18 @@ function deliver(g: Group, frame: Uint8Array): void {
   for (const m of [...g.members]) write(g, m, frame, now, true);
 }
 
+/** Waits `ms`, or less when `signal` aborts. */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+
 /** Renders the group's batches once and hands each frame to every member, until the last leaves. */
 async function runGroup(g: Group): Promise<void> {
   while (!g.stop.signal.aborted) {
@@ -171,12 +218,22 @@ async function runGroup(g: Group): Promise<void> {
     if (events.length === 0) continue;
     let frame: Uint8Array | null;
     try {
-      frame = encode(await g.opts.render(g.client, events));
+      const msgs = await g.opts.render(g.client, events);
+      const last = msgs.at(-1);
+      if (last && g.opts.since !== undefined) {
+        const lastId = events.reduce((n, e) => Math.max(n, e.id), 0);
+        msgs[msgs.length - 1] = { ...last, id: liveToken(g.opts.broker, g.client.orgId, lastId) };
+      }
+      frame = encode(msgs);
     } catch {
       for (const m of [...g.members]) endMember(g, m, "aborted");
       continue;
     }
-    if (frame) deliver(g, frame);
+    if (frame) {
+      deliver(g, frame);
+      const gap = g.opts.minGapMs ?? 0;
+      if (gap > 0) await sleep(gap, g.stop.signal);
+    }
   }
 }
 
@@ -287,8 +344,12 @@ export function sseResponse(c: Context, client: SseClient, opts: SseOptions): Re
     unlisten: null,
     closed: false,
   };
-  return streamOf(join(key, client, opts, member), member, c.req.raw.signal);
+  const since = opts.since === undefined ? null : (c.req.header("last-event-id") ?? opts.since);
+  const missed = since !== null && missedSince(opts.broker, orgId, since);
+  return streamOf(join(key, client, opts, member), member, c.req.raw.signal, missed);
 }
+
+const RESYNC = enc.encode(formatSse({ event: RESYNC_EVENT, data: "missed" }));
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -301,12 +362,13 @@ const SSE_HEADERS = {
  * callbacks hold only the group, the member and the request's signal, not the request context,
  * the client or the options of each connection.
  */
-function streamOf(g: Group, m: Member, signal: AbortSignal): Response {
+function streamOf(g: Group, m: Member, signal: AbortSignal, missed: boolean): Response {
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         m.controller = controller;
         controller.enqueue(HELLO);
+        if (missed) controller.enqueue(RESYNC);
         if (signal.aborted) {
           endMember(g, m, "aborted");
           return;
