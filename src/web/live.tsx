@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // Live updates of the pages over `/events`: broker events become HTML fragments rendered by the
 // same components as the pages. Topics (from the page): `dashboard` (simulator cards, databases,
-// values written, recent errors), `activity` (new timeline entries), `sim:<id>` (a simulator page:
+// values written, recent errors), `simulators` (the simulator list: every row, coalesced to at most
+// one update a second), `activity` (new timeline entries), `sim:<id>` (a simulator page:
 // status, progress, activity), `point:<id>` (a point page: current value, priority array) and
 // `points:<id>.<id>…` (an equipment page: current values).
 import type { Hono } from "hono";
@@ -13,6 +14,7 @@ import { SimulatorCard } from "../../views/components/simulator-card.tsx";
 import { RecentErrors } from "../../views/dashboard/index.tsx";
 import { PriorityArray } from "../../views/entity/priority-array.tsx";
 import { SimulatorLive } from "../../views/simulators/detail.tsx";
+import { SimulatorList } from "../../views/simulators/list.tsx";
 import { buildingEntity, ianaOf, refInfos } from "../catalog/building.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { effectiveWrites } from "../points/point-write.ts";
@@ -32,6 +34,10 @@ import {
 import { prioritySection } from "./entity.tsx";
 import { siteZone } from "./key-points.ts";
 import { viewerKey } from "./page-cache.ts";
+import { simulatorListRows } from "./simulators.tsx";
+
+/** At least this long between two updates of the simulator list (its events are coalesced). */
+const LIST_GAP_MS = 1000;
 
 /** The points a client's page shows (`point:<id>`, `points:<id>.<id>…`), at most 200. */
 export function pointsOf(topics: ReadonlySet<string>): number[] {
@@ -112,6 +118,7 @@ export async function renderEvents(
   let valuesChanged = false;
   const written = new Set<number>();
   let newError = false;
+  let listChanged = false;
   for (const ev of events) {
     const data = (ev.data ?? {}) as Record<string, unknown>;
     if (ev.type === "values:written") valuesChanged = true;
@@ -123,6 +130,7 @@ export async function renderEvents(
     if (simId === null) continue;
     if (ev.type === "activity:logged" && data.event_type === "error") newError = true;
     if (ev.type.startsWith("simulator:")) touched.add(simId);
+    if (ev.type.startsWith("simulator:") || ev.type === "activity:logged") listChanged = true;
     if (ev.type === "activity:logged") {
       touched.add(simId);
       const wantsAll = client.topics.has("activity");
@@ -167,6 +175,11 @@ export async function renderEvents(
         ),
       });
   }
+  if (listChanged && client.topics.has("simulators") && client.orgId !== null) {
+    // the org's kept list: read once per viewer after an event, shared by the viewer's streams
+    const rows = await simulatorListRows(deps, client.actor, client.orgId, "");
+    out.push({ event: "simulators", data: await html(<SimulatorList simulators={rows} />) });
+  }
   if (newError && client.topics.has("dashboard") && client.orgId !== null) {
     const sims = await orgSimulators(deps, client.actor, client.orgId);
     out.push({
@@ -192,7 +205,9 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
       (c.req.query("topics") ?? "")
         .split(",")
         .map((t) => t.trim())
-        .filter((t) => /^(dashboard|activity|sim:\d+|point:\d+|points:\d+(\.\d+){0,199})$/.test(t)),
+        .filter((t) =>
+          /^(dashboard|simulators|activity|sim:\d+|point:\d+|points:\d+(\.\d+){0,199})$/.test(t),
+        ),
     );
     const client: SseClient = { actor: p.actor, orgId: p.org?.id ?? null, topics };
     const { actor } = p;
@@ -211,6 +226,9 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
           ]
         : undefined,
       tickMs: 5000,
+      // what the page has seen (`since` of its URL, or the browser's Last-Event-ID on a reconnect)
+      since: c.req.query("since") ?? null,
+      minGapMs: topics.has("simulators") ? LIST_GAP_MS : 0,
     });
   });
 }

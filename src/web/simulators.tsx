@@ -3,6 +3,7 @@
 import type { Context, Hono } from "hono";
 import YAML from "yaml";
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
+import type { SimulatorSummary } from "../../views/components/simulator-card.tsx";
 import { ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
 import {
   type EditFormErrors,
@@ -10,13 +11,14 @@ import {
   SimulatorEditForm,
   SimulatorEditPage,
 } from "../../views/simulators/edit.tsx";
-import { SimulatorListPage, SimulatorRows } from "../../views/simulators/list.tsx";
+import { SimulatorList, SimulatorListPage } from "../../views/simulators/list.tsx";
 import {
   NewSimulatorPage,
   SimulatorForm,
   type SimulatorFormErrors,
   type SimulatorFormValues,
 } from "../../views/simulators/new.tsx";
+import type { Actor } from "../access/actor.ts";
 import { AppError, isAppError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import {
@@ -158,16 +160,30 @@ const numOrUndefined = (
   return ok(n) ? n : "bad";
 };
 
+/**
+ * The rows of the org's simulator list (with any fill in progress), from the org's kept simulator
+ * list: the page and its `simulators` SSE update read the same data, once per viewer and event.
+ */
+export async function simulatorListRows(
+  deps: AppDeps,
+  actor: Actor,
+  orgId: number,
+  orgKey: string,
+): Promise<SimulatorSummary[]> {
+  const views = await orgSimulators(deps, actor, orgId);
+  const rows = await simulatorSummaries(deps, actor, views, orgKey);
+  return rows.map((r, i) => ({ ...r, progress: views[i]?.progress ?? null }));
+}
+
 export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get("/simulators", async (c) => {
     const p = await pageContext(c, deps);
     const org = requireOrg(p);
-    const views = await orgSimulators(deps, p.actor, org.id);
-    const simulators = await simulatorSummaries(deps, p.actor, views, org.key);
+    const simulators = await simulatorListRows(deps, p.actor, org.id, org.key);
     return page(
       c,
       () => <SimulatorListPage shell={p.shell} simulators={simulators} canCreate={org.role === "admin"} />,
-      () => <SimulatorRows simulators={simulators} />,
+      () => <SimulatorList simulators={simulators} />,
     );
   });
 
