@@ -6,10 +6,14 @@
 // - `button[data-copy]` copies the text of the element it names;
 // - `[data-local-time]` shows an ISO timestamp (a system event) in the browser's zone with its offset;
 // - `form[data-confirm]` asks before submitting (without JavaScript it submits at once);
-// - live pages re-sync when their event stream (re)opens: events sent before it connected (a backfill
-//   that finished while the page loaded) or while it was down (a server restart) are not replayed,
-//   so the page is fetched again and every live part (`[sse-swap][id]`, `[data-resync][id]`) replaced;
-//   `[data-resync]` parts (no event of their own) are also refreshed after the page's events.
+// - live pages re-sync when their event stream says `resync`: the page opens it with what it has seen
+//   (`data-since`), the browser reconnects with the `Last-Event-ID` of the last update, and the server says
+//   `resync` only when events were published meanwhile (a backfill that finished while the page
+//   loaded, a server restart); then the page's fragment is fetched once and every live part
+//   (`[sse-swap][id]`, `[data-resync][id]`) that changed is replaced;
+// - `[data-resync="<url>"]` parts (no event of their own) are read again from their URL after the
+//   page's events, at most every 5 s;
+// - a hidden page (`document.hidden`) makes no requests: what it would fetch waits until it is shown.
 (() => {
   const charts = new Map();
 
@@ -145,9 +149,37 @@
   document.addEventListener("htmx:sseMessage", (e) =>
     localTimes(e.target instanceof Element ? e.target : document),
   );
+  // Replaces `old` by `fresh` (parsed from a response) when it changed; htmx and charts see the new one.
+  function replacePart(old, fresh) {
+    if (!old.isConnected || !fresh || fresh.outerHTML === old.outerHTML) return;
+    const el = document.importNode(fresh, true);
+    old.replaceWith(el);
+    if (window.htmx) window.htmx.process(el);
+    init(el);
+  }
+
+  async function fetchDoc(url) {
+    // `HX-Request`: the page's fragment (its body without the shell), which holds every live part
+    const res = await fetch(url, {
+      headers: { Accept: "text/html", "HX-Request": "true" },
+      cache: "no-store",
+    });
+    if (!res.ok) return null;
+    return new DOMParser().parseFromString(await res.text(), "text/html");
+  }
+
+  // Work for when the page is shown again: a hidden page makes no requests (its stream still swaps).
+  const pending = { resync: false, follow: false };
+
+  // The stream says `resync` when the page missed events (sent before it connected, or while it was
+  // down): the page's fragment is fetched once and every live part that changed is replaced.
   let resyncing = false;
   let resyncAgain = false;
   async function resync() {
+    if (document.hidden) {
+      pending.resync = true;
+      return;
+    }
     if (resyncing) {
       resyncAgain = true;
       return;
@@ -156,20 +188,11 @@
     try {
       do {
         resyncAgain = false;
-        const res = await fetch(location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
-        if (!res.ok) return;
-        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const doc = await fetchDoc(location.href);
         const root = document.getElementById("live");
-        if (!root) return;
-        for (const old of root.querySelectorAll("[sse-swap][id], [data-resync][id]")) {
-          if (!old.isConnected) continue;
-          const fresh = doc.getElementById(old.id);
-          if (!fresh || fresh.outerHTML === old.outerHTML) continue;
-          const el = document.importNode(fresh, true);
-          old.replaceWith(el);
-          if (window.htmx) window.htmx.process(el);
-          init(el);
-        }
+        if (!doc || !root) return;
+        for (const old of root.querySelectorAll("[sse-swap][id], [data-resync][id]"))
+          replacePart(old, doc.getElementById(old.id));
       } while (resyncAgain);
     } catch {
       // offline or a navigation away: the next open tries again
@@ -177,15 +200,63 @@
       resyncing = false;
     }
   }
-  document.addEventListener("htmx:sseOpen", () => resync());
-  // parts with no event of their own (a simulator's chart) follow the page's events, at most every 5 s
+  // The stream is opened with what the page has seen (`data-since` of `#live`, taken before the
+  // page's data was read), so the server can tell whether it missed events.
+  if (window.htmx?.createEventSource) {
+    const open = window.htmx.createEventSource;
+    window.htmx.createEventSource = (url) => {
+      const since = document.getElementById("live")?.getAttribute("data-since");
+      if (!since) return open(url);
+      const u = new URL(url, location.href);
+      u.searchParams.set("since", since);
+      return open(u.pathname + u.search);
+    };
+  }
+  const sources = new WeakSet();
+  document.addEventListener("htmx:sseOpen", (e) => {
+    const source = e.detail?.source;
+    if (!source || sources.has(source)) return;
+    sources.add(source);
+    source.addEventListener("resync", () => resync());
+  });
+
+  // Parts with no event of their own (a simulator's chart, `data-resync="<its URL>"`) are read again
+  // after the page's events, at most every 5 s, each from its own URL.
+  async function follow() {
+    if (document.hidden) {
+      pending.follow = true;
+      return;
+    }
+    for (const old of document.querySelectorAll("#live [data-resync][id]")) {
+      const url = old.getAttribute("data-resync");
+      if (!url) continue;
+      try {
+        const doc = await fetchDoc(url);
+        if (doc) replacePart(old, doc.getElementById(old.id));
+      } catch {
+        // the next event tries again
+      }
+    }
+  }
   let followTimer = null;
   document.addEventListener("htmx:sseMessage", () => {
     if (followTimer || !document.querySelector("#live [data-resync]")) return;
     followTimer = setTimeout(() => {
       followTimer = null;
-      resync();
+      follow();
     }, 5000);
+  });
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) return;
+    if (pending.resync) {
+      pending.resync = false;
+      resync();
+    }
+    if (pending.follow) {
+      pending.follow = false;
+      follow();
+    }
   });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init(document));

@@ -95,7 +95,7 @@ export function Layout(props: {
             </div>
           </header>
           {props.live ? (
-            <div hx-ext="sse" sse-connect={props.live} id="live">
+            <div hx-ext="sse" sse-connect={props.live} data-since={shell.since} id="live">
               <Main shell={shell}>{props.children}</Main>
             </div>
           ) : (

@@ -33,4 +33,9 @@ export interface Shell {
   readonly csrf: string | null;
   readonly flash: readonly Flash[];
   readonly version: string;
+  /**
+   * What the page has seen of its org's live events, taken before its data was read: the page's
+   * event stream is opened with it (`since`), and says `resync` when events were published after it.
+   */
+  readonly since?: string;
 }

@@ -12,6 +12,7 @@ import { AppError } from "../errors.ts";
 import { assetUrls } from "../http/assets.ts";
 import { actorOf } from "../http/auth.ts";
 import type { AppDeps } from "../http/env.ts";
+import { liveToken } from "../realtime/sse.ts";
 
 export const ORG_COOKIE = "hs_org";
 const FLASH_COOKIE = "hs_flash";
@@ -86,6 +87,7 @@ export async function pageContext(c: Context, deps: AppDeps): Promise<PageContex
       csrf: (c.get("csrfToken") as string | null | undefined) ?? null,
       flash: isFragment(c) ? [] : takeFlash(c),
       version: deps.version,
+      since: liveToken(deps.broker, org?.id ?? null),
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Context, Hono } from "hono";
 import YAML from "yaml";
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
 import type { SimulatorSummary } from "../../views/components/simulator-card.tsx";
-import { ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
+import { KeyPointsPanel, ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
 import {
   type EditFormErrors,
   type EditFormValues,
@@ -303,6 +303,15 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
         defaultFrom={localInput(from, summary.tz ?? "UTC")}
       />,
     );
+  });
+
+  // the key points' chart alone: what the detail page reads again after its events
+  app.get("/simulators/:id{[0-9]+}/chart", async (c) => {
+    const p = await pageContext(c, deps);
+    const v = await getSimulator({ deps, actor: p.actor, id: idParam(c) });
+    const chart = await simulatorChart(deps, p.actor, v).catch(() => null);
+    c.header("cache-control", "no-store");
+    return c.html(<KeyPointsPanel id={v.id} chart={chart} />);
   });
 
   const controls = {

@@ -19,6 +19,24 @@ export interface Progress {
   total: number;
 }
 
+/**
+ * The chart of key points. It has no event of its own: after the page's events the browser reads
+ * it again (at most every 5 s, not while the page is hidden) from the URL in `data-resync`.
+ */
+export function KeyPointsPanel(p: { id: number; chart: ChartProps | null }) {
+  return (
+    <section
+      class="panel"
+      aria-labelledby="h-chart"
+      id={`key-points-${p.id}`}
+      data-resync={`/simulators/${p.id}/chart`}
+    >
+      <h2 id="h-chart">Key points</h2>
+      {p.chart ? <Chart {...p.chart} /> : <p class="muted">No history yet.</p>}
+    </section>
+  );
+}
+
 export function SimulatorLive(p: { sim: SimulatorSummary; progress: Progress | null }) {
   const s = p.sim;
   const pct =
@@ -168,10 +186,7 @@ export function SimulatorDetailPage(p: SimulatorDetailProps) {
       <div class="cols">
         <div class="stack">
           <SimulatorLive sim={s} progress={p.progress} />
-          <section class="panel" aria-labelledby="h-chart" id={`key-points-${s.id}`} data-resync>
-            <h2 id="h-chart">Key points</h2>
-            {p.chart ? <Chart {...p.chart} /> : <p class="muted">No history yet.</p>}
-          </section>
+          <KeyPointsPanel id={s.id} chart={p.chart} />
         </div>
         <div class="stack">
           <section class="panel" aria-labelledby="h-metrics">

@@ -1,0 +1,187 @@
+// The simulator list and a simulator's page in headless Chromium against the real server (a
+// throwaway embedded database): the list follows simulators created, paused and resumed elsewhere
+// without a reload; a page is fetched once (its stream says when it missed events, it does not
+// fetch itself again on open); a hidden page makes no requests while events arrive, and catches up
+// when it is shown. Screenshots go to a temporary directory (printed), never committed.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../harness/browser.ts";
+import { type ServerProcess, startServe } from "../harness/proc.ts";
+
+const EMAIL = "admin@live-list.test";
+const PASSWORD = "live list test password";
+let server: ServerProcess;
+let browser: Browser;
+let ctx: BrowserContext;
+const dataDir = mkdtempSync(join(tmpdir(), "hs-live-list-data-"));
+const shots = mkdtempSync(join(tmpdir(), "hs-live-list-screens-"));
+
+/** Makes `document.hidden` what the test says (headless pages are always visible otherwise). */
+const VISIBILITY = `(() => {
+  let hidden = false;
+  Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => hidden });
+  Object.defineProperty(Document.prototype, "visibilityState", {
+    configurable: true,
+    get: () => (hidden ? "hidden" : "visible"),
+  });
+  window.__setHidden = (h) => {
+    hidden = h;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})()`;
+
+beforeAll(async () => {
+  server = await startServe({
+    env: {
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: EMAIL,
+      ADMIN_PASSWORD: PASSWORD,
+      DEMO: "false",
+      LOG_LEVEL: "warn",
+    },
+    timeoutMs: 90_000,
+  });
+  browser = await launchChromium();
+  ctx = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 } });
+  await ctx.addInitScript(VISIBILITY);
+  const page = await ctx.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(EMAIL);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.close();
+  console.log(`screenshots: ${shots}`);
+}, 120_000);
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  server?.proc.kill("SIGTERM");
+  await server?.proc.exited;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The paths (with query) of the requests `page` makes from now on. */
+function requestsOf(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    seen.push(`${r.method()} ${u.pathname}${u.search}`);
+  });
+  return seen;
+}
+
+async function createSimulator(page: Page, name: string, key: string, days: string): Promise<number> {
+  await page.goto("/simulators/new");
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Key").fill(key);
+  await page.getByLabel("Backfill (days)").fill(days);
+  await page.locator('input[name="template"]').first().check();
+  await page.getByRole("button", { name: "Create simulator" }).click();
+  await page.waitForURL(/\/simulators\/\d+$/);
+  return Number(new URL(page.url()).pathname.split("/").pop());
+}
+
+/** The stream of `page` is open (its first request to /events answered). */
+const streamOpen = (page: Page) =>
+  page.waitForResponse((r) => new URL(r.url()).pathname === "/events", { timeout: 20_000 });
+
+let first = 0;
+
+test("the simulator list shows new simulators, status, points and progress without a reload", async () => {
+  const list = await ctx.newPage();
+  const errors: string[] = [];
+  list.on("pageerror", (e) => errors.push(String(e)));
+  const requests = requestsOf(list);
+  const open = streamOpen(list);
+  await list.goto("/simulators");
+  await open;
+  await list.locator("text=No simulators yet.").waitFor();
+  // a mark in the page as it was loaded: gone if the page were reloaded
+  expect(await list.evaluate("window.__kept = true")).toBe(true);
+
+  const control = await ctx.newPage();
+  first = await createSimulator(control, "Live list tower", "llt", "3");
+  // the row appears, then its points written and last interval fill in as the backfill writes
+  const row = list.locator(`#sim-row-${first}`);
+  await row.waitFor({ timeout: 30_000 });
+  await row.locator(".sim-points").filter({ hasNotText: /^0$/ }).waitFor({ timeout: 60_000 });
+  await row.locator(".sim-last time").waitFor({ timeout: 60_000 });
+  await row.locator(".badge", { hasText: /^running$/ }).waitFor({ timeout: 60_000 });
+  await list.screenshot({ path: join(shots, "simulators-live.png"), fullPage: true });
+
+  // a pause on another page shows in the list
+  await control.getByRole("button", { name: "Pause" }).click();
+  await control.waitForURL(`**/simulators/${first}`);
+  await row.locator(".badge", { hasText: /^paused$/ }).waitFor({ timeout: 30_000 });
+  await list.screenshot({ path: join(shots, "simulators-paused.png"), fullPage: true });
+
+  // all of it in the page as it was loaded: no reload, one fetch of the page, no polling
+  expect(await list.evaluate("window.__kept === true")).toBe(true);
+  expect(requests.filter((r) => r.startsWith("GET /simulators") && !r.includes("/events"))).toEqual([
+    "GET /simulators",
+  ]);
+  expect(errors).toEqual([]);
+  await Promise.all([list.close(), control.close()]);
+}, 150_000);
+
+test("a page that missed nothing is fetched once; one that missed events catches up", async () => {
+  // the simulator is paused: no events while the page loads
+  const page = await ctx.newPage();
+  const requests = requestsOf(page);
+  const open = streamOpen(page);
+  await page.goto(`/simulators/${first}`);
+  await open;
+  // a bounded wait: a page that re-fetched itself when its stream opened would have done it by now
+  await page.waitForTimeout(2000);
+  expect(requests.filter((r) => r === `GET /simulators/${first}`)).toHaveLength(1);
+  expect(requests.filter((r) => r.startsWith("GET /simulators/") && r.endsWith("/chart"))).toEqual([]);
+
+  // a new simulator's page, whose one-day backfill usually ends before its stream opens, shows it
+  const fresh = await ctx.newPage();
+  const id = await createSimulator(fresh, "Live list retail", "llr", "1");
+  const live = fresh.locator(`#simd-${id}`);
+  await live.locator(".badge", { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+  await live.locator("dd").nth(4).filter({ hasNotText: /^0$/ }).waitFor({ timeout: 30_000 });
+  await Promise.all([page.close(), fresh.close()]);
+}, 90_000);
+
+test("a hidden page makes no requests while events arrive, and catches up when shown", async () => {
+  const page = await ctx.newPage();
+  const open = streamOpen(page);
+  await page.goto(`/simulators/${first}`);
+  await open;
+  await page.evaluate("window.__setHidden(true)");
+  const requests = requestsOf(page);
+
+  // events for the page: resume and pause from another page
+  const control = await ctx.newPage();
+  await control.goto(`/simulators/${first}`);
+  await control.getByRole("button", { name: "Resume" }).click();
+  await control.waitForURL(`**/simulators/${first}`);
+  // the stream still swaps the panel in (no request: it is the open stream); the status follows at
+  // the engine's next tick, the desired status at once
+  const desired = page.locator(`#simd-${first} dd`).first();
+  await desired.filter({ hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+  await control.getByRole("button", { name: "Pause" }).click();
+  await control.waitForURL(`**/simulators/${first}`);
+  await desired.filter({ hasText: /^paused$/ }).waitFor({ timeout: 30_000 });
+  // N = 8 s, more than the 5 s after which a shown page reads its chart again
+  await page.waitForTimeout(8000);
+  expect(requests).toEqual([]);
+
+  // shown again: the chart is read once from its own URL, not the whole page
+  const chart = page.waitForRequest((r) => new URL(r.url()).pathname === `/simulators/${first}/chart`, {
+    timeout: 20_000,
+  });
+  await page.evaluate("window.__setHidden(false)");
+  await chart;
+  await page.locator(`#key-points-${first} figure[data-chart]`).waitFor({ timeout: 20_000 });
+  expect(requests.filter((r) => r === `GET /simulators/${first}`)).toEqual([]);
+  await page.screenshot({ path: join(shots, "simulator-detail-shown.png"), fullPage: true });
+  await Promise.all([page.close(), control.close()]);
+}, 90_000);
