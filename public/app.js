@@ -11,8 +11,8 @@
 //   `resync` only when events were published meanwhile (a backfill that finished while the page
 //   loaded, a server restart); then the page's fragment is fetched once and every live part
 //   (`[sse-swap][id]`, `[data-resync][id]`) that changed is replaced;
-// - `[data-resync="<url>"]` parts (no event of their own) are read again from their URL after the
-//   page's events, at most every 5 s;
+// - `[data-resync="<url>"]` parts (no event of their own) are read again from their URL after their
+//   notice (`data-resync-on`), at most every 5 s;
 // - a hidden page (`document.hidden`) makes no requests: what it would fetch waits until it is shown.
 (() => {
   const charts = new Map();
@@ -218,10 +218,15 @@
     if (!source || sources.has(source)) return;
     sources.add(source);
     source.addEventListener("resync", () => resync());
+    const notices = new Set();
+    for (const el of document.querySelectorAll("#live [data-resync-on]"))
+      notices.add(el.getAttribute("data-resync-on"));
+    for (const name of notices) source.addEventListener(name, () => followSoon());
   });
 
   // Parts with no event of their own (a simulator's chart, `data-resync="<its URL>"`) are read again
-  // after the page's events, at most every 5 s, each from its own URL.
+  // from their URL after their notice (`data-resync-on`, an SSE event name; without one, after any of
+  // the page's events), at most every 5 s.
   async function follow() {
     if (document.hidden) {
       pending.follow = true;
@@ -234,17 +239,20 @@
         const doc = await fetchDoc(url);
         if (doc) replacePart(old, doc.getElementById(old.id));
       } catch {
-        // the next event tries again
+        // the next notice tries again
       }
     }
   }
   let followTimer = null;
-  document.addEventListener("htmx:sseMessage", () => {
-    if (followTimer || !document.querySelector("#live [data-resync]")) return;
+  function followSoon() {
+    if (followTimer) return;
     followTimer = setTimeout(() => {
       followTimer = null;
       follow();
     }, 5000);
+  }
+  document.addEventListener("htmx:sseMessage", () => {
+    if (document.querySelector("#live [data-resync]:not([data-resync-on])")) followSoon();
   });
 
   document.addEventListener("visibilitychange", () => {

@@ -3,7 +3,7 @@
 // same components as the pages. Topics (from the page): `dashboard` (simulator cards, databases,
 // values written, recent errors), `simulators` (the simulator list: every row, coalesced to at most
 // one update a second), `activity` (new timeline entries), `sim:<id>` (a simulator page:
-// status, progress, activity), `point:<id>` (a point page: current value, priority array) and
+// status, progress, activity, a notice that its chart changed), `point:<id>` (a point page: current value, priority array) and
 // `points:<id>.<id>…` (an equipment page: current values).
 import type { Hono } from "hono";
 import { ActivityItem } from "../../views/components/activity-item.tsx";
@@ -119,6 +119,8 @@ export async function renderEvents(
   const written = new Set<number>();
   let newError = false;
   let listChanged = false;
+  /** Simulators with new intervals (or reset): their chart changed. */
+  const charted = new Set<number>();
   for (const ev of events) {
     const data = (ev.data ?? {}) as Record<string, unknown>;
     if (ev.type === "values:written") valuesChanged = true;
@@ -131,6 +133,11 @@ export async function renderEvents(
     if (ev.type === "activity:logged" && data.event_type === "error") newError = true;
     if (ev.type.startsWith("simulator:")) touched.add(simId);
     if (ev.type.startsWith("simulator:") || ev.type === "activity:logged") listChanged = true;
+    if (
+      ev.type === "simulator:interval_written" ||
+      (ev.type === "activity:logged" && data.event_type === "reset")
+    )
+      charted.add(simId);
     if (ev.type === "activity:logged") {
       touched.add(simId);
       const wantsAll = client.topics.has("activity");
@@ -175,6 +182,9 @@ export async function renderEvents(
         ),
       });
   }
+  // the chart is not sent: the page reads it from its URL (at most every 5 s) after this notice
+  for (const id of charted)
+    if (client.topics.has(`sim:${id}`)) out.push({ event: `chart-${id}`, data: "changed" });
   if (listChanged && client.topics.has("simulators") && client.orgId !== null) {
     // the org's kept list: read once per viewer after an event, shared by the viewer's streams
     const rows = await simulatorListRows(deps, client.actor, client.orgId, "");

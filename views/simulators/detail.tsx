@@ -20,8 +20,8 @@ export interface Progress {
 }
 
 /**
- * The chart of key points. It has no event of its own: after the page's events the browser reads
- * it again (at most every 5 s, not while the page is hidden) from the URL in `data-resync`.
+ * The chart of key points. It is not sent over SSE: after its `chart-<id>` notice (new intervals)
+ * the browser reads it again (at most every 5 s, not while the page is hidden) from `data-resync`.
  */
 export function KeyPointsPanel(p: { id: number; chart: ChartProps | null }) {
   return (
@@ -30,6 +30,7 @@ export function KeyPointsPanel(p: { id: number; chart: ChartProps | null }) {
       aria-labelledby="h-chart"
       id={`key-points-${p.id}`}
       data-resync={`/simulators/${p.id}/chart`}
+      data-resync-on={`chart-${p.id}`}
     >
       <h2 id="h-chart">Key points</h2>
       {p.chart ? <Chart {...p.chart} /> : <p class="muted">No history yet.</p>}
