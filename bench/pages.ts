@@ -14,8 +14,9 @@
 //              after the round's last one was due is given up (counted as unanswered, its latency
 //              then a lower bound). Prints p50/p99/max, the rate answered, errors and unanswered
 //              requests per round, and each page's p99 as a multiple of /health's in the same round.
-//   closed loop: each page (those above, an AHU's page, a point page, a chart), REQUESTS requests
-//              (default 200) by CONCURRENCY clients (default 8): the rate the server saturates at.
+//   closed loop: each page (those above, the simulator list, an AHU's page, a point page, a chart),
+//              REQUESTS requests (default 200) by CONCURRENCY clients (default 8): the rate the
+//              server saturates at.
 // The load average is printed with every round: the machine is shared.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -172,6 +173,7 @@ try {
 
   const pages: [string, string][] = [
     ["dashboard", "/"],
+    ["simulators", "/simulators"],
     ["tree", "/explorer"],
     ["explorer", filtered],
     ["equipment", `/explorer/entity/${equip}`],
