@@ -220,12 +220,15 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
       });
     }
     let renewed = ctx.now().getTime();
-    // Chunk i + 1 is generated (the pure model) while chunk i is being written: the primary and
-    // the model work at the same time, the model on its own thread when there is more than one
-    // chunk (`chunk-thread.ts`). A chunk that was generated but not written is dropped.
+    // The next chunks are generated (the pure model) while chunk i is being written: the primary
+    // and the model work at the same time. With more than one chunk the model runs on its own
+    // thread (`chunk-thread.ts`) and keeps two chunks ahead, so it never waits for a write to
+    // start; on this thread, one. Each chunk starts from the state the one before it ends with
+    // (the state its checkpoint holds). A chunk that was generated but not written is dropped.
     const run = { config: r.config, entities: r.entities, map };
     session = kind !== "generation" && list.length > perChunk ? ctx.chunks.open(run) : null;
     const generator = session;
+    const depth = generator ? 2 : 1;
     const prepare = async (from: number, before: ModelState) => {
       const chunk = list.slice(from, from + perChunk);
       const overrides = await overridesFor(ctx, r, before);
@@ -234,10 +237,25 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
         : await generateChunkAsync({ ...run, state: before, list: chunk, overrides });
       return { chunk, ...out };
     };
-    let ready = list.length > 0 ? prepare(0, state) : null;
-    ready?.catch(() => {});
-    for (let i = 0; i < list.length && ready; i += perChunk) {
-      if (r.cancel || ctx.stopped()) break;
+    type Prepared = Awaited<ReturnType<typeof prepare>>;
+    const ahead: Array<Promise<Prepared>> = [];
+    let planned = 0;
+    let tail: Promise<ModelState> = Promise.resolve(state);
+    const prepareAhead = (n: number) => {
+      while (ahead.length < n && planned < list.length) {
+        const from = planned;
+        planned += perChunk;
+        const p = tail.then((before) => prepare(from, before));
+        p.catch(() => {});
+        tail = p.then((x) => x.state);
+        tail.catch(() => {});
+        ahead.push(p);
+      }
+    };
+    prepareAhead(1);
+    for (let i = 0; i < list.length; i += perChunk) {
+      const ready = ahead.shift();
+      if (!ready || r.cancel || ctx.stopped()) break;
       // A long gap fill keeps its lease; if another process took it meanwhile, stop here.
       if (ctx.now().getTime() - renewed > ctx.leaseMs / 3) {
         if (!(await ctx.renew(r))) break;
@@ -261,8 +279,7 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
             at: ctx.now(),
           }),
       });
-      ready = i + perChunk < list.length ? prepare(i + perChunk, next) : null;
-      ready?.catch(() => {});
+      prepareAhead(depth);
       await writing;
       const ms = Math.round(performance.now() - t0);
       state = next;
