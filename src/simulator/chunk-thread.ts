@@ -6,8 +6,8 @@
  *
  * The worker is only an accelerator: if it cannot be started (or dies), chunks are generated on
  * this thread instead, which the debug log says once. An error the model throws in the worker is
- * the chunk's error, as it would be here. Started on a run's first chunk, it stops when no run has
- * it open and on `close` (the runtime's stop); it never keeps the process alive by itself.
+ * the chunk's error, as it would be here. Started when a run opens it, it stops when no run has it
+ * open and on `close` (the runtime's stop); it never keeps the process alive by itself.
  */
 import type { ValueInput } from "../ingest/write.ts";
 import type { Logger } from "../log.ts";
@@ -232,6 +232,8 @@ export function createChunkThread(o: ChunkThreadOptions): ChunkThread {
     open(run) {
       const s: InlineSession = { id: nextSession++, run, opened: false };
       open.add(s);
+      // Started now, so it loads while the run generates its first chunk (on its own thread).
+      if (!broken) startWorker();
       let closed = false;
       return {
         generate(state, list, overrides) {

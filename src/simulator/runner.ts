@@ -222,8 +222,8 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     let renewed = ctx.now().getTime();
     // The next chunks are generated (the pure model) while chunk i is being written: the primary
     // and the model work at the same time. With more than one chunk the model runs on its own
-    // thread (`chunk-thread.ts`) and keeps two chunks ahead, so it never waits for a write to
-    // start; on this thread, one. Each chunk starts from the state the one before it ends with
+    // thread (`chunk-thread.ts`) from the second chunk on and keeps two chunks ahead, so it never
+    // waits for a write to start; on this thread, one. Each chunk starts from the state the one before it ends with
     // (the state its checkpoint holds). A chunk that was generated but not written is dropped.
     const run = { config: r.config, entities: r.entities, map };
     session = kind !== "generation" && list.length > perChunk ? ctx.chunks.open(run) : null;
@@ -232,9 +232,12 @@ export async function runSimulator(ctx: RunContext, r: Runner, o: TickOptions): 
     const prepare = async (from: number, before: ModelState) => {
       const chunk = list.slice(from, from + perChunk);
       const overrides = await overridesFor(ctx, r, before);
-      const out = generator
-        ? await generator.generate(before, chunk, overrides)
-        : await generateChunkAsync({ ...run, state: before, list: chunk, overrides });
+      // The first chunk is generated here: nothing is being written yet, and the worker starts
+      // meanwhile (its start would otherwise come before the first write).
+      const out =
+        generator && from > 0
+          ? await generator.generate(before, chunk, overrides)
+          : await generateChunkAsync({ ...run, state: before, list: chunk, overrides });
       return { chunk, ...out };
     };
     type Prepared = Awaited<ReturnType<typeof prepare>>;
