@@ -104,6 +104,23 @@ export function visibleEntitySql(
 }
 
 /**
+ * Entity ids in `(after, upto]` (each bound left out when absent), as `$n` placeholders: a read of
+ * the visible entities restricted to one range of ids (`visibleEntityIdsSql`).
+ */
+export interface IdRangeSql {
+  readonly after?: string;
+  readonly upto?: string;
+}
+
+/** `expr` within `range` (`""` without bounds; otherwise starting with ` AND `). */
+export function inIdRangeSql(expr: string, range: IdRangeSql | undefined): string {
+  let c = "";
+  if (range?.after !== undefined) c += ` AND ${expr} > ${range.after}`;
+  if (range?.upto !== undefined) c += ` AND ${expr} <= ${range.upto}`;
+  return c;
+}
+
+/**
  * The same rule as `visibleEntitySql`, for set-based reads (filters, whole-org reads): one or two
  * predicates whose disjunction is visibility, each a conjunction of semi-joins and an anti-join
  * with no OR, so PostgreSQL computes each set once (hashes it, merges it in id order, or probes it
@@ -111,25 +128,26 @@ export function visibleEntitySql(
  * disjoint, so the caller selects once per predicate and merges the selections with UNION ALL (no
  * de-duplication). The first predicate is the org's grants; the second, only for a user, is the entities
  * granted to the user directly and not to the org, behind a one-time test that the user has any,
- * so it costs nothing for a user without direct grants.
+ * so it costs nothing for a user without direct grants. With `range`, the grants are read only in
+ * that range of ids (an index range, not the org's every grant).
  */
 export function visibleEntityArmsSql(
   actor: Actor,
   orgId: number,
   entityIdSql: string,
   params: unknown[],
-  opts: { entityAlias?: string } = {},
+  opts: { entityAlias?: string; range?: IdRangeSql } = {},
 ): string[] {
   params.push(orgId);
   const org = `$${params.length}`;
   const active = activeSql(entityIdSql, opts.entityAlias);
-  const orgGrants = `${entityIdSql} IN (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = ${org})`;
+  const orgGrants = `${entityIdSql} IN (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = ${org}${inIdRangeSql("oep.entity_id", opts.range)})`;
   if (actor.userId === null || actor.kind === "system") return [`(${active} AND ${orgGrants})`];
   params.push(actor.userId);
   const user = `$${params.length}`;
   const notRevoked = `NOT EXISTS (SELECT 1 FROM core.user_entity_rev_permission uer WHERE uer.user_id = ${user} AND uer.entity_id = ${entityIdSql})`;
   const anyUserGrant = `EXISTS (SELECT 1 FROM core.user_entity_add_permission ua0 WHERE ua0.user_id = ${user})`;
-  const userGrants = `${entityIdSql} IN (SELECT uea.entity_id FROM core.user_entity_add_permission uea WHERE uea.user_id = ${user})`;
+  const userGrants = `${entityIdSql} IN (SELECT uea.entity_id FROM core.user_entity_add_permission uea WHERE uea.user_id = ${user}${inIdRangeSql("uea.entity_id", opts.range)})`;
   const notOrgGrant = `NOT EXISTS (SELECT 1 FROM core.org_entity_permission oe2 WHERE oe2.org_id = ${org} AND oe2.entity_id = ${entityIdSql})`;
   return [
     `(${active} AND ${orgGrants} AND ${notRevoked})`,
@@ -137,24 +155,55 @@ export function visibleEntityArmsSql(
   ];
 }
 
+/** What `visibleEntityIdsSql` selects beyond visibility, and how it is ordered and paged. */
+export interface VisibleIdsOptions {
+  /**
+   * A further condition on each selection's entity (`entity`: its id, `core.entity` row `ve`),
+   * such as a compiled filter, its parameters appended to `params` when called. `few`: the
+   * selection is of the user's direct grants (few entities: probes per entity suit it);
+   * `range`: the selection's id range, for conditions that can read only that range.
+   */
+  readonly match?: (arm: { entity: string; few: boolean; range: IdRangeSql | undefined }) => string;
+  /** Only entity ids in `(after, upto]`. */
+  readonly range?: { readonly after?: number; readonly upto?: number };
+  /** Ordered by id (implied by `skip` or `limit`). */
+  readonly ordered?: boolean;
+  readonly skip?: number;
+  readonly limit?: number;
+}
+
 /**
  * SELECT of the ids (column `id`, distinct) of the entities visible to the actor in the org
- * (`visibleEntityArmsSql`'s selections merged), for reads over a whole org's entities instead of
- * probes of a few. With a page it is ordered by id and paged. Parameters are appended to `params`.
+ * (`visibleEntityArmsSql`'s selections merged by UNION ALL), with `opts.match` (a filter) and
+ * `opts.range` applied to each selection; ordered by id and paged when asked. Every set-based read
+ * of visible entities (the org's list, filters, the tree) is built here. Parameters are appended
+ * to `params`.
  */
 export function visibleEntityIdsSql(
   actor: Actor,
   orgId: number,
   params: unknown[],
-  page?: { skip: number; limit: number },
+  opts: VisibleIdsOptions = {},
 ): string {
-  const arms = visibleEntityArmsSql(actor, orgId, "ve.id", params, { entityAlias: "ve" }).map(
-    (a) => `SELECT ve.id FROM core.entity ve WHERE ${a}`,
+  let range: IdRangeSql | undefined;
+  if (opts.range?.after !== undefined || opts.range?.upto !== undefined) {
+    const r: { after?: string; upto?: string } = {};
+    if (opts.range.after !== undefined) r.after = `$${params.push(opts.range.after)}::int4`;
+    if (opts.range.upto !== undefined) r.upto = `$${params.push(opts.range.upto)}::int4`;
+    range = r;
+  }
+  const arms = visibleEntityArmsSql(actor, orgId, "ve.id", params, { entityAlias: "ve", range }).map(
+    (a, i) => {
+      const match = opts.match ? ` AND ${opts.match({ entity: "ve.id", few: i > 0, range })}` : "";
+      return `SELECT ve.id FROM core.entity ve WHERE ${a}${inIdRangeSql("ve.id", range)}${match}`;
+    },
   );
-  if (!page) return arms.join(" UNION ALL ");
-  params.push(page.skip, page.limit);
-  return `SELECT vv.id FROM (${arms.join(" UNION ALL ")}) vv
-    ORDER BY vv.id OFFSET $${params.length - 1} LIMIT $${params.length}`;
+  const union = arms.join(" UNION ALL ");
+  if (!opts.ordered && opts.skip === undefined && opts.limit === undefined) return union;
+  let text = `SELECT vv.id FROM (${union}) vv ORDER BY vv.id`;
+  if (opts.skip) text += ` OFFSET $${params.push(opts.skip)}`;
+  if (opts.limit !== undefined) text += ` LIMIT $${params.push(opts.limit)}`;
+  return text;
 }
 
 function activeSql(entityIdSql: string, entityAlias: string | undefined): string {

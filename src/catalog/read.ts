@@ -1,7 +1,7 @@
 // Entity reads by Haystack means: the visible entities a filter or a list of `id` strings selects,
 // and their active tags decoded to Haystack dicts (Refs carry the target's `dis`). The Haystack
 // ops, the explorer and pointWrite read entities through here.
-import { type Actor, visibleEntityArmsSql, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -35,58 +35,53 @@ export function parseFilterOrThrow(text: string): FilterNode {
   }
 }
 
-/**
- * SELECTs (column `id`, each distinct, the selections disjoint) of the entities visible to the
- * actor in the org that match the filter; their parameters are appended to `params`. One
- * selection per visibility predicate (`visibleEntityArmsSql`): the org's grants with the filter as
- * semi-joins, the user's direct grants (few) with the filter as per-entity probes. `^symbol` terms
- * are answered in the org's def namespace, loaded only when the filter has one.
- */
-async function visibleMatchingArms(
-  sql: Sql,
-  actor: Actor,
-  orgId: number,
-  ast: FilterNode,
-  params: unknown[],
-): Promise<string[]> {
-  const arms = visibleEntityArmsSql(actor, orgId, "e.id", params, { entityAlias: "e" });
-  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
-  const tagIds = await tagIdsByName(sql, filterTagNames(ast));
-  return arms.map((a, i) => {
-    const few = i > 0;
-    const f = compileFilter(ast, {
-      entityIdSql: "e.id",
-      paramOffset: params.length,
-      namespace,
-      few,
-      tagIds,
-    });
-    params.push(...f.params);
-    return `SELECT e.id FROM core.entity e WHERE ${a} AND ${f.sql}`;
-  });
+/** What a filter's SQL needs besides the AST: the def namespace (for `^symbol`) and the tag ids. */
+interface FilterContext {
+  readonly ast: FilterNode;
+  readonly namespace: Awaited<ReturnType<typeof defNamespace>> | undefined;
+  readonly tagIds: ReadonlyMap<string, number>;
 }
 
 /**
- * The arms merged into one SELECT of `id` ordered by id and paged. The limit stays on the merge:
- * limiting each arm on its own (so it reads in id order and stops) took a dense filter at 100k
- * entities from 620 to 25 ms, but the planner then also walks the whole id order for a selective
- * filter it expects to match often (`point and equipRef->siteRef->dis == "Site 3"`: 0.8 → 9 s).
+ * The filter's context: `^symbol` terms are answered in the org's def namespace, loaded only when
+ * the filter has one; the tags it names are looked up once, so the SQL carries their ids.
  */
-function pagedUnion(
-  arms: readonly string[],
+async function filterContext(sql: Sql, actor: Actor, orgId: number, ast: FilterNode): Promise<FilterContext> {
+  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
+  const tagIds = await tagIdsByName(sql, filterTagNames(ast));
+  return { ast, namespace, tagIds };
+}
+
+/**
+ * SELECT of the ids (column `id`) of the entities visible to the actor in the org that match the
+ * filter, ordered by id and paged, optionally only in a range of ids; parameters appended to
+ * `params`. One selection per visibility predicate (`visibleEntityIdsSql`): the org's grants with
+ * the filter as semi-joins (reading only the range's tag rows), the user's direct grants (few)
+ * with the filter as per-entity probes.
+ */
+function matchingIdsSql(
+  actor: Actor,
+  orgId: number,
+  f: FilterContext,
   params: unknown[],
-  page: { skip?: number; limit?: number },
+  opts: { range?: { after?: number; upto?: number }; skip?: number; limit?: number },
 ): string {
-  let text = `SELECT v.id FROM (${arms.join(" UNION ALL ")}) v ORDER BY v.id`;
-  if (page.skip) {
-    params.push(page.skip);
-    text += ` OFFSET $${params.length}`;
-  }
-  if (page.limit !== undefined) {
-    params.push(page.limit);
-    text += ` LIMIT $${params.length}`;
-  }
-  return text;
+  return visibleEntityIdsSql(actor, orgId, params, {
+    ...opts,
+    ordered: true,
+    match: ({ entity, few, range }) => {
+      const c = compileFilter(f.ast, {
+        entityIdSql: entity,
+        paramOffset: params.length,
+        namespace: f.namespace,
+        few,
+        tagIds: f.tagIds,
+        entityRange: range,
+      });
+      params.push(...c.params);
+      return c.sql;
+    },
+  });
 }
 
 /** The ids of the tag defs with these names (absent names have none). */
@@ -98,20 +93,23 @@ async function tagIdsByName(sql: Sql, names: readonly string[]): Promise<Map<str
   return new Map(rows.map((r) => [r.name, r.id]));
 }
 
-/** The SELECT behind `filterEntityIds`, with its parameters (also for EXPLAIN in bench/filter.ts). */
+/**
+ * The one-statement SELECT behind `filterEntityIds` (the path of an unlimited or large page), with
+ * its parameters; also for EXPLAIN and as the baseline in bench/filter.ts.
+ */
 export async function filterEntityIdsQuery(
   sql: Sql,
   actor: Actor,
   orgId: number,
   ast: FilterNode,
-  page: { skip?: number; limit?: number },
+  page: { skip?: number; limit?: number; range?: { after?: number; upto?: number } },
 ): Promise<{ text: string; params: unknown[] }> {
   const params: unknown[] = [];
-  const arms = await visibleMatchingArms(sql, actor, orgId, ast, params);
-  return { text: pagedUnion(arms, params, page), params };
+  const f = await filterContext(sql, actor, orgId, ast);
+  return { text: matchingIdsSql(actor, orgId, f, params, page), params };
 }
 
-/** Ids of the visible entities of the org matching the filter, by id, paged. */
+/** Ids of the visible entities of the org matching the filter, by id, paged (one statement). */
 export async function filterEntityIds(
   sql: Sql,
   actor: Actor,
@@ -119,8 +117,13 @@ export async function filterEntityIds(
   ast: FilterNode,
   page: { skip?: number; limit?: number },
 ): Promise<number[]> {
-  const { text, params } = await filterEntityIdsQuery(sql, actor, orgId, ast, page);
-  return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
+  const f = await filterContext(sql, actor, orgId, ast);
+  const read = async (opts: Parameters<typeof matchingIdsSql>[4]) => {
+    const params: unknown[] = [];
+    const text = matchingIdsSql(actor, orgId, f, params, opts);
+    return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
+  };
+  return read(page);
 }
 
 /**
@@ -134,17 +137,15 @@ export async function filterEntityNames(
   ast: FilterNode,
   limit: number,
 ): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
-  const params: unknown[] = [];
-  const ids = pagedUnion(await visibleMatchingArms(sql, actor, orgId, ast, params), params, {
-    limit: Math.trunc(limit),
-  });
+  const ids = await filterEntityIds(sql, actor, orgId, ast, { limit: Math.trunc(limit) });
+  if (ids.length === 0) return [];
   const tag = (name: string) =>
     `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id
        WHERE et.entity_id = v.id AND td.name = '${name}' AND et.disabled_ts IS NULL ORDER BY et.id LIMIT 1)`;
   return sql.query(
     `SELECT v.id, ${tag("dis")} AS dis, ${tag("id")} AS id_tag, ${tag("kind")} AS kind
-       FROM (${ids}) v ORDER BY v.id`,
-    params,
+       FROM unnest($1::int4[]) v(id) ORDER BY v.id`,
+    [ids],
   );
 }
 
