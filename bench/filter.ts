@@ -80,9 +80,15 @@ try {
         base ? base.p50.toFixed(1) : "",
         base ? (ours.p50 / base.p50).toFixed(2) : "",
       ]);
+      // `limit 100` (a prefix first, `filterEntityIds`), beside its same-run baseline: the one
+      // statement with LIMIT on the merge (the path before; still that of unlimited and large
+      // pages and of a short prefix).
       const limited = await timed(() => filterEntityIds(sql, actor, org.id, ast, { limit: 100 }));
+      const q = await filterEntityIdsQuery(sql, actor, org.id, ast, { limit: 100 });
+      const one = await timed(() => sql.query<{ id: number }>(q.text, q.params));
+      const same = JSON.stringify(limited.last) === JSON.stringify(one.last.map((r) => r.id));
       out.push([
-        `  limit 100`,
+        `  limit 100${same ? "" : " (DIFFERENT ROWS)"}`,
         size,
         limited.last.length.toLocaleString("en"),
         limited.p50.toFixed(1),
@@ -90,6 +96,16 @@ try {
         "",
         "",
         "",
+      ]);
+      out.push([
+        `  limit 100, one statement (ratio: the above ÷ it)`,
+        size,
+        one.last.length.toLocaleString("en"),
+        one.p50.toFixed(1),
+        one.p99.toFixed(1),
+        "",
+        "",
+        (limited.p50 / one.p50).toFixed(2),
       ]);
       if (process.env.EXPLAIN && f === FILTERS[0]) {
         const q = await filterEntityIdsQuery(sql, actor, org.id, ast, {});
