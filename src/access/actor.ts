@@ -107,13 +107,13 @@ export function visibleEntitySql(
  * Entity ids in `(after, upto]` (each bound left out when absent), as `$n` placeholders: a read of
  * the visible entities restricted to one range of ids (`visibleEntityIdsSql`).
  */
-export interface IdRangeSql {
+interface IdRangeSql {
   readonly after?: string;
   readonly upto?: string;
 }
 
 /** `expr` within `range` (`""` without bounds; otherwise starting with ` AND `). */
-export function inIdRangeSql(expr: string, range: IdRangeSql | undefined): string {
+function inIdRangeSql(expr: string, range: IdRangeSql | undefined): string {
   let c = "";
   if (range?.after !== undefined) c += ` AND ${expr} > ${range.after}`;
   if (range?.upto !== undefined) c += ` AND ${expr} <= ${range.upto}`;
@@ -160,10 +160,9 @@ export interface VisibleIdsOptions {
   /**
    * A further condition on each selection's entity (`entity`: its id, `core.entity` row `ve`),
    * such as a compiled filter, its parameters appended to `params` when called. `few`: the
-   * selection is of the user's direct grants (few entities: probes per entity suit it);
-   * `range`: the selection's id range, for conditions that can read only that range.
+   * selection is of the user's direct grants (few entities: probes per entity suit it).
    */
-  readonly match?: (arm: { entity: string; few: boolean; range: IdRangeSql | undefined }) => string;
+  readonly match?: (arm: { entity: string; few: boolean }) => string;
   /** Only entity ids in `(after, upto]`. */
   readonly range?: { readonly after?: number; readonly upto?: number };
   /** Ordered by id (implied by `skip` or `limit`). */
@@ -194,7 +193,7 @@ export function visibleEntityIdsSql(
   }
   const arms = visibleEntityArmsSql(actor, orgId, "ve.id", params, { entityAlias: "ve", range }).map(
     (a, i) => {
-      const match = opts.match ? ` AND ${opts.match({ entity: "ve.id", few: i > 0, range })}` : "";
+      const match = opts.match ? ` AND ${opts.match({ entity: "ve.id", few: i > 0 })}` : "";
       return `SELECT ve.id FROM core.entity ve WHERE ${a}${inIdRangeSql("ve.id", range)}${match}`;
     },
   );

@@ -56,27 +56,26 @@ async function filterContext(sql: Sql, actor: Actor, orgId: number, ast: FilterN
  * SELECT of the ids (column `id`) of the entities visible to the actor in the org that match the
  * filter, ordered by id and paged, optionally only in a range of ids; parameters appended to
  * `params`. One selection per visibility predicate (`visibleEntityIdsSql`): the org's grants with
- * the filter as semi-joins (reading only the range's tag rows), the user's direct grants (few)
- * with the filter as per-entity probes.
+ * the filter as semi-joins, the user's direct grants (few) with the filter as per-entity probes;
+ * with `probes`, both arms probe per entity (a prefix of few candidates).
  */
 function matchingIdsSql(
   actor: Actor,
   orgId: number,
   f: FilterContext,
   params: unknown[],
-  opts: { range?: { after?: number; upto?: number }; skip?: number; limit?: number },
+  opts: { range?: { after?: number; upto?: number }; skip?: number; limit?: number; probes?: boolean },
 ): string {
   return visibleEntityIdsSql(actor, orgId, params, {
     ...opts,
     ordered: true,
-    match: ({ entity, few, range }) => {
+    match: ({ entity, few }) => {
       const c = compileFilter(f.ast, {
         entityIdSql: entity,
         paramOffset: params.length,
         namespace: f.namespace,
-        few,
+        few: few || opts.probes === true,
         tagIds: f.tagIds,
-        entityRange: range,
       });
       params.push(...c.params);
       return c.sql;
@@ -121,13 +120,13 @@ const PREFIX_FACTOR = 4;
  * Ids of the visible entities of the org matching the filter, by id, paged. A small page stops
  * early when the filter is dense: the filter is first answered over a prefix of the ids (up to the
  * id of the org's `(skip + limit) × PREFIX_FACTOR`-th granted entity, an index-only read of that
- * many grants), as one statement without a LIMIT, so the planner plans the prefix's whole answer
- * (its tag rows read by index ranges) and cannot gamble on an id-order walk that a selective
- * filter would make endless. When the prefix holds the page, or is every candidate, that is the
- * answer; otherwise the page is read again by the one statement over every entity (LIMIT on the
- * merge of the visibility arms), so each answer comes from one statement's snapshot and is the
- * unlimited answer's rows `skip … skip + limit`. A selective filter pays the prefix (small, but
- * planned once more) on top of the one statement.
+ * many grants), one statement without a LIMIT that tests each candidate of the prefix by
+ * per-entity index probes (the compiled filter's `few` form), so its cost follows the prefix's
+ * size, not the org's, and no planner's guess about an id-order walk is involved. When the prefix
+ * holds the page, or is every candidate, that is the answer; otherwise the page is read again by
+ * the one statement over every entity (LIMIT on the merge of the visibility arms), so each answer
+ * comes from one statement's snapshot and is the unlimited answer's rows `skip … skip + limit`.
+ * A selective filter pays the prefix (small, but one more statement to plan) on top of that.
  */
 export async function filterEntityIds(
   sql: Sql,
@@ -151,7 +150,7 @@ export async function filterEntityIds(
       [orgId, need * PREFIX_FACTOR],
     );
     // Without an end, the prefix is every candidate (the user's direct grants too).
-    const prefix = await read({ range: end ? { upto: end.entity_id } : {} });
+    const prefix = await read({ range: end ? { upto: end.entity_id } : {}, probes: true });
     if (!end || prefix.length >= need) return prefix.slice(skip, need);
   }
   return read(page);

@@ -26,13 +26,6 @@ export interface CompileOptions {
   few?: boolean;
   /** Ids of tag defs by name (`filterTagNames`): written as parameters instead of looked up by name. */
   tagIds?: ReadonlyMap<string, number>;
-  /**
-   * The tested entities' ids are in `(after, upto]` (trusted SQL, e.g. placeholders of the
-   * enclosing query; a bound may be absent): the semi-joins then read only the tag rows of that
-   * range of entities (an index range), not every row of the tag. Only narrows reads: the answer
-   * for an entity in the range is the same.
-   */
-  entityRange?: { after?: string; upto?: string };
 }
 
 export interface CompiledFilter {
@@ -84,7 +77,6 @@ class Compiler {
     schema: string,
     private readonly ns: SymbolNamespace | undefined,
     private readonly tagIds: ReadonlyMap<string, number> | undefined,
-    private readonly range: { after?: string; upto?: string } | undefined,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -173,23 +165,15 @@ class Compiler {
   /** `ent` is in `set(path, term)`, as an EXISTS that PostgreSQL turns into a semi-join. */
   private inSet(ent: string, path: FilterPath, term: Terminal): string {
     const s = this.alias("s");
-    return `EXISTS (SELECT 1 FROM (${this.set(path, term, this.range)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
+    return `EXISTS (SELECT 1 FROM (${this.set(path, term)}) ${s}(eid) WHERE ${s}.eid = ${ent})`;
   }
 
   /** A row of tag `name` with alias `t`: `FROM` fragment (with the kind when used) and conditions. */
-  private row(
-    t: string,
-    name: string,
-    cond: (kind: string) => string,
-    range?: { after?: string; upto?: string },
-  ): string {
+  private row(t: string, name: string, cond: (kind: string) => string, moreFrom = ""): string {
     const tag = this.tagRow(t, name);
-    let within = "";
-    if (range?.after !== undefined) within += ` AND ${t}.entity_id > ${range.after}`;
-    if (range?.upto !== undefined) within += ` AND ${t}.entity_id <= ${range.upto}`;
     const c = this.kindTests(cond, t, name);
     return (
-      `${this.s}.entity_tag ${t} WHERE ${tag} AND ${t}.entity_id IS NOT NULL${within}` +
+      `${this.s}.entity_tag ${t}${moreFrom} WHERE ${tag} AND ${t}.entity_id IS NOT NULL` +
       `${c ? ` AND ${c}` : ""}`
     );
   }
@@ -204,39 +188,27 @@ class Compiler {
    * the entity is one of those whose row holds another storage form `targets` follows (an id
    * string in `value_s`, the `@id` elements of a List) or a Dict to step into, tested per row on
    * only the rows that have one of those columns (rare; partial indexes find them). No UNION, so
-   * the selection stays a plain semi-join the planner can order. `range` bounds the ids of the
-   * entities selected (the first step's rows; the ref targets' sets are not bounded).
+   * the selection stays a plain semi-join the planner can order.
    */
-  private set(path: FilterPath, term: Terminal, range?: { after?: string; upto?: string }): string {
+  private set(path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "SELECT NULL::int4 WHERE FALSE";
     const t = this.alias("t");
-    if (rest.length === 0)
-      return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k), range)}`;
+    if (rest.length === 0) return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k))}`;
     // Built inside `row`'s callback, so the parameters are numbered in the order they are written.
-    return `SELECT ${t}.entity_id FROM ${this.row(
-      t,
-      name,
-      () => {
-        const direct = `(${t}.value_ref IN (${this.set(rest, term)}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
-        const t2 = this.alias("t");
-        const x = this.alias("x");
-        const indirect = `SELECT ${t2}.entity_id FROM ${this.row(
-          t2,
-          name,
-          (k) => {
-            const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
-            return (
-              `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
-              `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
-            );
-          },
-          range,
-        )}`;
-        return `(${direct} OR ${t}.entity_id IN (${indirect}))`;
-      },
-      range,
-    )}`;
+    return `SELECT ${t}.entity_id FROM ${this.row(t, name, () => {
+      const direct = `(${t}.value_ref IN (${this.set(rest, term)}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
+      const t2 = this.alias("t");
+      const x = this.alias("x");
+      const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
+        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+        return (
+          `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
+          `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
+        );
+      })}`;
+      return `(${direct} OR ${t}.entity_id IN (${indirect}))`;
+    })}`;
   }
 
   /**
@@ -457,13 +429,7 @@ class Compiler {
  * left to the caller. Throws `TypeError` for an invalid schema name.
  */
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
-  const c = new Compiler(
-    opts.paramOffset ?? 0,
-    opts.schema ?? "core",
-    opts.namespace,
-    opts.tagIds,
-    opts.entityRange,
-  );
+  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core", opts.namespace, opts.tagIds);
   const sql = c.node(ast, opts.entityIdSql, !opts.few);
   return { sql, params: c.params };
 }
