@@ -115,6 +115,8 @@ export async function filterEntityIdsQuery(
 export const PREFIX_MAX_ROWS = 2500;
 /** The prefix holds this many times the rows needed of the org's granted entities. */
 const PREFIX_FACTOR = 4;
+/** Orgs with fewer granted entities take the one statement at once. */
+const PREFIX_MIN_GRANTS = 2000;
 
 /**
  * Ids of the visible entities of the org matching the filter, by id, paged. A small page stops
@@ -126,7 +128,8 @@ const PREFIX_FACTOR = 4;
  * holds the page, or is every candidate, that is the answer; otherwise the page is read again by
  * the one statement over every entity (LIMIT on the merge of the visibility arms), so each answer
  * comes from one statement's snapshot and is the unlimited answer's rows `skip … skip + limit`.
- * A selective filter pays the prefix (small, but one more statement to plan) on top of that.
+ * A selective filter pays the prefix (small, but one more statement to plan) on top of that. An
+ * org with fewer than `PREFIX_MIN_GRANTS` granted entities takes the one statement at once.
  */
 export async function filterEntityIds(
   sql: Sql,
@@ -144,12 +147,16 @@ export async function filterEntityIds(
   };
   if (page.limit !== undefined && page.limit > 0 && skip + page.limit <= PREFIX_MAX_ROWS) {
     const need = skip + page.limit;
-    const [end] = await sql.query<{ entity_id: number }>(
-      `SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = $1
-        ORDER BY oep.entity_id OFFSET $2 LIMIT 1`,
-      [orgId, need * PREFIX_FACTOR],
+    // The end of the prefix (none: it holds every candidate), and whether the org is big enough
+    // for a prefix to pay (a smaller org's one statement is already cheap).
+    const [b] = await sql.query<{ end: number | null; big: boolean }>(
+      `SELECT (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = $1
+                ORDER BY oep.entity_id OFFSET $2 LIMIT 1) AS end,
+              EXISTS (SELECT 1 FROM core.org_entity_permission oep WHERE oep.org_id = $1 OFFSET $3) AS big`,
+      [orgId, need * PREFIX_FACTOR, PREFIX_MIN_GRANTS - 1],
     );
-    // Without an end, the prefix is every candidate (the user's direct grants too).
+    if (!b?.big) return read(page);
+    const end = b.end === null ? undefined : { entity_id: b.end };
     const prefix = await read({ range: end ? { upto: end.entity_id } : {}, probes: true });
     if (!end || prefix.length >= need) return prefix.slice(skip, need);
   }

@@ -2,7 +2,8 @@
 // the one statement when the prefix is short) answers exactly the unlimited answer's rows
 // `skip … skip + limit`, in the same order, and the same as the one statement with OFFSET/LIMIT:
 // property-tested over generated filters and pages (some the prefix holds, some it cannot) on
-// generated entities with sparse ids (gaps of thousands) and dense runs, with the visibility
+// generated entities with sparse ids (gaps of thousands) and dense runs (the org made big enough
+// for the prefix by 2,500 disabled grants after them), with the visibility
 // rule's every case (two orgs, direct grants, revocations, disabled entities), for a member, an
 // org admin and the system; then through `/filter` and the Haystack read op. Seeded, on both
 // engines.
@@ -21,6 +22,11 @@ const MARKERS = ["site", "equip", "point", "ahu"];
 const REFS = ["siteRef", "equipRef"];
 /** Explicit entity ids start here, above anything the serial sequence has handed out. */
 const BASE = 1_000_000;
+/**
+ * Disabled entities granted to the org from here (never matched): the org is big enough for the
+ * prefix (`PREFIX_MIN_GRANTS`), whose end falls among the generated entities or after them.
+ */
+const FILLER = 9_000_000;
 
 /** Where an entity belongs: the org, the other org, a direct grant of the member, none. */
 const owner = fc.constantFrom("org", "org", "org", "org", "other", "direct", "none");
@@ -65,12 +71,12 @@ type Entity = typeof entity extends fc.Arbitrary<infer T> ? T : never;
 
 /** Replaces the generated entities (ids from BASE) with `data`. */
 async function insertDataset(db: Database, a: SeededOrg, b: SeededOrg, data: Entity[]): Promise<void> {
-  const mine = `(SELECT id FROM core.entity WHERE id >= ${BASE})`;
+  const mine = `(SELECT id FROM core.entity WHERE id >= ${BASE} AND id < ${FILLER})`;
   await db.exec(`DELETE FROM core.entity_tag WHERE entity_id IN ${mine};
     DELETE FROM core.org_entity_permission WHERE entity_id IN ${mine};
     DELETE FROM core.user_entity_add_permission WHERE entity_id IN ${mine};
     DELETE FROM core.user_entity_rev_permission WHERE entity_id IN ${mine};
-    DELETE FROM core.entity WHERE id >= ${BASE}`);
+    DELETE FROM core.entity WHERE id >= ${BASE} AND id < ${FILLER}`);
   const ids: number[] = [];
   let id = BASE;
   for (const e of data) {
@@ -129,6 +135,13 @@ describe.each(ENGINES)("limited filters on %s", (engine) => {
     a = await seedOrg(t.deps, { key: "acme" });
     b = await seedOrg(t.deps, { key: "beta" });
     const db = t.deps.dbs.primary;
+    await db.query(
+      `INSERT INTO core.entity (id, disabled_ts) SELECT ${FILLER} + g, now() FROM generate_series(0, 2499) g`,
+    );
+    await db.query(
+      `INSERT INTO core.org_entity_permission (org_id, entity_id) SELECT $1::int4, ${FILLER} + g FROM generate_series(0, 2499) g`,
+      [a.org.id],
+    );
     actors = [
       ["member", (await actorForUser(db, a.member.userId))!],
       ["admin", (await actorForUser(db, a.admin.userId))!],
