@@ -205,6 +205,21 @@ export function visibleEntityIdsSql(
   return text;
 }
 
+/**
+ * SELECT of one row: `end`, the id of the org's `rank`-th granted entity by id (0-based; NULL when
+ * it has no more), and `big`, whether the org has at least `atLeast` granted entities; for a read
+ * of a prefix of the visible entities (`visibleEntityIdsSql` with `range.upto = end`). Parameters
+ * are appended to `params`.
+ */
+export function orgGrantRankSql(orgId: number, rank: number, atLeast: number, params: unknown[]): string {
+  const org = `$${params.push(orgId)}`;
+  const r = `$${params.push(rank)}`;
+  const n = `$${params.push(Math.max(0, atLeast - 1))}`;
+  return `SELECT (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = ${org}
+                   ORDER BY oep.entity_id OFFSET ${r} LIMIT 1) AS end,
+                 EXISTS (SELECT 1 FROM core.org_entity_permission oep WHERE oep.org_id = ${org} OFFSET ${n}) AS big`;
+}
+
 function activeSql(entityIdSql: string, entityAlias: string | undefined): string {
   return entityAlias
     ? `${entityAlias}.disabled_ts IS NULL`

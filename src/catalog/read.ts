@@ -1,7 +1,7 @@
 // Entity reads by Haystack means: the visible entities a filter or a list of `id` strings selects,
 // and their active tags decoded to Haystack dicts (Refs carry the target's `dis`). The Haystack
 // ops, the explorer and pointWrite read entities through here.
-import { type Actor, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
+import { type Actor, orgGrantRankSql, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -149,11 +149,10 @@ export async function filterEntityIds(
     const need = skip + page.limit;
     // The end of the prefix (none: it holds every candidate), and whether the org is big enough
     // for a prefix to pay (a smaller org's one statement is already cheap).
+    const bp: unknown[] = [];
     const [b] = await sql.query<{ end: number | null; big: boolean }>(
-      `SELECT (SELECT oep.entity_id FROM core.org_entity_permission oep WHERE oep.org_id = $1
-                ORDER BY oep.entity_id OFFSET $2 LIMIT 1) AS end,
-              EXISTS (SELECT 1 FROM core.org_entity_permission oep WHERE oep.org_id = $1 OFFSET $3) AS big`,
-      [orgId, need * PREFIX_FACTOR, PREFIX_MIN_GRANTS - 1],
+      orgGrantRankSql(orgId, need * PREFIX_FACTOR, PREFIX_MIN_GRANTS, bp),
+      bp,
     );
     if (!b?.big) return read(page);
     const end = b.end === null ? undefined : { entity_id: b.end };
