@@ -21,7 +21,7 @@ import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
-import { launchChromium } from "../harness/browser.ts";
+import { launchChromium, signIn } from "../harness/browser.ts";
 
 const MIN = 60_000;
 /** Winter in New York: 10:07 EST. The demo office's two days of history end here. */
@@ -75,13 +75,7 @@ beforeAll(async () => {
     baseURL: `http://127.0.0.1:${server.port}`,
     viewport: { width: 1280, height: 860 },
   });
-  const page = await ctx.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(seeded.admin.email);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => u.pathname === "/");
-  await page.close();
+  await signIn(ctx, seeded.admin.email, TEST_PASSWORD);
   console.log(`screenshots: ${shots}`);
 }, 180_000);
 

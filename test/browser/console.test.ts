@@ -3,44 +3,26 @@
 // pages, explorer filter → chart, API token create/revoke, tag text shown as text, sign out.
 // Screenshots at desktop and phone widths go to a temporary directory (printed), never committed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "../harness/browser.ts";
-import { type ServerProcess, startServe } from "../harness/proc.ts";
+import type { BrowserContext, Page } from "playwright-core";
+import { type ServedConsole, serveConsole } from "../harness/browser.ts";
 
 const EMAIL = "admin@browser.test";
 const PASSWORD = "browser test password";
-let server: ServerProcess;
-let browser: Browser;
+let served: ServedConsole;
 let ctx: BrowserContext;
-const dataDir = mkdtempSync(join(tmpdir(), "hs-browser-data-"));
 export const shots = mkdtempSync(join(tmpdir(), "hs-screens-"));
 
 beforeAll(async () => {
-  server = await startServe({
-    env: {
-      DATA_DIR: dataDir,
-      ADMIN_EMAIL: EMAIL,
-      ADMIN_PASSWORD: PASSWORD,
-      DEMO: "false",
-      LOG_LEVEL: "warn",
-    },
-    timeoutMs: 90_000,
-  });
-  // launch() gives every run a fresh temporary profile
-  browser = await launchChromium();
-  ctx = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 } });
+  served = await serveConsole({ email: EMAIL, password: PASSWORD });
+  ctx = served.ctx;
   console.log(`screenshots: ${shots}`);
 }, 120_000);
 
 afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  server?.proc.kill("SIGTERM");
-  await server?.proc.exited;
-  rmSync(dataDir, { recursive: true, force: true });
+  await served?.close();
 });
 
 async function shoot(page: Page, name: string) {

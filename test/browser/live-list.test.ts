@@ -4,19 +4,16 @@
 // fetch itself again on open); a hidden page makes no requests while events arrive, and catches up
 // when it is shown. Screenshots go to a temporary directory (printed), never committed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "../harness/browser.ts";
-import { type ServerProcess, startServe } from "../harness/proc.ts";
+import type { BrowserContext, Page } from "playwright-core";
+import { type ServedConsole, serveConsole, signIn } from "../harness/browser.ts";
 
 const EMAIL = "admin@live-list.test";
 const PASSWORD = "live list test password";
-let server: ServerProcess;
-let browser: Browser;
+let served: ServedConsole;
 let ctx: BrowserContext;
-const dataDir = mkdtempSync(join(tmpdir(), "hs-live-list-data-"));
 const shots = mkdtempSync(join(tmpdir(), "hs-live-list-screens-"));
 
 /** Makes `document.hidden` what the test says (headless pages are always visible otherwise). */
@@ -34,35 +31,15 @@ const VISIBILITY = `(() => {
 })()`;
 
 beforeAll(async () => {
-  server = await startServe({
-    env: {
-      DATA_DIR: dataDir,
-      ADMIN_EMAIL: EMAIL,
-      ADMIN_PASSWORD: PASSWORD,
-      DEMO: "false",
-      LOG_LEVEL: "warn",
-    },
-    timeoutMs: 90_000,
-  });
-  browser = await launchChromium();
-  ctx = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 860 } });
+  served = await serveConsole({ email: EMAIL, password: PASSWORD });
+  ctx = served.ctx;
   await ctx.addInitScript(VISIBILITY);
-  const page = await ctx.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(EMAIL);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => u.pathname === "/");
-  await page.close();
+  await signIn(ctx, EMAIL, PASSWORD);
   console.log(`screenshots: ${shots}`);
 }, 120_000);
 
 afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  server?.proc.kill("SIGTERM");
-  await server?.proc.exited;
-  rmSync(dataDir, { recursive: true, force: true });
+  await served?.close();
 });
 
 /** The paths (with query) of the requests `page` makes from now on. */
