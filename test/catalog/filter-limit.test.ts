@@ -17,6 +17,7 @@ import { parseFilter } from "../../src/haystack/index.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
+import { filterTextOf } from "../haystack/filter-db.ts";
 
 const MARKERS = ["site", "equip", "point", "ahu"];
 const REFS = ["siteRef", "equipRef"];
@@ -55,13 +56,7 @@ const leaf = fc.oneof(
     .tuple(fc.constantFrom("dis", "siteRef->dis", "equipRef->siteRef->dis"), fc.constantFrom("x", "y"))
     .map(([p, s]) => `${p} == "${s}"`),
 );
-const filterText: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
-  f: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leaf,
-    fc.tuple(tie("f"), fc.constantFrom("and", "or"), tie("f")).map(([a, op, b]) => `(${a}) ${op} (${b})`),
-  ),
-})).f;
+const filterText = filterTextOf(leaf);
 const page = fc.record({
   skip: fc.oneof(fc.constant(0), fc.nat(40)),
   limit: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 })),

@@ -5,6 +5,7 @@
  * runs `matches` over those dicts and `select` the compiled SQL, both returning sorted id strings.
  */
 
+import fc from "fast-check";
 import type { Database } from "../../src/db/index.ts";
 import {
   compileFilter,
@@ -148,4 +149,15 @@ export async function select(
     ["demo", ...params],
   );
   return rows.map((row) => idOfEntity.get(row.id) ?? `#${row.id}`).sort();
+}
+
+/** Filters built from `leaf` texts with `and` / `or`, nested a few levels (for property tests). */
+export function filterTextOf(leaf: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.letrec<{ f: string }>((tie) => ({
+    f: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      fc.tuple(tie("f"), fc.constantFrom("and", "or"), tie("f")).map(([a, op, b]) => `(${a}) ${op} (${b})`),
+    ),
+  })).f;
 }

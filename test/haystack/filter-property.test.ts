@@ -12,7 +12,7 @@ import fc from "fast-check";
 import type { Database } from "../../src/db/index.ts";
 import { compileFilter, parseFilter } from "../../src/haystack/index.ts";
 import { ENGINES, testDatabase } from "../harness/db.ts";
-import { evaluate, insertFixture, type Loaded, loadDicts, type RawRow } from "./filter-db.ts";
+import { evaluate, filterTextOf, insertFixture, type Loaded, loadDicts, type RawRow } from "./filter-db.ts";
 
 const IDS = ["a", "b", "c", "d", "e", "f"];
 const MARKERS = ["site", "equip", "point"];
@@ -73,13 +73,7 @@ const leaf = fc.oneof(
   path.map((p) => `not ${p}`),
   fc.tuple(path, fc.constantFrom("==", "!=", "<", ">="), literal).map(([p, o, l]) => `${p} ${o} ${l}`),
 );
-const filterText: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
-  f: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leaf,
-    fc.tuple(tie("f"), fc.constantFrom("and", "or"), tie("f")).map(([a, op, b]) => `(${a}) ${op} (${b})`),
-  ),
-})).f;
+const filterText = filterTextOf(leaf);
 
 async function sqlIds(db: Database, loaded: Loaded, filter: string, few: boolean): Promise<string[]> {
   const { sql, params } = compileFilter(parseFilter(filter), { entityIdSql: "e.id", paramOffset: 1, few });
