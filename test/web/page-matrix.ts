@@ -91,6 +91,7 @@ export const PAGE_MATRIX: Record<string, RouteCase> = {
   "GET /simulators/new": page("/simulators/new", ownOrgAdmin()),
   "POST /simulators/new": page("/simulators/new", ownOrgAdmin(422)),
   "GET /simulators/:id{[0-9]+}": sim(memberOnly(), "/simulators/:id"),
+  "GET /simulators/:id{[0-9]+}/chart": sim(memberOnly(), "/simulators/:id/chart"),
   "POST /simulators/:id{[0-9]+}/start": sim(orgAdminOnly(303), "/simulators/:id/start", "stopped"),
   "POST /simulators/:id{[0-9]+}/stop": sim(orgAdminOnly(303), "/simulators/:id/stop", "paused"),
   "POST /simulators/:id{[0-9]+}/pause": sim(orgAdminOnly(303), "/simulators/:id/pause", "stopped"),
