@@ -1,7 +1,8 @@
 // Named in-process cron jobs (croner), the one way the process schedules work: UTC, a job never
 // overlaps itself, a failure is reported and retried on the next run. Job ids are `domain.job`
 // (`simulator.supervise`, `ingest.retention`), stable forever. `cronService` makes a scheduled job
-// a background service of the server (start, stop awaiting a running run, run now).
+// a background service of the server (start, stop awaiting a running run, run now). `sleep` is
+// the one abortable wait.
 import { Cron, scheduledJobs } from "croner";
 import type { Logger } from "./log.ts";
 
@@ -74,4 +75,19 @@ export function cronService(opts: {
       await running.catch(() => {});
     },
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts, including when it aborted before the call
+ * (an abort during a step must not leave the runner asleep until the next interval). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

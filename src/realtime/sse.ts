@@ -10,6 +10,7 @@
 // `render` function the page layer passes in, so the same view components render pages and updates.
 import type { Context } from "hono";
 import type { Actor } from "../access/actor.ts";
+import { sleep } from "../cron.ts";
 import type { Broker, BrokerEvent, Subscription } from "./broker.ts";
 
 export interface SseMessage {
@@ -194,18 +195,6 @@ function deliver(g: Group, frame: Uint8Array): void {
   const now = Date.now();
   for (const m of [...g.members]) write(g, m, frame, now, true);
 }
-
-/** Waits `ms`, or less when `signal` aborts. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /** Renders the group's batches once and hands each frame to every member, until the last leaves. */
 async function runGroup(g: Group): Promise<void> {

@@ -9,6 +9,7 @@
  * the state report) rewrites identical rows.
  */
 import { hostname } from "node:os";
+import { sleep } from "../cron.ts";
 import type { Logger } from "../log.ts";
 import type { ActivityType } from "./activity.ts";
 import { generateChunk } from "./chunk.ts";
@@ -334,21 +335,6 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       );
     },
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts, including when it aborted before the call
- * (an abort during a step must not leave the runner asleep until the next interval). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
