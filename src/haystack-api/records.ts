@@ -179,22 +179,19 @@ async function firstWithCurrentValue(
 }
 
 /**
- * The first of these entities (ascending ids) that `addWrites` gives `writeVal`: page by page, the
- * ones with an effective write, then of those the writable ones without a `writeVal` tag (few
- * entities have writes: no pass over the tags of every entity).
+ * The first of these entities (ascending ids) that `addWrites` gives `writeVal`: the ones with an
+ * effective write, in one query for them all, then of those the writable ones without a
+ * `writeVal` tag (few entities have writes: no pass over the tags of every entity, and no query
+ * per page before the first byte when none has one).
  */
 async function firstWithWrite(
   sql: Sql,
   reader: DictReader,
   entityIds: readonly number[],
 ): Promise<number | undefined> {
-  for (let from = 0; from < entityIds.length; from += DICT_PAGE_ROWS) {
-    const written = [...(await reader.writes(entityIds.slice(from, from + DICT_PAGE_ROWS))).keys()];
-    written.sort((a, b) => a - b);
-    const [first] = await entitiesWithout(sql, written, "writable", "writeVal", reader.visibleTo);
-    if (first !== undefined) return first;
-  }
-  return undefined;
+  const written = [...(await reader.writes(entityIds)).keys()].sort((a, b) => a - b);
+  const [first] = await entitiesWithout(sql, written, "writable", "writeVal", reader.visibleTo);
+  return first;
 }
 
 /**
