@@ -155,9 +155,8 @@ export async function filterEntityIds(
       bp,
     );
     if (!b?.big) return read(page);
-    const end = b.end === null ? undefined : { entity_id: b.end };
-    const prefix = await read({ range: end ? { upto: end.entity_id } : {}, probes: true });
-    if (!end || prefix.length >= need) return prefix.slice(skip, need);
+    const prefix = await read({ range: b.end === null ? {} : { upto: b.end }, probes: true });
+    if (b.end === null || prefix.length >= need) return prefix.slice(skip, need);
   }
   return read(page);
 }
