@@ -12,7 +12,8 @@ import { hostname } from "node:os";
 import { sleep } from "../cron.ts";
 import type { Logger } from "../log.ts";
 import type { ActivityType } from "./activity.ts";
-import { generateChunk } from "./chunk.ts";
+import { generateChunkAsync } from "./chunk.ts";
+import { type ChunkResult, type ChunkSession, type ChunkThread, createChunkThread } from "./chunk-thread.ts";
 import type { SimulatorConfig } from "./config.ts";
 import { initialState } from "./model/generate.ts";
 import type { Entity, ModelState } from "./model/types.ts";
@@ -39,6 +40,12 @@ export interface RemoteOptions {
   /** First retry delay while the server is unavailable (default 5 s; doubles up to 60 s). */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * Where a backfill or gap fill of more than one chunk generates its chunks: by default the model's
+   * own thread (`chunk-thread.ts`, as the server's backfill; this thread when its worker cannot
+   * start). Stopped when `run` ends.
+   */
+  chunks?: ChunkThread;
 }
 
 export interface StepResult {
@@ -97,6 +104,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
   const maxRetryMs = opts.maxRetryMs ?? 60_000;
   const id = opts.simulatorId;
   const log = opts.log.child({ simulator: id });
+  const chunks = opts.chunks ?? createChunkThread({ log });
   const events: Array<{
     type: ActivityType;
     message: string;
@@ -234,48 +242,65 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       const perChunk =
         kind === "generation" ? 1 : Math.max(1, Math.floor(batchValues / Math.max(1, L.hisCount)));
       const label = kind === "backfill" ? "Backfill" : "Gap fill";
-      for (let i = 0; i < list.length && !signal?.aborted; i += perChunk) {
-        const chunk = list.slice(i, i + perChunk);
-        const { values, state } = generateChunk({
-          config: L.config,
-          entities: L.entities,
-          map: L.map,
-          state: L.state,
-          list: chunk,
-        });
-        const t0 = performance.now();
-        await call("POST", "/bulk/value", {
-          org_id: L.orgId,
-          values: values.map((v) => ({ ...v, ts: v.ts.toISOString() })),
-        });
-        const ms = Math.round(performance.now() - t0);
-        const lastTs = chunk.at(-1) as Date;
-        const firstTs = L.firstTs ?? (chunk[0] as Date);
-        await report("running", {
-          last_interval: lastTs.toISOString(),
-          first_interval: firstTs.toISOString(),
-          state,
-          points: values.length,
-          duration_ms: ms,
-        });
-        L.lastTs = lastTs;
-        L.firstTs = firstTs;
-        L.state = state;
-        // Said once the server took the first chunk, so a run refused by a 503 leaves no trace.
-        if (i === 0 && kind !== "generation")
-          event(kind, `${label} of ${list.length} intervals started (remote)`, {
-            from: list[0]?.toISOString(),
-            to: list.at(-1)?.toISOString(),
-            total: list.length,
+      // The next chunk is generated while this one is posted: with more than one chunk on the
+      // model's own thread (`chunk-thread.ts`), as the server's backfill does; the first one here,
+      // while the worker starts. Each chunk starts from the state the one before ends with; a chunk
+      // generated but not posted (stop, failure) is dropped.
+      const run = { config: L.config, entities: L.entities, map: L.map };
+      const session: ChunkSession | null =
+        kind !== "generation" && list.length > perChunk ? chunks.open(run) : null;
+      const generate = (from: number, before: ModelState) => {
+        const chunk = list.slice(from, from + perChunk);
+        const out: Promise<ChunkResult> =
+          session && from > 0
+            ? session.generate(before, chunk)
+            : generateChunkAsync({ ...run, state: before, list: chunk });
+        const p = out.then((r) => ({ chunk, ...r }));
+        p.catch(() => {});
+        return p;
+      };
+      try {
+        let next = list.length > 0 ? generate(0, L.state) : null;
+        for (let i = 0; next && !signal?.aborted; i += perChunk) {
+          const { chunk, values, state } = await next;
+          if (signal?.aborted) break;
+          next = i + perChunk < list.length ? generate(i + perChunk, state) : null;
+          const t0 = performance.now();
+          await call("POST", "/bulk/value", {
+            org_id: L.orgId,
+            values: values.map((v) => ({ ...v, ts: v.ts.toISOString() })),
           });
-        written += values.length;
-        done += chunk.length;
-        if (kind === "generation")
-          event("generation", `Generated ${values.length} points for interval ${lastTs.toISOString()}`, {
-            interval: lastTs.toISOString(),
-            point_count: values.length,
+          const ms = Math.round(performance.now() - t0);
+          const lastTs = chunk.at(-1) as Date;
+          const firstTs = L.firstTs ?? (chunk[0] as Date);
+          await report("running", {
+            last_interval: lastTs.toISOString(),
+            first_interval: firstTs.toISOString(),
+            state,
+            points: values.length,
             duration_ms: ms,
           });
+          L.lastTs = lastTs;
+          L.firstTs = firstTs;
+          L.state = state;
+          // Said once the server took the first chunk, so a run refused by a 503 leaves no trace.
+          if (i === 0 && kind !== "generation")
+            event(kind, `${label} of ${list.length} intervals started (remote)`, {
+              from: list[0]?.toISOString(),
+              to: list.at(-1)?.toISOString(),
+              total: list.length,
+            });
+          written += values.length;
+          done += chunk.length;
+          if (kind === "generation")
+            event("generation", `Generated ${values.length} points for interval ${lastTs.toISOString()}`, {
+              interval: lastTs.toISOString(),
+              point_count: values.length,
+              duration_ms: ms,
+            });
+        }
+      } finally {
+        session?.close();
       }
       if (kind !== "generation" && list.length > 0 && done === list.length)
         event(kind, `${label} complete: ${done} intervals, ${written} points (remote)`, {
@@ -328,6 +353,7 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
             : untilNext();
         await sleep(Math.max(100, wait), signal);
       }
+      await chunks.close();
       event("stop", "Remote runner stopped");
       await flushEvents();
       await report("stopped", { release: true }).catch((e) =>

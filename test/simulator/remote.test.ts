@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
 import { silentLogger } from "../../src/log.ts";
 import { readActivity } from "../../src/simulator/activity.ts";
+import { createChunkThread } from "../../src/simulator/chunk-thread.ts";
 import { observeSimulators } from "../../src/simulator/metrics.ts";
 import { createRemoteRunner, parseSimulateArgs } from "../../src/simulator/remote.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
@@ -146,6 +147,44 @@ describe("remote runner", () => {
     await r.run(stop.signal);
     c.advance(HOUR);
     expect(await other.step()).toEqual({ status: "running", intervals: 1, written: RETAIL_POINTS });
+  });
+
+  test("a backfill generates its chunks on the chunk worker: rows and checkpoint as on this thread", async () => {
+    const stored: Array<{ rows: unknown[]; checkpoint: string }> = [];
+    for (const use of ["worker", "inline"] as const) {
+      const { env, c, v, stopMetrics } = await setup();
+      stopMetrics();
+      const chunks = createChunkThread({ log: silentLogger, use });
+      const r = createRemoteRunner({
+        apiUrl: "http://server.test",
+        token: env.seeded.admin.token,
+        simulatorId: v.id,
+        holder: "r1",
+        log: silentLogger,
+        now: c.now,
+        fetch: async (req) => env.app.fetch(req),
+        batchValues: 1000,
+        chunks,
+      });
+      expect(await r.step()).toEqual({ status: "running", intervals: 24, written: 24 * RETAIL_POINTS });
+      expect(chunks.mode).toBe(use);
+      const stop = new AbortController();
+      stop.abort();
+      await r.run(stop.signal);
+      const rows = await env.deps.dbs.primary.query(
+        `SELECT entity_id, ts, value_n::text AS n, value_b, value_s, status
+           FROM core.values_acme ORDER BY entity_id, ts`,
+      );
+      const ck = await loadCheckpoint(env.deps.dbs.primary, v.id);
+      stored.push({
+        rows,
+        checkpoint: JSON.stringify([ck?.last_ts, ck?.first_ts, ck?.state, ck?.points_written]),
+      });
+    }
+    const [worker, inline] = stored;
+    expect(worker?.rows.length).toBe(24 * RETAIL_POINTS);
+    expect(worker?.rows).toEqual(inline?.rows as unknown[]);
+    expect(worker?.checkpoint).toBe(inline?.checkpoint as string);
   });
 
   test("a stop asked for during a backfill ends the run after the chunk in flight and releases the lease", async () => {

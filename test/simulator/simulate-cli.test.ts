@@ -1,6 +1,7 @@
 // `haystack-sim simulate` as an operator runs it: a server (PostgreSQL, simulators not run there)
 // and a separate process writing one simulator's backfill and live interval to it over HTTP;
-// SIGTERM stops the runner with exit code 0 and releases its lease.
+// the backfill's chunks come from the chunk worker; SIGTERM stops the runner with exit code 0 and
+// releases its lease.
 import { expect, test } from "bun:test";
 import { newPostgresUrl } from "../harness/db.ts";
 import { sourceCommand, startServe, waitFor } from "../harness/proc.ts";
@@ -31,7 +32,7 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
       s.url,
       token,
       { name: "Remote", key: "remote" },
-      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 1 },
+      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 4 },
     );
     const runner = Bun.spawn(
       [
@@ -47,17 +48,21 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
         "cli-test",
       ],
       {
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn" },
+        // Debug: the log says where the chunks were generated (four days are two chunks of
+        // `POST /bulk/value`, so the second one comes from the chunk worker).
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "debug" },
         stdout: "pipe",
         stderr: "pipe",
       },
     );
+    // Read while it runs, so a full pipe never blocks the runner.
+    const output = Promise.all([new Response(runner.stdout).text(), new Response(runner.stderr).text()]);
     try {
       let v: Sim | undefined;
       await waitFor(
         async () => {
           v = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
-          return v.points_written === 24 * v.point_count;
+          return v.points_written === 4 * 24 * v.point_count;
         },
         60_000,
         "the remote backfill",
@@ -69,6 +74,9 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
       runner.kill("SIGTERM");
     }
     expect(await runner.exited).toBe(0);
+    const log = (await output).join("");
+    expect(log).toContain("simulator chunk worker started");
+    expect(log).not.toContain("chunk worker unavailable");
     const state = await api<{ status: string }>(s.url, token, `/simulator/state/${sim.id}`);
     expect(state.status).toBe("stopped");
     const { events } = await api<{ events: Array<{ event_type: string; details: { remote?: boolean } }> }>(
