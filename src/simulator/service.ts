@@ -13,6 +13,7 @@ export { SIMULATOR_KEY, type SimulatorInput } from "./service/common.ts";
 export {
   backfillRange,
   pauseSimulator,
+  type RunNowResult,
   resetSimulator,
   resumeSimulator,
   runNow,

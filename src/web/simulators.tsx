@@ -4,6 +4,8 @@ import type { Context, Hono } from "hono";
 import YAML from "yaml";
 import type { ActivityItemProps } from "../../views/components/activity-item.tsx";
 import type { SimulatorSummary } from "../../views/components/simulator-card.tsx";
+import { fmtInt, fmtZoned } from "../../views/format.ts";
+import type { Flash } from "../../views/shell.ts";
 import { KeyPointsPanel, ResetConfirmPage, SimulatorDetailPage } from "../../views/simulators/detail.tsx";
 import {
   type EditFormErrors,
@@ -27,6 +29,7 @@ import {
   getSimulator,
   listActivity,
   pauseSimulator,
+  type RunNowResult,
   resetSimulator,
   resumeSimulator,
   runNow,
@@ -48,6 +51,45 @@ const idParam = (c: Context): number => {
   if (!Number.isSafeInteger(id) || id <= 0) throw new AppError("not_found", "no such simulator");
   return id;
 };
+
+/** How long "Run now" waits for the run to end before it says the run goes on in the background. */
+const RUN_NOW_WAIT_MS = 5_000;
+
+const plural = (n: number, one: string) => `${fmtInt(n)} ${one}${n === 1 ? "" : "s"}`;
+
+/** The flash that says what "Run now" did, times in the site's zone. */
+async function runNowMessage(
+  deps: AppDeps,
+  actor: Actor,
+  before: SimulatorView,
+  r: RunNowResult,
+): Promise<[Flash["kind"], string]> {
+  const tz = await siteZone(deps, actor, before);
+  switch (r.outcome) {
+    case "already_running":
+      return ["info", "Already running: a backfill or gap fill is in progress; its progress shows below."];
+    case "nothing_due":
+      return ["info", `Nothing due: the next interval is due at ${fmtZoned(r.next_due, tz)}.`];
+    case "started":
+      return ["info", `Running ${plural(r.due, "interval")} in the background; progress shows below.`];
+    case "ran": {
+      const after = await getSimulator({ deps, actor, id: before.id });
+      if (r.status === "error" || r.status === "waiting")
+        return [
+          "error",
+          `The run failed: ${after.error ?? (r.status === "waiting" ? "primary database unavailable" : "unknown error")}.`,
+        ];
+      if (r.intervals === 0)
+        return after.status === "running" && after.last_interval
+          ? ["info", `Nothing was due: intervals up to ${fmtZoned(after.last_interval, tz)} are written.`]
+          : ["warn", `Nothing ran: the simulator is ${after.status}.`];
+      return [
+        "ok",
+        `Ran ${plural(r.intervals, "interval")} (${plural(r.written, "value")}), up to ${fmtZoned(after.last_interval, tz)}.`,
+      ];
+    }
+  }
+}
 
 /** Creating and changing simulators is for admins of the org (the service checks again). */
 function requireAdmin(role: string | null | undefined): void {
@@ -319,14 +361,12 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
     stop: stopSimulator,
     pause: pauseSimulator,
     resume: resumeSimulator,
-    run: (o: Parameters<typeof runNow>[0]) => runNow(o),
   } as const;
   const done: Record<keyof typeof controls, string> = {
     start: "Started.",
     stop: "Stopped.",
     pause: "Paused.",
     resume: "Resumed.",
-    run: "Running now.",
   };
   for (const action of Object.keys(controls) as Array<keyof typeof controls>) {
     app.post(`/simulators/:id{[0-9]+}/${action}`, async (c) => {
@@ -337,6 +377,22 @@ export function mountSimulatorPages(app: Hono<AppEnv>, deps: AppDeps): void {
       return redirect(c, `/simulators/${id}`);
     });
   }
+
+  // Run now says what happened: the intervals written, or why none were.
+  app.post("/simulators/:id{[0-9]+}/run", async (c) => {
+    const p = await pageContext(c, deps);
+    const id = idParam(c);
+    const v = await getSimulator({ deps, actor: p.actor, id });
+    if (v.desired_status === "paused") {
+      requireAdmin(p.actor.roleIn(v.org_id));
+      flash(c, "warn", "Nothing ran: the simulator is paused. Resume it to write the intervals due.");
+      return redirect(c, `/simulators/${id}`);
+    }
+    const r = await runNow({ deps, actor: p.actor, id, waitMs: RUN_NOW_WAIT_MS });
+    const [kind, text] = await runNowMessage(deps, p.actor, v, r);
+    flash(c, kind, text);
+    return redirect(c, `/simulators/${id}`);
+  });
 
   app.post("/simulators/:id{[0-9]+}/backfill", async (c) => {
     const p = await pageContext(c, deps);

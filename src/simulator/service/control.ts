@@ -7,6 +7,7 @@ import { recordAudit } from "../../access/audit.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import type { ActivityType } from "../activity.ts";
+import { planIntervals } from "../plan.ts";
 import { simulatorRuntimeOf, type TickResult } from "../runtime-registry.ts";
 import { type DesiredStatus, loadCheckpoint, mirrorState } from "../store.ts";
 import { storedConfigOf } from "../stored-config.ts";
@@ -60,9 +61,18 @@ export const pauseSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number 
 export const resumeSimulator = (o: { deps: ServiceDeps; actor: Actor; id: number }) =>
   setDesired(o.deps, o.actor, o.id, "running", "resume", "Simulator resumed");
 
+/** What "run now" did: ran (waited for), still running in the background, nothing due, or already running. */
+export type RunNowResult =
+  | ({ outcome: "ran"; started: true } & TickResult)
+  | { outcome: "started"; started: true; due: number }
+  | { outcome: "nothing_due"; started: false; next_due: Date }
+  | { outcome: "already_running"; started: false };
+
 /**
- * Runs a simulator now: writes every interval due up to now. With `wait` the result is returned,
- * otherwise it runs in the background.
+ * Runs a simulator now: writes every interval due up to now. With nothing due it runs nothing and
+ * says when the next interval is due; while a backfill or gap fill runs it starts nothing more.
+ * With `wait` the run's result is returned; with `waitMs` it is when the run ends within that
+ * time; otherwise (or later) it runs in the background (`started`, with the intervals due).
  * @throws AppError conflict (not running), unavailable (no runtime in this process).
  */
 export async function runNow(opts: {
@@ -70,14 +80,35 @@ export async function runNow(opts: {
   actor: Actor;
   id: number;
   wait?: boolean;
-}): Promise<TickResult | { started: true }> {
+  waitMs?: number;
+}): Promise<RunNowResult> {
   const row = await loadFor(opts.deps, opts.actor, opts.id, "admin");
   if (row.desired_status !== "running") throw new AppError("conflict", `simulator is ${row.desired_status}`);
   const rt = requireRuntime(opts.deps);
-  const p = rt.tick(row.simulator_id);
+  if (rt.status(row.simulator_id)?.progress) return { outcome: "already_running", started: false };
+  const { config } = storedConfigOf(row);
+  const ck = await loadCheckpoint(opts.deps.dbs.primary, row.simulator_id);
+  const { list } = planIntervals({ config, lastTs: ck?.last_ts, now: rt.now() });
+  if (list.length === 0 && ck) {
+    const next_due = new Date(ck.last_ts.getTime() + config.intervalMinutes * 60_000);
+    return { outcome: "nothing_due", started: false, next_due };
+  }
+  const p = rt
+    .tick(row.simulator_id)
+    .then((r) => ({ outcome: "ran" as const, started: true as const, ...r }));
   if (opts.wait) return p;
   void p.catch(() => undefined);
-  return { started: true };
+  const later = { outcome: "started", started: true, due: list.length } as const;
+  if (!opts.waitMs) return later;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof later>((resolve) => {
+    timer = setTimeout(() => resolve(later), opts.waitMs);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
