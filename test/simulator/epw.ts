@@ -37,26 +37,36 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** The generated values of row `i` (the hour ending `i + 1` h after January 1 00:00 standard time). */
 export function epwHour(i: number): EpwHour {
+  return epwAt(i + 1);
+}
+
+/**
+ * The generated values of the record ending `t` hours after January 1 00:00 standard time (`t` a
+ * whole hour for hourly files, a multiple of `1/n` h for files of `n` records per hour; at a whole
+ * hour the same values as `epwHour`). `month`, `day` and `hour` are those of the hour it lies in.
+ */
+export function epwAt(t: number): EpwHour {
+  const i = Math.ceil(t - 1e-9) - 1;
   let doy = Math.floor(i / 24);
   const hour = (i % 24) + 1;
   let month = 0;
   while (doy >= DAYS_IN_MONTH[month]!) doy -= DAYS_IN_MONTH[month++]!;
-  const t = i + 1;
+  const clock = t - i - 1 + hour;
   const season = -Math.cos((2 * Math.PI * (t / 24 - 24)) / 365);
-  const diurnal = -Math.cos((2 * Math.PI * (hour - 3)) / 24);
+  const diurnal = -Math.cos((2 * Math.PI * (clock - 3)) / 24);
   const dryBulb = r1(10.5 + 12.5 * season + 4 * diurnal + 2 * Math.sin(t / 37));
   const dewPoint = r1(Math.min(dryBulb - 0.5, 3 + 11 * season + 1.5 * Math.sin(t / 53)));
   const es = (c: number) => 6.112 * Math.exp((17.62 * c) / (243.12 + c));
   const rh = Math.min(100, Math.round((100 * es(dewPoint)) / es(dryBulb)));
   const pressure = Math.round(101_300 + 900 * Math.sin(t / 61));
-  const sun = Math.max(0, Math.sin((Math.PI * (hour - 6)) / 13)) * (0.75 + 0.25 * season);
+  const sun = Math.max(0, Math.sin((Math.PI * (clock - 6)) / 13)) * (0.75 + 0.25 * season);
   const skyCover = Math.round(5 + 4 * Math.sin(t / 29));
   const ghi = Math.round(820 * sun * (1 - 0.06 * skyCover));
   return { month: month + 1, day: doy + 1, hour, dryBulb, dewPoint, rh, pressure, ghi, skyCover };
 }
 
-/** One data record of 35 fields, as the weather converter writes it. */
-export function epwRecord(h: EpwHour): string {
+/** One data record of 35 fields, as the weather converter writes it (`minute` 60: the hour's end). */
+export function epwRecord(h: EpwHour, minute = 60): string {
   const wd = (h.hour * 15) % 360;
   const ws = r1(3 + 2 * Math.sin(h.hour / 3));
   return [
@@ -64,7 +74,7 @@ export function epwRecord(h: EpwHour): string {
     h.month,
     h.day,
     h.hour,
-    60,
+    minute,
     FLAGS,
     h.dryBulb.toFixed(1),
     h.dewPoint.toFixed(1),
@@ -103,6 +113,16 @@ export function epwLines(): string[] {
   const rows: string[] = [];
   for (let i = 0; i < 8760; i++) rows.push(epwRecord(epwHour(i)));
   return [...EPW_HEADER, ...rows];
+}
+
+/**
+ * A sub-hourly file of `n` records per hour (DATA PERIODS says `n`): record `k` (1…n) of each hour
+ * has Minute `k·60/n`, its values `epwAt` at its end; 8,760·n records.
+ */
+export function epwSubHourlyLines(n: number): string[] {
+  const rows: string[] = [];
+  for (let j = 0; j < 8760 * n; j++) rows.push(epwRecord(epwAt((j + 1) / n), ((j % n) + 1) * (60 / n)));
+  return [...EPW_HEADER.slice(0, 7), `DATA PERIODS,1,${n},Data,Sunday, 1/ 1,12/31`, ...rows];
 }
 
 /** The whole file, CRLF line ends as the weather converter writes on Windows. */

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { templateBuilding } from "../../src/simulator/config.ts";
 import { weatherAt } from "../../src/simulator/model/weather.ts";
 import { type EpwParse, parseEpw, type WeatherFile } from "../../src/simulator/model/weather-file.ts";
-import { EPW_HEADER, epwHour, epwLines, epwText } from "./epw.ts";
+import { EPW_HEADER, epwAt, epwHour, epwLines, epwSubHourlyLines, epwText } from "./epw.ts";
 
 const HOUR = 3_600_000;
 const cToF = (c: number) => (c * 9) / 5 + 32;
@@ -112,9 +112,20 @@ describe("parseEpw", () => {
       { line: 1, field: "TimeZone" },
     ],
     [
-      "sub-hourly",
-      withLine(8, "DATA PERIODS,1,4,Data,Sunday, 1/ 1,12/31"),
+      "7 records per hour (not a divisor of 60)",
+      withLine(8, "DATA PERIODS,1,7,Data,Sunday, 1/ 1,12/31"),
       { line: 8, field: "Number of Records per hour" },
+    ],
+    [
+      "records per hour text",
+      withLine(8, "DATA PERIODS,1,four,Data,Sunday, 1/ 1,12/31"),
+      { line: 8, field: "Number of Records per hour" },
+    ],
+    [
+      "an hourly file said to be 15-minute",
+      withLine(8, "DATA PERIODS,1,4,Data,Sunday, 1/ 1,12/31"),
+      // its first record ends at 01:00, not at 00:15
+      { line: 9, field: "Minute" },
     ],
     [
       "a missing hour",
@@ -284,5 +295,123 @@ describe("weather from the file", () => {
     const west = { ...site, tz: "America/Los_Angeles" };
     const ts = rowEnd(2025, 5000);
     expect(weatherAt(west, 1, ts)).toEqual(weatherAt(site, 1, ts));
+  });
+});
+
+describe("sub-hourly files", () => {
+  const QUARTER = epwSubHourlyLines(4);
+  const Q = parsed(epwText(QUARTER));
+  const qsite = { ...site, weatherFile: Q };
+  const MIN = 60_000;
+  /** January 1 00:00 standard time (UTC−5) of `year`, plus `t` hours. */
+  const at = (year: number, t: number) => new Date(Date.UTC(year, 0, 1, 5) + Math.round(t * HOUR));
+  const refusedQ = (lines: string[]) => {
+    const r = parseEpw(epwText(lines));
+    if (r.ok) throw new Error("accepted");
+    return r.issues;
+  };
+  const withCell = (lines: string[], n: number, field: number, v: string) => {
+    const out = [...lines];
+    const cells = out[n - 1]!.split(",");
+    cells[field] = v;
+    out[n - 1] = cells.join(",");
+    return out;
+  };
+
+  test("a 15-minute file: 4 records per hour from DATA PERIODS, 35,040 records", () => {
+    expect(Q.recordsPerHour).toBe(4);
+    expect(Q.location).toEqual(FILE.location);
+    for (const k of ["dryBulb", "dewPoint", "rh", "pressure", "ghi", "windSpeed", "skyCover"] as const)
+      expect(Q[k].length).toBe(4 * 8760);
+    // Record 3 of hour 11 on January 2 ends at 10:45.
+    const j = (24 + 10) * 4 + 2;
+    const want = epwAt((j + 1) / 4);
+    expect([Q.dryBulb[j], Q.dewPoint[j], Q.rh[j], Q.pressure[j], Q.ghi[j]]).toEqual([
+      want.dryBulb,
+      want.dewPoint,
+      want.rh,
+      want.pressure,
+      want.ghi,
+    ]);
+    // The converter's other habit: the hour's last record as minute 0.
+    expect(parsed(epwText(withCell(QUARTER, 12, 4, "0")))).toEqual(Q);
+    // A 29 February (96 records) is dropped as in hourly files.
+    const feb28 = 8 + 58 * 96;
+    const leap = QUARTER.slice(0, feb28 + 96);
+    for (let r = 0; r < 96; r++)
+      leap.push(`1988,2,29,${Math.floor(r / 4) + 1},${QUARTER[feb28 + r]!.split(",").slice(4).join(",")}`);
+    expect(parsed(epwText([...leap, ...QUARTER.slice(feb28 + 96)]))).toEqual(Q);
+  });
+
+  test.each([2, 6, 12])("a file of %i records per hour parses to its records", (n) => {
+    const f = parsed(epwText(epwSubHourlyLines(n)));
+    expect(f.recordsPerHour).toBe(n);
+    expect(f.dryBulb.length).toBe(8760 * n);
+    const j = 5000 * n + n - 2;
+    expect(f.dryBulb[j]).toBe(epwAt((j + 1) / n).dryBulb);
+  });
+
+  test.each([
+    ["a minute out of step", withCell(QUARTER, 11, 4, "20"), { line: 11, field: "Minute" }],
+    ["a minute that is text", withCell(QUARTER, 500, 4, "x"), { line: 500, field: "Minute" }],
+    [
+      "minutes that start the interval (0, 15, 30, 45)",
+      withCell(QUARTER, 9, 4, "0"),
+      { line: 9, field: "Minute" },
+    ],
+    ["a missing record", QUARTER.filter((_, i) => i !== 8 + 401), { line: 410, field: "Minute" }],
+    ["five records in an hour", [...QUARTER.slice(0, 13), QUARTER[12]!, ...QUARTER.slice(13)], { line: 14 }],
+    ["truncated in an hour", QUARTER.slice(0, 8 + 4000 + 2), { line: 8 + 4000 + 3 }],
+    ["a bad value", withCell(QUARTER, 30_000, 8, "140"), { line: 30_000, field: "Relative Humidity" }],
+  ])("refuses %s, naming the line and field", (_, lines, where) => {
+    const issues = refusedQ(lines);
+    expect(issues[0]).toMatchObject(where);
+    expect(issues[0]!.message.length).toBeGreaterThan(0);
+  });
+
+  test("at every record's end the outside air is that record, through daylight saving", () => {
+    const off: unknown[] = [];
+    for (let j = 0; j < 4 * 8760; j += 7) {
+      const w = weatherAt(qsite, 1, at(2025, (j + 1) / 4));
+      const r = epwAt((j + 1) / 4);
+      if (Math.abs(w.temp - cToF(r.dryBulb)) > 1e-9 || w.solar !== r.ghi) off.push({ j, w, r });
+      if (off.length > 3) break;
+    }
+    expect(off).toEqual([]);
+    // 12:00 EDT on July 1 is 11:00 EST: the fourth record of hour 11.
+    const j = ((31 + 28 + 31 + 30 + 31 + 30) * 24 + 10) * 4 + 3;
+    expect(weatherAt(qsite, 1, new Date("2025-07-01T16:00:00Z")).temp).toBeCloseTo(cToF(Q.dryBulb[j]!), 9);
+  });
+
+  test("property: between records temperatures are interpolated, radiation is the interval's", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 * 8760 - 1 }), fc.integer({ min: 1, max: 14 }), (j, m) => {
+        // m minutes after record j ends (2025, not leap); j + 1 the next record (wrapping the year).
+        const ts = new Date(at(2025, (j + 1) / 4).getTime() + m * MIN);
+        const w = weatherAt(qsite, 1, ts);
+        const k = (j + 1) % (4 * 8760);
+        const a = Q.dryBulb[j]!;
+        const b = Q.dryBulb[k]!;
+        expect(w.temp).toBeCloseTo(cToF(a + ((b - a) * m) / 15), 9);
+        expect(w.solar).toBe(Q.ghi[k]!);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("an hourly file and the hour-end records of a 15-minute file of the same weather agree at whole hours", () => {
+    for (let i = 0; i < 8760; i += 37) {
+      const ts = rowEnd(2025, i);
+      expect(weatherAt(qsite, 1, ts)).toEqual(weatherAt(site, 1, ts));
+    }
+    // Between the hours they differ: the 15-minute file has the shape of the hour.
+    const mid = new Date(rowEnd(2025, 4000).getTime() + 30 * MIN);
+    expect(weatherAt(qsite, 1, mid).temp).toBeCloseTo(cToF(epwAt(4001.5).dryBulb), 9);
+  });
+
+  test("a file stored before sub-hourly files (no recordsPerHour) is read as hourly", () => {
+    const { recordsPerHour: _, ...old } = FILE;
+    const ts = new Date(rowEnd(2025, 300).getTime() + 20 * MIN);
+    expect(weatherAt({ ...site, weatherFile: old }, 1, ts)).toEqual(weatherAt(site, 1, ts));
   });
 });

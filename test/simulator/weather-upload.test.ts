@@ -5,9 +5,10 @@
 // the site; removing the file brings synthetic weather back.
 import { describe, expect, test } from "bun:test";
 import { readActivity } from "../../src/simulator/activity.ts";
+import { MAX_EPW_BYTES } from "../../src/simulator/service.ts";
 import { bearer, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
-import { epwHour, epwLines, epwText } from "./epw.ts";
+import { epwAt, epwHour, epwLines, epwSubHourlyLines, epwText } from "./epw.ts";
 import { HOUR, historyOf, simEnv } from "./helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -141,6 +142,69 @@ describe.each(ENGINES)("weather file upload on %s", (engine) => {
     await rt.stop();
   });
 
+  test("a 15-minute file: its records are the stored outside air of a 15-minute simulator; a bad minute is a 422", async () => {
+    const env = await simEnv(engine, "acme", "2025-07-01T12:07:00Z");
+    const rt = env.runtime();
+    const { org, admin } = env.seeded;
+    const created = await env.app.request("/simulator", {
+      method: "POST",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      body: JSON.stringify({
+        org_id: org.id,
+        key: "tower",
+        template: "office-tower",
+        interval_minutes: 15,
+        backfill_days: 0,
+        status: "stopped",
+      }),
+    });
+    const sim = (await created.json()) as Json;
+    const upload = (text: string) =>
+      env.app.request(`/simulator/weather/${sim.id}`, {
+        method: "POST",
+        headers: { ...bearer(admin.token), "content-type": "text/plain" },
+        body: text,
+      });
+    const lines = epwSubHourlyLines(4);
+    const cells = lines[9]!.split(",");
+    cells[4] = "25";
+    const bad = await upload(epwText([...lines.slice(0, 9), cells.join(","), ...lines.slice(10)]));
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as Json).detail[0]).toEqual({
+      loc: ["body", "file", "line 10", "Minute"],
+      msg: 'line 10, Minute: expected minute 30 (record 2 of 4 of hour 1), found "25"',
+      type: "value_error",
+    });
+    expect((await upload(epwText(lines))).status).toBe(200);
+    const stored = (await (
+      await env.app.request(`/simulator/weather/${sim.id}/hourly`, { headers: bearer(admin.token) })
+    ).json()) as Json;
+    expect(stored[""].recordsPerHour).toBe(4);
+    expect(stored[""].dryBulb.length).toBe(4 * 8760);
+    const events = await readActivity(env.deps, { simulatorId: sim.id, skip: 0, limit: 10 });
+    expect(events.find((e) => e.event_type === "config_change")?.details).toMatchObject({
+      records_per_hour: 4,
+    });
+
+    expect(
+      (await env.app.request(`/simulator/${sim.id}/start`, { method: "POST", headers: bearer(admin.token) }))
+        .status,
+    ).toBe(200);
+    for (let q = 0; q < 8; q++) {
+      expect((await rt.tick(sim.id)).intervals).toBe(1);
+      env.clock.advance(15 * 60_000);
+    }
+    const oat = (await historyOf(env.deps, "acme", "tower")).filter((r) => r.id === "tower.weather.oat");
+    expect(oat.length).toBe(8);
+    // The record ending at each interval's end (standard time, UTC−5), within sensor noise.
+    const t = (ts: Date) => (ts.getTime() - Date.UTC(2025, 0, 1, 5)) / HOUR;
+    const off = oat
+      .map((r) => ({ ts: r.ts.toISOString(), got: r.value_n!, want: cToF(epwAt(t(r.ts)).dryBulb) }))
+      .filter((x) => Math.abs(x.got - x.want) > 0.6);
+    expect(off).toEqual([]);
+    await rt.stop();
+  });
+
   test("a multi-site building needs the site; a multipart form upload names it", async () => {
     const env = await simEnv(engine);
     const { org, admin } = env.seeded;
@@ -159,7 +223,7 @@ describe.each(ENGINES)("weather file upload on %s", (engine) => {
     const huge = await env.app.request(`/simulator/weather/${sim.id}?site=east`, {
       method: "POST",
       headers: { ...bearer(admin.token), "content-type": "text/plain" },
-      body: "x".repeat(8 * 1024 * 1024 + 1),
+      body: "x".repeat(MAX_EPW_BYTES + 1),
     });
     expect(huge.status).toBe(413);
     expect(((await raw.json()) as Json).detail[0].msg).toContain('"east", "central", "west"');

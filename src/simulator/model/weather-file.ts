@@ -1,9 +1,11 @@
 /**
  * EnergyPlus weather files (EPW: the TMY3 / TMYx format) as a site's weather: a strict parser of the
  * text, and the file's values at any instant. Format: EnergyPlus Auxiliary Programs, "EnergyPlus
- * Weather File (EPW) Data Dictionary": eight header records (LOCATION … DATA PERIODS), then one
- * record per hour, hour `h` (1–24) being the hour ending at h:00 *local standard time* of the
- * LOCATION record's time zone (no daylight saving), January 1 hour 1 first.
+ * Weather File (EPW) Data Dictionary": eight header records (LOCATION … DATA PERIODS), then the
+ * records, hour `h` (1–24) being the hour ending at h:00 *local standard time* of the LOCATION
+ * record's time zone (no daylight saving), January 1 hour 1 first. DATA PERIODS gives the records
+ * per hour: 1 (hourly, TMY3/TMYx), or several (sub-hourly, measured data), record `k` of hour `h`
+ * then ending `k·60/n` minutes after (h − 1):00 as its Minute field says.
  *
  * Pure: no I/O; the service stores the parsed file and the model reads it through `SiteSpec`.
  */
@@ -25,12 +27,16 @@ export interface EpwLocation {
 }
 
 /**
- * A parsed hourly file: row `i` is the hour ending `i + 1` hours after 1 January 00:00 local
- * standard time of a non-leap year (8,760 rows; a 29 February in the file is dropped). Units as in
- * the file: °C, %, Pa, Wh/m² over the hour, degrees, m/s, tenths of sky.
+ * A parsed file of `n = recordsPerHour` records per hour: row `i` is the interval ending
+ * `(i + 1)·60/n` minutes after 1 January 00:00 local standard time of a non-leap year (8,760·n rows;
+ * a 29 February in the file is dropped). Units as in the file: °C, %, Pa, radiation in Wh/m² over
+ * the interval's hour (the mean irradiance over the interval, W/m², as EnergyPlus reads it at any
+ * number of records per hour), degrees, m/s, tenths of sky.
  */
 export interface WeatherFile {
   location: EpwLocation;
+  /** Records per hour (DATA PERIODS); absent in files stored before sub-hourly files: 1. */
+  recordsPerHour?: number;
   dryBulb: number[];
   dewPoint: number[];
   rh: number[];
@@ -51,6 +57,11 @@ export interface EpwIssue {
 export type EpwParse = { ok: true; file: WeatherFile } | { ok: false; issues: EpwIssue[] };
 
 export const HOURS_PER_YEAR = 8760;
+/**
+ * Records per hour a file may have: the divisors of 60 (each record ends on a whole minute and every
+ * hour has the same records). Bounded in practice by the upload size (`MAX_EPW_BYTES`).
+ */
+export const RECORDS_PER_HOUR = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60] as const;
 const MAX_ISSUES = 20;
 const HEADERS = [
   "LOCATION",
@@ -71,7 +82,7 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * or `fill` on the first row.
  */
 interface FieldSpec {
-  key: Exclude<keyof WeatherFile, "location">;
+  key: Exclude<keyof WeatherFile, "location" | "recordsPerHour">;
   at: number;
   name: string;
   missing: number;
@@ -131,9 +142,12 @@ function num(s: string | undefined): number | undefined {
 
 /**
  * Parses an EPW file. Strict: the eight header records in order, a LOCATION with valid latitude,
- * longitude, time zone and elevation, one data period of one record per hour, then exactly the
- * hours of a year in order (January 1 hour 1 … December 31 hour 24; 29 February rows allowed and
- * dropped), each with numeric fields inside the data dictionary's bounds; dry bulb, dew point,
+ * longitude, time zone and elevation, one data period of `n` records per hour (`RECORDS_PER_HOUR`),
+ * then exactly the records of a year in order (January 1 hour 1 … December 31 hour 24, `n` per
+ * hour; 29 February rows allowed and dropped), each with numeric fields inside the data dictionary's
+ * bounds; in a sub-hourly file record `k` of an hour has Minute `k·60/n` (the last 60, or 0 as some
+ * converters write it); an hourly file's Minute is not read (files write 0, 60 or the
+ * observation's minute); dry bulb, dew point,
  * humidity, pressure and global horizontal radiation may not be missing; a NUL anywhere refuses the
  * file (binary data) on its line. Reports up to 20 issues,
  * each naming its line and field.
@@ -167,16 +181,25 @@ export function parseEpw(text: string): EpwParse {
   const location = parseLocation(lines[0]!, issue);
   const periods = lines[7]!.split(",");
   const count = num(periods[1]);
-  const perHour = num(periods[2]);
+  const perHourRaw = num(periods[2]);
   if (count !== 1) issue(8, "exactly one data period is supported", "Number of Data Periods");
-  if (perHour !== 1) {
-    issue(8, "only hourly files (1 record per hour) are supported", "Number of Records per hour");
+  const n = RECORDS_PER_HOUR.find((r) => r === perHourRaw);
+  if (n === undefined) {
+    issue(
+      8,
+      `${JSON.stringify(clip(periods[2]?.trim() ?? ""))} records per hour: expected a divisor of 60 (${RECORDS_PER_HOUR.join(", ")})`,
+      "Number of Records per hour",
+    );
   }
-  if (issues.length > 0 || !location) return { ok: false, issues };
+  if (issues.length > 0 || !location || n === undefined) return { ok: false, issues };
 
   const data = lines.slice(HEADERS.length);
-  if (data.length > HOURS_PER_YEAR + 24) {
-    issue(HEADERS.length + HOURS_PER_YEAR + 25, `more than one year of hourly records (${data.length} rows)`);
+  const perYear = HOURS_PER_YEAR * n;
+  if (data.length > perYear + 24 * n) {
+    issue(
+      HEADERS.length + perYear + 24 * n + 1,
+      `more than one year of records at ${n} per hour (${data.length} rows)`,
+    );
     return { ok: false, issues };
   }
   const series = Object.fromEntries(FIELDS.map((f) => [f.key, [] as number[]])) as Record<
@@ -186,8 +209,13 @@ export function parseEpw(text: string): EpwParse {
   let month = 1;
   let day = 1;
   let hour = 1;
+  /** The record within the hour, 1…n. */
+  let sub = 1;
   let done = false;
   const advance = () => {
+    sub++;
+    if (sub <= n) return;
+    sub = 1;
     hour++;
     if (hour <= 24) return;
     hour = 1;
@@ -219,7 +247,8 @@ export function parseEpw(text: string): EpwParse {
       h <= 24 &&
       month === 3 &&
       day === 1 &&
-      hour === 1
+      hour === 1 &&
+      sub === 1
     ) {
       continue;
     }
@@ -227,10 +256,22 @@ export function parseEpw(text: string): EpwParse {
       const found = `${cells[1]?.trim()}/${cells[2]?.trim()} hour ${cells[3]?.trim()}`;
       issue(
         line,
-        `expected month/day ${month}/${day} hour ${hour}, found ${clip(found)}`,
+        `expected month/day ${month}/${day} hour ${hour}${n > 1 ? ` (record ${sub} of ${n})` : ""}, found ${clip(found)}`,
         "Month, Day, Hour",
       );
       return { ok: false, issues };
+    }
+    if (n > 1) {
+      const minute = num(cells[4]);
+      const want = (sub * 60) / n;
+      if (minute !== want && !(sub === n && minute === 0)) {
+        issue(
+          line,
+          `expected minute ${want} (record ${sub} of ${n} of hour ${hour}), found ${JSON.stringify(clip(cells[4]?.trim() ?? ""))}`,
+          "Minute",
+        );
+        return { ok: false, issues };
+      }
     }
     for (const f of FIELDS) {
       const raw = cells[f.at];
@@ -265,11 +306,13 @@ export function parseEpw(text: string): EpwParse {
   if (issues.length === 0 && !done) {
     issue(
       HEADERS.length + data.length + 1,
-      `the file ends at month/day ${month}/${day} hour ${hour}: ${HOURS_PER_YEAR} hourly records expected`,
+      n === 1
+        ? `the file ends at month/day ${month}/${day} hour ${hour}: ${HOURS_PER_YEAR} hourly records expected`
+        : `the file ends at month/day ${month}/${day} hour ${hour} record ${sub}: ${perYear} records (${n} per hour) expected`,
     );
   }
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, file: { location, ...series } };
+  return { ok: true, file: { location, recordsPerHour: n, ...series } };
 }
 
 function parseLocation(
@@ -327,30 +370,39 @@ export interface FileSample {
  * February).
  */
 export function fileHourOfYear(f: WeatherFile, ts: Date): number {
+  return fileMsOfYear(f, ts) / 3_600_000;
+}
+
+/** `fileHourOfYear` in milliseconds (whole, so a record's end is an exact multiple of its step). */
+function fileMsOfYear(f: WeatherFile, ts: Date): number {
   const lst = ts.getTime() + f.location.tzHours * 3_600_000;
   const d = new Date(lst);
   const y = d.getUTCFullYear();
-  let hours = (lst - Date.UTC(y, 0, 1)) / 3_600_000;
+  let ms = lst - Date.UTC(y, 0, 1);
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  if (leap && hours >= 59 * 24) hours -= 24;
-  return hours;
+  if (leap && ms >= 59 * 86_400_000) ms -= 86_400_000;
+  return ms;
 }
 
 /**
  * The file's weather at `ts`. Temperatures, humidity, pressure and wind are the records' values at
- * the end of their hours, linearly interpolated between them (as EnergyPlus interpolates to its time
- * step), wrapping from December 31 hour 24 to January 1 hour 1; radiation and sky cover are the
- * hour's, constant over the hour that ends at the record. At a whole hour every value is exactly
- * the file's record for the hour ending then.
+ * the end of their intervals (the hour, or its `60/n` minutes in a sub-hourly file), linearly
+ * interpolated between consecutive records (as EnergyPlus interpolates to its time step), wrapping
+ * from December 31 hour 24 to January 1 hour 1; radiation and sky cover are the interval's,
+ * constant over the interval that ends at the record. At a record's end every value is exactly that
+ * record.
  */
 export function fileSample(f: WeatherFile, ts: Date): FileSample {
-  const x = fileHourOfYear(f, ts);
+  const per = f.recordsPerHour ?? 1;
+  const rows = HOURS_PER_YEAR * per;
+  // Steps of whole milliseconds (60 is divisible by every allowed count): exact at record ends.
+  const x = fileMsOfYear(f, ts) / (3_600_000 / per);
   const n = Math.floor(x);
   const frac = x - n;
-  const a = (n - 1 + HOURS_PER_YEAR) % HOURS_PER_YEAR;
-  const b = n % HOURS_PER_YEAR;
+  const a = (n - 1 + rows) % rows;
+  const b = n % rows;
   const lerp = (s: number[]) => s[a]! + (s[b]! - s[a]!) * frac;
-  const hourly = (Math.ceil(x) - 1 + HOURS_PER_YEAR) % HOURS_PER_YEAR;
+  const hourly = (Math.ceil(x) - 1 + rows) % rows;
   return {
     dryBulb: lerp(f.dryBulb),
     dewPoint: lerp(f.dewPoint),

@@ -19,8 +19,12 @@ import {
 } from "../weather-store.ts";
 import { event, loadFor, now } from "./common.ts";
 
-/** Largest EPW text accepted: a year of hourly records is about 1.6 MB. */
-export const MAX_EPW_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest EPW text accepted: a year of hourly records is about 1.6 MB, of 15-minute records 6.5 MB,
+ * of 5-minute records about 19.5 MB (finer files are refused for their size; the request body limit,
+ * `BODY_LIMIT_MB`, is 32 MB by default).
+ */
+export const MAX_EPW_BYTES = 24 * 1024 * 1024;
 
 /** A stored weather file as answered. */
 export interface WeatherFileView {
@@ -73,6 +77,7 @@ export async function uploadWeatherFile(opts: {
     sha256,
     station: `${loc.city}, ${loc.region}, ${loc.country} (${loc.source} ${loc.wmo})`,
     hours: HOURS_PER_YEAR,
+    records_per_hour: r.file.recordsPerHour ?? 1,
   });
   return viewOf(id, site, { site_key: site.key, name, sha256, location: loc, uploaded_at: at });
 }
