@@ -72,7 +72,7 @@ export async function filterEntities(opts: {
     throw new AppError("invalid", `limit must be between 1 and ${FILTER_MAX_LIMIT}`);
   const ast = parseFilterOrThrow(input.filter);
   const sql = deps.dbs.primary;
-  const ids = await filterEntityIds(sql, actor, input.orgId, ast, { skip, limit });
+  const ids = await filterEntityIds(sql, actor, input.orgId, ast, { skip, limit }, deps.clock.now());
   const names = (input.tags ?? []).filter((t) => typeof t === "string" && t.length > 0);
   return entityTagRows(sql, ids, names, { actor, orgId: input.orgId });
 }

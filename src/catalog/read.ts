@@ -1,7 +1,14 @@
 // Entity reads by Haystack means: the visible entities a filter or a list of `id` strings selects,
 // and their active tags decoded to Haystack dicts (Refs carry the target's `dis`). The Haystack
 // ops, the explorer and pointWrite read entities through here.
-import { type Actor, orgGrantRankSql, visibleEntityIdsSql, visibleEntitySql } from "../access/actor.ts";
+import {
+  type Actor,
+  orgGrantRankSql,
+  systemActor,
+  visibleEntityIdsSql,
+  visibleEntitySql,
+} from "../access/actor.ts";
+import { resolveOrgAndEntities } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -12,11 +19,14 @@ import {
   FilterTooDeepError,
   filterTagNames,
   hasSymbolTerm,
+  kindIsSql,
   parseFilter,
   Ref,
   type TagRow,
   tagValueFromRow,
 } from "../haystack/index.ts";
+import { currentValuesSql } from "../ingest/columns.ts";
+import { effectiveWritesSql } from "../points/point-write.ts";
 import { defNamespace } from "./defs.ts";
 import { invalidField, visibleTagIdsSql } from "./shared.ts";
 
@@ -35,21 +45,135 @@ export function parseFilterOrThrow(text: string): FilterNode {
   }
 }
 
-/** What a filter's SQL needs besides the AST: the def namespace (for `^symbol`) and the tag ids. */
+/**
+ * What a filter's SQL needs besides the AST: the def namespace (for `^symbol`), the tag ids, and
+ * the relations of the tags a Haystack record carries beside its stored rows.
+ */
 interface FilterContext {
   readonly ast: FilterNode;
   readonly namespace: Awaited<ReturnType<typeof defNamespace>> | undefined;
   readonly tagIds: ReadonlyMap<string, number>;
+  readonly computed: ReadonlyMap<string, (param: (v: unknown) => string) => string> | undefined;
 }
+
+/** Tags that `read` adds to a record beside its stored rows (haystack-api/records.ts). */
+const CURRENT_TAGS = ["curVal", "curStatus"];
+const WRITE_TAGS = ["writeVal", "writeLevel"];
+/** The stored tags the computed ones depend on. */
+const COMPUTED_NEEDS = ["point", "writable", "unit", ...CURRENT_TAGS, ...WRITE_TAGS];
 
 /**
  * The filter's context: `^symbol` terms are answered in the org's def namespace, loaded only when
- * the filter has one; the tags it names are looked up once, so the SQL carries their ids.
+ * the filter has one; the tags it names are looked up once, so the SQL carries their ids. When it
+ * names a tag `read` computes (`curVal`/`curStatus`, `writeVal`/`writeLevel`; or has a `^symbol`
+ * term, which may imply one), that tag is tested on the record as `read` answers it
+ * (`computedTags`): the org's current-value table is looked up for the first two.
  */
-async function filterContext(sql: Sql, actor: Actor, orgId: number, ast: FilterNode): Promise<FilterContext> {
-  const namespace = hasSymbolTerm(ast) ? await defNamespace(sql, actor, orgId) : undefined;
-  const tagIds = await tagIdsByName(sql, filterTagNames(ast));
-  return { ast, namespace, tagIds };
+async function filterContext(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  ast: FilterNode,
+  at: Date,
+): Promise<FilterContext> {
+  const names = filterTagNames(ast);
+  const symbol = hasSymbolTerm(ast);
+  const wantsCur = symbol || names.some((n) => CURRENT_TAGS.includes(n));
+  const wantsWrite = symbol || names.some((n) => WRITE_TAGS.includes(n));
+  const [namespace, tagIds, current] = await Promise.all([
+    symbol ? defNamespace(sql, actor, orgId) : undefined,
+    tagIdsByName(sql, wantsCur || wantsWrite ? [...new Set([...names, ...COMPUTED_NEEDS])] : names),
+    wantsCur
+      ? resolveOrgAndEntities(sql, systemActor, orgId, []).then((o) => currentValuesSql(sql, o.valueTable))
+      : null,
+  ]);
+  const computed =
+    wantsCur || wantsWrite
+      ? computedTags(tagIds, { current: wantsCur ? current : undefined, writes: wantsWrite ? at : undefined })
+      : undefined;
+  return { ast, namespace, tagIds, computed };
+}
+
+/** The value columns of a computed tag's relation, in `entity_tag`'s names (see `CompileOptions.computed`). */
+const REL_COLUMNS =
+  "entity_id, disabled_ts, value_n, value_b, value_s, value_ts, value_list, value_dict, value_ref, value_unit, value_kind";
+
+/**
+ * The relations of the tags `read` computes, as the filter compiler takes them: every row of the
+ * tag a record answers. As records.ts adds them: a point without a `curVal` tag whose current
+ * value has a Number, Bool or Str gets `curVal` (a Number with the point's `unit`, when that is a
+ * Str) and `curStatus` "ok" (instead of its own `curStatus`); a writable entity without a
+ * `writeVal` tag that has an effective write at `writes` gets `writeVal` (a unitless Number with
+ * the point's unit) and `writeLevel` (instead of its own). Without a current-value table
+ * (`current` null), the stored rows only.
+ */
+function computedTags(
+  tagIds: ReadonlyMap<string, number>,
+  opts: { current: string | null | undefined; writes: Date | undefined },
+): Map<string, (param: (v: unknown) => string) => string> {
+  const out = new Map<string, (param: (v: unknown) => string) => string>();
+  // A tag without a def has no rows (-1 is no tag's id).
+  const id = (p: (v: unknown) => string, name: string) => `${p(tagIds.get(name) ?? -1)}::int4`;
+  const stored = (p: (v: unknown) => string, name: string, unless?: (e: string) => string) =>
+    `SELECT ${REL_COLUMNS.replace(/(\w+)/g, "r.$1")} FROM core.entity_tag r
+      WHERE r.tag_id = ${id(p, name)} AND r.disabled_ts IS NULL${unless ? ` AND NOT (${unless("r.entity_id")})` : ""}`;
+  const has = (p: (v: unknown) => string, name: string, e: string) =>
+    `EXISTS (SELECT 1 FROM core.entity_tag h WHERE h.entity_id = ${e} AND h.tag_id = ${id(p, name)} AND h.disabled_ts IS NULL)`;
+  // The point's `unit` as its dict has it: the last active row, when it is a Str.
+  const unitOf = (p: (v: unknown) => string, e: string) =>
+    `(SELECT CASE WHEN ${kindIsSql("u", "unit", "Str")} THEN u.value_s END FROM core.entity_tag u
+       WHERE u.entity_id = ${e} AND u.tag_id = ${id(p, "unit")} AND u.disabled_ts IS NULL ORDER BY u.id DESC LIMIT 1)`;
+  const rest = "NULL::timestamp, NULL::varchar[], NULL::jsonb, NULL::int4";
+  if (opts.current !== undefined) {
+    const cur = opts.current;
+    const gets = (p: (v: unknown) => string, c: string) =>
+      `(${c}.value_n IS NOT NULL OR ${c}.value_b IS NOT NULL OR ${c}.value_s IS NOT NULL) AND ${has(p, "point", `${c}.entity_id`)} AND NOT ${has(p, "curVal", `${c}.entity_id`)}`;
+    const computedFor = (p: (v: unknown) => string) => (e: string) =>
+      `EXISTS (SELECT 1 FROM (${cur}) c0 WHERE c0.entity_id = ${e} AND ${gets(p, "c0")})`;
+    out.set("curVal", (p) =>
+      cur === null
+        ? stored(p, "curVal")
+        : `${stored(p, "curVal")} UNION ALL
+           SELECT c.entity_id, NULL::timestamp, c.value_n::numeric,
+                  CASE WHEN c.value_n IS NULL THEN c.value_b END,
+                  CASE WHEN c.value_n IS NULL AND c.value_b IS NULL THEN c.value_s::varchar END, ${rest},
+                  CASE WHEN c.value_n IS NOT NULL THEN ${unitOf(p, "c.entity_id")} END,
+                  CASE WHEN c.value_n IS NOT NULL THEN 'Number' WHEN c.value_b IS NOT NULL THEN 'Bool' ELSE 'Str' END
+             FROM (${cur}) c WHERE ${gets(p, "c")}`,
+    );
+    out.set("curStatus", (p) =>
+      cur === null
+        ? stored(p, "curStatus")
+        : `${stored(p, "curStatus", computedFor(p))} UNION ALL
+           SELECT c.entity_id, NULL::timestamp, NULL::numeric, NULL::bool, 'ok'::varchar, ${rest}, NULL::varchar, 'Str'
+             FROM (${cur}) c WHERE ${gets(p, "c")}`,
+    );
+  }
+  if (opts.writes !== undefined) {
+    const at = opts.writes.toISOString();
+    const gets = (p: (v: unknown) => string, w: string) =>
+      `${has(p, "writable", `${w}.entity_id`)} AND NOT ${has(p, "writeVal", `${w}.entity_id`)}`;
+    const computedFor = (p: (v: unknown) => string) => (e: string) =>
+      `EXISTS (SELECT 1 FROM (${effectiveWritesSql(p(at))}) w0 WHERE w0.entity_id = ${e} AND ${gets(p, "w0")})`;
+    out.set(
+      "writeVal",
+      (p) => `${stored(p, "writeVal")} UNION ALL
+        SELECT w.entity_id, NULL::timestamp,
+               CASE WHEN w.value_kind = 'Number' THEN coalesce(w.value_n, 0)::numeric END,
+               CASE WHEN w.value_kind = 'Bool' THEN coalesce(w.value_b, false) END,
+               CASE WHEN w.value_kind = 'Str' THEN coalesce(w.value_s, '')::varchar END, ${rest},
+               CASE WHEN w.value_kind = 'Number' THEN coalesce(nullif(w.value_unit, ''), ${unitOf(p, "w.entity_id")}) END,
+               w.value_kind
+          FROM (${effectiveWritesSql(p(at))}) w WHERE ${gets(p, "w")}`,
+    );
+    out.set(
+      "writeLevel",
+      (p) => `${stored(p, "writeLevel", computedFor(p))} UNION ALL
+        SELECT w.entity_id, NULL::timestamp, w.level::numeric, NULL::bool, NULL::varchar, ${rest}, NULL::varchar, 'Number'
+          FROM (${effectiveWritesSql(p(at))}) w WHERE ${gets(p, "w")}`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -76,6 +200,7 @@ function matchingIdsSql(
         namespace: f.namespace,
         few: few || opts.probes === true,
         tagIds: f.tagIds,
+        computed: f.computed,
       });
       params.push(...c.params);
       return c.sql;
@@ -102,9 +227,10 @@ export async function filterEntityIdsQuery(
   orgId: number,
   ast: FilterNode,
   page: { skip?: number; limit?: number; range?: { after?: number; upto?: number } },
+  at: Date = new Date(),
 ): Promise<{ text: string; params: unknown[] }> {
   const params: unknown[] = [];
-  const f = await filterContext(sql, actor, orgId, ast);
+  const f = await filterContext(sql, actor, orgId, ast, at);
   return { text: matchingIdsSql(actor, orgId, f, params, page), params };
 }
 
@@ -137,9 +263,11 @@ export async function filterEntityIds(
   orgId: number,
   ast: FilterNode,
   page: { skip?: number; limit?: number },
+  /** When write levels are judged in force, for `writeVal`/`writeLevel` (the services' clock). */
+  at: Date = new Date(),
 ): Promise<number[]> {
   const skip = page.skip ?? 0;
-  const f = await filterContext(sql, actor, orgId, ast);
+  const f = await filterContext(sql, actor, orgId, ast, at);
   const read = async (opts: Parameters<typeof matchingIdsSql>[4]) => {
     const params: unknown[] = [];
     const text = matchingIdsSql(actor, orgId, f, params, opts);

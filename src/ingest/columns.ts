@@ -49,6 +49,19 @@ export function valueTables(valueTable: string): ValueTables {
   return { hist: `core."${valueTable}"`, cur: `core."${valueTable}_current"` };
 }
 
+/**
+ * SELECT of the org's current values (columns `entity_id`, `value_n`, `value_b`, `value_s`; no
+ * permission check: the caller's query selects visible entities), as `openCurrentValues` (read.ts) reads
+ * them, for filters that test `curVal` in SQL (catalog/read.ts); null when the org has no
+ * current-value table yet.
+ */
+export async function currentValuesSql(sql: Sql, valueTable: string): Promise<string | null> {
+  const { cur } = valueTables(valueTable);
+  return (await sql.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [cur]))[0]?.t
+    ? `SELECT entity_id, value_n, value_b, value_s FROM ${cur}`
+    : null;
+}
+
 export function emptyColumns(): ValueColumns {
   return {
     entity_id: [],

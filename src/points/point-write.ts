@@ -33,8 +33,10 @@ interface Row {
   expires_at: Date | null;
 }
 
-/** Levels still in force at the services' clock (timed writes end by it too), as parameter `$n`. */
-const activeSql = (n: number) => `(pw.expires_at IS NULL OR pw.expires_at > $${n}::timestamptz)`;
+/** Levels still in force at the services' clock (timed writes end by it too), as placeholder `at`. */
+const activeAtSql = (at: string) => `(pw.expires_at IS NULL OR pw.expires_at > ${at}::timestamptz)`;
+/** `activeAtSql` at parameter `$n`. */
+const activeSql = (n: number) => activeAtSql(`$${n}`);
 
 function rowValue(r: Row): HVal {
   if (r.value_kind === "Number") return new HNum(Number(r.value_n), r.value_unit);
@@ -207,6 +209,18 @@ export async function effectiveWrites(opts: {
     out.set(r.entity_id, v instanceof HNum ? v.val : (v as boolean | string));
   }
   return out;
+}
+
+/**
+ * SELECT of the effective write of every point with a level in force at `at` (a placeholder of a
+ * timestamptz parameter), one row per point (columns `entity_id`, `level`, `value_kind`,
+ * `value_n`, `value_unit`, `value_b`, `value_s`), as `effectiveLevels` reads them: for filters that
+ * test `writeVal`/`writeLevel` in SQL (catalog/read.ts). No permission check: the caller's query
+ * selects visible entities.
+ */
+export function effectiveWritesSql(at: string): string {
+  return `SELECT DISTINCT ON (pw.entity_id) pw.entity_id, pw.level, pw.value_kind, pw.value_n, pw.value_unit,
+      pw.value_b, pw.value_s FROM core.hs_point_write pw WHERE ${activeAtSql(at)} ORDER BY pw.entity_id, pw.level`;
 }
 
 /** A point's effective write: the level in force with the highest priority, and its value. */

@@ -26,6 +26,15 @@ export interface CompileOptions {
   few?: boolean;
   /** Ids of tag defs by name (`filterTagNames`): written as parameters instead of looked up by name. */
   tagIds?: ReadonlyMap<string, number>;
+  /**
+   * Tags a record carries beside its stored rows (`curVal` from the current values, `writeVal`
+   * from a priority array): by name, a writer of the SQL relation of all the rows of that tag the
+   * record answers (stored and computed), used instead of that tag's `entity_tag` rows wherever a
+   * path reaches it. The relation has `entity_id`, `disabled_ts` (NULL) and the value columns of
+   * `entity_tag` (`value_n` … `value_kind`, the kind always given); the writer adds its parameters
+   * with `param`, which answers the placeholder. Trusted text.
+   */
+  computed?: ReadonlyMap<string, (param: (v: unknown) => string) => string>;
 }
 
 export interface CompiledFilter {
@@ -77,6 +86,7 @@ class Compiler {
     schema: string,
     private readonly ns: SymbolNamespace | undefined,
     private readonly tagIds: ReadonlyMap<string, number> | undefined,
+    private readonly computed: CompileOptions["computed"],
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -115,6 +125,8 @@ class Compiler {
    * `(entity_id, tag_id)` or `tag_id` instead of a join with `tag_def` per row.
    */
   private tagRow(t: string, name: string): string {
+    // A computed tag's relation holds that tag's active rows only.
+    if (this.computed?.has(name)) return `${t}.disabled_ts IS NULL`;
     const id = this.tagIds?.get(name);
     // `id` (the ref targets' tag) is a fixed keyword of the compiler's own text, not a parameter.
     const tagId =
@@ -122,6 +134,12 @@ class Compiler {
         ? `${this.p(id)}::int4`
         : `(SELECT id FROM ${this.s}.tag_def WHERE name = ${name === "id" ? "'id'" : this.p(name)})`;
     return `${t}.tag_id = ${tagId} AND ${t}.disabled_ts IS NULL`;
+  }
+
+  /** The rows of tag `name` as a FROM item with alias `t`: `entity_tag`, or a computed tag's relation. */
+  private source(t: string, name: string): string {
+    const write = this.computed?.get(name);
+    return write ? `(${write((v) => this.p(v))}) ${t}` : `${this.s}.entity_tag ${t}`;
   }
 
   /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
@@ -173,7 +191,7 @@ class Compiler {
     const tag = this.tagRow(t, name);
     const c = this.kindTests(cond, t, name);
     return (
-      `${this.s}.entity_tag ${t}${moreFrom} WHERE ${tag} AND ${t}.entity_id IS NOT NULL` +
+      `${this.source(t, name)}${moreFrom} WHERE ${tag} AND ${t}.entity_id IS NOT NULL` +
       `${c ? ` AND ${c}` : ""}`
     );
   }
@@ -231,7 +249,7 @@ class Compiler {
       name,
     );
     return (
-      `EXISTS (SELECT 1 FROM ${this.s}.entity_tag ${t} ` +
+      `EXISTS (SELECT 1 FROM ${this.source(t, name)} ` +
       `WHERE ${t}.entity_id = ${ent} AND ${tag}` +
       `${cond ? ` AND ${cond}` : ""})`
     );
@@ -403,8 +421,10 @@ class Compiler {
    */
   private symbol(ent: string, symbol: string): string {
     const terms = (this.ns?.descendants(symbol) ?? [symbol]).filter((s) => !s.includes(":"));
-    const tags = terms.filter((s) => !s.includes("-"));
-    const parts: string[] = [];
+    const plain = terms.filter((s) => !s.includes("-"));
+    // A computed tag is not among the stored rows: tested through its relation.
+    const tags = plain.filter((s) => !this.computed?.has(s));
+    const parts: string[] = plain.filter((s) => this.computed?.has(s)).map((s) => this.path(ent, [s], HAS));
     if (tags.length > 0) {
       const t = this.alias("t");
       parts.push(
@@ -429,7 +449,13 @@ class Compiler {
  * left to the caller. Throws `TypeError` for an invalid schema name.
  */
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
-  const c = new Compiler(opts.paramOffset ?? 0, opts.schema ?? "core", opts.namespace, opts.tagIds);
+  const c = new Compiler(
+    opts.paramOffset ?? 0,
+    opts.schema ?? "core",
+    opts.namespace,
+    opts.tagIds,
+    opts.computed,
+  );
   const sql = c.node(ast, opts.entityIdSql, !opts.few);
   return { sql, params: c.params };
 }
