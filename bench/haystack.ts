@@ -7,9 +7,10 @@
 // SELECTs through postgres.js (no encoding, no HTTP) and beside the one whole-range SELECT the
 // unstreamed hisRead ran; `read` beside the generic writers (`writeZincGrid` / `writeJson`) over
 // the same grid, in process.
-//   bun bench/haystack.ts [runs]     (BENCH_HIS_POINTS=n: n points of history instead of 1,000)
+//   bun bench/haystack.ts [runs]     (BENCH_HIS_POINTS=n: n points of history instead of 1,000;
+//   BENCH_PARTS=filter,read,his: only these parts, "his" alone on 10k entities)
 import { readFileSync, writeFileSync } from "node:fs";
-import { filterEntityIds } from "../src/catalog/read.ts";
+import { entitiesWithout, filterEntityIds, firstTags } from "../src/catalog/read.ts";
 import {
   type Dict,
   Grid,
@@ -20,7 +21,7 @@ import {
   writeZincGrid,
 } from "../src/haystack/index.ts";
 import { streamDicts } from "../src/haystack-api/ops.ts";
-import { loadDicts } from "../src/haystack-api/records.ts";
+import { DICT_PAGE_ROWS, dictColumns, loadDicts, openDictReader } from "../src/haystack-api/records.ts";
 import { gridOf } from "../src/haystack-api/watch.ts";
 import { openHistory } from "../src/ingest/read.ts";
 import { BLOCK, insertBlocks, startFixture } from "./entities.ts";
@@ -29,6 +30,8 @@ import { pct, printTable } from "./lib.ts";
 const RUNS = Math.max(1, Number(process.argv[2] ?? 5));
 /** Points with a year of history (BENCH_HIS_POINTS, for a quick try of the bench). */
 const HIS_POINTS = Math.max(1, Number(process.env.BENCH_HIS_POINTS ?? 1000));
+/** The parts to run (BENCH_PARTS, comma-separated; all by default). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? "filter,read,his").split(","));
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 const hwmMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]) / 1024;
@@ -134,7 +137,7 @@ try {
     "vav and ahuRef == @b.ahu5.0",
   ];
   let blocks = 0;
-  for (const target of [10_000, 100_000]) {
+  for (const target of PARTS.has("filter") || PARTS.has("read") ? [10_000, 100_000] : [10_000]) {
     const t0 = performance.now();
     await insertBlocks(sql, org.id, blocks, target / BLOCK);
     blocks = target / BLOCK;
@@ -146,7 +149,7 @@ try {
       `inserted up to ${n.toLocaleString("en")} entities in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()})`,
     );
     const size = `${n.toLocaleString("en")} entities`;
-    for (const f of FILTERS) {
+    for (const f of PARTS.has("filter") ? FILTERS : []) {
       const ast = parseFilter(f);
       let found = 0;
       const r = await interleaved({
@@ -157,6 +160,7 @@ try {
       });
       row(`filter SQL: ${f}`, size, r.f!, found);
     }
+    if (!PARTS.has("read")) continue;
     // read of every entity (up to the op's 100,000-row limit) in process: its SQL steps once, then
     // its encoding by the generic writers beside gridChunks over the same grid. Over HTTP, 10,000 of
     // them, and all of them (streamed).
@@ -194,6 +198,33 @@ try {
     });
     row("HTTP read filter id, limit 10,000 (Zinc)", size, http.zinc!, http.zinc![0]!.rows);
     row("HTTP read filter id, limit 10,000 (JSON)", size, http.json!, 10_000);
+    // The column pass of the streamed read (`dictColumns`) beside the one read of the tag rows it
+    // makes (`firstTags` alone) and beside the pass as it was before (`firstTags`, then the points
+    // without a `curVal` tag among all the ids, then their current values page by page), interleaved.
+    const reader = await openDictReader(sql, bench, actor);
+    let colsNow: string[] = [];
+    let colsBefore: string[] = [];
+    const cols = await interleaved({
+      tagsOnly: () => clock(() => firstTags(sql, ids, reader.visibleTo)),
+      now: () =>
+        clock(async () => {
+          colsNow = await dictColumns(sql, ids, reader);
+        }),
+      before: () =>
+        clock(async () => {
+          const tags = await firstTags(sql, ids, reader.visibleTo);
+          const points = await entitiesWithout(sql, ids, "point", "curVal", reader.visibleTo);
+          for (let from = 0; from < points.length && reader.current; from += DICT_PAGE_ROWS) {
+            const rows = await reader.current(points.slice(from, from + DICT_PAGE_ROWS));
+            if (rows.some((r) => r.value_n !== null || r.value_b !== null || r.value_s !== null)) break;
+          }
+          colsBefore = tags.map((t) => t.name);
+        }),
+    });
+    if (colsNow.length < colsBefore.length) throw new Error("read: the column pass lost columns");
+    row("read baseline: firstTags alone (one read of the tag rows)", size, cols.tagsOnly!, ids.length);
+    row("read baseline: the column pass before (tags read twice)", size, cols.before!, ids.length);
+    row("read: dictColumns, the column pass", size, cols.now!, ids.length);
     // The whole read streamed page by page (`streamDicts`: the columns' SQL pass, then 1,000 dicts
     // at a time) beside the whole-grid path it replaced (every dict loaded, then encoded), in
     // process and interleaved; then the same read over HTTP with its time to first byte.
@@ -245,17 +276,19 @@ try {
   }
 
   // read of 5,000 points by ids.
-  const idRows = await sql.query<{ value_s: string }>(
-    `SELECT t.value_s FROM core.entity_tag t JOIN core.tag_def d ON d.id = t.tag_id AND d.name = 'id'
+  if (PARTS.has("read")) {
+    const idRows = await sql.query<{ value_s: string }>(
+      `SELECT t.value_s FROM core.entity_tag t JOIN core.tag_def d ON d.id = t.tag_id AND d.name = 'id'
       WHERE t.value_s LIKE 'b.p%' ORDER BY t.entity_id LIMIT 5000`,
-  );
-  const byIds = Grid.fromRows(idRows.map((r) => ({ id: new Ref(r.value_s) })));
-  const byId = await interleaved({
-    zinc: () => op("read", { body: byIds, accept: ZINC }),
-    json: () => op("read", { body: byIds, accept: JSON_ }),
-  });
-  row("HTTP read 5,000 points by ids (Zinc)", "100k entities", byId.zinc!, byId.zinc![0]!.rows);
-  row("HTTP read 5,000 points by ids (JSON)", "100k entities", byId.json!, idRows.length);
+    );
+    const byIds = Grid.fromRows(idRows.map((r) => ({ id: new Ref(r.value_s) })));
+    const byId = await interleaved({
+      zinc: () => op("read", { body: byIds, accept: ZINC }),
+      json: () => op("read", { body: byIds, accept: JSON_ }),
+    });
+    row("HTTP read 5,000 points by ids (Zinc)", "100k entities", byId.zinc!, byId.zinc![0]!.rows);
+    row("HTTP read 5,000 points by ids (JSON)", "100k entities", byId.json!, idRows.length);
+  }
 
   // History: 1,000 points × one year at 15 minutes (New_York), written set-based in entity order.
   const t1 = performance.now();

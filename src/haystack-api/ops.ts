@@ -124,7 +124,7 @@ export async function streamDicts(
 ): Promise<GridStream> {
   if (ids.length === 0) return streamGrid(Grid.empty());
   const reader = await openDictReader(sql, org, actor, at);
-  const names = await dictColumns(sql, ids, reader);
+  const names = await dictColumns(sql, ids, reader, pageRows);
   const cols = new Set(names);
   const head = new Grid(
     {},

@@ -121,38 +121,39 @@ export const DICT_PAGE_ROWS = 1000;
  * where it first appears, row by row, and within a row in tag row order; `id` is at its tag's
  * place or after the first dict's tags; `curVal` and `curStatus` (from current values) after the
  * tags of the first point that gets them, then `writeVal` and `writeLevel` (from the priority
- * array) after those of the first writable point that gets them.
+ * array) after those of the first writable point that gets them. The tag rows of all the entities
+ * are read once (`firstTags`); the first point that gets a current value is looked for beside it,
+ * in slices of ids from `sliceRows` on (`firstWithCurrentValue`).
  */
 export async function dictColumns(
   sql: Sql,
   entityIds: readonly number[],
   reader: DictReader,
+  sliceRows = DICT_PAGE_ROWS,
 ): Promise<string[]> {
   if (entityIds.length === 0) return [];
   const visibleTo = reader.visibleTo;
+  const [tags, withCur, withWrite] = await Promise.all([
+    firstTags(sql, entityIds, visibleTo),
+    reader.current ? firstWithCurrentValue(sql, reader.current, entityIds, visibleTo, sliceRows) : undefined,
+    firstWithWrite(sql, reader, entityIds),
+  ]);
   const first = new Map<string, { entityId: number; pos: number }>();
   const place = (name: string, entityId: number, pos: number) => {
     const had = first.get(name);
     if (!had || entityId < had.entityId || (entityId === had.entityId && pos < had.pos))
       first.set(name, { entityId, pos });
   };
-  for (const t of await firstTags(sql, entityIds, visibleTo)) place(t.name, t.entityId, t.rowId);
+  for (const t of tags) place(t.name, t.entityId, t.rowId);
   // Appended after a dict's tags: `id` (when the first dict has no id tag), the current value, then
   // the effective write.
   const AFTER_TAGS = Number.MAX_SAFE_INTEGER - 4;
   const self = entityIds[0]!;
   if (first.get("id")?.entityId !== self) first.set("id", { entityId: self, pos: AFTER_TAGS });
-  const withCur = reader.current
-    ? await firstWithCurrentValue(
-        reader.current,
-        await entitiesWithout(sql, entityIds, "point", "curVal", visibleTo),
-      )
-    : undefined;
   if (withCur !== undefined) {
     place("curVal", withCur, AFTER_TAGS + 1);
     place("curStatus", withCur, AFTER_TAGS + 2);
   }
-  const withWrite = await firstWithWrite(sql, reader, entityIds);
   if (withWrite !== undefined) {
     place("writeVal", withWrite, AFTER_TAGS + 3);
     place("writeLevel", withWrite, AFTER_TAGS + 4);
@@ -160,20 +161,30 @@ export async function dictColumns(
   return [...first].sort(([, a], [, b]) => a.entityId - b.entityId || a.pos - b.pos).map(([name]) => name);
 }
 
-/** The first of these points (ascending ids) whose current value `addCurrentValues` answers. */
+/**
+ * The first of these entities (ascending ids) that `addCurrentValues` gives `curVal`: a point
+ * without a `curVal` tag that has a current value. Looked for in slices of ids in order, the
+ * first of `sliceRows`, each next one twice as large (at most about log2 of the ids' count
+ * slices): a slice's current values first, then, of the entities among them with a value, the
+ * points without a `curVal` tag (`entitiesWithout`). The answer is usually in the first slice, so
+ * only its tag rows are looked at again (before, the points without a `curVal` tag were looked
+ * for among all the ids: a second pass over their tag rows, ~0.5 s at 100k entities).
+ */
 async function firstWithCurrentValue(
+  sql: Sql,
   current: NonNullable<DictReader["current"]>,
-  points: readonly number[],
+  entityIds: readonly number[],
+  visibleTo: TagVisibility | undefined,
+  sliceRows: number,
 ): Promise<number | undefined> {
-  for (let from = 0; from < points.length; from += DICT_PAGE_ROWS) {
-    let best: number | undefined;
-    for (const r of await current(points.slice(from, from + DICT_PAGE_ROWS)))
-      if (
-        (r.value_n !== null || r.value_b !== null || r.value_s !== null) &&
-        !(r.entity_id >= (best ?? Infinity))
-      )
-        best = r.entity_id;
-    if (best !== undefined) return best;
+  for (let from = 0, size = Math.max(1, sliceRows); from < entityIds.length; from += size, size *= 2) {
+    const valued: number[] = [];
+    for (const r of await current(entityIds.slice(from, from + size)))
+      if (r.value_n !== null || r.value_b !== null || r.value_s !== null) valued.push(r.entity_id);
+    if (valued.length === 0) continue;
+    valued.sort((a, b) => a - b);
+    const [first] = await entitiesWithout(sql, valued, "point", "curVal", visibleTo);
+    if (first !== undefined) return first;
   }
   return undefined;
 }
