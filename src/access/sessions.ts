@@ -8,6 +8,7 @@ import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import type { Actor } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { accessChanged } from "./changes.ts";
 import { dummyPasswordHash, safeEqual, verifyPassword } from "./passwords.ts";
 import { API_TOKEN_PREFIX, actorForApiToken, actorForUser } from "./resolve.ts";
 import { accessRuntime, signingKey } from "./runtime.ts";
@@ -268,6 +269,7 @@ export async function logout(opts: {
   await opts.deps.dbs.primary.query("UPDATE core.hs_session SET revoked_at = now() WHERE id = $1", [
     s.sessionId,
   ]);
+  accessChanged(opts.deps);
   await recordAudit(opts.deps.dbs.primary, s.actor, {
     action: "logout",
     target: `user:${s.userId}`,

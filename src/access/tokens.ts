@@ -204,26 +204,6 @@ export async function revokeApiToken(opts: {
   });
 }
 
-/**
- * The credential generation (`core.hs_auth_generation`, migration 0011): it moves at the commit of
- * anything that can end a credential or change an actor's roles (revoked or deleted sessions and
- * tokens, disabled users and orgs, membership and application-admin changes), in any process.
- * An actor resolved after reading a value stays right while the generation still has that value.
- * Null when it cannot be read (primary unreachable): nothing may be served from a cache then.
- */
-export async function credentialGeneration(deps: Pick<ServiceDeps, "dbs">): Promise<string | null> {
-  try {
-    const [row] = await deps.dbs.primary.query<{ gen: string }>(
-      "SELECT gen::text AS gen FROM core.hs_auth_generation WHERE id = 1",
-      [],
-      { prepare: true },
-    );
-    return row?.gen ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** When an API token (by its secret) expires: null for never, undefined when unknown. */
 export async function apiTokenExpiry(
   deps: Pick<ServiceDeps, "dbs">,

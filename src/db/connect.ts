@@ -13,6 +13,7 @@ import {
   withinDatabase,
 } from "./faults.ts";
 import { type DirLock, lockDirectory } from "./lock.ts";
+import { type ListenHandlers, listenPostgres, type StopListening } from "./notify.ts";
 import { checkCopyDepth, checkParamDepth } from "./param-guard.ts";
 import { unpackDataDir } from "./seed.ts";
 
@@ -70,6 +71,11 @@ export interface Database extends Sql {
   availability(): Availability;
   /** Calls `fn` on every change of availability; returns the unsubscribe function. */
   onAvailability(fn: (a: Availability) => void): () => void;
+  /**
+   * Hears the notifications of `channel` (notify.ts): `onListen` each time LISTEN holds (again),
+   * `onDown` when it may have stopped hearing. Closing the database stops it.
+   */
+  listen(channel: string, handlers: ListenHandlers): StopListening;
   close(): Promise<void>;
   /** Embedded only: a gzip'd tarball of the data directory (for backups and test snapshots). */
   dumpDataDir?(): Promise<Blob>;
@@ -148,6 +154,8 @@ function openPostgres(key: string, url: string, max: number): Database {
       : {}),
   });
   const base = wrap(raw);
+  /** The stops of this database's LISTEN connections (notify.ts), ended with the pool. */
+  const listeners = new Set<StopListening>();
   /** One round trip on the pool, in this database's context (see withinDatabase). */
   const selectOne = (timeoutMs: number) => withinDatabase(key, () => timed(() => raw`SELECT 1`, timeoutMs));
   const gate = createAvailabilityGate({ key, probe: () => selectOne(PROBE_TIMEOUT_MS) });
@@ -195,9 +203,19 @@ function openPostgres(key: string, url: string, max: number): Database {
     },
     availability: gate.state,
     onAvailability: gate.onChange,
+    listen: (channel, handlers) => {
+      const stop = listenPostgres({ key, url, channel, options: common, handlers });
+      const once = async () => {
+        listeners.delete(once);
+        await stop();
+      };
+      listeners.add(once);
+      return once;
+    },
     close: async () => {
       gate.close();
       unregister();
+      await Promise.allSettled([...listeners].map((stop) => stop()));
       await raw.end({ timeout: 5 });
     },
   };
@@ -467,6 +485,7 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
       }),
   });
   let closed = false;
+  const stops = new Set<StopListening>();
   return {
     key,
     kind: "pglite",
@@ -505,10 +524,29 @@ async function openPglite(key: string, dir: string, seed?: Blob, build?: Embedde
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
+    listen: (channel, handlers) => {
+      // delivered in a microtask queued while the notifying commit's answer is parsed, so before
+      // that commit's promise resolves: nothing of this process can be missed
+      let stopped = false;
+      const unlisten = guard(() => pg.listen(channel, (payload) => !stopped && handlers.onNotify(payload)));
+      unlisten.then(
+        () => !stopped && handlers.onListen(),
+        (e) => !stopped && handlers.onDown(e instanceof Error ? e.message : String(e)),
+      );
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        stops.delete(stop);
+        if (!aborted && !closed) await (await unlisten.catch(() => undefined))?.().catch(() => {});
+      };
+      stops.add(stop);
+      return stop;
+    },
     dumpDataDir: () => guard(() => pg.dumpDataDir("gzip")),
     ping: (timeoutMs = 3000) => guard(() => timed(() => pg.query("SELECT 1"), timeoutMs)),
     close: async () => {
       if (closed) return;
+      await Promise.allSettled([...stops].map((stop) => stop()));
       closed = true;
       try {
         // A dead instance may never answer: bounded, and its failure is no news.

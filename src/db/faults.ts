@@ -273,6 +273,8 @@ export interface OutageMemo {
    */
   remember<T>(key: string, fn: () => Promise<T>): Promise<T>;
   forget(key: string): void;
+  /** Forgets every answer. */
+  clear(): void;
 }
 
 /**
@@ -304,6 +306,7 @@ export function createOutageMemo(opts: {
         throw e;
       }
     },
+    clear: () => entries.clear(),
     forget: (key) => {
       entries.delete(key);
     },

@@ -11,16 +11,19 @@
 //   exchange (HELLO / SCRAM / `BEARER authToken=`) and its 401 challenges: there, missing or
 //   unrecognised credentials pass through with a null actor, and the route answers 401 itself.
 // - Bearer credentials are resolved once and their actor kept in memory for up to a minute (and
-//   never past the credential's expiry), served only while the credential generation
-//   (access/tokens.ts `credentialGeneration`, read on every request) has not moved: any revocation,
-//   disabled user or org, or membership change, by this process or another, is seen by the next
-//   request. A poller's request costs one one-row read instead of a JWT check and three queries.
-//   Session cookies are remembered the same way (a page request was five queries before).
+//   never past the credential's expiry), served only while the credential stamp
+//   (access/changes.ts `credentialStamp`) has not moved: any revocation, disabled user or org, or
+//   membership change made by this process is seen by the next request, one made by another
+//   process as soon as its notification arrives (LISTEN/NOTIFY); while the listener is not known to
+//   hear, the credential generation is read on every request instead. A poller's request costs no
+//   query instead of a JWT check and three queries. Session cookies are remembered the same way (a
+//   page request was five queries before).
 // - Org checks happen in services (requireRole); routes get the actor through `actorOf(c)`.
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { decodeJwt } from "jose";
 import type { Actor } from "../access/actor.ts";
+import { credentialStamp } from "../access/changes.ts";
 import { API_TOKEN_PREFIX } from "../access/resolve.ts";
 import {
   actorForBearer,
@@ -30,7 +33,7 @@ import {
   type VerifiedSession,
   verifyJwt,
 } from "../access/sessions.ts";
-import { apiTokenExpiry, credentialGeneration } from "../access/tokens.ts";
+import { apiTokenExpiry } from "../access/tokens.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { slot } from "../runtime.ts";
@@ -162,7 +165,7 @@ async function csrfTokenOfRequest(c: Context): Promise<string | undefined> {
 
 interface Cached<T> {
   value: T;
-  /** The credential generation read before the value was resolved. */
+  /** The credential stamp (access/changes.ts) taken before the value was resolved. */
   gen: string;
   /** Served until then (ms): a minute at most, never past the credential's expiry. */
   until: number;
@@ -191,8 +194,9 @@ async function expiryOf(deps: ServiceDeps, token: string): Promise<number | unde
 
 /**
  * What `resolve` makes of a credential, kept for the next requests with the same credential
- * while the credential generation stays where it was before resolving (see the header). When the
- * generation cannot be read, nothing is served from memory.
+ * while the credential stamp stays what it was before resolving (see the header). When it cannot
+ * be known (the listener is not hearing and the generation cannot be read), nothing is served
+ * from memory.
  */
 async function remembered<T>(
   deps: ServiceDeps,
@@ -201,7 +205,7 @@ async function remembered<T>(
   resolve: () => Promise<T | null>,
   expiry: () => Promise<number | undefined>,
 ): Promise<T | null> {
-  const gen = await credentialGeneration(deps);
+  const gen = await credentialStamp(deps);
   if (gen === null) {
     cache.clear();
     return resolve();

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { systemActor } from "../../src/access/actor.ts";
+import { accessChangesSettled } from "../../src/access/changes.ts";
 import { accessRuntime, signingKey } from "../../src/access/runtime.ts";
 import { csrfTokenFor, login, SESSION_COOKIE } from "../../src/access/sessions.ts";
 import { disableUser } from "../../src/access/users.ts";
@@ -73,6 +74,7 @@ describe.each(ENGINES)("attacks on %s", (engine) => {
     await deps.dbs.primary.query("UPDATE core.hs_session SET revoked_at = now() WHERE user_id = $1", [
       a.member.userId,
     ]);
+    await accessChangesSettled(deps);
     expect((await app.request("/user/org", { headers: bearer(a.member.token) })).status).toBe(401);
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { systemActor } from "../../src/access/actor.ts";
 import { bootstrap } from "../../src/access/bootstrap.ts";
+import { accessChangesSettled } from "../../src/access/changes.ts";
 import { createOrg } from "../../src/access/orgs.ts";
 import { login, logout, SESSION_COOKIE, sessionFromCookie } from "../../src/access/sessions.ts";
 import { changePassword } from "../../src/access/users.ts";
@@ -377,6 +378,7 @@ describe.each(ENGINES)("access services on %s", (engine) => {
     ]);
     // The creator demoted to member: the admin token acts as a member.
     await deps.dbs.primary.query("DELETE FROM core.org_admin WHERE user_id = $1", [a.admin.userId]);
+    await accessChangesSettled(deps);
     expect((await app.request(`/org/${a.org.id}/poller`, { headers: bearer(adminTok.token) })).status).toBe(
       403,
     );

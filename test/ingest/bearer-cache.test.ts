@@ -1,9 +1,12 @@
 // Pollers' bearer credentials are resolved once and kept in memory (http/auth.ts), but revocation
 // must stay immediate (DESIGN §7: tokens and sessions are revocable server-side): a credential
-// revoked through the API, or behind the server's back (another process, the CLI, plain SQL), is
-// refused by the very next request, and so is a member removed from the org or a disabled user.
+// revoked through the API is refused by the very next request; one revoked behind the server's back
+// (another process, the CLI, plain SQL) as soon as its notification is heard (on PostgreSQL the
+// test waits for that: `accessChangesSettled`; PGlite hears it before the statement resolves); and
+// so is a member removed from the org or a disabled user.
 // An access token is refused once the (injected) clock passes its expiry.
 import { beforeEach, describe, expect, test } from "bun:test";
+import { accessChangesSettled } from "../../src/access/changes.ts";
 import type { Clock } from "../../src/deps.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { appAdmin, bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
@@ -66,6 +69,7 @@ describe.each(ENGINES)("bearer credentials kept in memory, %s", (engine) => {
     const tok = await apiToken();
     expect([await post(tok.token), await post(tok.token)]).toEqual([200, 200]);
     await t.dbs.primary.query("UPDATE core.hs_api_token SET revoked_at = now() WHERE id = $1", [tok.id]);
+    await accessChangesSettled(t.deps);
     expect(await post(tok.token)).toBe(401);
   });
 
@@ -74,12 +78,14 @@ describe.each(ENGINES)("bearer credentials kept in memory, %s", (engine) => {
     await t.dbs.primary.query("UPDATE core.hs_session SET revoked_at = now() WHERE user_id = $1", [
       acme.member.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await post(acme.member.token)).toBe(401);
 
     expect(await post(acme.admin.token)).toBe(200);
     await t.dbs.primary.query(`UPDATE core."user" SET disabled_ts = now() WHERE id = $1`, [
       acme.admin.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await post(acme.admin.token)).toBe(401);
   });
 
@@ -103,6 +109,7 @@ describe.each(ENGINES)("bearer credentials kept in memory, %s", (engine) => {
       acme.org.id,
       acme.member.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await post(acme.member.token)).toBe(403);
   });
 

@@ -1,9 +1,11 @@
 // Console sessions are resolved once and kept in memory (http/auth.ts, as bearer credentials are),
 // but a session must end everywhere at once (DESIGN §7: sessions are revocable server-side):
-// signing out, a session revoked behind the server's back (another process, the CLI, plain SQL), a
-// disabled user or a member removed from the org is refused by the very next request, and a
+// signing out is refused by the very next request; a session revoked behind the server's back
+// (another process, the CLI, plain SQL), a disabled user or a member removed from the org as soon as
+// the change's notification is heard (the test waits for it: `accessChangesSettled`); and a
 // session is refused once the (injected) clock passes its expiry.
 import { beforeEach, describe, expect, test } from "bun:test";
+import { accessChangesSettled } from "../../src/access/changes.ts";
 import type { Clock } from "../../src/deps.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg, TEST_PASSWORD } from "../harness/auth.ts";
@@ -44,6 +46,7 @@ describe.each(ENGINES)("console sessions kept in memory, %s", (engine) => {
     await t.dbs.primary.query("UPDATE core.hs_session SET revoked_at = now() WHERE user_id = $1", [
       acme.member.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await read(cookie)).toBe(401);
   });
 
@@ -73,10 +76,12 @@ describe.each(ENGINES)("console sessions kept in memory, %s", (engine) => {
       acme.org.id,
       acme.member.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await read(member)).toBe(403);
     await t.dbs.primary.query(`UPDATE core."user" SET disabled_ts = now() WHERE id = $1`, [
       acme.admin.userId,
     ]);
+    await accessChangesSettled(t.deps);
     expect(await read(admin)).toBe(401);
   });
 

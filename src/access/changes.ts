@@ -1,0 +1,160 @@
+// Access changes heard as they commit, so that what is kept in memory about credentials
+// (http/auth.ts) is dropped at once instead of being checked against the database before every
+// request.
+// - This process: every access write calls `accessChanged` after its commit (tx.ts `write`, and
+//   the few writes outside it), before the caller answers.
+// - Other processes sharing the primary: the triggers of migration 0016 notify `hs_access` at
+//   commit (`credentials` when the credential generation moves); the listener (db/notify.ts,
+//   started on the first use) hears it. Each notification, and each (re)start of the listening
+//   (notifications may have been missed before it), moves the local epoch.
+// - While the listening is not known to hold (not yet started, its connection lost, the primary
+//   known down), `credentialStamp` reads the credential generation (0011) as before, so nothing
+//   is served from memory on the word of a listener that may be deaf.
+// Embedded PGlite has one process and its notifications arrive before the commit resolves.
+import type { ServiceDeps } from "../deps.ts";
+import { slot } from "../runtime.ts";
+import { accessRuntime } from "./runtime.ts";
+
+/** The channel of migration 0016. */
+export const ACCESS_CHANNEL = "hs_access";
+/** Payloads of `accessChangesSettled`'s own notifications (no change). */
+const SYNC_PREFIX = "sync:";
+
+interface Watch {
+  /** Moves on every change heard or made here, and on every start or loss of the listening. */
+  epoch: number;
+  /** The listening holds (LISTEN answered, no loss since). */
+  listening: boolean;
+  started: boolean;
+  waiters: (() => void)[];
+  /** `settled` calls waiting for their own notification, by payload. */
+  syncs: Map<string, () => void>;
+  nextSync: number;
+}
+
+const WATCH = slot(
+  "access.changes",
+  (): Watch => ({
+    epoch: 0,
+    listening: false,
+    started: false,
+    waiters: [],
+    syncs: new Map(),
+    nextSync: 0,
+  }),
+);
+
+function moved(w: Watch): void {
+  w.epoch += 1;
+  const waiters = w.waiters.splice(0);
+  for (const wake of waiters) wake();
+}
+
+type Deps = Pick<ServiceDeps, "dbs" | "runtime" | "log">;
+
+/** Starts hearing other processes' access changes (once per process; later calls do nothing). */
+export function watchAccessChanges(deps: Deps): void {
+  const w = WATCH.of(deps);
+  if (w.started) return;
+  w.started = true;
+  const credentialsChanged = () => {
+    moved(w);
+    // who a credential belonged to before the change must not be served in a later outage either
+    accessRuntime(deps).lastKnown.clear();
+  };
+  deps.dbs.primary.listen(ACCESS_CHANNEL, {
+    onNotify: (payload) => {
+      const sync = w.syncs.get(payload);
+      if (sync) return sync();
+      if (payload.startsWith(SYNC_PREFIX)) return; // another process's `accessChangesSettled`
+      credentialsChanged();
+    },
+    onListen: () => {
+      w.listening = true;
+      credentialsChanged();
+    },
+    onDown: (reason) => {
+      if (!w.listening) return;
+      w.listening = false;
+      moved(w);
+      deps.log.warn("access changes: not listening; the credential generation is read per request", {
+        reason,
+      });
+    },
+  });
+}
+
+/** Called after this process commits an access write: what was kept about credentials is dropped. */
+export function accessChanged(deps: Pick<ServiceDeps, "runtime">): void {
+  moved(WATCH.of(deps));
+}
+
+/**
+ * What a remembered credential is checked against: equal stamps mean no access change was heard or
+ * made in between. Without a database round trip while the listening holds; otherwise the
+ * credential generation is read (null when it cannot be: nothing may be served from memory then).
+ */
+export async function credentialStamp(deps: Deps): Promise<string | null> {
+  const w = WATCH.of(deps);
+  if (!w.started) watchAccessChanges(deps);
+  if (w.listening && deps.dbs.primary.availability().up) return `l${w.epoch}`;
+  const epoch = w.epoch;
+  const gen = await credentialGeneration(deps);
+  return gen === null ? null : `g${gen}.${epoch}`;
+}
+
+/**
+ * The credential generation (`core.hs_auth_generation`, migration 0011): it moves at the commit of
+ * anything that can end a credential or change an actor's roles (revoked or deleted sessions and
+ * tokens, disabled users and orgs, membership and application-admin changes), in any process.
+ * An actor resolved after reading a value stays right while the generation still has that value.
+ * Null when it cannot be read (primary unreachable): nothing may be served from a cache then.
+ */
+export async function credentialGeneration(deps: Pick<ServiceDeps, "dbs">): Promise<string | null> {
+  try {
+    const [row] = await deps.dbs.primary.query<{ gen: string }>(
+      "SELECT gen::text AS gen FROM core.hs_auth_generation WHERE id = 1",
+      [],
+      { prepare: true },
+    );
+    return row?.gen ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves at the next access change heard or made here (tests wait for another process's). */
+export function nextAccessChange(deps: Pick<ServiceDeps, "runtime">): Promise<void> {
+  const w = WATCH.of(deps);
+  return new Promise((resolve) => w.waiters.push(resolve));
+}
+
+/**
+ * Resolves once every access change committed before the call has been heard here: it sends a
+ * notification of its own on the channel and waits for it (PostgreSQL delivers a channel's
+ * notifications in commit order). At once when not listening: every request reads the
+ * generation then. Tests use it where another process would simply be a moment later.
+ */
+export async function accessChangesSettled(deps: Deps, timeoutMs = 10_000): Promise<void> {
+  const w = WATCH.of(deps);
+  if (!w.started) watchAccessChanges(deps);
+  if (!w.listening) return;
+  const payload = `${SYNC_PREFIX}${process.pid}.${++w.nextSync}`;
+  let timer: Timer | undefined;
+  const heard = new Promise<void>((resolve, reject) => {
+    w.syncs.set(payload, resolve);
+    timer = setTimeout(() => reject(new Error("access changes: own notification not heard")), timeoutMs);
+  });
+  try {
+    await deps.dbs.primary.query("SELECT pg_notify($1, $2)", [ACCESS_CHANNEL, payload]);
+    await heard;
+  } finally {
+    clearTimeout(timer);
+    w.syncs.delete(payload);
+  }
+}
+
+/** Whether the listening holds (tests, diagnostics). */
+export function hearingAccessChanges(deps: Pick<ServiceDeps, "runtime">): boolean {
+  return WATCH.of(deps).listening;
+}
