@@ -143,7 +143,7 @@ export function targetProblem(type: FaultType, e: Entity): string | null {
               : need === "meter"
                 ? !!t.meter && !!t.equip
                 : need === "loop"
-                  ? !!t.equip && (!!t.vav || !!t.chiller || (!!t.ahu && !t.rtu))
+                  ? !!t.equip && (!!t.vav || !!t.chiller || !!t.ahu)
                   : true;
   if (ok) return null;
   const what = {
@@ -153,7 +153,7 @@ export function targetProblem(type: FaultType, e: Entity): string | null {
     chwAhu: "an air handler with a chilled water coil",
     chiller: "a chiller",
     meter: "a meter",
-    loop: "a VAV box, an air handler (not a rooftop unit) or a chiller",
+    loop: "a VAV box, an air handler, a rooftop unit or a chiller",
     any: "",
   }[need];
   return `"${e.localId}" is not ${what}`;
@@ -281,6 +281,8 @@ const EVIDENCE: Record<FaultType, string[]> = {
 function loopEvidence(target: Entity | undefined): string[] {
   const t = target?.tags ?? {};
   if (t.vav) return ["flow", "flowsp", "dmp"];
+  // A rooftop unit's zone loops: zone temperature against its setpoint, compressor and economizer.
+  if (t.rtu) return ["zat", "zatsp", "cool", "oad"];
   if (t.chiller) return ["chwlt", "load", "power"];
   return ["dat", "datsp", "cool"];
 }

@@ -99,8 +99,6 @@ const DAT_LOOP = { tauMin: 3, deadMin: 1.25, strokeMin: 1.5 };
 /** Design coil temperature changes at design airflow, °F: cooling coil 28 °F, heating coil 40 °F. */
 const COOL_DESIGN_DT = 28;
 const HEAT_DESIGN_DT = 40;
-/** RTU mode hysteresis: a mode ends this far inside the deadband, °F. */
-const MODE_HYSTERESIS = 1;
 
 interface Ctx {
   s: SiteSpec;
@@ -673,104 +671,210 @@ function stepVavSystem(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): 
 }
 
 /**
- * Packaged single-zone rooftop units: constant-volume fan, an integrated economizer used first and only
- * in cooling mode, two DX compressor stages with anti-short-cycle timers, gas (or no) heat, and a
- * deadband between the heating and cooling setpoints where the unit only ventilates.
+ * Rooftop unit control (a packaged single-zone unit's controller, the sequence of ASHRAE Guideline 36
+ * §5.18 for single-zone units on a constant-volume fan with staged DX, as typical RTU controllers run
+ * it): a cooling and a heating loop (PI on the measured zone temperature against the active cooling
+ * and heating setpoints, 0–100 %, only one active at a time, the deadband between them); the active
+ * loop resets the discharge air setpoint from the return air (neutral) toward 55 °F (cooling) or
+ * 95 °F (heating); the economizer is the first stage of cooling (differential dry bulb: enabled while
+ * the outside air is below the return air by 1 °F and below the high limit; it holds the measured
+ * discharge air at its setpoint, never below the minimum outside air, and stays fully open while a
+ * compressor runs); the two DX stages follow the cooling loop (stage 1 on at 50 %, off at 20 %;
+ * stage 2 on at 90 %, off at 60 %) with their 3-min run / 5-min off timers; the modulating gas heat
+ * is the heating loop's output. Loop process: the zone's heat balance through the discharge air at
+ * full airflow; tuned by SIMC at mid-range (as the VAV zone loop), mistuned by a `hunting` fault.
+ */
+const RTU = {
+  /** Discharge air limits of the setpoint reset, °F (Guideline 36 §5.18.4: min cooling / max heating SAT). */
+  minDat: 55,
+  maxDat: 95,
+  /** DX stage sensible drop at design airflow, °F per stage, and the coil's lowest leaving air. */
+  stageDt: 12.5,
+  coilFloor: 45,
+  /** The mixed air setpoint of an economizer running with a compressor (integrated economizer), °F. */
+  econMat: 55,
+  /** The gas furnace's discharge air high limit, °F (it modulates down above it). */
+  heatLimit: 100,
+  /** DX coil and gas heat exchanger response, minutes (first order). */
+  coilTauMin: 1,
+  /** Stage k (1, 2) of the cooling loop: on at `on[k]` %, off at `off[k]` %. */
+  on: [50, 90],
+  off: [20, 60],
+};
+
+/** A rooftop unit's two zone loops, tuned on its zone and supply airflow (SIMC, as the VAV zone loop). */
+function rtuZoneTuning(c: Ctx, zr: ZoneRun, designCfm: number, span: number) {
+  const ua = c.s.envelopeUaPerFt2 * zr.z.area;
+  return simcTuning(
+    ((AIR_SENSIBLE * designCfm) / (ua + AIR_SENSIBLE * designCfm)) * (span / 100),
+    (60 * CAPACITANCE_PER_FT2 * zr.z.area) / (ua + AIR_SENSIBLE * designCfm),
+    ZONE_LOOP_DEAD_MIN,
+    c.fx.mistune.get(zr.z.id) ?? 1,
+  );
+}
+
+/**
+ * Packaged single-zone rooftop units, scan by scan (`RTU` above): constant-volume fan on in occupied
+ * mode (and after hours while a setback setpoint calls), the zone loops, economizer, DX stages and gas
+ * heat; the zone's heat balance is integrated each minute with that minute's discharge air.
  */
 function stepRooftopUnits(c: Ctx, zones: ZoneRun[], siteOcc: number, acc: Totals): void {
   const s = c.s;
   const fx = c.fx;
   const oat = c.wx.temp;
+  const canHeat = s.airHandlers.heating !== "none";
   for (const zr of zones) {
     const rtu = zr.z.id;
-    const modeKey = `${rtu}.mode`;
-    const prevMode = loop(c, modeKey) ?? 0;
-    let mode: number;
-    if (zr.tMeas >= zr.effClg) mode = 1;
-    else if (zr.tMeas <= zr.effHtg) mode = -1;
-    else if (prevMode === 1 && zr.tMeas > zr.effClg - MODE_HYSTERESIS) mode = 1;
-    else if (prevMode === -1 && zr.tMeas < zr.effHtg + MODE_HYSTERESIS) mode = -1;
-    else mode = 0;
-    if (s.airHandlers.heating === "none" && mode === -1) mode = 0;
-    const cmdOn = ovBool(c, pointId(rtu, "fanCmd")) ?? (zr.occMode || mode !== 0);
+    const clgKey = `${rtu}.clgLoop`;
+    const htgKey = `${rtu}.htgLoop`;
+    const clg = readLoop(c.prev.pi, clgKey, { out: 0, y: zr.t0 }, 0);
+    const htg = readLoop(c.prev.pi, htgKey, { out: 0, y: zr.t0 }, 0);
+    // After hours the unit starts on a setback call and runs until its loop is satisfied.
+    const calling =
+      zr.tMeas >= zr.effClg || (canHeat && zr.tMeas <= zr.effHtg) || clg.out > 0 || (canHeat && htg.out > 0);
+    const cmdOn = ovBool(c, pointId(rtu, "fanCmd")) ?? (zr.occMode || calling);
     const failed = fx.fanFailed.has(rtu);
     const on = cmdOn && !failed;
-    if (!cmdOn) mode = 0;
-    setLoop(c, modeKey, mode);
     const designCfm = s.airHandlers.designCfmPerFt2 * zr.z.area;
-    const target = mode === 1 ? zr.effClg - 0.5 : zr.effHtg + 0.5;
-    const needed =
-      target -
-      zoneLoad(s, zr.z, zr.gains, oat, target) / (AIR_SENSIBLE * designCfm) -
-      1.5 * (zr.tMeas - target);
-    const rat = zr.t0 + 0.5;
-    const datspAuto = mode === 1 ? clamp(needed, 52, rat) : mode === -1 ? clamp(needed, rat, 105) : rat;
-    const datsp = ovNum(c, pointId(rtu, "datsp")) ?? (on ? datspAuto : 55);
     const cfm = on ? designCfm : 0;
-    const minOa = minOutsideAir(c, zr.occMode, zr.people, zr.z.area, cfm);
-    let oaCmd = cmdOn ? minOa : 0;
+    const minOa = minOutsideAir(c, zr.occMode, zr.people, zr.z.area, designCfm);
     const oadOv = ovNum(c, pointId(rtu, "oad"));
-    if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
-    else if (on && mode === 1 && s.airHandlers.economizer && oat < rat - 1 && oat < economizerHighLimit(s)) {
-      oaCmd = clamp((rat - datsp) / (rat - oat), minOa, 1);
-    }
+    const datspOv = ovNum(c, pointId(rtu, "datsp"));
     const stuckOa = fx.oaStuck.get(rtu);
-    const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
-    const mat = on ? oaFrac * oat + (1 - oaFrac) * rat : zr.t0;
-
-    // Compressor stages (each half the capacity) staged on the sensible load past the economizer.
-    const stageCap = AIR_SENSIBLE * designCfm * 12.5;
+    const heatStuck = canHeat ? fx.heatCool.get(rtu) : undefined;
     const biasDat = fx.bias.get(pointId(rtu, "dat")) ?? 0;
-    const trueSp = datsp - biasDat;
-    const coolNeed = on && mode === 1 ? AIR_SENSIBLE * cfm * Math.max(0, mat - trueSp) : 0;
-    const stagesRun = staged(
-      c,
-      [`${rtu}.c1`, `${rtu}.c2`],
-      [on && mode === 1, on && mode === 1],
-      coolNeed,
-      stageCap,
-      COMPRESSOR_TIMERS,
-    );
-    const stages = stagesRun.filter(Boolean).length;
-    let dat = mat;
-    let coolBtuh = 0;
-    let heatBtuh = 0;
-    let dxKw = 0;
-    let heatCmd = fx.heatCool.get(rtu) ?? 0;
-    if (on && heatCmd > 0 && s.airHandlers.heating !== "none") {
-      heatBtuh = (heatCmd / 100) * AIR_SENSIBLE * designCfm * HEAT_DESIGN_DT;
-      dat += heatBtuh / (AIR_SENSIBLE * cfm);
+    const datFailed = c.failedReading(pointId(rtu, "dat"));
+    const biasZat = fx.bias.get(pointId(rtu, "zat")) ?? 0;
+    const econAllowed = s.airHandlers.economizer && oat < economizerHighLimit(s);
+    const clgTuning = rtuZoneTuning(c, zr, designCfm, zr.effClg + 0.5 - RTU.minDat);
+    const htgTuning = rtuZoneTuning(c, zr, designCfm, RTU.maxDat - zr.effHtg - 0.5);
+    const loopAct = { lo: 0, hi: 100, strokeMin: 0 };
+    const stageIds = [`${rtu}.c1`, `${rtu}.c2`];
+    const stages = stageIds.map((id) => {
+      const u = c.prev.units?.[id];
+      return { on: u?.on ?? false, since: u?.since ?? -1e15 };
+    });
+    // The coils' effect on the air (heat rise − DX drop, °F) ramps with their response; the air
+    // through the unit mixes at once.
+    const coilKey = `${rtu}.coilDt`;
+    let coilDt = loop(c, coilKey) ?? 0;
+    let dat = zr.t0;
+    let t = zr.t0;
+    const scans = Math.max(1, Math.round(c.dtMin / SCAN_MIN));
+    const dt = c.dtMin / scans;
+    const decay = Math.exp(-dt / RTU.coilTauMin);
+    const t0ms = c.now - c.dtMin * 60_000;
+    let minuteSum = 0;
+    let minuteScans = 0;
+    let sumHeatBtuh = 0;
+    let sumDxKw = 0;
+
+    let rat = t + 0.5;
+    let mat = t;
+    let datsp = datspOv ?? rat;
+    let oaCmd = cmdOn ? minOa : 0;
+    let heatCmd = 0;
+    for (let k = 0; k < scans; k++) {
+      const nowMs = t0ms + (k + 1) * dt * 60_000;
+      rat = t + 0.5;
+      if (cmdOn) {
+        const sensed = zr.zatFailed ?? t + biasZat;
+        // One loop at a time: the heating loop rests while the unit cools and the reverse.
+        if (htg.out <= 0) piScan(clg, sensed - zr.effClg, clgTuning, loopAct, dt);
+        if (clg.out <= 0 && canHeat) piScan(htg, zr.effHtg - sensed, htgTuning, loopAct, dt);
+        if (htg.out > 0) Object.assign(clg, { out: 0, i: 0, act: 0 });
+      } else {
+        Object.assign(clg, { out: 0, i: 0, act: 0 });
+        Object.assign(htg, { out: 0, i: 0, act: 0 });
+      }
+      const neutral = rat;
+      const autoSp =
+        htg.out > 0
+          ? neutral + ((RTU.maxDat - neutral) * htg.out) / 100
+          : neutral - ((neutral - RTU.minDat) * clg.out) / 100;
+      datsp = datspOv ?? autoSp;
+      // DX stages on the cooling loop, with their timers (a stopped unit's stages stop at once).
+      const call = on ? clg.out : 0;
+      stages.forEach((st, j) => {
+        const want = st.on ? call > RTU.off[j]! : call >= RTU.on[j]! && (j === 0 || stages[0]!.on);
+        if (want === st.on) return;
+        if (st.on && on && nowMs - st.since < COMPRESSOR_TIMERS.minRunMs) return;
+        if (!st.on && nowMs - st.since < COMPRESSOR_TIMERS.minOffMs) return;
+        st.on = want;
+        st.since = nowMs;
+      });
+      const running = stages.filter((st) => st.on).length;
+      // Economizer: holds the measured discharge air at its setpoint; fully open with a compressor.
+      oaCmd = cmdOn ? minOa : 0;
+      const econ = on && econAllowed && clg.out > 0 && oat < rat - 1;
+      if (cmdOn && oadOv !== undefined) oaCmd = clamp(oadOv, 0, 100) / 100;
+      else if (econ)
+        oaCmd =
+          running > 0
+            ? // With a compressor the economizer holds the mixed air at its own setpoint (or opens fully).
+              clamp((rat - RTU.econMat) / (rat - oat), minOa, 1)
+            : datFailed !== undefined
+              ? // A failed discharge sensor: the economizer loop winds to the end its reading asks for.
+                datFailed > datsp
+                ? 1
+                : minOa
+              : clamp((rat - (datsp - biasDat)) / (rat - oat), minOa, 1);
+      const oaFrac = stuckOa === undefined ? oaCmd : stuckOa / 100;
+      mat = on ? oaFrac * oat + (1 - oaFrac) * rat : t;
+      // Gas heat: the heating loop's output (or the held output of a simultaneous heating fault).
+      heatCmd = heatStuck ?? (canHeat ? htg.out : 0);
+      // The furnace's discharge high limit holds the air at most `heatLimit` (a failed-low zone
+      // sensor heats the zone, but not without bound).
+      const rise = on ? Math.min((heatCmd / 100) * HEAT_DESIGN_DT, Math.max(0, RTU.heatLimit - mat)) : 0;
+      const drop = on ? Math.min(running * RTU.stageDt, Math.max(0, mat + rise - RTU.coilFloor)) : 0;
+      coilDt = rise - drop + (coilDt - (rise - drop)) * decay;
+      dat = on ? mat + coilDt : t;
+      const target = mat + rise - drop;
+      if (on) {
+        const heatBtuh = AIR_SENSIBLE * cfm * rise;
+        const coolBtuh =
+          drop > 0 ? AIR_SENSIBLE * cfm * drop + coilLatent(c, cfm, oaFrac, siteOcc, target) : 0;
+        sumHeatBtuh += heatBtuh;
+        sumDxKw += ((coolBtuh / 12000) * 3.517) / dxCop(oat);
+      }
+      minuteSum += on ? dat : t;
+      minuteScans++;
+      if (minuteScans * dt >= 1 - 1e-9 || k === scans - 1) {
+        t = integrateZone(s, zr.z, t, zr.gains, oat, cfm, minuteSum / minuteScans, (minuteScans * dt) / 60);
+        minuteSum = 0;
+        minuteScans = 0;
+      }
     }
-    if (on && stages > 0) {
-      // A stage cycles within the interval: delivered = demand up to the running stages' capacity.
-      const need = AIR_SENSIBLE * cfm * Math.max(0, dat - trueSp);
-      const sensible = Math.min(need, stages * stageCap);
-      dat -= sensible / (AIR_SENSIBLE * cfm);
-      coolBtuh = sensible + coilLatent(c, cfm, oaFrac, siteOcc, dat);
-      dxKw = ((coolBtuh / 12000) * 3.517) / dxCop(oat);
-    } else if (on && mode === -1 && heatCmd === 0 && s.airHandlers.heating !== "none" && trueSp > mat) {
-      heatBtuh = Math.min(AIR_SENSIBLE * cfm * (trueSp - mat), AIR_SENSIBLE * designCfm * 50);
-      dat = mat + heatBtuh / (AIR_SENSIBLE * cfm);
-      heatCmd = clamp((100 * heatBtuh) / (AIR_SENSIBLE * designCfm * 50), 0, 100);
-    }
+    clg.y = t;
+    htg.y = t;
+    writeLoop(c.pi, clgKey, clg);
+    writeLoop(c.pi, htgKey, htg);
+    setLoop(c, coilKey, coilDt);
+    stageIds.forEach((id, j) => {
+      c.units[id] = { on: stages[j]!.on, since: stages[j]!.since };
+    });
+    const heatBtuh = sumHeatBtuh / scans;
+    const dxKw = sumDxKw / scans;
     if (s.airHandlers.heating === "gas") acc.gasHeatCfh += heatBtuh / 0.8 / GAS_BTU_PER_FT3;
     if (s.airHandlers.heating === "hw") acc.hwLoadBtuh += heatBtuh;
     // Constant-volume supply fan, ≈ 0.6 W/cfm (ASHRAE 90.1 fan power limitation, constant volume).
     const fanKw = on ? designCfm * 0.0006 : 0;
     acc.hvacKw += fanKw + dxKw;
-    const t1 = integrateZone(s, zr.z, zr.t0, zr.gains, oat, cfm, dat, c.dtH);
-    writeZonePoints(c, { ...zr, cooling: mode === 1 || (mode === 0 && zr.cooling) }, t1);
+    const running = stages.filter((st) => st.on).length;
+    const cooling = clg.out > 0 || (htg.out <= 0 && zr.cooling);
+    writeZonePoints(c, { ...zr, cooling }, t);
     set(c, pointId(rtu, "fanCmd"), cmdOn);
     set(c, pointId(rtu, "fanSts"), on);
     set(c, pointId(rtu, "fanSpeed"), cmdOn ? 100 : 0);
-    set(c, pointId(rtu, "dat"), dat);
-    set(c, pointId(rtu, "datsp"), datsp);
-    set(c, pointId(rtu, "mat"), mat);
-    set(c, pointId(rtu, "rat"), on ? rat : zr.t0);
+    set(c, pointId(rtu, "dat"), on ? dat : t);
+    set(c, pointId(rtu, "datsp"), cmdOn ? datsp : (datspOv ?? 55));
+    set(c, pointId(rtu, "mat"), on ? mat : t);
+    set(c, pointId(rtu, "rat"), on ? t + 0.5 : t);
     set(c, pointId(rtu, "oad"), cmdOn ? 100 * oaCmd : 0);
     set(c, pointId(rtu, "flow"), cfm);
-    set(c, pointId(rtu, "cool"), on ? 50 * stages : 0);
-    if (s.airHandlers.heating !== "none") set(c, pointId(rtu, "heat"), on ? heatCmd : 0);
+    // The compressor command is the controller's call: a failed fan leaves it calling (no proof, no air).
+    set(c, pointId(rtu, "cool"), failed && cmdOn ? (clg.out >= RTU.on[0]! ? 100 : 0) : 50 * running);
+    if (canHeat) set(c, pointId(rtu, "heat"), cmdOn ? heatCmd : 0);
     set(c, pointId(rtu, "power"), fanKw + dxKw);
   }
 }
