@@ -17,6 +17,7 @@ import b0013 from "./building/0013_auth_generation_new_orgs.sql" with { type: "t
 import b0014 from "./building/0014_simulator_database_config.sql" with { type: "text" };
 import b0015 from "./building/0015_filter_order_indexes.sql" with { type: "text" };
 import b0016 from "./building/0016_access_notify.sql" with { type: "text" };
+import b0017 from "./building/0017_grants_notify.sql" with { type: "text" };
 import s0001 from "./state/0001_state.sql" with { type: "text" };
 import s0002 from "./state/0002_simulator_state_report.sql" with { type: "text" };
 import s0003 from "./state/0003_simulator_state_plan_report.sql" with { type: "text" };
@@ -44,6 +45,7 @@ export const buildingMigrations: readonly Migration[] = [
   { name: "0014_simulator_database_config", sql: b0014 },
   { name: "0015_filter_order_indexes", sql: b0015 },
   { name: "0016_access_notify", sql: b0016 },
+  { name: "0017_grants_notify", sql: b0017 },
 ];
 
 export const stateMigrations: readonly Migration[] = [

@@ -1,12 +1,16 @@
 // Access changes heard as they commit, so that what is kept in memory about credentials
 // (http/auth.ts) is dropped at once instead of being checked against the database before every
-// request.
+// request, and page data kept per viewer (the console's page caches) is read again.
 // - This process: every access write calls `accessChanged` after its commit (tx.ts `write`, and
 //   the few writes outside it), before the caller answers.
 // - Other processes sharing the primary: the triggers of migration 0016 notify `hs_access` at
-//   commit (`credentials` when the credential generation moves); the listener (db/notify.ts,
-//   started on the first use) hears it. Each notification, and each (re)start of the listening
-//   (notifications may have been missed before it), moves the local epoch.
+//   commit (`credentials` when the credential generation moves; 0017: `grants` after a write of
+//   entity or tag grants); the listener (db/notify.ts, started on the first use) hears it. Each
+//   `credentials` notification, and each (re)start of the listening (notifications may have been
+//   missed before it), moves the local epoch; each notification and each (re)start publishes a
+//   system-wide `records:written` on the broker, as this process's own access and catalog writes
+//   do, after which the page caches read again (web/page-cache.ts: every kept entry depends on
+//   the system-wide events).
 // - While the listening is not known to hold (not yet started, its connection lost, the primary
 //   known down), `credentialStamp` reads the credential generation (0011) as before, so nothing
 //   is served from memory on the word of a listener that may be deaf.
@@ -50,13 +54,15 @@ function moved(w: Watch): void {
   for (const wake of waiters) wake();
 }
 
-type Deps = Pick<ServiceDeps, "dbs" | "runtime" | "log">;
+type Deps = Pick<ServiceDeps, "dbs" | "runtime" | "broker" | "log">;
 
 /** Starts hearing other processes' access changes (once per process; later calls do nothing). */
 export function watchAccessChanges(deps: Deps): void {
   const w = WATCH.of(deps);
   if (w.started) return;
   w.started = true;
+  /** Page data depends on grants and credentials alike: read again after a system-wide event. */
+  const pagesChanged = () => deps.broker.publish("records:written", null, { source: "database" });
   const credentialsChanged = () => {
     moved(w);
     // who a credential belonged to before the change must not be served in a later outage either
@@ -67,11 +73,13 @@ export function watchAccessChanges(deps: Deps): void {
       const sync = w.syncs.get(payload);
       if (sync) return sync();
       if (payload.startsWith(SYNC_PREFIX)) return; // another process's `accessChangesSettled`
-      credentialsChanged();
+      if (payload !== "grants") credentialsChanged();
+      pagesChanged();
     },
     onListen: () => {
       w.listening = true;
       credentialsChanged();
+      pagesChanged();
     },
     onDown: (reason) => {
       if (!w.listening) return;

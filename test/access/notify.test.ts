@@ -5,7 +5,8 @@
 // once and by the other as soon as it hears the notification (the test waits for that with
 // `accessChangesSettled`, which sends a notification of its own and waits for it); when B's
 // listening connection is cut, what it kept is dropped and it reads the generation until it
-// listens again; and the same across a restart of the primary.
+// listens again; and the same across a restart of the primary. A grant written elsewhere reaches
+// the other instance's page caches the same way (migration 0017).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
 import { accessChangesSettled, hearingAccessChanges, watchAccessChanges } from "../../src/access/changes.ts";
@@ -160,6 +161,43 @@ describe("access changes between two instances on one PostgreSQL primary", () =>
     expect(await status(a, bearer(fresh.member.token))).toBe(401);
     await accessChangesSettled(b.deps);
     expect(await status(b, bearer(fresh.member.token))).toBe(401);
+  });
+
+  test("a grant written elsewhere is shown by the other instance's pages once heard (its page cache read again)", async () => {
+    const s = await seeded();
+    const created = await a.app.request("/entity", {
+      method: "POST",
+      headers: { ...bearer(s.admin.token), "content-type": "application/json" },
+      body: JSON.stringify({
+        org_id: s.org.id,
+        tags: [
+          { tag_name: "id", value_s: `hidden-${s.org.id}` },
+          { tag_name: "site" },
+          { tag_name: "dis", value_s: "Hidden wing" },
+        ],
+      }),
+    });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: number };
+    const explorer = async () => {
+      const res = await b.app.request("/explorer?filter=site", {
+        headers: { ...bearer(s.member.token), accept: "text/html" },
+      });
+      expect(res.status).toBe(200);
+      return (await res.text()).includes("Hidden wing");
+    };
+    await bothHearing();
+    expect([await explorer(), await explorer()]).toEqual([true, true]);
+    // another process hides the entity from the member (plain SQL on the shared primary)
+    await locker.query("INSERT INTO core.user_entity_rev_permission (user_id, entity_id) VALUES ($1, $2)", [
+      s.member.userId,
+      id,
+    ]);
+    await accessChangesSettled(b.deps);
+    expect(await explorer()).toBe(false);
+    await locker.query("DELETE FROM core.user_entity_rev_permission WHERE user_id = $1", [s.member.userId]);
+    await accessChangesSettled(b.deps);
+    expect(await explorer()).toBe(true);
   });
 
   test("while B's connections are cut it misses a revocation; listening again, it refuses it", async () => {
