@@ -345,15 +345,19 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
       return status;
     },
     async run(signal) {
-      while (!signal.aborted) {
-        const r = await step(signal);
-        const wait =
-          r.status === "waiting" || r.status === "error"
-            ? Math.min(maxRetryMs, retryMs * 2 ** Math.min(10, failures - 1), untilNext())
-            : untilNext();
-        await sleep(Math.max(100, wait), signal);
+      try {
+        while (!signal.aborted) {
+          const r = await step(signal);
+          const wait =
+            r.status === "waiting" || r.status === "error"
+              ? Math.min(maxRetryMs, retryMs * 2 ** Math.min(10, failures - 1), untilNext())
+              : untilNext();
+          await sleep(Math.max(100, wait), signal);
+        }
+      } finally {
+        // Also when a refused token (401/403) ends the run: the worker never outlives it.
+        await chunks.close();
       }
-      await chunks.close();
       event("stop", "Remote runner stopped");
       await flushEvents();
       await report("stopped", { release: true }).catch((e) =>

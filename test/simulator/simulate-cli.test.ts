@@ -92,3 +92,69 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
     await s.proc.exited;
   }
 }, 180_000);
+
+test("SIGTERM in the middle of a backfill on the chunk worker: the runner stops after the chunk in flight", async () => {
+  const s = await startServe({
+    env: {
+      DATABASE_URL: await newPostgresUrl(),
+      DEMO: "false",
+      SIMULATORS: "false",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: "warn",
+    },
+  });
+  try {
+    const token = await serverToken(s.url);
+    // 90 days of hourly rows: about 27 chunks of `POST /bulk/value`, generated on the worker.
+    const { sim } = await createOrgAndSimulator<Sim>(
+      s.url,
+      token,
+      { name: "Remote", key: "remote" },
+      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 90 },
+    );
+    const runner = Bun.spawn(
+      [
+        ...sourceCommand(),
+        "simulate",
+        "--api-url",
+        s.url,
+        "--token",
+        token,
+        "--simulator-id",
+        String(sim.id),
+      ],
+      {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "debug" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const output = Promise.all([new Response(runner.stdout).text(), new Response(runner.stderr).text()]);
+    let v: Sim | undefined;
+    try {
+      await waitFor(
+        async () => {
+          v = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
+          return v.points_written > 0;
+        },
+        60_000,
+        "the first chunk",
+      );
+    } finally {
+      runner.kill("SIGTERM");
+    }
+    expect(await runner.exited).toBe(0);
+    const log = (await output).join("");
+    expect(log).toContain("simulator chunk worker started");
+    const after = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
+    // Stopped part-way, on a whole chunk: every interval it reported is all there.
+    expect(after.points_written).toBeLessThan(90 * 24 * after.point_count);
+    expect(after.points_written % after.point_count).toBe(0);
+    const state = await api<{ status: string }>(s.url, token, `/simulator/state/${sim.id}`);
+    expect(state.status).toBe("stopped");
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.proc.exited;
+  }
+}, 180_000);
