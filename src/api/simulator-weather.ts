@@ -3,7 +3,7 @@
 // (with optional `site` and `name` fields) and answers the stored file's description;
 // `GET /simulator/weather/{id}` lists the files (member); `DELETE /simulator/weather/{id}?site=`
 // returns the site to synthetic weather; `GET /simulator/weather/{id}/hourly` is every file's hourly
-// values, for remote runners (org admin). A malformed file is a 422 naming each bad line and field.
+// values, for remote runners (org admin; `?records=all`: a sub-hourly file's every record). A malformed file is a 422 naming each bad line and field.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { ServiceDeps } from "../deps.ts";
@@ -19,6 +19,8 @@ import {
   uploadWeatherFile,
 } from "../simulator/service.ts";
 
+/** `records=all`: a sub-hourly file's every record; by default hourly records (older runners). */
+const RecordsQuery = z.object({ records: z.enum(["hourly", "all"]).optional() });
 const SiteQuery = z.object({ site: z.string().max(40).optional(), name: z.string().max(255).optional() });
 
 const tooLarge = () => new AppError("too_large", `a weather file may have at most ${MAX_EPW_BYTES} bytes`);
@@ -64,9 +66,10 @@ export function simulatorWeatherRoutes(deps: ServiceDeps): Hono<AppEnv> {
   app.get("/simulator/weather/:id{[0-9]+}", async (c) =>
     c.json(await listWeatherFiles({ deps, actor: actorOf(c), id: idOf(c) })),
   );
-  app.get("/simulator/weather/:id{[0-9]+}/hourly", async (c) =>
-    c.json(await readWeatherFiles({ deps, actor: actorOf(c), id: idOf(c) })),
-  );
+  app.get("/simulator/weather/:id{[0-9]+}/hourly", async (c) => {
+    const { records } = parse(RecordsQuery, c.req.query(), "query");
+    return c.json(await readWeatherFiles({ deps, actor: actorOf(c), id: idOf(c), records }));
+  });
   app.post("/simulator/weather/:id{[0-9]+}", async (c) => {
     const actor = actorOf(c);
     const id = idOf(c);

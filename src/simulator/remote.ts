@@ -170,7 +170,8 @@ export function createRemoteRunner(opts: RemoteOptions): RemoteRunner {
   /** The sites' weather files (none from a server without the route). */
   const weatherFiles = async (): Promise<Record<string, WeatherFile>> => {
     try {
-      return await call<Record<string, WeatherFile>>("GET", `/simulator/weather/${id}/hourly`);
+      // Every record of a sub-hourly file (a server before sub-hourly files ignores the query).
+      return await call<Record<string, WeatherFile>>("GET", `/simulator/weather/${id}/hourly?records=all`);
     } catch (e) {
       if (e instanceof RemoteHttpError && e.status === 404) return {};
       throw e;

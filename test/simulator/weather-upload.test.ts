@@ -176,11 +176,23 @@ describe.each(ENGINES)("weather file upload on %s", (engine) => {
       type: "value_error",
     });
     expect((await upload(epwText(lines))).status).toBe(200);
-    const stored = (await (
-      await env.app.request(`/simulator/weather/${sim.id}/hourly`, { headers: bearer(admin.token) })
-    ).json()) as Json;
+    const read = async (query: string) => {
+      const res = await env.app.request(`/simulator/weather/${sim.id}/hourly${query}`, {
+        headers: bearer(admin.token),
+      });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+    const stored = (await read("?records=all")).body;
     expect(stored[""].recordsPerHour).toBe(4);
     expect(stored[""].dryBulb.length).toBe(4 * 8760);
+    // Without `records=all` (a remote runner of an older version): hourly records of the same weather.
+    const hourly = (await read("")).body[""];
+    expect(hourly.recordsPerHour).toBe(1);
+    expect(hourly.dryBulb.length).toBe(8760);
+    expect(hourly.dryBulb[4000]).toBe(stored[""].dryBulb[4000 * 4 + 3]);
+    const g = stored[""].ghi.slice(4000 * 4, 4000 * 4 + 4);
+    expect(hourly.ghi[4000]).toBeCloseTo(g.reduce((a: number, b: number) => a + b, 0) / 4, 9);
+    expect((await read("?records=some")).status).toBe(422);
     const events = await readActivity(env.deps, { simulatorId: sim.id, skip: 0, limit: 10 });
     expect(events.find((e) => e.event_type === "config_change")?.details).toMatchObject({
       records_per_hour: 4,

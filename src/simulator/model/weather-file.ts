@@ -352,6 +352,36 @@ function clip(s: string, n = 40): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
+/**
+ * An hourly file of the same weather: a sub-hourly file's record at each hour's end for the values at
+ * an instant (temperatures, humidity, pressure, wind), the mean of the hour's records for radiation
+ * and sky cover (the hour's total and state). What a reader that only knows hourly files gets
+ * (`GET /simulator/weather/{id}/hourly` without `records=all`: remote runners of older versions).
+ */
+export function hourlyOf(f: WeatherFile): WeatherFile {
+  const n = f.recordsPerHour ?? 1;
+  if (n === 1) return f;
+  const atEnd = (s: number[]) => Array.from({ length: HOURS_PER_YEAR }, (_, h) => s[h * n + n - 1]!);
+  const mean = (s: number[]) =>
+    Array.from({ length: HOURS_PER_YEAR }, (_, h) => {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += s[h * n + k]!;
+      return sum / n;
+    });
+  return {
+    location: f.location,
+    recordsPerHour: 1,
+    dryBulb: atEnd(f.dryBulb),
+    dewPoint: atEnd(f.dewPoint),
+    rh: atEnd(f.rh),
+    pressure: atEnd(f.pressure),
+    ghi: mean(f.ghi),
+    windDir: atEnd(f.windDir),
+    windSpeed: atEnd(f.windSpeed),
+    skyCover: mean(f.skyCover),
+  };
+}
+
 /** The file's values at an instant: °C, %, Pa, W/m², tenths of sky. */
 export interface FileSample {
   dryBulb: number;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { Actor } from "../../access/actor.ts";
 import type { ServiceDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { HOURS_PER_YEAR, parseEpw, type WeatherFile } from "../model/weather-file.ts";
+import { HOURS_PER_YEAR, hourlyOf, parseEpw, type WeatherFile } from "../model/weather-file.ts";
 import { storedConfigOf } from "../stored-config.ts";
 import {
   deleteWeatherFile,
@@ -133,9 +133,17 @@ export async function readWeatherFiles(opts: {
   deps: ServiceDeps;
   actor: Actor;
   id: number;
+  /**
+   * `all`: every record of a sub-hourly file (`recordsPerHour` says how many an hour); by default
+   * each file as hourly records (`hourlyOf`), what remote runners of older versions read.
+   */
+  records?: "hourly" | "all";
 }): Promise<Record<string, WeatherFile>> {
   await loadFor(opts.deps, opts.actor, opts.id, "admin");
-  return Object.fromEntries(await loadWeatherFiles(opts.deps.dbs.primary, opts.id));
+  const files = await loadWeatherFiles(opts.deps.dbs.primary, opts.id);
+  return Object.fromEntries(
+    [...files].map(([site, f]) => [site, opts.records === "all" ? f : hourlyOf(f)] as const),
+  );
 }
 
 type Site = { key: string; dis: string; geo: { lat: number; lng: number } };
