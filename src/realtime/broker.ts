@@ -38,10 +38,19 @@ export interface Broker {
    * read when this was `n` has missed no event when it is still `n`.
    */
   lastId(orgId: number | null): number;
+  /**
+   * The events published after the one with id `afterId` whose org passes `accept`, oldest first,
+   * from the last `historyLimit` events kept; null when some of those published after it are no
+   * longer kept (it cannot tell what was missed).
+   */
+  eventsAfter(afterId: number, accept: (orgId: number | null) => boolean): BrokerEvent[] | null;
 }
 
-export function createBroker(opts: { queueLimit?: number } = {}): Broker {
+export function createBroker(opts: { queueLimit?: number; historyLimit?: number } = {}): Broker {
   const limit = opts.queueLimit ?? 1000;
+  // the last events published (a ring): what a reconnecting page missed
+  const historyLimit = Math.max(1, opts.historyLimit ?? 1000);
+  const history: BrokerEvent[] = [];
   const subs = new Set<{
     accept: (orgId: number | null) => boolean;
     types?: (type: string) => boolean;
@@ -58,6 +67,7 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
   return {
     publish(type, orgId, data) {
       const ev: BrokerEvent = { type, orgId, data, id: ++seq, at: new Date().toISOString() };
+      history[(ev.id - 1) % historyLimit] = ev;
       if (orgId === null) {
         systemWide += 1;
         lastSystemWide = ev.id;
@@ -117,6 +127,18 @@ export function createBroker(opts: { queueLimit?: number } = {}): Broker {
     },
     lastId(orgId) {
       return Math.max(lastSystemWide, orgId === null ? 0 : (lastOfOrg.get(orgId) ?? 0));
+    },
+    eventsAfter(afterId, accept) {
+      const from = Math.max(0, Math.floor(afterId));
+      if (from >= seq) return [];
+      // the oldest kept is seq - historyLimit + 1
+      if (from < seq - historyLimit) return null;
+      const out: BrokerEvent[] = [];
+      for (let id = from + 1; id <= seq; id++) {
+        const ev = history[(id - 1) % historyLimit] as BrokerEvent;
+        if (accept(ev.orgId)) out.push(ev);
+      }
+      return out;
     },
   };
 }

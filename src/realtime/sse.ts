@@ -32,12 +32,46 @@ export function liveToken(broker: Broker, orgId: number | null, lastId = broker.
   return `${BOOT}.${lastId}`;
 }
 
-/** Whether an event of `orgId` (or a system-wide one) was published after `token` was taken. */
-export function missedSince(broker: Broker, orgId: number | null, token: string): boolean {
+/** The event number a token of this process names, or null (another process's, or damaged). */
+function seenOf(token: string): number | null {
   const dot = token.lastIndexOf(".");
   const seen = Number(token.slice(dot + 1));
-  return token.slice(0, dot) !== BOOT || !Number.isSafeInteger(seen) || broker.lastId(orgId) > seen;
+  return token.slice(0, dot) === BOOT && Number.isSafeInteger(seen) && seen >= 0 ? seen : null;
 }
+
+/** Whether an event of `orgId` (or a system-wide one) was published after `token` was taken. */
+export function missedSince(broker: Broker, orgId: number | null, token: string): boolean {
+  const seen = seenOf(token);
+  return seen === null || broker.lastId(orgId) > seen;
+}
+
+/**
+ * Whether a page that has seen `token` missed an event it shows: one published since that
+ * `relevant` says it renders (without `relevant`, any), or any when the broker no longer keeps them
+ * all, or when the token is of another process.
+ */
+export function missedRelevant(
+  broker: Broker,
+  client: SseClient,
+  token: string,
+  relevant?: (client: SseClient, ev: BrokerEvent) => boolean,
+): boolean {
+  const seen = seenOf(token);
+  if (seen === null) return true;
+  if (broker.lastId(client.orgId) <= seen) return false;
+  if (!relevant) return true;
+  const missed = broker.eventsAfter(seen, acceptOf(client));
+  return missed === null || missed.some((ev) => relevant(client, ev));
+}
+
+/** The orgs whose events a client gets: its page's org (when it may see it) and system-wide ones. */
+function acceptOf(client: SseClient): (eventOrg: number | null) => boolean {
+  const { actor, orgId } = client;
+  return (eventOrg) => eventOrg === null || (eventOrg === orgId && actor.roleIn(eventOrg) !== null);
+}
+
+/** The message that ends each frame of a stream with ids: its `id` (and data) is what the page has seen. */
+export const SEEN_EVENT = "seen";
 
 /** The message a stream starts with when its page missed events: the page reads its live parts again. */
 export const RESYNC_EVENT = "resync";
@@ -77,11 +111,17 @@ export interface SseOptions {
   /** Called with the reason when a stream ends (tests, metrics). */
   readonly onClose?: (reason: CloseReason) => void;
   /**
-   * Give each rendered frame the `id` of its last event (`liveToken`), and start the stream with a
-   * `resync` message when events were published after `since` (the page's token, or the
-   * `Last-Event-ID` of a reconnecting browser): it missed them. Unset: no ids, no check.
+   * End each rendered frame with a `seen` message whose `id` (`liveToken`) is its last event, make
+   * heartbeats such a message too (the events the group has gone through), and start the stream with a
+   * `resync` message when events it shows (`relevant`) were published after `since` (the page's
+   * token, or the `Last-Event-ID` of a reconnecting browser): it missed them. Unset: no ids, no check.
    */
   readonly since?: string | null;
+  /**
+   * Whether `render` shows anything for `ev` (pure, no I/O): a reconnecting page is told to
+   * re-sync only when it missed such an event. Unset: after any event of its orgs.
+   */
+  readonly relevant?: (client: SseClient, ev: BrokerEvent) => boolean;
   /**
    * At least this long between two rendered frames of a group: the events of the wait are rendered
    * together (coalesced). Default 0 (each batch as soon as the last one is rendered).
@@ -142,6 +182,9 @@ interface Group {
   timer: ReturnType<typeof setInterval> | null;
   lastTick: number;
   ticking: boolean;
+  /** The last event the group has rendered (or found nothing to render for), and its heartbeat. */
+  seenId: number;
+  ping: Uint8Array;
 }
 
 const groups = new WeakMap<Broker, Map<string, Group>>();
@@ -196,6 +239,12 @@ function deliver(g: Group, frame: Uint8Array): void {
   for (const m of [...g.members]) write(g, m, frame, now, true);
 }
 
+/** The message that says the page has seen the group's events up to `lastId`. */
+function seenMessage(g: Group, lastId: number): SseMessage {
+  const token = liveToken(g.opts.broker, g.client.orgId, lastId);
+  return { event: SEEN_EVENT, id: token, data: token };
+}
+
 /** Renders the group's batches once and hands each frame to every member, until the last leaves. */
 async function runGroup(g: Group): Promise<void> {
   while (!g.stop.signal.aborted) {
@@ -205,18 +254,19 @@ async function runGroup(g: Group): Promise<void> {
       continue;
     }
     if (events.length === 0) continue;
+    const lastId = events.reduce((n, e) => Math.max(n, e.id), 0);
     let frame: Uint8Array | null;
     try {
       const msgs = await g.opts.render(g.client, events);
-      const last = msgs.at(-1);
-      if (last && g.opts.since !== undefined) {
-        const lastId = events.reduce((n, e) => Math.max(n, e.id), 0);
-        msgs[msgs.length - 1] = { ...last, id: liveToken(g.opts.broker, g.client.orgId, lastId) };
-      }
+      if (msgs.length > 0 && g.opts.since !== undefined) msgs.push(seenMessage(g, lastId));
       frame = encode(msgs);
     } catch {
       for (const m of [...g.members]) endMember(g, m, "aborted");
       continue;
+    }
+    if (g.opts.since !== undefined && lastId > g.seenId) {
+      g.seenId = lastId;
+      g.ping = enc.encode(formatSse(seenMessage(g, lastId)));
     }
     if (frame) {
       deliver(g, frame);
@@ -249,7 +299,7 @@ function onTimer(g: Group): void {
   for (const m of [...g.members]) {
     if (now - m.started >= maxLifetimeMs) endMember(g, m, "lifetime");
     else if (now - m.lastEvent >= idleMs) endMember(g, m, "idle");
-    else if (now - m.lastWrite >= heartbeatMs) write(g, m, PING, now, false);
+    else if (now - m.lastWrite >= heartbeatMs) write(g, m, g.ping, now, false);
   }
 }
 
@@ -262,7 +312,6 @@ function join(key: string, client: SseClient, opts: SseOptions, m: Member): Grou
     found.members.add(m);
     return found;
   }
-  const { actor, orgId } = client;
   const limits: Limits = {
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     idleMs: opts.idleMs ?? 10 * 60_000,
@@ -275,15 +324,15 @@ function join(key: string, client: SseClient, opts: SseOptions, m: Member): Grou
     byKey,
     members: new Set([m]),
     stop: new AbortController(),
-    sub: opts.broker.subscribe({
-      accept: (eventOrg) => eventOrg === null || (eventOrg === orgId && actor.roleIn(eventOrg) !== null),
-    }),
+    sub: opts.broker.subscribe({ accept: acceptOf(client) }),
     client,
     opts,
     limits,
     timer: null,
     lastTick: 0,
     ticking: false,
+    seenId: 0,
+    ping: PING,
   };
   byKey.set(key, g);
   // The timer's period: fine enough for the shortest limit, at most a second.
@@ -334,7 +383,7 @@ export function sseResponse(c: Context, client: SseClient, opts: SseOptions): Re
     closed: false,
   };
   const since = opts.since === undefined ? null : (c.req.header("last-event-id") ?? opts.since);
-  const missed = since !== null && missedSince(opts.broker, orgId, since);
+  const missed = since !== null && missedRelevant(opts.broker, client, since, opts.relevant);
   return streamOf(join(key, client, opts, member), member, c.req.raw.signal, missed);
 }
 

@@ -95,6 +95,26 @@ async function pointMessages(
 const html = async (node: unknown): Promise<string> =>
   String(await (node as { toString(): string | Promise<string> }).toString());
 
+/**
+ * Whether `renderEvents` shows anything of `ev` to `client` (what its page shows of it): a page that
+ * missed only events it ignores (another simulator's, system-wide record changes) needs no re-sync.
+ */
+export function relevantTo(client: SseClient, ev: BrokerEvent): boolean {
+  const t = client.topics;
+  if (ev.type === "values:written" || ev.type === "point:written") return pointsOf(t).length > 0;
+  const data = (ev.data ?? {}) as Record<string, unknown>;
+  const simId = typeof data.simulator_id === "number" ? data.simulator_id : null;
+  if (simId === null) return false;
+  const isSim = ev.type.startsWith("simulator:");
+  if (!isSim && ev.type !== "activity:logged") return false;
+  return (
+    t.has("dashboard") ||
+    t.has("simulators") ||
+    t.has(`sim:${simId}`) ||
+    (ev.type === "activity:logged" && t.has("activity"))
+  );
+}
+
 /** Renders one batch of events for one client (simulator updates coalesced per simulator). */
 export async function renderEvents(
   deps: AppDeps,
@@ -122,6 +142,8 @@ export async function renderEvents(
   /** Simulators with new intervals (or reset): their chart changed. */
   const charted = new Set<number>();
   for (const ev of events) {
+    // what the page does not show is not rendered (and a page that missed only such events is not re-synced)
+    if (!relevantTo(client, ev)) continue;
     const data = (ev.data ?? {}) as Record<string, unknown>;
     if (ev.type === "values:written") valuesChanged = true;
     if (ev.type === "point:written" && typeof data.entityId === "number") {
@@ -238,6 +260,7 @@ export function mountLive(app: Hono<AppEnv>, deps: AppDeps): void {
       tickMs: 5000,
       // what the page has seen (`since` of its URL, or the browser's Last-Event-ID on a reconnect)
       since: c.req.query("since") ?? null,
+      relevant: relevantTo,
       minGapMs: topics.has("simulators") ? LIST_GAP_MS : 0,
     });
   });
