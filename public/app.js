@@ -7,13 +7,15 @@
 // - `[data-local-time]` shows an ISO timestamp (a system event) in the browser's zone with its offset;
 // - `form[data-confirm]` asks before submitting (without JavaScript it submits at once);
 // - live pages re-sync when their event stream says `resync`: the page opens it with what it has seen
-//   (`data-since`), the browser reconnects with the `Last-Event-ID` of the last update, and the server says
-//   `resync` only when events were published meanwhile (a backfill that finished while the page
-//   loaded, a server restart); then the page's fragment is fetched once and every live part
-//   (`[sse-swap][id]`, `[data-resync][id]`) that changed is replaced;
+//   (`data-since`, kept current by the stream's `seen` messages), the browser reconnects with the
+//   `Last-Event-ID` of the last one, and the server says `resync` only when events the page shows were
+//   published meanwhile (a backfill that finished while the page loaded, a server restart); then the
+//   page's fragment is fetched once and every live part (`[sse-swap][id]`, `[data-resync][id]`) that
+//   changed is replaced;
 // - `[data-resync="<url>"]` parts (no event of their own) are read again from their URL after their
 //   notice (`data-resync-on`), at most every 5 s;
-// - a hidden page (`document.hidden`) makes no requests: what it would fetch waits until it is shown.
+// - a hidden page (`document.hidden`) makes no requests and closes its stream; shown again, it opens it
+//   with what it has seen (and re-syncs only when it missed something it shows).
 (() => {
   const charts = new Map();
 
@@ -168,7 +170,7 @@
     return new DOMParser().parseFromString(await res.text(), "text/html");
   }
 
-  // Work for when the page is shown again: a hidden page makes no requests (its stream still swaps).
+  // Work for when the page is shown again: a hidden page makes no requests (and has no stream).
   const pending = { resync: false, follow: false };
 
   // The stream says `resync` when the page missed events (sent before it connected, or while it was
@@ -200,18 +202,92 @@
       resyncing = false;
     }
   }
-  // The stream is opened with what the page has seen (`data-since` of `#live`, taken before the
-  // page's data was read), so the server can tell whether it missed events.
-  if (window.htmx?.createEventSource) {
-    const open = window.htmx.createEventSource;
-    window.htmx.createEventSource = (url) => {
-      const since = document.getElementById("live")?.getAttribute("data-since");
-      if (!since) return open(url);
-      const u = new URL(url, location.href);
-      u.searchParams.set("since", since);
-      return open(u.pathname + u.search);
-    };
+  // What the page has seen of its org's events: `data-since` of `#live` (a token `<boot>.<n>`, taken
+  // before the page's data was read), moved forward by each `seen` message of the stream (the end of
+  // every frame, and the heartbeats), never back.
+  function sinceOf() {
+    return document.getElementById("live")?.getAttribute("data-since") || null;
   }
+  function laterToken(a, b) {
+    const boot = (t) => t.slice(0, t.lastIndexOf("."));
+    const n = (t) => Number(t.slice(t.lastIndexOf(".") + 1));
+    // another boot: the server restarted, its token is the current one
+    return boot(a) !== boot(b) || n(b) > n(a) ? b : a;
+  }
+  function noteSeen(e) {
+    const live = document.getElementById("live");
+    const token = e.lastEventId || e.data;
+    if (!live || !token) return;
+    const since = live.getAttribute("data-since");
+    live.setAttribute("data-since", since ? laterToken(since, token) : token);
+  }
+  function withSince(url) {
+    const since = sinceOf();
+    if (!since) return url;
+    const u = new URL(url, location.href);
+    u.searchParams.set("since", since);
+    return u.pathname + u.search;
+  }
+
+  // The page's stream, as htmx sees it (an EventSource): while the page is hidden its connection is
+  // closed (a hidden tab costs the server nothing); when it is shown again it is opened anew with
+  // what the page has seen (`since`), and the server says `resync` only when the page missed an
+  // event it shows. htmx's listeners (its `sse-swap` parts) and ours are kept across connections.
+  function liveSource(url) {
+    let real = null;
+    let closed = false;
+    const listeners = [];
+    const src = {
+      url,
+      withCredentials: false,
+      onopen: null,
+      onerror: null,
+      onmessage: null,
+      get readyState() {
+        return closed ? 2 : real ? real.readyState : 0;
+      },
+      addEventListener(name, fn) {
+        listeners.push([name, fn]);
+        real?.addEventListener(name, fn);
+      },
+      removeEventListener(name, fn) {
+        const i = listeners.findIndex(([n, f]) => n === name && f === fn);
+        if (i >= 0) listeners.splice(i, 1);
+        real?.removeEventListener(name, fn);
+      },
+      close() {
+        closed = true;
+        disconnect();
+        document.removeEventListener("visibilitychange", onVisibility);
+      },
+    };
+    function connect() {
+      const es = new EventSource(withSince(url));
+      real = es;
+      es.onopen = (e) => src.onopen?.(e);
+      es.onmessage = (e) => src.onmessage?.(e);
+      es.onerror = (e) => {
+        // closed for good (the server refused it): htmx opens a new stream after its back-off
+        if (es.readyState === 2) src.close();
+        src.onerror?.(e);
+      };
+      es.addEventListener("seen", noteSeen);
+      for (const [name, fn] of listeners) es.addEventListener(name, fn);
+    }
+    function disconnect() {
+      real?.close();
+      real = null;
+    }
+    function onVisibility() {
+      if (closed) return;
+      if (document.hidden) disconnect();
+      else if (!real) connect();
+    }
+    document.addEventListener("visibilitychange", onVisibility);
+    if (!document.hidden) connect();
+    return src;
+  }
+  if (window.htmx) window.htmx.createEventSource = liveSource;
   const sources = new WeakSet();
   document.addEventListener("htmx:sseOpen", (e) => {
     const source = e.detail?.source;

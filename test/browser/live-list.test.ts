@@ -1,8 +1,9 @@
 // The simulator list and a simulator's page in headless Chromium against the real server (a
 // throwaway embedded database): the list follows simulators created, paused and resumed elsewhere
 // without a reload; a page is fetched once (its stream says when it missed events, it does not
-// fetch itself again on open); a hidden page makes no requests while events arrive, and catches up
-// when it is shown. Screenshots go to a temporary directory (printed), never committed.
+// fetch itself again on open); a hidden page closes its stream and makes no requests while events
+// arrive, and when shown opens it with what it has seen and re-syncs only when it missed something
+// it shows. Screenshots go to a temporary directory (printed), never committed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,7 +128,35 @@ test("a page that missed nothing is fetched once; one that missed events catches
   await Promise.all([page.close(), fresh.close()]);
 }, 90_000);
 
-test("a hidden page makes no requests while events arrive, and catches up when shown", async () => {
+/** The `/events` requests of `page` from now on: opened, and ended (closed by the page or failed). */
+function streamsOf(page: Page): { opened: string[]; ended: string[] } {
+  const out = { opened: [] as string[], ended: [] as string[] };
+  const isStream = (url: string) => new URL(url).pathname === "/events";
+  page.on("request", (r) => {
+    if (isStream(r.url())) out.opened.push(new URL(r.url()).search);
+  });
+  page.on("requestfailed", (r) => {
+    if (isStream(r.url())) out.ended.push(new URL(r.url()).search);
+  });
+  page.on("requestfinished", (r) => {
+    if (isStream(r.url())) out.ended.push(new URL(r.url()).search);
+  });
+  return out;
+}
+
+const sinceOf = (page: Page) => page.evaluate(`document.getElementById("live").getAttribute("data-since")`);
+
+/** Polls `read` (in the test: the page's CSP refuses waitForFunction's string evaluation) until `ok`. */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, tries = 300): Promise<T> {
+  let v = await read();
+  for (let i = 0; i < tries && !ok(v); i++) {
+    await Bun.sleep(100);
+    v = await read();
+  }
+  return v;
+}
+
+test("a hidden page closes its stream, costs nothing while events arrive, and catches up when shown", async () => {
   // a week's backfill: its intervals are written (and announced) for a while after the page opens
   const control = await ctx.newPage();
   const id = await createSimulator(control, "Live list week", "llw", "7");
@@ -135,28 +164,113 @@ test("a hidden page makes no requests while events arrive, and catches up when s
   const open = streamOpen(page);
   await page.goto(`/simulators/${id}`);
   await open;
-  await page.evaluate("window.__setHidden(true)");
-  const requests = requestsOf(page);
   const points = `document.querySelectorAll("#simd-${id} dd")[4]?.textContent`;
-  const before = await page.evaluate(points);
+  // the page applies the stream's updates and keeps what it has seen (data-since) current
+  const since0 = await sinceOf(page);
+  const panel0 = await page.evaluate(points);
+  expect(
+    await until(
+      () => sinceOf(page),
+      (s) => s !== since0,
+    ),
+  ).not.toBe(since0);
+  expect(
+    await until(
+      () => page.evaluate(points),
+      (p) => p !== panel0,
+    ),
+  ).not.toBe(panel0);
 
-  // the stream still swaps the status panel in (no request: it is the open stream)
-  // (polled from the test: the page's CSP refuses waitForFunction's string evaluation)
-  for (let i = 0; i < 300 && (await page.evaluate(points)) === before; i++) await Bun.sleep(100);
-  expect(await page.evaluate(points)).not.toBe(before);
-  // N = 8 s, more than the 5 s after which a shown page reads its chart again (the swapped panel
-  // came with a chart notice: new intervals)
+  const streams = streamsOf(page);
+  const requests = requestsOf(page);
+  await page.evaluate("window.__setHidden(true)");
+  // hidden: the stream is closed, and nothing is swapped in or fetched while events arrive
+  expect(
+    await until(
+      async () => streams.ended.length,
+      (n) => n > 0,
+    ),
+  ).toBe(1);
+  const hiddenSince = await sinceOf(page);
+  const hiddenPanel = await page.evaluate(points);
   await page.waitForTimeout(8000);
+  expect(await page.evaluate(points)).toBe(hiddenPanel);
+  expect(await sinceOf(page)).toBe(hiddenSince);
   expect(requests).toEqual([]);
 
-  // shown again: the chart is read from its own URL, not the whole page
-  const chart = page.waitForRequest((r) => new URL(r.url()).pathname === `/simulators/${id}/chart`, {
+  // shown again: one stream, opened with what the page had seen; it missed intervals it shows, so
+  // the page's fragment is read once and its parts (the status panel, the chart) catch up
+  const resync = page.waitForRequest((r) => new URL(r.url()).pathname === `/simulators/${id}`, {
     timeout: 20_000,
   });
   await page.evaluate("window.__setHidden(false)");
-  await chart;
+  await resync;
+  expect(streams.opened).toEqual([`?topics=sim%3A${id}&since=${encodeURIComponent(String(hiddenSince))}`]);
+  expect(
+    await until(
+      () => page.evaluate(points),
+      (p) => p !== hiddenPanel,
+    ),
+  ).not.toBe(hiddenPanel);
   await page.locator(`#key-points-${id} figure[data-chart]`).waitFor({ timeout: 20_000 });
-  expect(requests.filter((r) => r === `GET /simulators/${id}`)).toEqual([]);
   await page.screenshot({ path: join(shots, "simulator-detail-shown.png"), fullPage: true });
+  await Promise.all([page.close(), control.close()]);
+}, 120_000);
+
+test("a page that missed only events it does not show reconnects without a re-sync", async () => {
+  // a paused simulator: its page gets no event of its own
+  const control = await ctx.newPage();
+  const quiet = await createSimulator(control, "Live list quiet", "llq", "1");
+  await control.locator(`#simd-${quiet} .badge`, { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+  await control.getByRole("button", { name: "Pause" }).click();
+  await control.locator(`#simd-${quiet} .badge`, { hasText: /^paused$/ }).waitFor({ timeout: 30_000 });
+  // the runtime has followed (its status change, an event of the page, is published before the page loads)
+  const status = async () =>
+    ((await (await control.request.get(`/simulator/${quiet}`)).json()) as { status: string }).status;
+  expect(await until(status, (st) => st === "paused")).toBe("paused");
+  const page = await ctx.newPage();
+  const open = streamOpen(page);
+  await page.goto(`/simulators/${quiet}`);
+  await open;
+  const streams = streamsOf(page);
+  const requests = requestsOf(page);
+  await page.evaluate("window.__setHidden(true)");
+  await until(
+    async () => streams.ended.length,
+    (n) => n > 0,
+  );
+  // meanwhile another simulator is created and backfills: events of the org the page ignores
+  // (another simulator's intervals, status and activity, values written, records changed)
+  const other = await createSimulator(control, "Live list other", "llo", "1");
+  await control.locator(`#simd-${other} .badge`, { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+  const reopened = streamOpen(page);
+  await page.evaluate("window.__setHidden(false)");
+  await reopened;
+  expect(streams.opened).toHaveLength(1);
+  // a bounded wait: a page told to re-sync would have read itself again by now
+  await page.waitForTimeout(2000);
+  expect(requests.filter((r) => !r.startsWith("GET /events"))).toEqual([]);
+
+  // an event it shows (its simulator resumed, and its gap filled) while hidden: one re-sync
+  await page.evaluate("window.__setHidden(true)");
+  await until(
+    async () => streams.ended.length,
+    (n) => n > 1,
+  );
+  await control.goto(`/simulators/${quiet}`);
+  await control.getByRole("button", { name: "Resume" }).click();
+  // (resuming logs its activity before the answer: the page has missed an event it shows)
+  await control.waitForURL(`**/simulators/${quiet}`);
+  const resync = page.waitForRequest((r) => new URL(r.url()).pathname === `/simulators/${quiet}`, {
+    timeout: 20_000,
+  });
+  await page.evaluate("window.__setHidden(false)");
+  await resync;
+  await page
+    .locator(`#simd-${quiet} dd`, { hasText: /^running$/ })
+    .first()
+    .waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(1000);
+  expect(requests.filter((r) => r === `GET /simulators/${quiet}`)).toHaveLength(1);
   await Promise.all([page.close(), control.close()]);
 }, 120_000);
