@@ -15,10 +15,15 @@
 // one COPY and one commit per chunk, one after another ("COPY per batch"): what a bulk load at
 // that commit granularity costs PostgreSQL itself. The goal's ratio stays the one to the single
 // COPY (÷ COPY); ÷ per-batch COPY shows how much of the gap is the commit granularity.
-// Run: `bun bench/ingest.ts [totalValues=100000] [rounds=2]`.
+// Run: `bun bench/ingest.ts [totalValues=100000] [rounds=2]`. `BENCH_CONFIGS=1000x1,10000x4` runs
+// only those batch × concurrency rows; `BENCH_SETTINGS=defaults` (or `test`) only that cluster.
+// `BENCH_AUTH_AB=1` also times each HTTP round with the access-change listener stopped (every
+// request then reads the credential generation first, as before LISTEN/NOTIFY), interleaved with
+// the listening rounds: the "HTTP, generation read" rows.
 import { loadavg } from "node:os";
 import type { Writable } from "node:stream";
 import postgres from "postgres";
+import { unwatchAccessChanges, watchAccessChanges } from "../src/access/changes.ts";
 import { bearer, seedOrg } from "../test/harness/auth.ts";
 import { startCluster } from "../test/harness/pg.ts";
 import { makePoints } from "../test/ingest/fixtures.ts";
@@ -27,12 +32,18 @@ import { createBenchDatabase, pct, printTable, startBenchServer } from "./lib.ts
 const TOTAL = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Math.max(1, Number(process.argv[3] ?? 2));
 const POINTS = 200;
-const CONFIGS = [
+const ALL_CONFIGS = [
   { batch: 1_000, concurrency: 1 },
   { batch: 1_000, concurrency: 4 },
   { batch: 10_000, concurrency: 1 },
   { batch: 10_000, concurrency: 4 },
 ] as const;
+const ONLY = process.env.BENCH_CONFIGS?.split(",").map((s) => s.trim());
+const CONFIGS = ALL_CONFIGS.filter((c) => !ONLY || ONLY.includes(`${c.batch}x${c.concurrency}`));
+const SETTINGS = (["defaults", "test"] as const).filter(
+  (s) => !process.env.BENCH_SETTINGS || process.env.BENCH_SETTINGS === s,
+);
+const AUTH_AB = process.env.BENCH_AUTH_AB === "1";
 
 /** xorshift32: the same shuffles every run. */
 function rng(seed: number) {
@@ -58,7 +69,7 @@ const range = (xs: number[], digits = 0) => {
 
 console.log(`ingest bench: ${TOTAL.toLocaleString("en")} values per run, ${ROUNDS} rounds, load ${load()}`);
 
-for (const settings of ["defaults", "test"] as const) {
+for (const settings of SETTINGS) {
   const cluster = await startCluster({ settings });
   try {
     const url = await createBenchDatabase(cluster);
@@ -177,40 +188,57 @@ for (const settings of ["defaults", "test"] as const) {
     /** Per batch size: the per-batch COPY's rate and the single COPY's of the same round. */
     const perBatch = new Map<number, { rate: number; copy: number }[]>();
     for (const { batch, concurrency } of CONFIGS) {
-      const rates: number[] = [];
-      const ratios: number[] = [];
-      const perBatchRatios: number[] = [];
-      const p50s: number[] = [];
-      const p99s: number[] = [];
-      const errs: string[] = [];
+      const paths = AUTH_AB ? (["listening", "generation read"] as const) : (["listening"] as const);
+      const of = new Map(
+        paths.map((p) => [
+          p,
+          {
+            rates: [] as number[],
+            ratios: [] as number[],
+            perBatchRatios: [] as number[],
+            p50s: [] as number[],
+            p99s: [] as number[],
+            errs: [] as string[],
+          },
+        ]),
+      );
       let requests = 0;
       for (let r = 0; r < ROUNDS; r++) {
         const c = await copy(TOTAL);
         const cb = await copyPerBatch(TOTAL, batch);
-        const h = await http(batch, concurrency);
         copyRates.push(c);
         if (!perBatch.has(batch)) perBatch.set(batch, []);
         perBatch.get(batch)!.push({ rate: cb, copy: c });
-        perBatchRatios.push(h.rate / cb);
-        rates.push(h.rate);
-        ratios.push(h.rate / c);
-        p50s.push(h.p50);
-        p99s.push(h.p99);
-        errs.push(h.errors);
-        requests = h.requests;
+        // A/B alternating which goes first, so drifting load hits both alike
+        const order = r % 2 === 0 ? paths : [...paths].reverse();
+        for (const path of order) {
+          if (path === "listening") watchAccessChanges(server.deps);
+          else await unwatchAccessChanges(server.deps);
+          const h = await http(batch, concurrency);
+          const m = of.get(path)!;
+          m.perBatchRatios.push(h.rate / cb);
+          m.rates.push(h.rate);
+          m.ratios.push(h.rate / c);
+          m.p50s.push(h.p50);
+          m.p99s.push(h.p99);
+          m.errs.push(h.errors);
+          requests = h.requests;
+        }
       }
-      results.push([
-        "HTTP bulk/value",
-        batch.toLocaleString("en"),
-        String(concurrency),
-        String(requests),
-        range(rates),
-        range(p50s, 1),
-        range(p99s, 1),
-        errs.join(" / "),
-        range(ratios, 2),
-        range(perBatchRatios, 2),
-      ]);
+      for (const [path, m] of of)
+        results.push([
+          path === "listening" ? "HTTP bulk/value" : "HTTP, generation read",
+          batch.toLocaleString("en"),
+          String(concurrency),
+          String(requests),
+          range(m.rates),
+          range(m.p50s, 1),
+          range(m.p99s, 1),
+          m.errs.join(" / "),
+          range(m.ratios, 2),
+          range(m.perBatchRatios, 2),
+        ]);
+      watchAccessChanges(server.deps);
     }
     for (const [batch, runs] of perBatch)
       results.push([

@@ -31,6 +31,9 @@ interface Watch {
   listening: boolean;
   started: boolean;
   waiters: (() => void)[];
+  stop?: () => Promise<void>;
+  /** Stopped by `unwatchAccessChanges`: not started again on use. */
+  unwatched: boolean;
   /** `settled` calls waiting for their own notification, by payload. */
   syncs: Map<string, () => void>;
   nextSync: number;
@@ -42,6 +45,7 @@ const WATCH = slot(
     epoch: 0,
     listening: false,
     started: false,
+    unwatched: false,
     waiters: [],
     syncs: new Map(),
     nextSync: 0,
@@ -59,6 +63,7 @@ type Deps = Pick<ServiceDeps, "dbs" | "runtime" | "broker" | "log">;
 /** Starts hearing other processes' access changes (once per process; later calls do nothing). */
 export function watchAccessChanges(deps: Deps): void {
   const w = WATCH.of(deps);
+  w.unwatched = false;
   if (w.started) return;
   w.started = true;
   /** Page data depends on grants and credentials alike: read again after a system-wide event. */
@@ -68,7 +73,7 @@ export function watchAccessChanges(deps: Deps): void {
     // who a credential belonged to before the change must not be served in a later outage either
     accessRuntime(deps).lastKnown.clear();
   };
-  deps.dbs.primary.listen(ACCESS_CHANNEL, {
+  w.stop = deps.dbs.primary.listen(ACCESS_CHANNEL, {
     onNotify: (payload) => {
       const sync = w.syncs.get(payload);
       if (sync) return sync();
@@ -92,6 +97,21 @@ export function watchAccessChanges(deps: Deps): void {
   });
 }
 
+/**
+ * Stops hearing (the benches' same-run baseline: every request then reads the generation, as
+ * before LISTEN/NOTIFY); `watchAccessChanges` starts again. Closing the primary stops it too.
+ */
+export async function unwatchAccessChanges(deps: Pick<ServiceDeps, "runtime">): Promise<void> {
+  const w = WATCH.of(deps);
+  const stop = w.stop;
+  w.stop = undefined;
+  w.started = false;
+  w.unwatched = true;
+  w.listening = false;
+  moved(w);
+  await stop?.();
+}
+
 /** Called after this process commits an access write: what was kept about credentials is dropped. */
 export function accessChanged(deps: Pick<ServiceDeps, "runtime">): void {
   moved(WATCH.of(deps));
@@ -104,7 +124,7 @@ export function accessChanged(deps: Pick<ServiceDeps, "runtime">): void {
  */
 export async function credentialStamp(deps: Deps): Promise<string | null> {
   const w = WATCH.of(deps);
-  if (!w.started) watchAccessChanges(deps);
+  if (!w.started && !w.unwatched) watchAccessChanges(deps);
   if (w.listening && deps.dbs.primary.availability().up) return `l${w.epoch}`;
   const epoch = w.epoch;
   const gen = await credentialGeneration(deps);
@@ -145,7 +165,7 @@ export function nextAccessChange(deps: Pick<ServiceDeps, "runtime">): Promise<vo
  */
 export async function accessChangesSettled(deps: Deps, timeoutMs = 10_000): Promise<void> {
   const w = WATCH.of(deps);
-  if (!w.started) watchAccessChanges(deps);
+  if (!w.started && !w.unwatched) watchAccessChanges(deps);
   if (!w.listening) return;
   const payload = `${SYNC_PREFIX}${process.pid}.${++w.nextSync}`;
   let timer: Timer | undefined;
