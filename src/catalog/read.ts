@@ -188,7 +188,12 @@ function matchingIdsSql(
   orgId: number,
   f: FilterContext,
   params: unknown[],
-  opts: { range?: { after?: number; upto?: number }; skip?: number; limit?: number; probes?: boolean },
+  opts: {
+    range?: { after?: number; upto?: number };
+    skip?: number;
+    limit?: number;
+    probes?: boolean;
+  },
 ): string {
   return visibleEntityIdsSql(actor, orgId, params, {
     ...opts,
@@ -244,18 +249,63 @@ const PREFIX_FACTOR = 4;
 /** Orgs with fewer granted entities take the one statement at once. */
 const PREFIX_MIN_GRANTS = 2000;
 
+/** Where a prefix of `rank` grants ends in an org, and whether the org is big (`orgGrantRankSql`). */
+interface GrantRank {
+  readonly end: number | null;
+  readonly big: boolean;
+}
+
+/** How long a grant rank is reused; a stale one costs speed, never a wrong answer (`filterEntityIds`). */
+const RANK_TTL_MS = 60_000;
+/** Ranks kept per database (one entry per org and page size; bounded). */
+const RANK_MAX = 1000;
+const RANKS = new WeakMap<Sql, Map<string, GrantRank & { readonly read: number }>>();
+
 /**
- * Ids of the visible entities of the org matching the filter, by id, paged. A small page stops
- * early when the filter is dense: the filter is first answered over a prefix of the ids (up to the
- * id of the org's `(skip + limit) × PREFIX_FACTOR`-th granted entity, an index-only read of that
- * many grants), one statement without a LIMIT that tests each candidate of the prefix by
- * per-entity index probes (the compiled filter's `few` form), so its cost follows the prefix's
- * size, not the org's, and no planner's guess about an id-order walk is involved. When the prefix
- * holds the page, or is every candidate, that is the answer; otherwise the page is read again by
- * the one statement over every entity (LIMIT on the merge of the visibility arms), so each answer
- * comes from one statement's snapshot and is the unlimited answer's rows `skip … skip + limit`.
- * A selective filter pays the prefix (small, but one more statement to plan) on top of that. An
- * org with fewer than `PREFIX_MIN_GRANTS` granted entities takes the one statement at once.
+ * The org's grant rank for a prefix of `rank` grants. A big org's is read at most once per
+ * `RANK_TTL_MS` per database (its explorer's next filter page pays no statement for it): nothing
+ * to invalidate, as the prefix's end only decides how much is tried first (see `filterEntityIds`)
+ * and new grants come after it. A small org's is not kept (one that grows past
+ * `PREFIX_MIN_GRANTS` takes the prefix at once); `filterEntityIds` reads it beside the tag ids.
+ */
+async function grantRank(sql: Sql, orgId: number, rank: number): Promise<GrantRank> {
+  let byKey = RANKS.get(sql);
+  if (!byKey) {
+    byKey = new Map();
+    RANKS.set(sql, byKey);
+  }
+  const key = `${orgId}:${rank}`;
+  const now = Date.now();
+  const had = byKey.get(key);
+  if (had && now - had.read < RANK_TTL_MS) return had;
+  const params: unknown[] = [];
+  const [b] = await sql.query<{ end: number | null; big: boolean }>(
+    orgGrantRankSql(orgId, rank, PREFIX_MIN_GRANTS, params),
+    params,
+  );
+  const got = { end: b?.end ?? null, big: b?.big === true, read: now };
+  byKey.delete(key);
+  if (!got.big) return got;
+  if (byKey.size >= RANK_MAX) byKey.delete(byKey.keys().next().value as string);
+  byKey.set(key, got);
+  return got;
+}
+
+/**
+ * Ids of the visible entities of the org matching the filter, by id, paged. A small page
+ * (`skip + limit <= PREFIX_MAX_ROWS`) in an org of at least `PREFIX_MIN_GRANTS` granted entities
+ * stops early when the filter is dense: the filter is first answered over a prefix of the ids (up
+ * to the org's `(skip + limit) × PREFIX_FACTOR`-th granted entity, from `grantRank`, read once a
+ * minute), one statement without a LIMIT that tests each candidate of the prefix by per-entity
+ * index probes (the compiled filter's `few` form), so its cost follows the prefix's size, not the
+ * org's. When the prefix holds the page, or is every candidate, that is the answer; otherwise the
+ * page is read again by the one statement over every entity (LIMIT on the merge of the visibility
+ * arms), so each answer comes from one statement's snapshot and is the unlimited answer's rows
+ * `skip … skip + limit`. The prefix's end only decides what is tried first (the first
+ * `skip + limit` matches up to any id are the answer's first rows whenever there are that many):
+ * a stale rank costs time, never rows. The rank is read beside the tag ids (in parallel, not one
+ * more round trip after them), and not at all in a big org while kept; then one statement for a
+ * dense filter, a small org, or a large or unlimited page; two for a selective filter.
  */
 export async function filterEntityIds(
   sql: Sql,
@@ -267,25 +317,52 @@ export async function filterEntityIds(
   at: Date = new Date(),
 ): Promise<number[]> {
   const skip = page.skip ?? 0;
+  const need = skip + (page.limit ?? 0);
+  const small = page.limit !== undefined && page.limit > 0 && need <= PREFIX_MAX_ROWS;
+  const [f, rank] = await Promise.all([
+    filterContext(sql, actor, orgId, ast, at),
+    small ? grantRank(sql, orgId, need * PREFIX_FACTOR) : undefined,
+  ]);
+  const read = async (opts: Parameters<typeof matchingIdsSql>[4]) => {
+    const params: unknown[] = [];
+    const text = matchingIdsSql(actor, orgId, f, params, opts);
+    return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
+  };
+  if (rank?.big) {
+    const prefix = await read({ range: rank.end === null ? {} : { upto: rank.end }, probes: true });
+    if (rank.end === null || prefix.length >= need) return prefix.slice(skip, need);
+  }
+  return read(page);
+}
+
+/**
+ * The path before `grantRank` (for bench/filter.ts's same-run baseline): the grant rank read each
+ * time after the tag ids, then the prefix, then, when it falls short, the one statement.
+ */
+export async function filterEntityIdsByStatements(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  ast: FilterNode,
+  page: { skip?: number; limit: number },
+  at: Date = new Date(),
+): Promise<number[]> {
+  const skip = page.skip ?? 0;
+  const need = skip + page.limit;
   const f = await filterContext(sql, actor, orgId, ast, at);
   const read = async (opts: Parameters<typeof matchingIdsSql>[4]) => {
     const params: unknown[] = [];
     const text = matchingIdsSql(actor, orgId, f, params, opts);
     return (await sql.query<{ id: number }>(text, params)).map((r) => r.id);
   };
-  if (page.limit !== undefined && page.limit > 0 && skip + page.limit <= PREFIX_MAX_ROWS) {
-    const need = skip + page.limit;
-    // The end of the prefix (none: it holds every candidate), and whether the org is big enough
-    // for a prefix to pay (a smaller org's one statement is already cheap).
-    const bp: unknown[] = [];
-    const [b] = await sql.query<{ end: number | null; big: boolean }>(
-      orgGrantRankSql(orgId, need * PREFIX_FACTOR, PREFIX_MIN_GRANTS, bp),
-      bp,
-    );
-    if (!b?.big) return read(page);
-    const prefix = await read({ range: b.end === null ? {} : { upto: b.end }, probes: true });
-    if (b.end === null || prefix.length >= need) return prefix.slice(skip, need);
-  }
+  const bp: unknown[] = [];
+  const [b] = await sql.query<{ end: number | null; big: boolean }>(
+    orgGrantRankSql(orgId, need * PREFIX_FACTOR, PREFIX_MIN_GRANTS, bp),
+    bp,
+  );
+  if (!b?.big) return read(page);
+  const prefix = await read({ range: b.end === null ? {} : { upto: b.end }, probes: true });
+  if (b.end === null || prefix.length >= need) return prefix.slice(skip, need);
   return read(page);
 }
 
