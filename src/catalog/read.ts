@@ -12,6 +12,8 @@ import { resolveOrgAndEntities } from "../access/orgs.ts";
 import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
+  COMPUTED_COLUMNS,
+  type ComputedTag,
   compileFilter,
   type Dict,
   type FilterNode,
@@ -53,7 +55,7 @@ interface FilterContext {
   readonly ast: FilterNode;
   readonly namespace: Awaited<ReturnType<typeof defNamespace>> | undefined;
   readonly tagIds: ReadonlyMap<string, number>;
-  readonly computed: ReadonlyMap<string, (param: (v: unknown) => string) => string> | undefined;
+  readonly computed: ReadonlyMap<string, ComputedTag> | undefined;
 }
 
 /** Tags that `read` adds to a record beside its stored rows (haystack-api/records.ts). */
@@ -95,8 +97,7 @@ async function filterContext(
 }
 
 /** The value columns of a computed tag's relation, in `entity_tag`'s names (see `CompileOptions.computed`). */
-const REL_COLUMNS =
-  "entity_id, disabled_ts, value_n, value_b, value_s, value_ts, value_list, value_dict, value_ref, value_unit, value_kind";
+const REL_COLUMNS = COMPUTED_COLUMNS;
 
 /**
  * The relations of the tags `read` computes, as the filter compiler takes them: every row of the
@@ -110,67 +111,86 @@ const REL_COLUMNS =
 function computedTags(
   tagIds: ReadonlyMap<string, number>,
   opts: { current: string | null | undefined; writes: Date | undefined },
-): Map<string, (param: (v: unknown) => string) => string> {
-  const out = new Map<string, (param: (v: unknown) => string) => string>();
+): Map<string, ComputedTag> {
+  type P = (v: unknown) => string;
+  const out = new Map<string, ComputedTag>();
   // A tag without a def has no rows (-1 is no tag's id).
-  const id = (p: (v: unknown) => string, name: string) => `${p(tagIds.get(name) ?? -1)}::int4`;
-  const stored = (p: (v: unknown) => string, name: string, unless?: (e: string) => string) =>
-    `SELECT ${REL_COLUMNS.replace(/(\w+)/g, "r.$1")} FROM core.entity_tag r
-      WHERE r.tag_id = ${id(p, name)} AND r.disabled_ts IS NULL${unless ? ` AND NOT (${unless("r.entity_id")})` : ""}`;
-  const has = (p: (v: unknown) => string, name: string, e: string) =>
+  const id = (p: P, name: string) => `${p(tagIds.get(name) ?? -1)}::int4`;
+  const has = (p: P, name: string, e: string) =>
     `EXISTS (SELECT 1 FROM core.entity_tag h WHERE h.entity_id = ${e} AND h.tag_id = ${id(p, name)} AND h.disabled_ts IS NULL)`;
+  const tag = (name: string, extra: (p: P) => string, unless?: (p: P, e: string) => string): ComputedTag => ({
+    extra,
+    unless,
+    rows: (p) =>
+      `SELECT ${REL_COLUMNS.replace(/(\w+)/g, "r.$1")} FROM core.entity_tag r
+        WHERE r.tag_id = ${id(p, name)} AND r.disabled_ts IS NULL${unless ? ` AND NOT (${unless(p, "r.entity_id")})` : ""}
+       UNION ALL ${extra(p)}`,
+  });
   // The point's `unit` as its dict has it: the last active row, when it is a Str.
-  const unitOf = (p: (v: unknown) => string, e: string) =>
+  const unitOf = (p: P, e: string) =>
     `(SELECT CASE WHEN ${kindIsSql("u", "unit", "Str")} THEN u.value_s END FROM core.entity_tag u
        WHERE u.entity_id = ${e} AND u.tag_id = ${id(p, "unit")} AND u.disabled_ts IS NULL ORDER BY u.id DESC LIMIT 1)`;
   const rest = "NULL::timestamp, NULL::varchar[], NULL::jsonb, NULL::int4";
-  if (opts.current !== undefined) {
-    const cur = opts.current;
-    const gets = (p: (v: unknown) => string, c: string) =>
+  // Without a current-value table, the stored rows only (the compiler's own).
+  const cur = opts.current;
+  if (cur) {
+    const gets = (p: P, c: string) =>
       `(${c}.value_n IS NOT NULL OR ${c}.value_b IS NOT NULL OR ${c}.value_s IS NOT NULL) AND ${has(p, "point", `${c}.entity_id`)} AND NOT ${has(p, "curVal", `${c}.entity_id`)}`;
-    const computedFor = (p: (v: unknown) => string) => (e: string) =>
+    const computedFor = (p: P, e: string) =>
       `EXISTS (SELECT 1 FROM (${cur}) c0 WHERE c0.entity_id = ${e} AND ${gets(p, "c0")})`;
-    out.set("curVal", (p) =>
-      cur === null
-        ? stored(p, "curVal")
-        : `${stored(p, "curVal")} UNION ALL
-           SELECT c.entity_id, NULL::timestamp, c.value_n::numeric,
+    out.set(
+      "curVal",
+      tag(
+        "curVal",
+        (p) => `SELECT c.entity_id, NULL::timestamp, c.value_n::numeric,
                   CASE WHEN c.value_n IS NULL THEN c.value_b END,
                   CASE WHEN c.value_n IS NULL AND c.value_b IS NULL THEN c.value_s::varchar END, ${rest},
                   CASE WHEN c.value_n IS NOT NULL THEN ${unitOf(p, "c.entity_id")} END,
                   CASE WHEN c.value_n IS NOT NULL THEN 'Number' WHEN c.value_b IS NOT NULL THEN 'Bool' ELSE 'Str' END
              FROM (${cur}) c WHERE ${gets(p, "c")}`,
+      ),
     );
-    out.set("curStatus", (p) =>
-      cur === null
-        ? stored(p, "curStatus")
-        : `${stored(p, "curStatus", computedFor(p))} UNION ALL
-           SELECT c.entity_id, NULL::timestamp, NULL::numeric, NULL::bool, 'ok'::varchar, ${rest}, NULL::varchar, 'Str'
+    out.set(
+      "curStatus",
+      tag(
+        "curStatus",
+        (
+          p,
+        ) => `SELECT c.entity_id, NULL::timestamp, NULL::numeric, NULL::bool, 'ok'::varchar, ${rest}, NULL::varchar, 'Str'
              FROM (${cur}) c WHERE ${gets(p, "c")}`,
+        computedFor,
+      ),
     );
   }
   if (opts.writes !== undefined) {
     const at = opts.writes.toISOString();
-    const gets = (p: (v: unknown) => string, w: string) =>
+    const gets = (p: P, w: string) =>
       `${has(p, "writable", `${w}.entity_id`)} AND NOT ${has(p, "writeVal", `${w}.entity_id`)}`;
-    const computedFor = (p: (v: unknown) => string) => (e: string) =>
+    const computedFor = (p: P, e: string) =>
       `EXISTS (SELECT 1 FROM (${effectiveWritesSql(p(at))}) w0 WHERE w0.entity_id = ${e} AND ${gets(p, "w0")})`;
     out.set(
       "writeVal",
-      (p) => `${stored(p, "writeVal")} UNION ALL
-        SELECT w.entity_id, NULL::timestamp,
+      tag(
+        "writeVal",
+        (p) => `SELECT w.entity_id, NULL::timestamp,
                CASE WHEN w.value_kind = 'Number' THEN coalesce(w.value_n, 0)::numeric END,
                CASE WHEN w.value_kind = 'Bool' THEN coalesce(w.value_b, false) END,
                CASE WHEN w.value_kind = 'Str' THEN coalesce(w.value_s, '')::varchar END, ${rest},
                CASE WHEN w.value_kind = 'Number' THEN coalesce(nullif(w.value_unit, ''), ${unitOf(p, "w.entity_id")}) END,
                w.value_kind
           FROM (${effectiveWritesSql(p(at))}) w WHERE ${gets(p, "w")}`,
+      ),
     );
     out.set(
       "writeLevel",
-      (p) => `${stored(p, "writeLevel", computedFor(p))} UNION ALL
-        SELECT w.entity_id, NULL::timestamp, w.level::numeric, NULL::bool, NULL::varchar, ${rest}, NULL::varchar, 'Number'
+      tag(
+        "writeLevel",
+        (
+          p,
+        ) => `SELECT w.entity_id, NULL::timestamp, w.level::numeric, NULL::bool, NULL::varchar, ${rest}, NULL::varchar, 'Number'
           FROM (${effectiveWritesSql(p(at))}) w WHERE ${gets(p, "w")}`,
+        computedFor,
+      ),
     );
   }
   return out;

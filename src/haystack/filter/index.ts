@@ -13,4 +13,11 @@ export {
 } from "./ast.ts";
 export { compareCodePoints, compareToLiteral, matches, type RefResolver, resolvePath } from "./eval.ts";
 export { FilterSyntaxError, FilterTooDeepError, parseFilter } from "./parser.ts";
-export { type CompiledFilter, type CompileOptions, compileFilter, filterTagNames } from "./sql.ts";
+export {
+  COMPUTED_COLUMNS,
+  type CompiledFilter,
+  type CompileOptions,
+  type ComputedTag,
+  compileFilter,
+  filterTagNames,
+} from "./sql.ts";

@@ -28,13 +28,28 @@ export interface CompileOptions {
   tagIds?: ReadonlyMap<string, number>;
   /**
    * Tags a record carries beside its stored rows (`curVal` from the current values, `writeVal`
-   * from a priority array): by name, a writer of the SQL relation of all the rows of that tag the
-   * record answers (stored and computed), used instead of that tag's `entity_tag` rows wherever a
-   * path reaches it. The relation has `entity_id`, `disabled_ts` (NULL) and the value columns of
-   * `entity_tag` (`value_n` … `value_kind`, the kind always given); the writer adds its parameters
-   * with `param`, which answers the placeholder. Trusted text.
+   * from a priority array), by name (`ComputedTag`), used instead of that tag's `entity_tag` rows
+   * wherever a path reaches it. Trusted text.
    */
-  computed?: ReadonlyMap<string, (param: (v: unknown) => string) => string>;
+  computed?: ReadonlyMap<string, ComputedTag>;
+}
+
+/** The columns of a computed tag's relations, in this order. */
+export const COMPUTED_COLUMNS =
+  "entity_id, disabled_ts, value_n, value_b, value_s, value_ts, value_list, value_dict, value_ref, value_unit, value_kind";
+
+/**
+ * The rows of a computed tag, as relations with the columns `COMPUTED_COLUMNS` in that order:
+ * `entity_id`, `disabled_ts` (NULL) and the value columns of `entity_tag` (the kind always given); each writer adds its
+ * parameters with `param`, which answers the placeholder.
+ */
+export interface ComputedTag {
+  /** Every row of the tag a record answers: the stored ones it keeps and the computed ones. */
+  rows(param: (v: unknown) => string): string;
+  /** The computed rows only. */
+  extra(param: (v: unknown) => string): string;
+  /** When entity `e`'s stored rows give way to a computed one (absent: they never do). */
+  unless?(param: (v: unknown) => string, e: string): string;
 }
 
 export interface CompiledFilter {
@@ -127,6 +142,11 @@ class Compiler {
   private tagRow(t: string, name: string): string {
     // A computed tag's relation holds that tag's active rows only.
     if (this.computed?.has(name)) return `${t}.disabled_ts IS NULL`;
+    return this.storedTagRow(t, name);
+  }
+
+  /** `tagRow` on `entity_tag` rows. */
+  private storedTagRow(t: string, name: string): string {
     const id = this.tagIds?.get(name);
     // `id` (the ref targets' tag) is a fixed keyword of the compiler's own text, not a parameter.
     const tagId =
@@ -138,8 +158,8 @@ class Compiler {
 
   /** The rows of tag `name` as a FROM item with alias `t`: `entity_tag`, or a computed tag's relation. */
   private source(t: string, name: string): string {
-    const write = this.computed?.get(name);
-    return write ? `(${write((v) => this.p(v))}) ${t}` : `${this.s}.entity_tag ${t}`;
+    const c = this.computed?.get(name);
+    return c ? `(${c.rows((v) => this.p(v))}) ${t}` : `${this.s}.entity_tag ${t}`;
   }
 
   /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
@@ -236,8 +256,37 @@ class Compiler {
   private path(ent: string, path: FilterPath, term: Terminal): string {
     const [name, ...rest] = path;
     if (name === undefined) return "FALSE";
+    const stored = (t: string) => `${this.s}.entity_tag ${t}`;
+    const c = this.computed?.get(name);
+    if (!c) return this.probe(ent, name, rest, term, stored, (t) => this.storedTagRow(t, name));
+    // A computed tag: its stored rows by the usual index probe (no union to scan whole), or a
+    // computed row of the entity.
+    const param = (v: unknown) => this.p(v);
+    const kept = (t: string) =>
+      this.storedTagRow(t, name) + (c.unless ? ` AND NOT (${c.unless(param, ent)})` : "");
+    const own = this.probe(ent, name, rest, term, stored, kept);
+    const extra = this.probe(
+      ent,
+      name,
+      rest,
+      term,
+      (t) => `(${c.extra(param)}) ${t}(${COMPUTED_COLUMNS})`,
+      (t) => `${t}.disabled_ts IS NULL`,
+    );
+    return `(${own} OR ${extra})`;
+  }
+
+  /** EXISTS a row `from(t)` of entity `ent` with `tagCond(t)` satisfying `term` (or going on along `rest`). */
+  private probe(
+    ent: string,
+    name: string,
+    rest: FilterPath,
+    term: Terminal,
+    from: (t: string) => string,
+    tagCond: (t: string) => string,
+  ): string {
     const t = this.alias("t");
-    const tag = this.tagRow(t, name);
+    const tag = tagCond(t);
     const cond = this.kindTests(
       (kind) => {
         if (rest.length === 0) return term.row(t, kind);
@@ -248,11 +297,7 @@ class Compiler {
       t,
       name,
     );
-    return (
-      `EXISTS (SELECT 1 FROM ${this.source(t, name)} ` +
-      `WHERE ${t}.entity_id = ${ent} AND ${tag}` +
-      `${cond ? ` AND ${cond}` : ""})`
-    );
+    return `EXISTS (SELECT 1 FROM ${from(t)} WHERE ${t}.entity_id = ${ent} AND ${tag}${cond ? ` AND ${cond}` : ""})`;
   }
 
   /** Row `t` (kind `k`) is a Dict whose tag `rest[0]` satisfies `term` or goes on along `rest`. */
