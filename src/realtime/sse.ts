@@ -147,17 +147,45 @@ export function formatSse(m: SseMessage): string {
 const encode = (msgs: readonly SseMessage[]): Uint8Array | null =>
   msgs.length > 0 ? enc.encode(msgs.map(formatSse).join("")) : null;
 
-/** One client of a group: its stream (whose queue holds the frames it has not read) and times. */
-interface Member {
-  controller: ReadableStreamDefaultController<Uint8Array> | null;
-  readonly started: number;
+/**
+ * One client of a group: its stream (whose queue holds the frames it has not read) and times. It is
+ * its stream's source and its request's abort listener itself (methods on the prototype), so a
+ * client costs no closures of its own.
+ */
+class Member {
+  controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   /** Last event (not heartbeat) delivered, and last bytes of any kind. */
   lastEvent: number;
   lastWrite: number;
-  readonly onClose: SseOptions["onClose"];
-  /** Undoes the request's abort listener. */
-  unlisten: (() => void) | null;
-  closed: boolean;
+  closed = false;
+  /** The group, once joined. */
+  group: Group | null = null;
+  constructor(
+    readonly started: number,
+    readonly onClose: SseOptions["onClose"],
+    /** The request's signal while this listens to it. */
+    public signal: AbortSignal | null,
+    /** The stream starts with `resync`. */
+    readonly missed: boolean,
+  ) {
+    this.lastEvent = started;
+    this.lastWrite = started;
+  }
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+    controller.enqueue(HELLO);
+    if (this.missed) controller.enqueue(RESYNC);
+    const signal = this.signal;
+    if (signal?.aborted) this.handleEvent();
+    else signal?.addEventListener("abort", this, { once: true });
+  }
+  cancel(): void {
+    this.handleEvent();
+  }
+  /** The request was aborted. */
+  handleEvent(): void {
+    if (this.group) endMember(this.group, this, "aborted");
+  }
 }
 
 /** The group's limits, from its first member's options. */
@@ -194,8 +222,8 @@ let soloKeys = 0;
 function endMember(g: Group, m: Member, why: CloseReason): void {
   if (m.closed) return;
   m.closed = true;
-  m.unlisten?.();
-  m.unlisten = null;
+  m.signal?.removeEventListener("abort", m);
+  m.signal = null;
   g.members.delete(m);
   if (g.members.size === 0) stopGroup(g);
   try {
@@ -372,19 +400,11 @@ export function sseResponse(c: Context, client: SseClient, opts: SseOptions): Re
     opts.shareKey === undefined
       ? `solo:${++soloKeys}`
       : `${opts.tick ? `tick:${opts.tickMs ?? 5_000}` : "notick"}|${orgId}|${access}|${opts.shareKey}`;
-  const now = Date.now();
-  const member: Member = {
-    controller: null,
-    started: now,
-    lastEvent: now,
-    lastWrite: now,
-    onClose: opts.onClose,
-    unlisten: null,
-    closed: false,
-  };
   const since = opts.since === undefined ? null : (c.req.header("last-event-id") ?? opts.since);
   const missed = since !== null && missedRelevant(opts.broker, client, since, opts.relevant);
-  return streamOf(join(key, client, opts, member), member, c.req.raw.signal, missed);
+  const member = new Member(Date.now(), opts.onClose, c.req.raw.signal, missed);
+  member.group = join(key, client, opts, member);
+  return new Response(new ReadableStream<Uint8Array>(member, STRATEGY), { headers: SSE_HEADERS });
 }
 
 const RESYNC = enc.encode(formatSse({ event: RESYNC_EVENT, data: "missed" }));
@@ -395,31 +415,5 @@ const SSE_HEADERS = {
   "x-accel-buffering": "no",
 };
 
-/**
- * The response of member `m` of `g`. Kept apart from the request's scope on purpose: the stream's
- * callbacks hold only the group, the member and the request's signal, not the request context,
- * the client or the options of each connection.
- */
-function streamOf(g: Group, m: Member, signal: AbortSignal, missed: boolean): Response {
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        m.controller = controller;
-        controller.enqueue(HELLO);
-        if (missed) controller.enqueue(RESYNC);
-        if (signal.aborted) {
-          endMember(g, m, "aborted");
-          return;
-        }
-        const onAbort = () => endMember(g, m, "aborted");
-        signal.addEventListener("abort", onAbort, { once: true });
-        m.unlisten = () => signal.removeEventListener("abort", onAbort);
-      },
-      cancel() {
-        endMember(g, m, "aborted");
-      },
-    },
-    { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
-  );
-  return new Response(body, { headers: SSE_HEADERS });
-}
+/** Every stream's queue is counted in bytes, and nothing is pulled ahead. */
+const STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 };
