@@ -396,8 +396,10 @@ export async function filterEntityNames(
   orgId: number,
   ast: FilterNode,
   limit: number,
+  /** When write levels are judged in force (the services' clock). */
+  at: Date,
 ): Promise<Array<{ id: number; dis: string | null; id_tag: string | null; kind: string | null }>> {
-  const ids = await filterEntityIds(sql, actor, orgId, ast, { limit: Math.trunc(limit) });
+  const ids = await filterEntityIds(sql, actor, orgId, ast, { limit: Math.trunc(limit) }, at);
   if (ids.length === 0) return [];
   const tag = (name: string) =>
     `(SELECT coalesce(et.value_s, et.value_ref::text) FROM core.entity_tag et JOIN core.tag_def td ON td.id = et.tag_id

@@ -88,8 +88,10 @@ async function read(ctx: OpContext, req: Grid): Promise<GridStream> {
   const first = req.rows[0] ?? {};
   if (typeof first.filter === "string") {
     const limit = intOf(first.limit, "limit", READ_MAX_LIMIT) ?? READ_MAX_LIMIT;
-    const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit });
-    return streamDicts(sql, ids, org, actor, DICT_PAGE_ROWS, deps.clock.now());
+    // one instant for which writes are in force, in the filter and in the records it answers
+    const at = deps.clock.now();
+    const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(first.filter), { limit }, at);
+    return streamDicts(sql, ids, org, actor, DICT_PAGE_ROWS, at);
   }
   if (req.rows.length === 0 || !(first.id instanceof Ref))
     throw new AppError("invalid", "read needs a filter or ids");
@@ -187,10 +189,16 @@ async function nav(ctx: OpContext, req: Grid): Promise<Grid> {
       filter = `point and weatherStationRef == ${ref} and not equipRef`;
     else return Grid.empty();
   }
-  const ids = await filterEntityIds(sql, actor, org.id, parseFilterOrThrow(filter), {
-    limit: READ_MAX_LIMIT,
-  });
-  const dicts = await loadDicts(sql, ids, org, actor, deps.clock.now());
+  const at = deps.clock.now();
+  const ids = await filterEntityIds(
+    sql,
+    actor,
+    org.id,
+    parseFilterOrThrow(filter),
+    { limit: READ_MAX_LIMIT },
+    at,
+  );
+  const dicts = await loadDicts(sql, ids, org, actor, at);
   return gridOf(
     ids.map((i) => {
       const d = dicts.get(i) ?? {};

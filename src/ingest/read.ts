@@ -176,7 +176,7 @@ export async function readSeries(opts: {
   const org = await guarded(deps, () => resolveOrgAndEntities(db, actor, orgId, []));
   const t = valueTables(org.valueTable);
   const entities = await guarded(deps, () =>
-    filterEntityNames(db, actor, orgId, ast, SERIES_MAX_ENTITIES + 1),
+    filterEntityNames(db, actor, orgId, ast, SERIES_MAX_ENTITIES + 1, deps.clock.now()),
   );
   if (entities.length > SERIES_MAX_ENTITIES)
     throw new AppError("too_large", `the filter selects more than ${SERIES_MAX_ENTITIES} entities`);

@@ -180,9 +180,11 @@ describe.each(ENGINES)("filters on computed tags (%s)", (engine) => {
   let t: TestApp;
   let a: SeededOrg;
   let member: Actor;
+  /** The services' clock: the wall clock unless a test sets it. */
+  let clockAt: Date | undefined;
   const org = { id: 0, key: "acme", valueTable: "values_acme" };
   beforeAll(async () => {
-    t = await testApp(engine);
+    t = await testApp(engine, { clock: { now: () => clockAt ?? new Date() } });
     a = await seedOrg(t.deps, { key: "acme" });
     org.id = a.org.id;
     const db = t.deps.dbs.primary;
@@ -304,6 +306,36 @@ describe.each(ENGINES)("filters on computed tags (%s)", (engine) => {
     ] as const) {
       expect({ filter, got: await rest(filter) }).toEqual({ filter, got: want.map((i) => ids[i]!) });
       expect({ filter, got: await read(filter) }).toEqual({ filter, got: named(...want) });
+    }
+  });
+
+  test("/filter and read judge write expiry at the services' clock, not the wall clock", async () => {
+    // AT is months before the wall clock: a write that ends a minute after AT is in force at the
+    // services' clock and long expired by the wall clock.
+    clockAt = AT;
+    try {
+      const writes = (expires: number) => [
+        { level: 8, val: [60, null] as [number, null], expires, relinquished: false },
+      ];
+      const point = { gap: 1, direct: false, point: true, writable: true, unit: "°F" as const };
+      const none = { curVal: undefined, curStatus: undefined, writeVal: undefined, writeLevel: undefined };
+      const ids = await insertDataset(t.deps.dbs.primary, a, [
+        { ...point, ...none, current: undefined, writes: writes(1), equipRef: undefined }, // e0: in force at AT
+        { ...point, ...none, current: undefined, writes: writes(-1), equipRef: undefined }, // e1: expired at AT
+      ]);
+      const res = await t.app.request("/filter", {
+        method: "POST",
+        headers: { ...bearer(a.member.token), "content-type": "application/json" },
+        body: JSON.stringify({ filter: "writeVal == 60°F", org_id: a.org.id, limit: 1000 }),
+      });
+      expect(((await res.json()) as Array<{ entity_id: number }>).map((r) => r.entity_id)).toEqual([ids[0]!]);
+      const hs = await t.app.request(`/api/acme/read?filter=${encodeURIComponent("writeVal == 60°F")}`, {
+        headers: { ...bearer(a.member.token), accept: "application/json" },
+      });
+      const rows = ((await hs.json()) as { rows: Array<{ id: { val: string }; writeVal?: unknown }> }).rows;
+      expect(rows.map((r) => r.id.val)).toEqual(["e0"]);
+    } finally {
+      clockAt = undefined;
     }
   });
 });
