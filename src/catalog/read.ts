@@ -13,6 +13,7 @@ import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
   COMPUTED_COLUMNS,
+  type CompileOptions,
   type ComputedTag,
   compileFilter,
   type Dict,
@@ -215,6 +216,7 @@ function matchingIdsSql(
     probes?: boolean;
   },
 ): string {
+  const targetVisible = refTargetVisible(actor, orgId);
   return visibleEntityIdsSql(actor, orgId, params, {
     ...opts,
     ordered: true,
@@ -226,11 +228,28 @@ function matchingIdsSql(
         few: few || opts.probes === true,
         tagIds: f.tagIds,
         computed: f.computed,
+        targetVisible,
       });
       params.push(...c.params);
       return c.sql;
     },
   });
+}
+
+/**
+ * The filter's `targetVisible` for the actor in the org: a path follows a Ref only to an entity the
+ * actor may read there (`visibleEntitySql`), so a filter cannot learn the tags of an entity hidden
+ * from the caller. An application admin or the system has none (every Ref is followed).
+ */
+function refTargetVisible(actor: Actor, orgId: number): CompileOptions["targetVisible"] {
+  if (actor.appAdmin || actor.kind === "system") return undefined;
+  return (entityIdSql, param) => {
+    // `visibleEntitySql` numbers its parameters from 1 in a list of its own; renumbered with `param`.
+    const own: unknown[] = [];
+    const text = visibleEntitySql(actor, orgId, entityIdSql, own);
+    const at = own.map((v) => param(v));
+    return text.replace(/\$(\d+)\b/g, (m, n: string) => at[Number(n) - 1] ?? m);
+  };
 }
 
 /** The ids of the tag defs with these names (absent names have none). */

@@ -53,6 +53,32 @@ describe("compileFilter", () => {
     );
   });
 
+  test("targetVisible guards every Ref step in both forms, its parameters numbered with the rest", () => {
+    const seen: string[] = [];
+    const targetVisible = (e: string, param: (v: unknown) => string) => {
+      seen.push(e);
+      return `visible(${e}, ${param("org")})`;
+    };
+    const ast = parseFilter('point and equipRef->siteRef->dis == "x"');
+    const plain = compileFilter(ast, { entityIdSql: "e.id" });
+    expect(plain.sql).not.toContain("visible(");
+    for (const few of [false, true]) {
+      seen.length = 0;
+      const { sql, params } = compileFilter(ast, { entityIdSql: "e.id", paramOffset: 2, few, targetVisible });
+      // Each hop (equipRef's targets, siteRef's targets) in each storage form; never the root.
+      expect(seen.length).toBeGreaterThanOrEqual(4);
+      expect(seen).not.toContain("e.id");
+      expect(sql.split("visible(").length - 1).toBe(seen.length);
+      const used = new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      expect(used).toEqual(new Set(params.map((_, i) => i + 3)));
+      expect(params.filter((p) => p === "org").length).toBe(seen.length);
+    }
+    // A filter without a Ref step never asks.
+    seen.length = 0;
+    compileFilter(parseFilter("point and dis"), { entityIdSql: "e.id", targetVisible });
+    expect(seen).toEqual([]);
+  });
+
   test("schema must be an identifier", () => {
     expect(() => compileFilter(parseFilter("site"), { entityIdSql: "e.id", schema: "core; drop" })).toThrow(
       TypeError,

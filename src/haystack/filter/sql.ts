@@ -32,6 +32,14 @@ export interface CompileOptions {
    * wherever a path reaches it. Trusted text.
    */
   computed?: ReadonlyMap<string, ComputedTag>;
+  /**
+   * Condition "the entity with id `entityIdSql` may be read by the caller", tested on every entity
+   * a path steps to through a Ref (`a->b`): a Ref to any other entity is followed as if its target
+   * did not exist, as a server evaluating the filter over only the records the caller can read
+   * answers it. Absent: every target is followed. Trusted text; its parameters are added with
+   * `param`, which answers the placeholder.
+   */
+  targetVisible?: (entityIdSql: string, param: (v: unknown) => string) => string;
 }
 
 /** The columns of a computed tag's relations, in this order. */
@@ -102,6 +110,7 @@ class Compiler {
     private readonly ns: SymbolNamespace | undefined,
     private readonly tagIds: ReadonlyMap<string, number> | undefined,
     private readonly computed: CompileOptions["computed"],
+    private readonly targetVisible: CompileOptions["targetVisible"],
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -160,6 +169,18 @@ class Compiler {
   private source(t: string, name: string): string {
     const c = this.computed?.get(name);
     return c ? `(${c.rows((v) => this.p(v))}) ${t}` : `${this.s}.entity_tag ${t}`;
+  }
+
+  /** `cond` on the target `e` of a Ref step, which must also be visible (`targetVisible`). */
+  private onTarget(e: string, cond: string): string {
+    return this.targetVisible ? `${this.targetVisible(e, (v) => this.p(v))} AND ${cond}` : cond;
+  }
+
+  /** `set`'s SELECT of targets, restricted to the visible ones (`targetVisible`). */
+  private visibleSet(set: string): string {
+    if (!this.targetVisible) return set;
+    const v = this.alias("v");
+    return `SELECT ${v}.eid FROM (${set}) ${v}(eid) WHERE ${this.targetVisible(`${v}.eid`, (x) => this.p(x))}`;
   }
 
   /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
@@ -235,11 +256,11 @@ class Compiler {
     if (rest.length === 0) return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k))}`;
     // Built inside `row`'s callback, so the parameters are numbered in the order they are written.
     return `SELECT ${t}.entity_id FROM ${this.row(t, name, () => {
-      const direct = `(${t}.value_ref IN (${this.set(rest, term)}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
+      const direct = `(${t}.value_ref IN (${this.visibleSet(this.set(rest, term))}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
       const t2 = this.alias("t");
       const x = this.alias("x");
       const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
-        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t2, k)}) ${x}(eid) WHERE ${this.onTarget(`${x}.eid`, this.path(`${x}.eid`, rest, term))})`;
         return (
           `(${t2}.value_s IS NOT NULL OR ${t2}.value_list IS NOT NULL OR ${t2}.value_dict IS NOT NULL) ` +
           `AND (${viaRefs} OR ${this.dictStep(t2, k, rest, term)})`
@@ -291,7 +312,7 @@ class Compiler {
       (kind) => {
         if (rest.length === 0) return term.row(t, kind);
         const x = this.alias("x");
-        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.path(`${x}.eid`, rest, term)})`;
+        const viaRefs = `EXISTS (SELECT 1 FROM (${this.targets(t, kind)}) ${x}(eid) WHERE ${this.onTarget(`${x}.eid`, this.path(`${x}.eid`, rest, term))})`;
         return `(${viaRefs} OR ${this.dictStep(t, kind, rest, term)})`;
       },
       t,
@@ -319,10 +340,10 @@ class Compiler {
     const el = this.alias("el");
     const viaRef =
       `EXISTS (SELECT 1 FROM ${this.idRows(i)} AND ${i}.value_s = ${jsonVal(j, "ref")} ` +
-      `AND ${this.path(`${i}.entity_id`, rest, term)})`;
+      `AND ${this.onTarget(`${i}.entity_id`, this.path(`${i}.entity_id`, rest, term))})`;
     const viaList =
       `EXISTS (SELECT 1 FROM ${jsonElements(j, el)}, ${this.idRows(i2)} AND ${i2}.value_s = ${jsonVal(`${el}.v`, "ref")} ` +
-      `AND ${this.path(`${i2}.entity_id`, rest, term)})`;
+      `AND ${this.onTarget(`${i2}.entity_id`, this.path(`${i2}.entity_id`, rest, term))})`;
     const viaDict =
       `(jsonb_typeof(${j}) = 'object' AND COALESCE(${j} ->> '_kind', 'dict') = 'dict' ` +
       `AND ${this.json(`(${j} -> ${this.p(next)}::text)`, more, term)})`;
@@ -500,6 +521,7 @@ export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFi
     opts.namespace,
     opts.tagIds,
     opts.computed,
+    opts.targetVisible,
   );
   const sql = c.node(ast, opts.entityIdSql, !opts.few);
   return { sql, params: c.params };
