@@ -14,6 +14,11 @@
 // - While the listening is not known to hold (not yet started, its connection lost, the primary
 //   known down), `credentialStamp` reads the credential generation (0011) as before, so nothing
 //   is served from memory on the word of a listener that may be deaf.
+// - The outage memo (`accessRuntime(deps).lastKnown`: who a credential belonged to, served only while
+//   the primary is unreachable) is dropped on every `credentials` notification. A (re)start of the
+//   listening drops it only when the credential generation moved since the memo was last known
+//   to be in step with it (a change was missed): otherwise a caller known before one outage would
+//   be refused in the next, unless it had been seen again in between.
 // Embedded PGlite has one process and its notifications arrive before the commit resolves.
 import type { ServiceDeps } from "../deps.ts";
 import { slot } from "../runtime.ts";
@@ -37,6 +42,15 @@ interface Watch {
   /** `settled` calls waiting for their own notification, by payload. */
   syncs: Map<string, () => void>;
   nextSync: number;
+  /**
+   * The credential generation the outage memo is known to be in step with (read after the memo
+   * was last dropped, or when the listening started); null when unknown.
+   */
+  memoGen: string | null;
+  /** Numbers the reads of `memoGen`: only the latest one's answer is kept. */
+  memoRead: number;
+  /** The latest read of `memoGen` (tests wait for it). */
+  memoStep: Promise<void>;
 }
 
 const WATCH = slot(
@@ -49,6 +63,9 @@ const WATCH = slot(
     waiters: [],
     syncs: new Map(),
     nextSync: 0,
+    memoGen: null,
+    memoRead: 0,
+    memoStep: Promise.resolve(),
   }),
 );
 
@@ -68,10 +85,24 @@ export function watchAccessChanges(deps: Deps): void {
   w.started = true;
   /** Page data depends on grants and credentials alike: read again after a system-wide event. */
   const pagesChanged = () => deps.broker.publish("records:written", null, { source: "database" });
+  /**
+   * Reads the generation the outage memo is in step with; with `check`, drops the memo
+   * when the generation is not that one (or cannot be read).
+   */
+  const stepMemo = async (check: boolean) => {
+    const read = ++w.memoRead;
+    const known = w.memoGen;
+    const gen = await credentialGeneration(deps);
+    if (read !== w.memoRead) return; // a later change or start read it again
+    if (check && (gen === null || gen !== known)) accessRuntime(deps).lastKnown.clear();
+    w.memoGen = gen;
+  };
   const credentialsChanged = () => {
     moved(w);
     // who a credential belonged to before the change must not be served in a later outage either
     accessRuntime(deps).lastKnown.clear();
+    w.memoGen = null;
+    w.memoStep = stepMemo(false);
   };
   w.stop = deps.dbs.primary.listen(ACCESS_CHANNEL, {
     onNotify: (payload) => {
@@ -83,7 +114,10 @@ export function watchAccessChanges(deps: Deps): void {
     },
     onListen: () => {
       w.listening = true;
-      credentialsChanged();
+      // notifications may have been missed: nothing kept per request is trusted any more, and the
+      // outage memo only if the generation did not move meanwhile
+      moved(w);
+      w.memoStep = stepMemo(true);
       pagesChanged();
     },
     onDown: (reason) => {
@@ -180,6 +214,11 @@ export async function accessChangesSettled(deps: Deps, timeoutMs = 10_000): Prom
     clearTimeout(timer);
     w.syncs.delete(payload);
   }
+}
+
+/** Resolves once the outage memo has been checked against the generation after the last change or start (tests). */
+export function accessMemoChecked(deps: Pick<ServiceDeps, "runtime">): Promise<void> {
+  return WATCH.of(deps).memoStep;
 }
 
 /** Whether the listening holds (tests, diagnostics). */

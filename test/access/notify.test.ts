@@ -9,7 +9,12 @@
 // the other instance's page caches the same way (migration 0017).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
-import { accessChangesSettled, hearingAccessChanges, watchAccessChanges } from "../../src/access/changes.ts";
+import {
+  accessChangesSettled,
+  accessMemoChecked,
+  hearingAccessChanges,
+  watchAccessChanges,
+} from "../../src/access/changes.ts";
 import { login, logout, SESSION_COOKIE } from "../../src/access/sessions.ts";
 import { createApiToken, revokeApiToken } from "../../src/access/tokens.ts";
 import { disableUser, setPassword } from "../../src/access/users.ts";
@@ -214,6 +219,45 @@ describe("access changes between two instances on one PostgreSQL primary", () =>
     expect(await status(b, bearer(s.apiToken.token))).toBe(401);
     expect(await status(b, bearer(s.member.token))).toBe(200);
   }, 90_000);
+
+  test("B's outage memo outlives a reconnect with no change missed, not one with a revocation missed", async () => {
+    const s = await seeded();
+    const member = bearer(s.member.token);
+    // Haystack `about` answers in an outage for a caller known in the last 15 minutes.
+    const about = async () => (await b.app.request(`/api/${s.org.key}/about`, { headers: member })).status;
+    /** B's answer with its primary unreachable (new connections hang, the old ones are cut). */
+    const cutOff = async () => {
+      proxy.blackhole();
+      try {
+        return await about();
+      } finally {
+        proxy.restore();
+      }
+    };
+    const deafThenBack = async (meanwhile: () => Promise<unknown>) => {
+      proxy.blackhole();
+      await waitFor(() => !hearingAccessChanges(b.deps), 30_000, "B not listening");
+      await meanwhile();
+      proxy.restore();
+      await waitFor(() => hearingAccessChanges(b.deps), 30_000, "B listening again");
+      await accessMemoChecked(b.deps);
+    };
+    // Known to B while the primary answers: served from the memo while it does not.
+    expect(await about()).toBe(200);
+    await bothHearing();
+    expect(await cutOff()).toBe(200);
+    // Deaf a while, nothing changed meanwhile: still served in the next outage, with no request
+    // in between (one would resolve the session again and refill the memo).
+    await deafThenBack(async () => {});
+    expect(await cutOff()).toBe(200);
+    // Deaf while the session is revoked elsewhere: not served from the memo any more.
+    await deafThenBack(() =>
+      locker.query("UPDATE core.hs_session SET revoked_at = now() WHERE user_id = $1", [s.member.userId]),
+    );
+    expect(await cutOff()).not.toBe(200);
+    await answering(b.dbs.primary);
+    expect(await about()).toBe(401);
+  }, 120_000);
 
   test("across a restart of the primary: revocations are refused, credentials are kept again after it", async () => {
     const s = await seeded();

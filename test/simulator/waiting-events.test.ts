@@ -4,6 +4,7 @@
 // served from memory and the state database (issue 12).
 import { expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
+import { hearingAccessChanges } from "../../src/access/changes.ts";
 import { readActivity } from "../../src/simulator/activity.ts";
 import { createSimulatorRuntime } from "../../src/simulator/engine.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
@@ -53,6 +54,9 @@ test("three outages of the primary: three error events and three recovered event
         });
       await cluster.start();
       await waitFor(() => primary.availability().up, 30_000, "the primary");
+      // The access-change listener listens again before the next outage: no credential changed in
+      // between, so the caller known before this outage is still served in the next one.
+      await waitFor(() => hearingAccessChanges(deps), 30_000, "the access-change listener");
       c.advance(HOUR);
       expect((await rt.tick(v.id)).status).toBe("running");
     }
