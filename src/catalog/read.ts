@@ -5,6 +5,7 @@ import {
   type Actor,
   orgGrantRankSql,
   systemActor,
+  visibleEntityArmsSql,
   visibleEntityIdsSql,
   visibleEntitySql,
 } from "../access/actor.ts";
@@ -228,7 +229,7 @@ function matchingIdsSql(
         few: few || opts.probes === true,
         tagIds: f.tagIds,
         computed: f.computed,
-        targetVisible,
+        ...targetVisible,
       });
       params.push(...c.params);
       return c.sql;
@@ -241,14 +242,27 @@ function matchingIdsSql(
  * actor may read there (`visibleEntitySql`), so a filter cannot learn the tags of an entity hidden
  * from the caller. An application admin or the system has none (every Ref is followed).
  */
-function refTargetVisible(actor: Actor, orgId: number): CompileOptions["targetVisible"] {
-  if (actor.appAdmin || actor.kind === "system") return undefined;
-  return (entityIdSql, param) => {
-    // `visibleEntitySql` numbers its parameters from 1 in a list of its own; renumbered with `param`.
-    const own: unknown[] = [];
-    const text = visibleEntitySql(actor, orgId, entityIdSql, own);
+function refTargetVisible(
+  actor: Actor,
+  orgId: number,
+): Pick<CompileOptions, "targetVisible" | "targetVisibleArms"> {
+  if (actor.appAdmin || actor.kind === "system") return {};
+  // The rules number their parameters from 1 in a list of their own; renumbered with `param`.
+  const renumber = (own: unknown[], text: string, param: (v: unknown) => string) => {
     const at = own.map((v) => param(v));
     return text.replace(/\$(\d+)\b/g, (m, n: string) => at[Number(n) - 1] ?? m);
+  };
+  return {
+    targetVisible: (entityIdSql, param) => {
+      const own: unknown[] = [];
+      return renumber(own, visibleEntitySql(actor, orgId, entityIdSql, own), param);
+    },
+    targetVisibleArms: (entityIdSql, param) => {
+      const own: unknown[] = [];
+      const arms = visibleEntityArmsSql(actor, orgId, entityIdSql, own);
+      const at = own.map((v) => param(v));
+      return arms.map((a) => a.replace(/\$(\d+)\b/g, (m, n: string) => at[Number(n) - 1] ?? m));
+    },
   };
 }
 

@@ -73,6 +73,20 @@ describe("compileFilter", () => {
       expect(used).toEqual(new Set(params.map((_, i) => i + 3)));
       expect(params.filter((p) => p === "org").length).toBe(seen.length);
     }
+    // With arms, the set-based form selects the last hop's targets once per arm (UNION ALL); the
+    // hops before it test each target (the arms would double the text at every hop).
+    const arms = (e: string, param: (v: unknown) => string) => [`armA(${e}, ${param(1)})`, `armB(${e})`];
+    const set = compileFilter(ast, { entityIdSql: "e.id", targetVisible, targetVisibleArms: arms });
+    expect(set.sql.split("armA(").length - 1).toBe(1);
+    expect(set.sql.split("armB(").length - 1).toBe(1);
+    expect(set.sql).toContain("visible(");
+    const few = compileFilter(ast, {
+      entityIdSql: "e.id",
+      few: true,
+      targetVisible,
+      targetVisibleArms: arms,
+    });
+    expect(few.sql).not.toContain("armA(");
     // A filter without a Ref step never asks.
     seen.length = 0;
     compileFilter(parseFilter("point and dis"), { entityIdSql: "e.id", targetVisible });

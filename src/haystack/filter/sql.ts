@@ -40,6 +40,12 @@ export interface CompileOptions {
    * `param`, which answers the placeholder.
    */
   targetVisible?: (entityIdSql: string, param: (v: unknown) => string) => string;
+  /**
+   * The same rule as `targetVisible`, for a set of targets: disjoint conditions without OR (each
+   * semi-joins and anti-joins PostgreSQL can hash), one selection each, merged by UNION ALL. Used
+   * with `targetVisible` in the set-based form; absent, that form tests `targetVisible` per target.
+   */
+  targetVisibleArms?: (entityIdSql: string, param: (v: unknown) => string) => string[];
 }
 
 /** The columns of a computed tag's relations, in this order. */
@@ -111,6 +117,7 @@ class Compiler {
     private readonly tagIds: ReadonlyMap<string, number> | undefined,
     private readonly computed: CompileOptions["computed"],
     private readonly targetVisible: CompileOptions["targetVisible"],
+    private readonly targetVisibleArms: CompileOptions["targetVisibleArms"],
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
     this.s = schema;
@@ -176,11 +183,20 @@ class Compiler {
     return this.targetVisible ? `${this.targetVisible(e, (v) => this.p(v))} AND ${cond}` : cond;
   }
 
-  /** `set`'s SELECT of targets, restricted to the visible ones (`targetVisible`). */
-  private visibleSet(set: string): string {
+  /**
+   * `set`'s SELECT of targets, restricted to the visible ones (`targetVisible`). By arms
+   * (`targetVisibleArms`) only when `set` holds no further Ref step (`last`): each arm repeats the
+   * set's text, which would double at every hop.
+   */
+  private visibleSet(set: string, last: boolean): string {
     if (!this.targetVisible) return set;
     const v = this.alias("v");
-    return `SELECT ${v}.eid FROM (${set}) ${v}(eid) WHERE ${this.targetVisible(`${v}.eid`, (x) => this.p(x))}`;
+    const param = (x: unknown) => this.p(x);
+    if (!this.targetVisibleArms || !last)
+      return `SELECT ${v}.eid FROM (${set}) ${v}(eid) WHERE ${this.targetVisible(`${v}.eid`, param)}`;
+    return this.targetVisibleArms(`${v}.eid`, param)
+      .map((arm) => `SELECT ${v}.eid FROM (${set}) ${v}(eid) WHERE ${arm}`)
+      .join(" UNION ALL ");
   }
 
   /** Active `id` tag rows: `FROM … WHERE` fragment with alias `i`. */
@@ -256,7 +272,7 @@ class Compiler {
     if (rest.length === 0) return `SELECT ${t}.entity_id FROM ${this.row(t, name, (k) => term.row(t, k))}`;
     // Built inside `row`'s callback, so the parameters are numbered in the order they are written.
     return `SELECT ${t}.entity_id FROM ${this.row(t, name, () => {
-      const direct = `(${t}.value_ref IN (${this.visibleSet(this.set(rest, term))}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
+      const direct = `(${t}.value_ref IN (${this.visibleSet(this.set(rest, term), rest.length === 1)}) AND (${t}.value_kind = 'Ref' OR ${t}.value_kind IS NULL))`;
       const t2 = this.alias("t");
       const x = this.alias("x");
       const indirect = `SELECT ${t2}.entity_id FROM ${this.row(t2, name, (k) => {
@@ -522,6 +538,7 @@ export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFi
     opts.tagIds,
     opts.computed,
     opts.targetVisible,
+    opts.targetVisibleArms,
   );
   const sql = c.node(ast, opts.entityIdSql, !opts.few);
   return { sql, params: c.params };
