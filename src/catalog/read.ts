@@ -86,7 +86,12 @@ async function filterContext(
   const wantsWrite = symbol || names.some((n) => WRITE_TAGS.includes(n));
   const [namespace, tagIds, current] = await Promise.all([
     symbol ? defNamespace(sql, actor, orgId) : undefined,
-    tagIdsByName(sql, wantsCur || wantsWrite ? [...new Set([...names, ...COMPUTED_NEEDS])] : names),
+    tagIdsByName(
+      sql,
+      actor,
+      orgId,
+      wantsCur || wantsWrite ? [...new Set([...names, ...COMPUTED_NEEDS])] : names,
+    ),
     wantsCur
       ? resolveOrgAndEntities(sql, systemActor, orgId, []).then((o) => currentValuesSql(sql, o.valueTable))
       : null,
@@ -267,12 +272,27 @@ function refTargetVisible(
 }
 
 /** The ids of the tag defs with these names (absent names have none). */
-async function tagIdsByName(sql: Sql, names: readonly string[]): Promise<Map<string, number>> {
-  const rows = await sql.query<{ name: string; id: number }>(
-    "SELECT name, id FROM core.tag_def WHERE name = ANY($1::text[])",
-    [[...names]],
+/**
+ * The ids of the named tag defs, as the filter compiler takes them (`CompileOptions.tagIds`); a tag
+ * the actor may not see in the org (`visibleTagIdsSql`) gets -1, no tag's id, so the filter holds
+ * it absent as `read` answers the record: a filter on a hidden tag must not tell its values (left
+ * out, the compiler would look the name up itself). `id` is every record's own and never hidden.
+ */
+async function tagIdsByName(
+  sql: Sql,
+  actor: Actor,
+  orgId: number,
+  names: readonly string[],
+): Promise<Map<string, number>> {
+  const params: unknown[] = [[...names]];
+  const visible = actor.appAdmin
+    ? "t.disabled_ts IS NULL"
+    : `t.id IN (${visibleTagIdsSql(actor, orgId, params)})`;
+  const rows = await sql.query<{ name: string; id: number; visible: boolean }>(
+    `SELECT t.name, t.id, ${visible} AS visible FROM core.tag_def t WHERE t.name = ANY($1::text[])`,
+    params,
   );
-  return new Map(rows.map((r) => [r.name, r.id]));
+  return new Map(rows.map((r) => [r.name, r.visible || r.name === "id" ? r.id : -1]));
 }
 
 /**

@@ -27,7 +27,18 @@ export async function insertEntities(
   const tagId = async (name: string) => {
     let id = tagIds.get(name);
     if (id === undefined) {
-      await db.query("INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
+      // A tag new to the database gets a library every org has (`custom`), as POST /tagdef requires:
+      // a tag without one is visible to application admins only.
+      const created = await db.query<{ id: number }>(
+        "INSERT INTO core.tag_def (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id",
+        [name],
+      );
+      if (created.length > 0)
+        await db.query(
+          `INSERT INTO core.tag_meta (tag_id, attribute, value)
+           SELECT $1, l.id, c.id FROM core.tag_def l, core.tag_def c WHERE l.name = 'lib' AND c.name = 'custom'`,
+          [created[0]!.id],
+        );
       const [r] = await db.query<{ id: number }>("SELECT id FROM core.tag_def WHERE name = $1", [name]);
       id = r!.id;
       tagIds.set(name, id);
