@@ -2,12 +2,14 @@
 // with an injected clock (no cron jobs, the real catalog and ingest verbs), and readers of what
 // landed in the value tables.
 import type { ServiceDeps } from "../../src/deps.ts";
+import { silentLogger } from "../../src/log.ts";
 import {
   createSimulatorRuntime,
   type RuntimeOptions,
   type SimulatorRuntime,
 } from "../../src/simulator/engine.ts";
 import type { SimulatorPorts } from "../../src/simulator/ports.ts";
+import { createRemoteRunner, type RemoteOptions, type RemoteRunner } from "../../src/simulator/remote.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { type SeededOrg, seedOrg } from "../harness/auth.ts";
 import type { EngineName } from "../harness/db.ts";
@@ -115,4 +117,27 @@ export async function createOrgAndSimulator<S>(
     body: JSON.stringify({ org_id: o.id, ...simulator }),
   });
   return { org: o, sim };
+}
+
+/**
+ * A remote runner (`haystack-sim simulate`) of simulator `simulatorId` whose requests go into
+ * `env`'s app in process, as its org admin, holder `r1`, at the clock `now`; `over` replaces any
+ * option.
+ */
+export function inProcessRunner(
+  env: SimEnv,
+  simulatorId: number,
+  now: () => Date,
+  over: Partial<RemoteOptions> = {},
+): RemoteRunner {
+  return createRemoteRunner({
+    apiUrl: "http://server.test",
+    token: env.seeded.admin.token,
+    simulatorId,
+    holder: "r1",
+    log: silentLogger,
+    now,
+    fetch: async (req) => env.app.fetch(req),
+    ...over,
+  });
 }

@@ -8,12 +8,12 @@ import { silentLogger } from "../../src/log.ts";
 import { readActivity } from "../../src/simulator/activity.ts";
 import { createChunkThread } from "../../src/simulator/chunk-thread.ts";
 import { observeSimulators } from "../../src/simulator/metrics.ts";
-import { createRemoteRunner, parseSimulateArgs } from "../../src/simulator/remote.ts";
+import { parseSimulateArgs } from "../../src/simulator/remote.ts";
 import { createSimulator } from "../../src/simulator/service.ts";
 import { loadCheckpoint } from "../../src/simulator/store.ts";
 import { bearer, seedOrg } from "../harness/auth.ts";
 import { runCli } from "../harness/proc.ts";
-import { clock, HOUR, historyOf, simEnv } from "./helpers.ts";
+import { clock, HOUR, historyOf, inProcessRunner, simEnv } from "./helpers.ts";
 
 const RETAIL_POINTS = 126;
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -44,17 +44,7 @@ async function setup() {
       return Response.json({ detail: "primary database unavailable" }, { status: 503 });
     return env.app.fetch(req);
   };
-  const runner = (holder = "r1") =>
-    createRemoteRunner({
-      apiUrl: "http://server.test",
-      token: env.seeded.admin.token,
-      simulatorId: v.id,
-      holder,
-      log: silentLogger,
-      now: c.now,
-      fetch,
-      batchValues: 1000,
-    });
+  const runner = (holder = "r1") => inProcessRunner(env, v.id, c.now, { holder, fetch, batchValues: 1000 });
   return {
     env,
     c,
@@ -155,17 +145,7 @@ describe("remote runner", () => {
       const { env, c, v, stopMetrics } = await setup();
       stopMetrics();
       const chunks = createChunkThread({ log: silentLogger, use });
-      const r = createRemoteRunner({
-        apiUrl: "http://server.test",
-        token: env.seeded.admin.token,
-        simulatorId: v.id,
-        holder: "r1",
-        log: silentLogger,
-        now: c.now,
-        fetch: async (req) => env.app.fetch(req),
-        batchValues: 1000,
-        chunks,
-      });
+      const r = inProcessRunner(env, v.id, c.now, { batchValues: 1000, chunks });
       expect(await r.step()).toEqual({ status: "running", intervals: 24, written: 24 * RETAIL_POINTS });
       expect(chunks.mode).toBe(use);
       const stop = new AbortController();
@@ -194,13 +174,7 @@ describe("remote runner", () => {
     stopMetrics();
     const stop = new AbortController();
     let posts = 0;
-    const r = createRemoteRunner({
-      apiUrl: "http://server.test",
-      token: env.seeded.admin.token,
-      simulatorId: v.id,
-      holder: "r1",
-      log: silentLogger,
-      now: c.now,
+    const r = inProcessRunner(env, v.id, c.now, {
       batchValues: 1000,
       fetch: async (req) => {
         if (new URL(req.url).pathname === "/bulk/value" && ++posts === 1) stop.abort();

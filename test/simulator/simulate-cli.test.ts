@@ -15,7 +15,23 @@ interface Sim {
   last_interval: string | null;
 }
 
-test("simulate fills a simulator of another server and stops cleanly on SIGTERM", async () => {
+/**
+ * A server on a new PostgreSQL database (simulators not run there) with one retail simulator of
+ * `backfillDays`, and a `simulate` runner started for it (debug log: it says where the chunks were
+ * generated); `output` is the runner's stdout and stderr, read while it runs so a full pipe never
+ * blocks it. `body` runs with both; the server is stopped after it.
+ */
+async function withRunner(
+  backfillDays: number,
+  extraArgs: string[],
+  body: (o: {
+    url: string;
+    token: string;
+    sim: Sim;
+    runner: Bun.Subprocess<"ignore", "pipe", "pipe">;
+    output: Promise<string>;
+  }) => Promise<void>,
+): Promise<void> {
   const s = await startServe({
     env: {
       DATABASE_URL: await newPostgresUrl(),
@@ -32,7 +48,7 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
       s.url,
       token,
       { name: "Remote", key: "remote" },
-      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 4 },
+      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: backfillDays },
     );
     const runner = Bun.spawn(
       [
@@ -44,24 +60,32 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
         token,
         "--simulator-id",
         String(sim.id),
-        "--holder",
-        "cli-test",
+        ...extraArgs,
       ],
       {
-        // Debug: the log says where the chunks were generated (four days are two chunks of
-        // `POST /bulk/value`, so the second one comes from the chunk worker).
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "debug" },
         stdout: "pipe",
         stderr: "pipe",
       },
     );
-    // Read while it runs, so a full pipe never blocks the runner.
-    const output = Promise.all([new Response(runner.stdout).text(), new Response(runner.stderr).text()]);
+    const output = Promise.all([new Response(runner.stdout).text(), new Response(runner.stderr).text()]).then(
+      (o) => o.join(""),
+    );
+    await body({ url: s.url, token, sim, runner, output });
+  } finally {
+    s.proc.kill("SIGTERM");
+    await s.proc.exited;
+  }
+}
+
+test("simulate fills a simulator of another server and stops cleanly on SIGTERM", async () => {
+  // Four days are two chunks of `POST /bulk/value`, so the second one comes from the chunk worker.
+  await withRunner(4, ["--holder", "cli-test"], async ({ url, token, sim, runner, output }) => {
     try {
       let v: Sim | undefined;
       await waitFor(
         async () => {
-          v = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
+          v = await api<Sim>(url, token, `/simulator/${sim.id}`);
           return v.points_written === 4 * 24 * v.point_count;
         },
         60_000,
@@ -74,70 +98,28 @@ test("simulate fills a simulator of another server and stops cleanly on SIGTERM"
       runner.kill("SIGTERM");
     }
     expect(await runner.exited).toBe(0);
-    const log = (await output).join("");
+    const log = await output;
     expect(log).toContain("simulator chunk worker started");
     expect(log).not.toContain("chunk worker unavailable");
-    const state = await api<{ status: string }>(s.url, token, `/simulator/state/${sim.id}`);
+    const state = await api<{ status: string }>(url, token, `/simulator/state/${sim.id}`);
     expect(state.status).toBe("stopped");
     const { events } = await api<{ events: Array<{ event_type: string; details: { remote?: boolean } }> }>(
-      s.url,
+      url,
       token,
       `/simulator/${sim.id}/activity?limit=100`,
     );
     const remote = events.filter((e) => e.details?.remote).map((e) => e.event_type);
     expect(remote).toContain("backfill");
     expect(remote[0]).toBe("stop");
-  } finally {
-    s.proc.kill("SIGTERM");
-    await s.proc.exited;
-  }
+  });
 }, 180_000);
 
 test("SIGTERM in the middle of a backfill on the chunk worker: the runner stops after the chunk in flight", async () => {
-  const s = await startServe({
-    env: {
-      DATABASE_URL: await newPostgresUrl(),
-      DEMO: "false",
-      SIMULATORS: "false",
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: "warn",
-    },
-  });
-  try {
-    const token = await serverToken(s.url);
-    // 90 days of hourly rows: about 27 chunks of `POST /bulk/value`, generated on the worker.
-    const { sim } = await createOrgAndSimulator<Sim>(
-      s.url,
-      token,
-      { name: "Remote", key: "remote" },
-      { key: "shop", template: "retail-rtu", interval_minutes: 60, backfill_days: 90 },
-    );
-    const runner = Bun.spawn(
-      [
-        ...sourceCommand(),
-        "simulate",
-        "--api-url",
-        s.url,
-        "--token",
-        token,
-        "--simulator-id",
-        String(sim.id),
-      ],
-      {
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "debug" },
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    const output = Promise.all([new Response(runner.stdout).text(), new Response(runner.stderr).text()]);
-    let v: Sim | undefined;
+  // 90 days of hourly rows: about 27 chunks of `POST /bulk/value`, generated on the worker.
+  await withRunner(90, [], async ({ url, token, sim, runner, output }) => {
     try {
       await waitFor(
-        async () => {
-          v = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
-          return v.points_written > 0;
-        },
+        async () => (await api<Sim>(url, token, `/simulator/${sim.id}`)).points_written > 0,
         60_000,
         "the first chunk",
       );
@@ -145,16 +127,12 @@ test("SIGTERM in the middle of a backfill on the chunk worker: the runner stops 
       runner.kill("SIGTERM");
     }
     expect(await runner.exited).toBe(0);
-    const log = (await output).join("");
-    expect(log).toContain("simulator chunk worker started");
-    const after = await api<Sim>(s.url, token, `/simulator/${sim.id}`);
+    expect(await output).toContain("simulator chunk worker started");
+    const after = await api<Sim>(url, token, `/simulator/${sim.id}`);
     // Stopped part-way, on a whole chunk: every interval it reported is all there.
     expect(after.points_written).toBeLessThan(90 * 24 * after.point_count);
     expect(after.points_written % after.point_count).toBe(0);
-    const state = await api<{ status: string }>(s.url, token, `/simulator/state/${sim.id}`);
+    const state = await api<{ status: string }>(url, token, `/simulator/state/${sim.id}`);
     expect(state.status).toBe("stopped");
-  } finally {
-    s.proc.kill("SIGTERM");
-    await s.proc.exited;
-  }
+  });
 }, 180_000);

@@ -3,11 +3,9 @@
 // outside air (at the whole hour, within sensor noise), as the server's own engine would.
 import { expect, test } from "bun:test";
 import { systemActor } from "../../src/access/actor.ts";
-import { silentLogger } from "../../src/log.ts";
-import { createRemoteRunner } from "../../src/simulator/remote.ts";
 import { createSimulator, uploadWeatherFile } from "../../src/simulator/service.ts";
 import { epwAt, epwHour, epwSubHourlyLines, epwText } from "./epw.ts";
-import { clock, HOUR, historyOf, simEnv } from "./helpers.ts";
+import { clock, HOUR, historyOf, inProcessRunner, simEnv } from "./helpers.ts";
 
 const cToF = (c: number) => (c * 9) / 5 + 32;
 const rowAt = (ts: Date) => Math.round((ts.getTime() - Date.UTC(ts.getUTCFullYear(), 0, 1, 5)) / HOUR) - 1;
@@ -21,15 +19,7 @@ test("a running remote runner reloads after an upload and writes the file's hour
     orgId: env.seeded.org.id,
     input: { key: "shop1", template: "retail-rtu", interval_minutes: 60, backfill_days: 0 },
   });
-  const runner = createRemoteRunner({
-    apiUrl: "http://server.test",
-    token: env.seeded.admin.token,
-    simulatorId: v.id,
-    holder: "r1",
-    log: silentLogger,
-    now: c.now,
-    fetch: (req: Request) => Promise.resolve(env.app.fetch(req)),
-  });
+  const runner = inProcessRunner(env, v.id, c.now);
   expect((await runner.step()).intervals).toBe(1);
   await uploadWeatherFile({ deps: env.deps, actor: systemActor, id: v.id, text: epwText() });
   for (let h = 0; h < 3; h++) {
@@ -63,15 +53,7 @@ test("a remote runner reads every record of a 15-minute file, not its hourly sum
     return cells.join(",");
   });
   await uploadWeatherFile({ deps: env.deps, actor: systemActor, id: v.id, text: epwText(lines) });
-  const runner = createRemoteRunner({
-    apiUrl: "http://server.test",
-    token: env.seeded.admin.token,
-    simulatorId: v.id,
-    holder: "r1",
-    log: silentLogger,
-    now: c.now,
-    fetch: (req: Request) => Promise.resolve(env.app.fetch(req)),
-  });
+  const runner = inProcessRunner(env, v.id, c.now);
   for (let q = 0; q < 8; q++) {
     expect((await runner.step()).intervals).toBe(1);
     c.advance(Q);
