@@ -12,12 +12,12 @@ import { type Actor, systemActor } from "../../src/access/actor.ts";
 import { actorForUser } from "../../src/access/resolve.ts";
 import { filterEntityIds } from "../../src/catalog/read.ts";
 import type { Database } from "../../src/db/index.ts";
-import { type Dict, matches, parseFilter, Ref } from "../../src/haystack/index.ts";
+import { parseFilter } from "../../src/haystack/index.ts";
 import { loadDicts } from "../../src/haystack-api/records.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
-import { filterTextOf } from "../haystack/filter-db.ts";
+import { filterTextOf, matchingEntityIds } from "../haystack/filter-db.ts";
 
 /** Explicit entity ids start here; disabled filler grants (for the limited pages' prefix) from FILLER. */
 const BASE = 1_000_000;
@@ -165,17 +165,6 @@ async function insertDataset(db: Database, org: SeededOrg, data: Entity[], at: D
   return ids;
 }
 
-/** The ids (ascending) whose record, as `read` loads it, `matches` the filter. */
-function evaluate(records: Map<number, Dict>, filter: string): number[] {
-  const ast = parseFilter(filter);
-  const byRef = new Map<string, Dict>();
-  for (const d of records.values()) if (d.id instanceof Ref) byRef.set(d.id.id, d);
-  return [...records]
-    .filter(([, d]) => matches(ast, d, (r) => byRef.get(r.id)))
-    .map(([id]) => id)
-    .sort((a, b) => a - b);
-}
-
 describe.each(ENGINES)("filters on computed tags (%s)", (engine) => {
   let t: TestApp;
   let a: SeededOrg;
@@ -216,7 +205,7 @@ describe.each(ENGINES)("filters on computed tags (%s)", (engine) => {
           for (const [who, actor, visible] of cases) {
             const records = await loadDicts(db, visible, org, actor, AT);
             for (const f of filters) {
-              const want = evaluate(records, f);
+              const want = matchingEntityIds(records, f);
               const ast = parseFilter(f);
               const got = await filterEntityIds(db, actor, org.id, ast, {}, AT);
               expect({ f, who, got }).toEqual({ f, who, got: want });

@@ -12,12 +12,12 @@ import { type Actor, systemActor } from "../../src/access/actor.ts";
 import { actorForUser } from "../../src/access/resolve.ts";
 import { filterEntityIds } from "../../src/catalog/read.ts";
 import type { Database } from "../../src/db/index.ts";
-import { type Dict, matches, parseFilter, Ref } from "../../src/haystack/index.ts";
+import { parseFilter } from "../../src/haystack/index.ts";
 import { loadDicts } from "../../src/haystack-api/records.ts";
 import { type TestApp, testApp } from "../harness/app.ts";
 import { bearer, type SeededOrg, seedOrg } from "../harness/auth.ts";
 import { ENGINES } from "../harness/db.ts";
-import { filterTextOf } from "../haystack/filter-db.ts";
+import { filterTextOf, matchingEntityIds } from "../haystack/filter-db.ts";
 
 const MARKERS = ["site", "equip", "point", "secret"];
 const REFS = ["siteRef", "equipRef"];
@@ -138,17 +138,6 @@ async function insertDataset(db: Database, a: SeededOrg, b: SeededOrg, data: Ent
   return ids;
 }
 
-/** The ids (ascending) of `roots` whose record `matches` the filter, refs resolved among `reach`. */
-function evaluate(roots: Map<number, Dict>, reach: Map<number, Dict>, filter: string): number[] {
-  const ast = parseFilter(filter);
-  const byRef = new Map<string, Dict>();
-  for (const d of reach.values()) if (d.id instanceof Ref) byRef.set(d.id.id, d);
-  return [...roots]
-    .filter(([, d]) => matches(ast, d, (r) => byRef.get(r.id)))
-    .map(([id]) => id)
-    .sort((x, y) => x - y);
-}
-
 describe.each(ENGINES)("filter paths through refs to invisible entities (%s)", (engine) => {
   let t: TestApp;
   let a: SeededOrg;
@@ -213,7 +202,7 @@ describe.each(ENGINES)("filter paths through refs to invisible entities (%s)", (
             const roots = await loadDicts(db, visible, org, actor);
             const reach = reachable.length > 0 ? await loadDicts(db, reachable, org, actor) : roots;
             for (const f of filters) {
-              const want = evaluate(roots, reach, f);
+              const want = matchingEntityIds(roots, f, reach);
               const ast = parseFilter(f);
               const got = await filterEntityIds(db, actor, org.id, ast, {});
               expect({ f, who, got }).toEqual({ f, who, got: want });

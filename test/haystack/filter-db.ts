@@ -13,7 +13,7 @@ import {
   isDict,
   matches,
   parseFilter,
-  type Ref,
+  Ref,
   readZincValue,
   type SymbolNamespace,
   type TagRow,
@@ -130,6 +130,25 @@ export function evaluate({ dicts }: Loaded, filter: string, namespace?: SymbolNa
   const out: string[] = [];
   for (const [id, d] of dicts) if (matches(ast, d, (ref) => dicts.get(ref.id), namespace)) out.push(id);
   return out.sort();
+}
+
+/**
+ * The entity ids (ascending) of `roots` whose record `matches` the filter, Refs resolved among the
+ * records of `reach` by their `id` tag (by default `roots` itself): the reference answer for the
+ * records as `read` loads them for a caller.
+ */
+export function matchingEntityIds(
+  roots: ReadonlyMap<number, Dict>,
+  filter: string,
+  reach: ReadonlyMap<number, Dict> = roots,
+): number[] {
+  const ast = parseFilter(filter);
+  const byRef = new Map<string, Dict>();
+  for (const d of reach.values()) if (d.id instanceof Ref) byRef.set(d.id.id, d);
+  return [...roots]
+    .filter(([, d]) => matches(ast, d, (r) => byRef.get(r.id)))
+    .map(([id]) => id)
+    .sort((x, y) => x - y);
 }
 
 /** The ids the compiled SQL selects. */
