@@ -20,12 +20,15 @@ import {
   type Dict,
   type FilterNode,
   FilterSyntaxError,
+  FilterTooComplexError,
   FilterTooDeepError,
   filterTagNames,
   hasSymbolTerm,
   kindIsSql,
+  MAX_REF_STEP_COST,
   parseFilter,
   Ref,
+  refStepCost,
   type TagRow,
   tagValueFromRow,
 } from "../haystack/index.ts";
@@ -41,8 +44,12 @@ import { invalidField, visibleTagIdsSql } from "./shared.ts";
  */
 export function parseFilterOrThrow(text: string): FilterNode {
   try {
-    return parseFilter(text);
+    const ast = parseFilter(text);
+    // refused here, before any read, as compileFilter would refuse it
+    if (refStepCost(ast) > MAX_REF_STEP_COST) throw new FilterTooComplexError();
+    return ast;
   } catch (e) {
+    if (e instanceof FilterTooComplexError) throw invalidField(["filter"], e.message);
     if (e instanceof FilterTooDeepError) throw invalidField(["filter"], e.toString());
     if (e instanceof FilterSyntaxError) throw new AppError("invalid", e.toString(), undefined, 400);
     throw e;

@@ -19,5 +19,8 @@ export {
   type CompileOptions,
   type ComputedTag,
   compileFilter,
+  FilterTooComplexError,
   filterTagNames,
+  MAX_REF_STEP_COST,
+  refStepCost,
 } from "./sql.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseFilter } from "./parser.ts";
-import { compileFilter, filterTagNames } from "./sql.ts";
+import { compileFilter, FilterTooComplexError, filterTagNames, refStepCost } from "./sql.ts";
 
 describe("compileFilter", () => {
   test("literals and tag names travel only as parameters, numbered after paramOffset", () => {
@@ -99,6 +99,26 @@ describe("compileFilter", () => {
     );
     expect(compileFilter(parseFilter("site"), { entityIdSql: "e.id", schema: "b2" }).sql).toContain(
       "b2.entity_tag",
+    );
+  });
+});
+
+describe("the cost of paths through Refs", () => {
+  const path = (steps: number) => `${Array(steps).fill("equipRef").join("->")}->dis`;
+  test("grows 7-fold per step and adds over terms", () => {
+    expect(refStepCost(parseFilter("site"))).toBe(1);
+    expect(refStepCost(parseFilter(path(2)))).toBe(49);
+    expect(refStepCost(parseFilter(`site and (${path(1)} or ^ahu)`))).toBe(1 + 7 + 1);
+  });
+  test("compileFilter refuses more than one path of 6 steps, before building the SQL", () => {
+    expect(compileFilter(parseFilter(path(6)), { entityIdSql: "e.id" }).sql.length).toBeLessThan(1_000_000);
+    expect(() => compileFilter(parseFilter(path(7)), { entityIdSql: "e.id" })).toThrow(FilterTooComplexError);
+    expect(() => compileFilter(parseFilter(`${path(6)} or ${path(6)}`), { entityIdSql: "e.id" })).toThrow(
+      FilterTooComplexError,
+    );
+    // 30 steps would be about 10^25 bytes of SQL: refused at once
+    expect(() => compileFilter(parseFilter(path(30)), { entityIdSql: "e.id" })).toThrow(
+      FilterTooComplexError,
     );
   });
 });

@@ -530,7 +530,40 @@ class Compiler {
  * booleans). Only active tag rows (`disabled_ts IS NULL`) count; `core.entity.disabled_ts` is
  * left to the caller. Throws `TypeError` for an invalid schema name.
  */
+/**
+ * The SQL's size grows about 7-fold with each step through a Ref (a step tries every form a ref is
+ * stored in, each with the rest of the path): `a->b->c->d->e->f->g->h->i->j->dis` compiles to
+ * 15 MB. The filter's cost is the sum over its terms of 7^(steps through Refs); `compileFilter`
+ * refuses more than `MAX_REF_STEP_COST` (one path of 6 steps, about 0.4 MB), before it builds
+ * anything.
+ */
+export const MAX_REF_STEP_COST = 7 ** 6;
+
+/** The cost `MAX_REF_STEP_COST` bounds. */
+export function refStepCost(node: FilterNode): number {
+  switch (node.type) {
+    case "and":
+    case "or":
+      return node.terms.reduce((sum, t) => sum + refStepCost(t), 0);
+    case "isSymbol":
+      return 1;
+    default:
+      return 7 ** (node.path.length - 1);
+  }
+}
+
+/** A filter whose Ref paths compile to too large a query (`MAX_REF_STEP_COST`): refused input. */
+export class FilterTooComplexError extends Error {
+  constructor() {
+    super(
+      "the filter's paths through Refs are too long to answer: at most 6 steps (->) in one path, fewer when several paths have many",
+    );
+    this.name = "FilterTooComplexError";
+  }
+}
+
 export function compileFilter(ast: FilterNode, opts: CompileOptions): CompiledFilter {
+  if (refStepCost(ast) > MAX_REF_STEP_COST) throw new FilterTooComplexError();
   const c = new Compiler(
     opts.paramOffset ?? 0,
     opts.schema ?? "core",
