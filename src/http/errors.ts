@@ -7,7 +7,7 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, dataErrorOf, type FieldError, STATUS_OF } from "../errors.ts";
-import { isConnectionError } from "../ingest/write.ts";
+import { isConnectionError, refusedWhileDown } from "../ingest/write.ts";
 import type { Logger } from "../log.ts";
 
 /** What a failed request answers, whatever the form. */
@@ -29,7 +29,14 @@ export function errorAnswer(err: unknown, c: Context, log: Logger): ErrorAnswer 
   const requestId = c.get("requestId") as string | undefined;
   if (err instanceof AppError) {
     const status = err.status ?? STATUS_OF[err.code];
-    if (status >= 500) log.warn("request failed", { requestId, code: err.code, error: err.message });
+    // A 503 is logged where its cause is found (the availability gate once per outage, a write
+    // that did not commit at once); here only at debug, or an outage floods the log per request.
+    if (status >= 500)
+      (err.code === "unavailable" ? log.debug : log.warn).call(log, "request failed", {
+        requestId,
+        code: err.code,
+        error: err.message,
+      });
     const detail = status === 422 ? fieldErrorsOf(err, c) : (err.detail ?? err.message);
     return { status, detail, message: err.message, headers: err.headers };
   }
@@ -46,7 +53,11 @@ export function errorAnswer(err: unknown, c: Context, log: Logger): ErrorAnswer 
   if (isConnectionError(err)) {
     // A database that could not be reached (e.g. the primary while resolving credentials): the
     // contract's 503, never a 500.
-    log.warn("database unavailable", { requestId, path: c.req.path, error: (err as Error).message });
+    (refusedWhileDown(err) ? log.debug : log.warn).call(log, "database unavailable", {
+      requestId,
+      path: c.req.path,
+      error: (err as Error).message,
+    });
     return { status: 503, detail: "database unavailable", message: "database unavailable" };
   }
   log.error("unhandled error", {

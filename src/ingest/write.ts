@@ -4,6 +4,7 @@
 // then ask the replicator to deliver to the secondaries.
 import { type Actor, requireRole } from "../access/actor.ts";
 import { resolveOrgAndEntities } from "../access/orgs.ts";
+import { DatabaseUnavailableError } from "../db/faults.ts";
 import { isConnectionError as isDatabaseUnreachable, type Sql } from "../db/index.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { AppError, dataErrorOf, type FieldError, type FieldErrorType } from "../errors.ts";
@@ -252,13 +253,24 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
+/**
+ * Refused at once by a database known down (its availability gate): the outage was logged once
+ * when found and its end will be, so a line per refused request would only flood the log.
+ */
+export function refusedWhileDown(e: unknown): boolean {
+  return e instanceof DatabaseUnavailableError;
+}
+
 /** Wraps a primary failure as 503, logging the cause; AppErrors pass through. */
 export function primaryFailure(deps: Pick<ServiceDeps, "log">, e: unknown): AppError {
   if (e instanceof AppError) return e;
   const refused = dataErrorOf(e);
   if (refused) return refused;
   const reason = isConnectionError(e) ? "primary database unavailable" : "primary database did not commit";
-  deps.log.warn("value write failed on the primary", { error: e instanceof Error ? e.message : String(e) });
+  const log = refusedWhileDown(e) ? deps.log.debug : deps.log.warn;
+  log.call(deps.log, "value write failed on the primary", {
+    error: e instanceof Error ? e.message : String(e),
+  });
   return new AppError("unavailable", reason);
 }
 
