@@ -14,6 +14,7 @@ import type { Sql } from "../db/index.ts";
 import { AppError } from "../errors.ts";
 import {
   COMPUTED_COLUMNS,
+  type CompiledFilter,
   type CompileOptions,
   type ComputedTag,
   compileFilter,
@@ -234,7 +235,7 @@ function matchingIdsSql(
     ...opts,
     ordered: true,
     match: ({ entity, few }) => {
-      const c = compileFilter(f.ast, {
+      const c = compileWithin(f.ast, {
         entityIdSql: entity,
         paramOffset: params.length,
         namespace: f.namespace,
@@ -247,6 +248,16 @@ function matchingIdsSql(
       return c.sql;
     },
   });
+}
+
+/** `compileFilter`, a filter too large to answer as one query refused as the caller's 422. */
+function compileWithin(ast: FilterNode, opts: CompileOptions): CompiledFilter {
+  try {
+    return compileFilter(ast, opts);
+  } catch (e) {
+    if (e instanceof FilterTooComplexError) throw invalidField(["filter"], e.message);
+    throw e;
+  }
 }
 
 /**

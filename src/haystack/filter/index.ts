@@ -21,6 +21,7 @@ export {
   compileFilter,
   FilterTooComplexError,
   filterTagNames,
+  MAX_FILTER_SQL,
   MAX_REF_STEP_COST,
   refStepCost,
 } from "./sql.ts";

@@ -116,6 +116,13 @@ describe("the cost of paths through Refs", () => {
     expect(() => compileFilter(parseFilter(`${path(6)} or ${path(6)}`), { entityIdSql: "e.id" })).toThrow(
       FilterTooComplexError,
     );
+    // many short paths within the step cost: refused by the size of their SQL
+    expect(() =>
+      compileFilter(parseFilter(Array(1100).fill("e->d").join(" or ")), { entityIdSql: "e.id" }),
+    ).toThrow(FilterTooComplexError);
+    expect(
+      compileFilter(parseFilter(Array(300).fill("e->d").join(" or ")), { entityIdSql: "e.id" }).sql.length,
+    ).toBeLessThan(1_000_000);
     // 30 steps would be about 10^25 bytes of SQL: refused at once
     expect(() => compileFilter(parseFilter(path(30)), { entityIdSql: "e.id" })).toThrow(
       FilterTooComplexError,
